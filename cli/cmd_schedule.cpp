@@ -1,0 +1,53 @@
+// ulysses-a2a schedule: generate a schedule, optionally lower it to per-rank programs.
+#include <iostream>
+
+#include "cli/commands.h"
+#include "cli/common.h"
+#include "schedule/generators.h"
+#include "schedule/io.h"
+#include "schedule/lower.h"
+
+namespace ua2a::cli {
+
+namespace {
+
+struct Options {
+  ScheduleOptions schedule;
+  std::string discipline;  ///< empty: print the schedule; else the lowered programs
+  std::string format = "text";
+  std::string output;
+  bool list = false;
+};
+
+void run(const Options& o) {
+  if (o.list) {
+    for (const auto& g : generators()) std::cout << g.name << "\t" << g.description << "\n";
+    return;
+  }
+  const Schedule s = make_schedule(o.schedule);
+  const bool json = o.format == "json";
+  if (o.discipline.empty()) {
+    write_output(o.output, json ? schedule_to_json(s) : schedule_to_text(s));
+    return;
+  }
+  const ProgramSet p = lower(s, parse_discipline(o.discipline));
+  write_output(o.output, json ? programs_to_json(p) : programs_to_text(p));
+}
+
+}  // namespace
+
+void setup_schedule(CLI::App& app) {
+  auto opt = std::make_shared<Options>();
+  CLI::App* cmd = app.add_subcommand("schedule", "generate an all-to-all schedule (or its per-rank programs)");
+  add_schedule_options(*cmd, opt->schedule);
+  cmd->add_option("-d,--discipline", opt->discipline,
+                  "lower to per-rank programs: paired-half, paired-full, grouped or naive");
+  cmd->add_option("-f,--format", opt->format, "text or json")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  cmd->add_option("-o,--output", opt->output, "write to FILE instead of stdout");
+  cmd->add_flag("--list", opt->list, "list the generators and exit");
+  cmd->callback([opt] { run(*opt); });
+}
+
+}  // namespace ua2a::cli

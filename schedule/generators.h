@@ -1,0 +1,36 @@
+#pragma once
+/// Schedule generators, registered in one table.
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "schedule/schedule.h"
+
+namespace ua2a {
+
+struct GeneratorInfo {
+  const char* name;
+  const char* description;
+  std::function<Schedule(std::int32_t ranks, const Payload& payload)> make;
+};
+
+/// The one table of generators: round-robin, shift, xor, grouped, staircase.
+const std::vector<GeneratorInfo>& generators();
+/// Finds a generator by name; throws std::invalid_argument with a "did you mean" otherwise.
+const GeneratorInfo& find_generator(const std::string& name);
+/// Runs generator `algo` for `ranks` ranks; validates ranks (1 .. kMaxRanks).
+Schedule generate(const std::string& algo, std::int32_t ranks, const Payload& payload);
+
+inline constexpr std::int32_t kMaxRanks = 65536;
+
+Schedule round_robin(std::int32_t ranks, const Payload& payload);
+Schedule shift(std::int32_t ranks, const Payload& payload);
+Schedule xor_pairs(std::int32_t ranks, const Payload& payload);
+Schedule grouped(std::int32_t ranks, const Payload& payload);
+Schedule staircase(std::int32_t ranks, const Payload& payload);
+
+/// The circle-method rounds as (lower, higher) pairs sorted by the lower rank, exactly as the
+/// reference; for odd N a virtual rank N stands for the bye and its pairs are left out.
+std::vector<std::vector<std::pair<Rank, Rank>>> circle_rounds(std::int32_t ranks);
+
+}  // namespace ua2a

@@ -1,0 +1,90 @@
+// JSON and text I/O: round trips and errors that name the offending field.
+#include <gtest/gtest.h>
+
+#include "schedule/generators.h"
+#include "schedule/io.h"
+#include "schedule/lower.h"
+#include "schedule/payload.h"
+
+using namespace ua2a;
+
+namespace {
+
+std::string error_of(const std::string& text) {
+  try {
+    schedule_from_json(text);
+  } catch (const FormatError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+std::string programs_error_of(const std::string& text) {
+  try {
+    programs_from_json(text);
+  } catch (const FormatError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+std::string replace(std::string s, const std::string& from, const std::string& to) {
+  const auto at = s.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  return at == std::string::npos ? s : s.replace(at, from.size(), to);
+}
+
+}  // namespace
+
+TEST(Io, ScheduleJsonRoundTripsForEveryGenerator) {
+  for (const auto& g : generators()) {
+    const Schedule s = generate(g.name, 8, uniform_payload(1000, false, 2));
+    EXPECT_EQ(schedule_from_json(schedule_to_json(s)), s) << g.name;
+  }
+  const Schedule odd = generate("round-robin", 7, ulysses_payload({10, 2, 64, DType::fp8}, true, 1));
+  EXPECT_EQ(schedule_from_json(schedule_to_json(odd, -1)), odd);
+}
+
+TEST(Io, ProgramsJsonRoundTrips) {
+  for (const auto& d : {Discipline::paired_half, Discipline::paired_full, Discipline::naive}) {
+    const ProgramSet p = lower(round_robin(5, uniform_payload(10, true, 3)), d);
+    EXPECT_EQ(programs_from_json(programs_to_json(p)), p);
+  }
+}
+
+TEST(Io, ErrorsNameTheField) {
+  const std::string good = schedule_to_json(round_robin(4, uniform_payload(8, true, 1)));
+  EXPECT_NE(error_of("{").find("not valid JSON"), std::string::npos);
+  EXPECT_NE(error_of(replace(good, "\"algo\"", "\"algorithm\"")).find("schedule.algorithm: unknown field"), std::string::npos);
+  EXPECT_NE(error_of(replace(good, "\"ranks\": 4", "\"ranks\": 0")).find("schedule.ranks: must be between 1"), std::string::npos);
+  EXPECT_NE(error_of(replace(good, "\"version\": 1", "\"version\": 9")).find("unsupported version 9"), std::string::npos);
+  EXPECT_NE(error_of(replace(good, "\"chunks\": 1", "\"chunks\": 0")).find("schedule.payload.chunks"), std::string::npos);
+  EXPECT_NE(error_of(replace(good, "\"dst\":3", "\"dst\":4")).find("schedule.rounds[0].transfers[0].dst"), std::string::npos);
+  EXPECT_NE(error_of(replace(good, "\"bytes\":8", "\"bytes\":-8")).find("bytes: expected a byte count"), std::string::npos);
+  EXPECT_NE(error_of(replace(good, "\"pairs\": [[0,3]", "\"pairs\": [[0,2]")).find("does not match"),
+            std::string::npos);
+  EXPECT_NE(error_of(replace(good, "\"kind\": \"pairing\"", "\"kind\": \"pairs\"")).find("schedule.kind"), std::string::npos);
+}
+
+TEST(Io, ProgramErrorsNameTheRank) {
+  const std::string good = programs_to_json(lower(round_robin(2, uniform_payload(8, true, 1)), Discipline::paired_full));
+  EXPECT_NE(programs_error_of(replace(good, "\"op\":\"send\"", "\"op\":\"put\"")).find("programs.programs[0].steps[0][1].op"), std::string::npos);
+  EXPECT_NE(programs_error_of(replace(good, "\"rank\": 1", "\"rank\": 0")).find("program 1 must be rank 1"), std::string::npos);
+  EXPECT_NE(programs_error_of(replace(good, "\"peer\":1", "\"peer\":7")).find("peer: must be between 0 and 1"), std::string::npos);
+}
+
+TEST(Io, TextShowsReferencePairsAndByes) {
+  const std::string even = schedule_to_text(round_robin(8, uniform_payload(8, true, 1)));
+  EXPECT_NE(even.find("round 0: (0,7)(1,6)(2,5)(3,4)\n"), std::string::npos) << even;
+  EXPECT_NE(even.find("round 6: (0,1)(2,7)(3,6)(4,5)\n"), std::string::npos) << even;
+  const std::string odd = schedule_to_text(round_robin(7, uniform_payload(8, true, 1)));
+  EXPECT_NE(odd.find("round 0: (1,6)(2,5)(3,4) bye 0\n"), std::string::npos) << odd;
+  EXPECT_NE(odd.find("7 rounds"), std::string::npos);
+}
+
+TEST(Io, DocumentKind) {
+  EXPECT_EQ(document_kind(schedule_to_json(shift(3, uniform_payload(8, true, 1)))), DocumentKind::schedule);
+  EXPECT_EQ(document_kind(programs_to_json(lower(shift(3, uniform_payload(8, true, 1)), Discipline::grouped))),
+            DocumentKind::programs);
+  EXPECT_THROW(document_kind("{\"format\": \"x\"}"), FormatError);
+}

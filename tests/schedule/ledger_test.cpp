@@ -1,0 +1,58 @@
+// The delivery ledger: missing, duplicated and misplaced pieces.
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "schedule/ledger.h"
+#include "schedule/payload.h"
+
+using namespace ua2a;
+
+namespace {
+
+void record_all(DeliveryLedger& ledger, std::int32_t n) {
+  for (Rank s = 0; s < n; ++s)
+    for (Rank d = 0; d < n; ++d)
+      if (s != d) ledger.record(d, s, {s, d}, 0, 0);
+}
+
+}  // namespace
+
+TEST(Ledger, AllOnceIsOk) {
+  DeliveryLedger ledger(4, uniform_payload(8, true, 1));
+  record_all(ledger, 4);
+  const LedgerReport r = ledger.report();
+  EXPECT_TRUE(r.ok()) << r.summary();
+  EXPECT_EQ(r.expected, 12u);
+  EXPECT_EQ(r.arrived, 12u);
+}
+
+TEST(Ledger, ReportsMissingDuplicatedMisplaced) {
+  DeliveryLedger ledger(3, uniform_payload(8, true, 1));
+  ledger.record(1, 0, {0, 1}, 0, 0);
+  ledger.record(1, 0, {0, 1}, 0, 0);  // duplicate
+  ledger.record(2, 0, {0, 1}, 0, 0);  // block for 1 landed at 2
+  ledger.record(2, 1, {0, 2}, 0, 0);  // right rank, slot for the wrong source
+  ledger.record(0, 0, {0, 0}, 0, 0);  // the diagonal is never an expected arrival
+  ledger.record(1, 0, {0, 1}, 5, 0);  // no part 5
+  const LedgerReport r = ledger.report();
+  EXPECT_FALSE(r.ok());
+  EXPECT_EQ(r.duplicated_count, 1u);
+  EXPECT_EQ(r.duplicated[0].count, 2u);
+  EXPECT_EQ(r.misplaced_count, 4u);
+  EXPECT_EQ(r.missing_count, 5u);  // 6 expected, only 0->1 arrived
+  EXPECT_NE(r.summary().find("landed at rank 2 in the slot for 0"), std::string::npos) << r.summary();
+}
+
+TEST(Ledger, ConcurrentRecordsAreCounted) {
+  constexpr std::int32_t n = 64;
+  DeliveryLedger ledger(n, uniform_payload(8, true, 1));
+  std::vector<std::thread> threads;
+  for (Rank d = 0; d < n; ++d)
+    threads.emplace_back([&, d] {
+      for (Rank s = 0; s < n; ++s)
+        if (s != d) ledger.record(d, s, {s, d}, 0, 0);
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_TRUE(ledger.report().ok());
+}

@@ -1,0 +1,92 @@
+// Lowering: the ops each rank gets under each discipline.
+#include <gtest/gtest.h>
+
+#include "schedule/generators.h"
+#include "schedule/lower.h"
+#include "schedule/payload.h"
+
+using namespace ua2a;
+
+namespace {
+
+std::vector<OpKind> kinds(std::span<const Op> ops) {
+  std::vector<OpKind> k;
+  for (const Op& op : ops) k.push_back(op.kind);
+  return k;
+}
+
+const Payload kBlock = uniform_payload(100, true, 1);
+
+}  // namespace
+
+TEST(Lower, PairedHalfLowerRankSendsFirst) {
+  const ProgramSet p = lower(round_robin(8, kBlock), Discipline::paired_half);
+  // Round 0 pairs (0,7): rank 0 (lower) [copy, send 7], [recv 7]; rank 7 [copy, recv 0], [send 0].
+  const Program& r0 = p.programs[0];
+  ASSERT_EQ(r0.step_count(), 14u);
+  EXPECT_EQ(kinds(r0.step(0)), (std::vector{OpKind::copy, OpKind::send}));
+  EXPECT_EQ(r0.step(0)[1].peer, 7);
+  EXPECT_EQ(kinds(r0.step(1)), (std::vector{OpKind::recv}));
+  const Program& r7 = p.programs[7];
+  EXPECT_EQ(kinds(r7.step(0)), (std::vector{OpKind::copy, OpKind::recv}));
+  EXPECT_EQ(kinds(r7.step(1)), (std::vector{OpKind::send}));
+  EXPECT_EQ(r7.step(1)[0].block, (BlockId{7, 0}));
+}
+
+TEST(Lower, PairedFullOneStepPerRound) {
+  const ProgramSet p = lower(round_robin(8, kBlock), Discipline::paired_full);
+  for (const Program& prog : p.programs) {
+    ASSERT_EQ(prog.step_count(), 7u);
+    for (std::size_t i = 1; i < 7; ++i) EXPECT_EQ(kinds(prog.step(i)), (std::vector{OpKind::send, OpKind::recv}));
+  }
+}
+
+TEST(Lower, GroupedOneStepWithEverything) {
+  const ProgramSet p = lower(grouped(8, kBlock), Discipline::grouped);
+  for (const Program& prog : p.programs) {
+    ASSERT_EQ(prog.step_count(), 1u);
+    EXPECT_EQ(prog.ops.size(), 1u + 7 + 7);
+  }
+}
+
+TEST(Lower, NaiveOneOpPerStepSendsFirst) {
+  const ProgramSet p = lower(shift(4, kBlock), Discipline::naive);
+  const Program& r1 = p.programs[1];
+  ASSERT_EQ(r1.step_count(), 1u + 3 * 2);
+  EXPECT_EQ(r1.step(1)[0].kind, OpKind::send);
+  EXPECT_EQ(r1.step(1)[0].peer, 2);
+  EXPECT_EQ(r1.step(2)[0].kind, OpKind::recv);
+  EXPECT_EQ(r1.step(2)[0].peer, 0);
+}
+
+TEST(Lower, ChunksAndUnmergedPartsBecomeSeparateOps) {
+  const ProgramSet p = lower(round_robin(4, uniform_payload(999, false, 2)), Discipline::paired_full);
+  // 3 rounds x (3 parts x 2 chunks) sends and receives, plus the copy.
+  EXPECT_EQ(p.programs[0].ops.size(), 1u + 3 * 2 * 6);
+}
+
+TEST(Lower, PairedHalfRejectsSeveralPartnersPerRound) {
+  try {
+    lower(grouped(4, kBlock), Discipline::paired_half);
+    FAIL();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("paired-half"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Lower, StaircasePerRankOrder) {
+  const ProgramSet p = lower(staircase(4, kBlock), Discipline::paired_half);
+  // Rank 2 visits 0, 1, 3: it is higher than 0 and 1 (recv first), lower than 3 (send first).
+  const Program& r2 = p.programs[2];
+  ASSERT_EQ(r2.step_count(), 6u);
+  EXPECT_EQ(r2.step(0)[1].kind, OpKind::recv);
+  EXPECT_EQ(r2.step(0)[1].peer, 0);
+  EXPECT_EQ(r2.step(2)[0].peer, 1);
+  EXPECT_EQ(r2.step(4)[0].kind, OpKind::send);
+  EXPECT_EQ(r2.step(4)[0].peer, 3);
+}
+
+TEST(Lower, DisciplineNamesRoundTrip) {
+  for (const auto& d : disciplines()) EXPECT_EQ(parse_discipline(d.name), d.discipline);
+  EXPECT_THROW(parse_discipline("paired"), std::invalid_argument);
+}
