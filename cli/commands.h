@@ -5,5 +5,11 @@
 namespace ua2a::cli {
 
 void setup_schedule(CLI::App& app);
+void setup_verify(CLI::App& app);
+void setup_simulate(CLI::App& app);
+void setup_topo(CLI::App& app);
+void setup_render(CLI::App& app);
+void setup_run(CLI::App& app);
+void setup_bench(CLI::App& app);
 
 }  // namespace ua2a::cli

@@ -10,7 +10,10 @@ int main(int argc, char** argv) {
   CLI::App app{"ulysses-a2a: all-to-all schedules for Ulysses attention on PCIe GPU boxes"};
   app.set_version_flag("--version", std::string("ulysses-a2a ") + UA2A_VERSION);
   app.require_subcommand(1);
-  ua2a::cli::setup_schedule(app);
+  // The table of subcommands, in the order --help lists them.
+  for (auto setup : {ua2a::cli::setup_schedule, ua2a::cli::setup_verify, ua2a::cli::setup_simulate,
+                     ua2a::cli::setup_topo, ua2a::cli::setup_render, ua2a::cli::setup_run, ua2a::cli::setup_bench})
+    setup(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::RuntimeError& e) {
