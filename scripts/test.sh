@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# The whole test suite: installs dependencies, then
+#   1. builds (with CUDA when a toolkit is present) and runs every test (GPU tests skip without a GPU),
+#   2. builds again with -fsanitize=address,undefined (CPU parts) and runs every test,
+#   3. builds the libFuzzer targets with clang and runs each for a short while.
+# Prints one closing line "tests: N passed, N failed" and exits non-zero on any failure.
+set -uo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+bash scripts/install-deps.sh || exit 1
+fuzz_seconds=${UA2A_FUZZ_SECONDS:-20}
+passed=0
+failed=0
+
+stage() {  # stage NAME COMMAND...: runs one stage, counts it
+  local name=$1
+  shift
+  echo "=== $name"
+  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "=== FAILED: $name"; fi
+}
+
+run_ctest() {  # run_ctest DIR: runs the suite of one build tree
+  (cd "$1" && ctest --output-on-failure -j2 --timeout 900)
+}
+
+stage "build" bash scripts/build.sh build-test
+stage "tests" run_ctest build-test
+stage "build (asan+ubsan)" bash scripts/build.sh build-asan -DUA2A_SANITIZE=ON -DUA2A_CUDA=OFF \
+  -DCMAKE_BUILD_TYPE=RelWithDebInfo
+stage "tests (asan+ubsan)" env ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 run_ctest build-asan
+stage "build (fuzz)" bash scripts/build.sh build-fuzz -DUA2A_FUZZ=ON -DUA2A_TESTS=OFF -DUA2A_CUDA=OFF \
+  -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_COMPILER=clang
+for target in build-fuzz/tests/fuzz/fuzz_*; do
+  [ -x "$target" ] || continue
+  name=$(basename "$target")
+  corpus="tests/fuzz/corpus/${name#fuzz_}"
+  work=$(mktemp -d)
+  [ -d "$corpus" ] && cp -r "$corpus/." "$work/"
+  stage "fuzz $name (${fuzz_seconds}s)" "$target" -max_total_time="$fuzz_seconds" -max_len=65536 -rss_limit_mb=4096 \
+    -print_final_stats=0 "$work"
+  rm -rf "$work"
+done
+
+echo "tests: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
