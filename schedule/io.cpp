@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 #include <algorithm>
+#include <iomanip>
 #include <set>
 #include <sstream>
 
@@ -353,7 +354,7 @@ std::string round_text(const Schedule& s, const Round& r) {
 std::string bytes_text(std::uint64_t b) {
   std::ostringstream s;
   s << b << " B";
-  if (b >= 1000000) s << " (" << static_cast<double>(b) / 1e6 << " MB)";
+  if (b >= 1000000) s << " (" << std::fixed << std::setprecision(2) << static_cast<double>(b) / 1e6 << " MB)";
   return s.str();
 }
 
