@@ -1,0 +1,118 @@
+#pragma once
+/// The box a schedule runs on: a Boost.Graph graph of GPUs, PCIe switches, CPU sockets (root
+/// complexes), host memory and NICs, joined by full-duplex links stored as two directed edges,
+/// each with its own capacity (bytes/s) and latency (s). Presets cite
+/// ../shared/reference/pcie-facts.md; the DOT form is described in docs/formats.md.
+#include <boost/graph/adjacency_list.hpp>
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace ua2a {
+
+/// A topology file or preset that cannot be used; the message names the input and the fix.
+struct TopologyError : std::invalid_argument {
+  using std::invalid_argument::invalid_argument;
+};
+
+enum class NodeKind : std::uint8_t { gpu, pcie_switch, cpu, memory, nic };
+/// "gpu", "switch", "cpu", "memory", "nic" (the DOT `kind` attribute).
+std::string to_string(NodeKind kind);
+NodeKind parse_node_kind(const std::string& name);
+
+enum class LinkKind : std::uint8_t { pcie, socket, memory, nvlink, network };
+/// "pcie", "socket", "memory", "nvlink", "network" (the DOT `kind` attribute of an edge).
+std::string to_string(LinkKind kind);
+LinkKind parse_link_kind(const std::string& name);
+
+/// One device. Names are unique: gpu0.., sw0.., cpu0.., mem0.., nic0.. (numbered over all boxes).
+struct TopoNode {
+  std::string name;
+  NodeKind kind = NodeKind::gpu;
+  std::int32_t box = 0;     ///< which box of a multi-box topology
+  std::int32_t socket = 0;  ///< global CPU socket index (NUMA node) the device hangs off
+  /// cpu only: bytes/s the root complex forwards for GPU peer-to-peer traffic, shared by all P2P
+  /// flows through this CPU; 0 = not limited.
+  double forward_bytes_per_s = 0;
+  /// cpu only: bytes charged per forwarded P2P byte (6/5 on Intel hosts: 64 B TLPs).
+  double p2p_overhead = 1.0;
+};
+
+/// One direction of a physical link.
+struct TopoLink {
+  double capacity_bytes_per_s = 0;
+  double latency_s = 0;
+  LinkKind kind = LinkKind::pcie;
+};
+
+using TopologyGraph =
+    boost::adjacency_list<boost::vecS, boost::vecS, boost::bidirectionalS, TopoNode, TopoLink>;
+using NodeIndex = TopologyGraph::vertex_descriptor;
+using EdgeRef = TopologyGraph::edge_descriptor;
+
+/// How a transfer between two GPUs is routed (sim/route.h).
+enum class Transport : std::uint8_t { shm, p2p, nvlink, network };
+std::string to_string(Transport t);
+Transport parse_transport(const std::string& name);
+
+/// Model parameters that are not links: software costs and the staging pipeline.
+struct TopoParams {
+  Transport transport = Transport::shm;  ///< default transport of the box
+  double op_cost_s = 0;                  ///< per-operation software cost added to each transfer
+  std::uint64_t chunk_bytes = 128 * 1024;  ///< pipeline fill of staged or chunked transfers
+  /// Cap on one host-staged (shm) flow, bytes/s; 0 = none.
+  double shm_flow_cap_bytes_per_s = 0;
+};
+
+/// A named graph plus its parameters. GPU i (in the order GPUs were added) is rank i.
+struct Topology {
+  std::string name;
+  TopologyGraph graph;
+  TopoParams params;
+
+  /// Adds a node; throws TopologyError when the name is taken or empty.
+  NodeIndex add_node(const TopoNode& node);
+  /// Adds a full-duplex link: edges a->b and b->a with the same capacity and latency.
+  void add_link(NodeIndex a, NodeIndex b, double bytes_per_s, double latency_s, LinkKind kind);
+  /// GPU node indices, in rank order.
+  const std::vector<NodeIndex>& gpus() const { return gpus_; }
+  std::optional<NodeIndex> find(const std::string& name) const;
+  const TopoNode& node(NodeIndex v) const { return graph[v]; }
+  const TopoLink& link(EdgeRef e) const { return graph[e]; }
+  std::size_t node_count() const { return boost::num_vertices(graph); }
+  std::size_t edge_count() const { return boost::num_edges(graph); }
+  /// "<from>-><to>", as the simulation JSON names links.
+  std::string link_name(EdgeRef e) const;
+
+ private:
+  std::vector<NodeIndex> gpus_;
+};
+
+/// A preset box: name, a one-line description and its builder.
+struct PresetInfo {
+  const char* name;
+  const char* description;
+  Topology (*make)();
+};
+/// The one table of presets: 4090x4, 4090x8-2s, 4090x8-2s-sw, 4090x8-sw2, h100x8-nvs.
+const std::vector<PresetInfo>& presets();
+/// Builds preset `name`; throws TopologyError with a "did you mean" otherwise.
+Topology make_preset(const std::string& name);
+
+inline constexpr std::int32_t kMaxBoxes = 128;
+/// K copies of `box`, each with one NIC on its first socket, joined by a network switch "net0".
+/// K = 1 returns the box unchanged. Throws TopologyError outside 1..kMaxBoxes.
+Topology join_boxes(const Topology& box, std::int32_t boxes);
+
+/// Graphviz DOT (a digraph, one edge per direction); read_dot(write_dot(t)) gives t back.
+std::string write_dot(const Topology& topology);
+/// Reads DOT through boost::read_graphviz with typed attributes; throws TopologyError naming
+/// the node, edge or attribute at fault.
+Topology read_dot(const std::string& text);
+
+/// A preset name, or else a DOT file path.
+Topology load_topology(const std::string& name_or_path);
+
+}  // namespace ua2a
