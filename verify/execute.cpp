@@ -1,0 +1,123 @@
+#include "verify/execute.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "verify/waitfor.h"
+
+namespace ua2a {
+
+std::uint32_t step_of(const Program& program, std::uint32_t index) {
+  const auto it = std::upper_bound(program.step_begin.begin(), program.step_begin.end(), index);
+  return static_cast<std::uint32_t>(it - program.step_begin.begin() - 1);
+}
+
+namespace {
+
+OpSite site(const ProgramSet& set, OpRef ref) {
+  const Program& p = set.programs[ref.rank];
+  return {ref.rank, step_of(p, ref.index), ref.index, p.ops[ref.index]};
+}
+
+/// The ops rank r waits on that are posted and unmatched (the ones that name whom it waits for).
+std::vector<OpRef> waiting_ops(const Matcher& m, Rank r) {
+  std::vector<OpRef> ops;
+  for (const OpRef& ref : m.pending(r))
+    if (m.state(ref) == OpState::posted) ops.push_back(ref);
+  return ops;
+}
+
+WaitLink link(const Matcher& m, Rank from, Rank to) {
+  WaitLink l{from, m.current_step(from), {}, to};
+  for (const OpRef& ref : waiting_ops(m, from))
+    if (m.op(ref).peer == to) l.ops.push_back(site(m.programs(), ref));
+  return l;
+}
+
+std::vector<WaitLink> links_along(const Matcher& m, const std::vector<Rank>& path, bool closed) {
+  std::vector<WaitLink> links;
+  const std::size_t n = closed ? path.size() : path.size() - 1;
+  for (std::size_t i = 0; i < n; ++i) links.push_back(link(m, path[i], path[(i + 1) % path.size()]));
+  return links;
+}
+
+Deadlock explain_deadlock(const Matcher& m) {
+  const ProgramSet& set = m.programs();
+  Deadlock d;
+  std::vector<WaitEdge> edges;
+  Rank first_blocked = -1;
+  for (Rank r = 0; r < set.ranks; ++r) {
+    if (m.rank_done(r)) continue;
+    ++d.blocked_ranks;
+    if (first_blocked == -1) first_blocked = r;
+    for (const OpRef& ref : waiting_ops(m, r)) edges.push_back({r, m.op(ref).peer});
+  }
+  d.ranks_on_cycles = ranks_on_cycles(set.ranks, edges);
+  const std::vector<Rank> cycle = find_wait_cycle(set.ranks, edges);
+  if (!cycle.empty()) {
+    d.cycle = links_along(m, cycle, true);
+    return d;
+  }
+  // Acyclic: every blocked rank waits, through a chain, on a rank that has finished.
+  const std::vector<Rank> chain = wait_chain(set.ranks, edges, first_blocked);
+  d.chain = links_along(m, chain, false);
+  if (m.rank_done(chain.back())) d.finished_rank = chain.back();
+  return d;
+}
+
+template <class T>
+void keep(std::vector<T>& list, std::uint64_t& count, T item) {
+  ++count;
+  if (list.size() < ExecutionReport::kMaxListed) list.push_back(std::move(item));
+}
+
+/// Sends and receives that never matched, and ops never posted, once execution stopped.
+void collect_leftovers(const Matcher& m, const std::vector<bool>& send_matched, ExecutionReport& rep) {
+  const ProgramSet& set = m.programs();
+  std::size_t id = 0;
+  for (Rank r = 0; r < set.ranks; ++r)
+    for (std::uint32_t i = 0; i < set.programs[r].ops.size(); ++i, ++id) {
+      const OpRef ref{r, i};
+      const OpState state = m.state(ref);
+      const bool eager_orphan = state == OpState::completed && m.op(ref).kind == OpKind::send && !send_matched[id];
+      if (state == OpState::posted || eager_orphan) keep(rep.unmatched, rep.unmatched_count, site(set, ref));
+      else if (state == OpState::unposted) ++rep.never_posted;
+    }
+}
+
+}  // namespace
+
+ExecutionReport execute(const ProgramSet& programs, const ExecuteOptions& options) {
+  if (programs.ranks < 1)
+    throw std::invalid_argument("program set has " + std::to_string(programs.ranks) + " ranks: it needs at least 1");
+  ExecutionReport rep;
+  rep.eager_bytes = options.eager_bytes;
+  Matcher m(programs, {.eager_bytes = options.eager_bytes});
+  DeliveryLedger ledger(programs.ranks, programs.payload);
+  // Global op ids of matched sends: an eager send completes when posted, so only this tells
+  // whether anyone ever received it. Cheap (one bit per op), so kept in zero-buffer runs too.
+  std::vector<std::uint32_t> base(programs.ranks, 0);
+  for (Rank r = 1; r < programs.ranks; ++r)
+    base[r] = base[r - 1] + static_cast<std::uint32_t>(programs.programs[r - 1].ops.size());
+  rep.ops = programs.op_count();
+  std::vector<bool> send_matched(rep.ops, false);
+  m.start();
+  Match match;
+  while (m.pop_match(match)) {
+    const Op& send = m.op(match.send);
+    // The data lands at the receiver, in the slot of the peer its receive names.
+    ledger.record(match.recv.rank, m.op(match.recv).peer, send.block, send.part, send.chunk);
+    send_matched[base[match.send.rank] + match.send.index] = true;
+    m.complete(match);
+    ++rep.matches;
+  }
+  rep.steps_completed = m.steps_completed();
+  if (!m.finished()) rep.deadlock = explain_deadlock(m);
+  for (const Mismatch& mm : m.mismatches())
+    keep(rep.mismatches, rep.mismatch_count, {site(programs, mm.send), site(programs, mm.recv), mm.what});
+  collect_leftovers(m, send_matched, rep);
+  rep.delivery = ledger.report();
+  return rep;
+}
+
+}  // namespace ua2a
