@@ -8,6 +8,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace ua2a {
@@ -42,6 +43,7 @@ struct TopoNode {
 
 /// One direction of a physical link.
 struct TopoLink {
+  std::uint32_t id = 0;  ///< index into Topology::edges(), set when the edge is added
   double capacity_bytes_per_s = 0;
   double latency_s = 0;
   LinkKind kind = LinkKind::pcie;
@@ -64,6 +66,7 @@ struct TopoParams {
   std::uint64_t chunk_bytes = 128 * 1024;  ///< pipeline fill of staged or chunked transfers
   /// Cap on one host-staged (shm) flow, bytes/s; 0 = none.
   double shm_flow_cap_bytes_per_s = 0;
+  double nic_bytes_per_s = 25e9;  ///< per direction, used by join_boxes
 };
 
 /// A named graph plus its parameters. GPU i (in the order GPUs were added) is rank i.
@@ -72,10 +75,21 @@ struct Topology {
   TopologyGraph graph;
   TopoParams params;
 
+  Topology() = default;
+  /// Copies rebuild the edge and name indexes: edge descriptors point into their own graph.
+  Topology(const Topology& other);
+  Topology& operator=(const Topology& other);
+  Topology(Topology&& other) noexcept;
+  Topology& operator=(Topology&& other) noexcept;
+
   /// Adds a node; throws TopologyError when the name is taken or empty.
   NodeIndex add_node(const TopoNode& node);
   /// Adds a full-duplex link: edges a->b and b->a with the same capacity and latency.
   void add_link(NodeIndex a, NodeIndex b, double bytes_per_s, double latency_s, LinkKind kind);
+  /// Adds one direction; `link.id` is assigned.
+  EdgeRef add_edge(NodeIndex from, NodeIndex to, TopoLink link);
+  /// Directed edges in the order they were added; edges()[i] has link id i.
+  const std::vector<EdgeRef>& edges() const { return edges_; }
   /// GPU node indices, in rank order.
   const std::vector<NodeIndex>& gpus() const { return gpus_; }
   std::optional<NodeIndex> find(const std::string& name) const;
@@ -87,7 +101,10 @@ struct Topology {
   std::string link_name(EdgeRef e) const;
 
  private:
+  void rebuild_index();
   std::vector<NodeIndex> gpus_;
+  std::vector<EdgeRef> edges_;
+  std::unordered_map<std::string, NodeIndex> by_name_;
 };
 
 /// A preset box: name, a one-line description and its builder.

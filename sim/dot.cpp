@@ -1,0 +1,260 @@
+// Topology <-> Graphviz DOT through boost::read_graphviz with typed attributes (docs/formats.md).
+#include <algorithm>
+#include <boost/graph/graphviz.hpp>
+#include <boost/property_map/dynamic_property_map.hpp>
+#include <cctype>
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+#include "sim/topology.h"
+
+namespace ua2a {
+
+namespace {
+
+constexpr double kGiga = 1e9;
+constexpr double kMicro = 1e-6;
+
+/// What the DOT file says, before validation: strings for kinds, numbers as read.
+struct RawNode {
+  std::string id;
+  std::string kind;
+  int box = 0;
+  int socket = 0;
+  double forward_gbps = 0;
+  double p2p_overhead = 1.0;
+};
+struct RawEdge {
+  std::string kind = "pcie";
+  double capacity_gbps = -1;  // required: -1 marks "missing"
+  double latency_us = 0;
+};
+using RawGraph = boost::adjacency_list<boost::vecS, boost::vecS, boost::directedS, RawNode, RawEdge>;
+
+/// Graph-level attributes, all optional.
+struct RawParams {
+  std::string name = "custom";
+  std::string transport = "shm";
+  double op_cost_us = 5;
+  double chunk_bytes = 128 * 1024;
+  double shm_flow_cap_gbps = 0;
+  double nic_gbps = 25;
+};
+
+/// DOT numerals have no exponent: such values are written as quoted strings (lexical_cast reads both).
+std::string dot_numeral(const std::string& s) {
+  return s.find_first_of("eEin") == std::string::npos ? s : "\"" + s + "\"";
+}
+
+/// Shortest round-trip decimal form, so read_dot(write_dot(t)) is exact.
+std::string num(double v) {
+  std::ostringstream s;
+  s.precision(17);
+  s << v;
+  double back = 0;
+  for (int p = 1; p <= 17; ++p) {
+    std::ostringstream t;
+    t.precision(p);
+    t << v;
+    std::istringstream(t.str()) >> back;
+    if (back == v) return dot_numeral(t.str());
+  }
+  return dot_numeral(s.str());
+}
+
+std::string quoted(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+/// "gpu10" after "gpu9": names compare by their text and the numbers inside them.
+bool natural_less(const std::string& a, const std::string& b) {
+  std::size_t i = 0, j = 0;
+  while (i < a.size() && j < b.size()) {
+    if (std::isdigit(static_cast<unsigned char>(a[i])) && std::isdigit(static_cast<unsigned char>(b[j]))) {
+      std::size_t i2 = i, j2 = j;
+      while (i2 < a.size() && std::isdigit(static_cast<unsigned char>(a[i2]))) ++i2;
+      while (j2 < b.size() && std::isdigit(static_cast<unsigned char>(b[j2]))) ++j2;
+      std::string x = a.substr(i, i2 - i), y = b.substr(j, j2 - j);
+      x.erase(0, std::min(x.find_first_not_of('0'), x.size()));
+      y.erase(0, std::min(y.find_first_not_of('0'), y.size()));
+      if (x.size() != y.size()) return x.size() < y.size();
+      if (x != y) return x < y;
+      i = i2;
+      j = j2;
+    } else {
+      if (a[i] != b[j]) return a[i] < b[j];
+      ++i;
+      ++j;
+    }
+  }
+  if (a.size() - i != b.size() - j) return a.size() - i < b.size() - j;
+  return a < b;
+}
+
+/// Nodes sorted by natural name order: the canonical order of the DOT form and of read_dot.
+std::vector<NodeIndex> natural_order(const Topology& t) {
+  std::vector<NodeIndex> order(t.node_count());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(),
+            [&](NodeIndex a, NodeIndex b) { return natural_less(t.node(a).name, t.node(b).name); });
+  return order;
+}
+
+void check_number(double v, double min, const std::string& where, const std::string& attr) {
+  if (!std::isfinite(v) || v < min)
+    throw TopologyError(where + ": attribute " + attr + " = " + num(v) + " is invalid: it must be a finite number >= " +
+                        num(min));
+}
+
+Topology build(const RawGraph& raw, const RawParams& params) {
+  Topology t;
+  t.name = params.name;
+  t.params.transport = parse_transport(params.transport);
+  check_number(params.op_cost_us, 0, "graph", "op_cost_us");
+  check_number(params.chunk_bytes, 1, "graph", "chunk_bytes");
+  check_number(params.shm_flow_cap_gbps, 0, "graph", "shm_flow_cap_gbps");
+  check_number(params.nic_gbps, 1e-9, "graph", "nic_gbps");
+  if (params.chunk_bytes > 1e15) throw TopologyError("graph: chunk_bytes " + num(params.chunk_bytes) + " is too large");
+  t.params.op_cost_s = params.op_cost_us * kMicro;
+  t.params.chunk_bytes = static_cast<std::uint64_t>(params.chunk_bytes);
+  t.params.shm_flow_cap_bytes_per_s = params.shm_flow_cap_gbps * kGiga;
+  t.params.nic_bytes_per_s = params.nic_gbps * kGiga;
+
+  std::vector<std::size_t> order(boost::num_vertices(raw));
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return natural_less(raw[a].id, raw[b].id); });
+  std::vector<NodeIndex> map(order.size());
+  for (std::size_t v : order) {
+    const RawNode& n = raw[v];
+    const std::string where = "node '" + n.id + "'";
+    if (n.kind.empty()) throw TopologyError(where + " has no kind: add kind=gpu|switch|cpu|memory|nic");
+    NodeKind kind;
+    try {
+      kind = parse_node_kind(n.kind);
+    } catch (const TopologyError& e) {
+      throw TopologyError(where + ": " + e.what());
+    }
+    if (n.box < 0 || n.socket < 0) throw TopologyError(where + ": box and socket must be >= 0");
+    check_number(n.forward_gbps, 0, where, "forward_gbps");
+    check_number(n.p2p_overhead, 1e-9, where, "p2p_overhead");
+    map[v] = t.add_node({n.id, kind, n.box, n.socket, n.forward_gbps * kGiga, n.p2p_overhead});
+  }
+  std::vector<RawGraph::edge_descriptor> raw_edges;
+  for (auto [it, end] = boost::edges(raw); it != end; ++it) raw_edges.push_back(*it);
+  std::stable_sort(raw_edges.begin(), raw_edges.end(), [&](const auto& a, const auto& b) {
+    return std::pair(map[boost::source(a, raw)], map[boost::target(a, raw)]) <
+           std::pair(map[boost::source(b, raw)], map[boost::target(b, raw)]);
+  });
+  for (const auto& edge : raw_edges) {
+    const auto* it = &edge;
+    const RawEdge& e = raw[*it];
+    const std::string from = raw[boost::source(*it, raw)].id, to = raw[boost::target(*it, raw)].id;
+    const std::string where = "edge " + from + "->" + to;
+    if (from == to) throw TopologyError(where + " is a self-loop: remove it");
+    if (e.capacity_gbps < 0) throw TopologyError(where + " has no capacity_gbps: give its bandwidth in GB/s");
+    check_number(e.capacity_gbps, 1e-9, where, "capacity_gbps");
+    check_number(e.latency_us, 0, where, "latency_us");
+    LinkKind kind;
+    try {
+      kind = parse_link_kind(e.kind);
+    } catch (const TopologyError& err) {
+      throw TopologyError(where + ": " + err.what());
+    }
+    t.add_edge(map[boost::source(*it, raw)], map[boost::target(*it, raw)],
+               {0, e.capacity_gbps * kGiga, e.latency_us * kMicro, kind});
+  }
+  if (t.gpus().empty()) throw TopologyError("the topology has no node with kind=gpu: add the GPUs");
+  return t;
+}
+
+}  // namespace
+
+std::string write_dot(const Topology& t) {
+  std::ostringstream out;
+  const TopoParams& p = t.params;
+  out << "digraph topology {\n  graph [name=" << quoted(t.name) << ", transport=" << quoted(to_string(p.transport))
+      << ", op_cost_us=" << num(p.op_cost_s / kMicro) << ", chunk_bytes=" << p.chunk_bytes
+      << ", shm_flow_cap_gbps=" << num(p.shm_flow_cap_bytes_per_s / kGiga) << ", nic_gbps=" << num(p.nic_bytes_per_s / kGiga)
+      << "];\n";
+  const std::vector<NodeIndex> nodes = natural_order(t);
+  std::vector<std::size_t> rank(t.node_count());
+  for (std::size_t i = 0; i < nodes.size(); ++i) rank[nodes[i]] = i;
+  for (NodeIndex v : nodes) {
+    const TopoNode& n = t.node(v);
+    out << "  " << quoted(n.name) << " [kind=" << quoted(to_string(n.kind)) << ", box=" << n.box
+        << ", socket=" << n.socket;
+    if (n.kind == NodeKind::cpu)
+      out << ", forward_gbps=" << num(n.forward_bytes_per_s / kGiga) << ", p2p_overhead=" << num(n.p2p_overhead);
+    out << "];\n";
+  }
+  std::vector<EdgeRef> edges = t.edges();
+  std::stable_sort(edges.begin(), edges.end(), [&](EdgeRef a, EdgeRef b) {
+    return std::pair(rank[boost::source(a, t.graph)], rank[boost::target(a, t.graph)]) <
+           std::pair(rank[boost::source(b, t.graph)], rank[boost::target(b, t.graph)]);
+  });
+  for (EdgeRef e : edges) {
+    const TopoLink& l = t.link(e);
+    out << "  " << quoted(t.node(boost::source(e, t.graph)).name) << " -> " << quoted(t.node(boost::target(e, t.graph)).name)
+        << " [kind=" << quoted(to_string(l.kind)) << ", capacity_gbps=" << num(l.capacity_bytes_per_s / kGiga)
+        << ", latency_us=" << num(l.latency_s / kMicro) << "];\n";
+  }
+  out << "}\n";
+  return out.str();
+}
+
+Topology read_dot(const std::string& text) {
+  RawGraph raw;
+  RawParams params;
+  boost::dynamic_properties dp(boost::ignore_other_properties);
+  dp.property("node_id", boost::get(&RawNode::id, raw));
+  dp.property("kind", boost::get(&RawNode::kind, raw));
+  dp.property("box", boost::get(&RawNode::box, raw));
+  dp.property("socket", boost::get(&RawNode::socket, raw));
+  dp.property("forward_gbps", boost::get(&RawNode::forward_gbps, raw));
+  dp.property("p2p_overhead", boost::get(&RawNode::p2p_overhead, raw));
+  dp.property("kind", boost::get(&RawEdge::kind, raw));
+  dp.property("capacity_gbps", boost::get(&RawEdge::capacity_gbps, raw));
+  dp.property("latency_us", boost::get(&RawEdge::latency_us, raw));
+  dp.property("name", boost::ref_property_map<RawGraph*, std::string>(params.name));
+  dp.property("transport", boost::ref_property_map<RawGraph*, std::string>(params.transport));
+  dp.property("op_cost_us", boost::ref_property_map<RawGraph*, double>(params.op_cost_us));
+  dp.property("chunk_bytes", boost::ref_property_map<RawGraph*, double>(params.chunk_bytes));
+  dp.property("shm_flow_cap_gbps", boost::ref_property_map<RawGraph*, double>(params.shm_flow_cap_gbps));
+  dp.property("nic_gbps", boost::ref_property_map<RawGraph*, double>(params.nic_gbps));
+  try {
+    if (!boost::read_graphviz(text, raw, dp, "node_id"))
+      throw TopologyError("the DOT text is not a graph Boost can read: check the syntax (digraph { a -> b; })");
+  } catch (const TopologyError&) {
+    throw;
+  } catch (const boost::bad_graphviz_syntax& e) {
+    throw TopologyError(std::string("DOT syntax error: ") + e.what());
+  } catch (const boost::bad_lexical_cast& e) {
+    throw TopologyError("a DOT attribute has a value of the wrong type (numbers expected for box, socket, *_gbps, "
+                        "*_us, p2p_overhead, chunk_bytes): " + std::string(e.what()));
+  } catch (const std::exception& e) {
+    throw TopologyError(std::string("cannot read the DOT topology: ") + e.what());
+  }
+  return build(raw, params);
+}
+
+Topology load_topology(const std::string& name_or_path) {
+  for (const auto& p : presets())
+    if (name_or_path == p.name) return p.make();
+  std::ifstream in(name_or_path, std::ios::binary);
+  if (!in) make_preset(name_or_path);  // throws the "unknown topology" message with the preset list
+  std::ostringstream s;
+  s << in.rdbuf();
+  try {
+    return read_dot(s.str());
+  } catch (const TopologyError& e) {
+    throw TopologyError("topology file '" + name_or_path + "': " + e.what());
+  }
+}
+
+}  // namespace ua2a

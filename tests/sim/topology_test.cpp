@@ -1,0 +1,93 @@
+// Topology: presets, DOT round trip, DOT errors, boxes.
+#include <gtest/gtest.h>
+
+#include "sim/topology.h"
+
+using namespace ua2a;
+
+namespace {
+
+double capacity(const Topology& t, const std::string& from, const std::string& to) {
+  for (EdgeRef e : t.edges())
+    if (t.link_name(e) == from + "->" + to) return t.link(e).capacity_bytes_per_s;
+  return -1;
+}
+
+}  // namespace
+
+TEST(Topology, PresetsHaveTheirGpusInRankOrder) {
+  for (const auto& p : presets()) {
+    const Topology t = make_preset(p.name);
+    EXPECT_EQ(t.name, p.name);
+    ASSERT_FALSE(t.gpus().empty()) << p.name;
+    for (std::size_t i = 0; i < t.gpus().size(); ++i) EXPECT_EQ(t.node(t.gpus()[i]).name, "gpu" + std::to_string(i));
+  }
+  EXPECT_EQ(make_preset("4090x4").gpus().size(), 4u);
+  EXPECT_EQ(make_preset("4090x8-2s-sw").gpus().size(), 8u);
+}
+
+TEST(Topology, DualSocketSwitchBoxHasTheFactsLinks) {
+  const Topology t = make_preset("4090x8-2s-sw");
+  EXPECT_DOUBLE_EQ(capacity(t, "cpu0", "cpu1"), 10e9);  // pcie-facts.md line 28
+  EXPECT_DOUBLE_EQ(capacity(t, "sw0", "cpu0"), 24e9);   // one x16 uplink
+  EXPECT_DOUBLE_EQ(capacity(t, "gpu5", "sw1"), 24e9);
+  EXPECT_LT(capacity(t, "gpu5", "sw0"), 0);  // gpu5 sits under the second socket's switch
+}
+
+TEST(Topology, DotRoundTripIsExact) {
+  for (const auto& p : presets()) {
+    const Topology t = make_preset(p.name);
+    const std::string dot = write_dot(t);
+    const Topology back = read_dot(dot);
+    EXPECT_EQ(write_dot(back), dot) << p.name;
+    EXPECT_EQ(back.edge_count(), t.edge_count());
+    EXPECT_EQ(back.params.transport, t.params.transport);
+    EXPECT_DOUBLE_EQ(back.params.op_cost_s, t.params.op_cost_s);
+  }
+}
+
+TEST(Topology, ReadsAHandWrittenDotFileWithNaturalGpuOrder) {
+  const Topology t = read_dot(R"(digraph { graph [name="two", transport="p2p"];
+    gpu10 [kind=gpu]; gpu2 [kind=gpu, socket=0]; c [kind=cpu, forward_gbps=8];
+    gpu2 -> c [capacity_gbps=12.5, latency_us=1]; c -> gpu10 [capacity_gbps=12]; })");
+  EXPECT_EQ(t.name, "two");
+  EXPECT_EQ(t.params.transport, Transport::p2p);
+  ASSERT_EQ(t.gpus().size(), 2u);
+  EXPECT_EQ(t.node(t.gpus()[0]).name, "gpu2");  // natural order: 2 before 10
+  EXPECT_DOUBLE_EQ(capacity(t, "gpu2", "c"), 12.5e9);
+  EXPECT_DOUBLE_EQ(t.node(*t.find("c")).forward_bytes_per_s, 8e9);
+}
+
+TEST(Topology, DotErrorsNameTheCulprit) {
+  auto message = [](const std::string& dot) {
+    try {
+      read_dot(dot);
+    } catch (const TopologyError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_NE(message("digraph { a [kind=gpu]; b [kind=cpu]; a -> b; }").find("edge a->b has no capacity_gbps"),
+            std::string::npos);
+  EXPECT_NE(message("digraph { a [kind=toaster]; }").find("node 'a'"), std::string::npos);
+  EXPECT_NE(message("digraph { a [kind=gpu]; b [kind=cpu]; a -> b [capacity_gbps=fast]; }").find("wrong type"),
+            std::string::npos);
+  EXPECT_NE(message("digraph { a [kind=cpu]; }").find("no node with kind=gpu"), std::string::npos);
+  EXPECT_NE(message("digraph { a -> ").find("DOT"), std::string::npos);
+  EXPECT_NE(message("digraph { a [kind=gpu]; a -> a [capacity_gbps=1]; }").find("self-loop"), std::string::npos);
+  EXPECT_THROW(make_preset("4090x9"), TopologyError);
+}
+
+TEST(Topology, JoinBoxesRenumbersAndAddsOneNicPerBox) {
+  const Topology t = join_boxes(make_preset("4090x8-2s"), 3);
+  EXPECT_EQ(t.gpus().size(), 24u);
+  EXPECT_EQ(t.node(t.gpus()[9]).name, "gpu9");
+  EXPECT_EQ(t.node(t.gpus()[9]).box, 1);
+  EXPECT_EQ(t.node(t.gpus()[9]).socket, 2);  // box 1, its first socket
+  EXPECT_DOUBLE_EQ(capacity(t, "nic2", "net0"), 25e9);
+  EXPECT_DOUBLE_EQ(capacity(t, "cpu4", "nic2"), 25e9);
+  EXPECT_THROW(join_boxes(make_preset("4090x4"), 129), TopologyError);
+  EXPECT_THROW(join_boxes(make_preset("4090x4"), 0), TopologyError);
+  const Topology copy = t;  // copies rebuild the edge index of their own graph
+  EXPECT_EQ(write_dot(copy), write_dot(t));
+}
