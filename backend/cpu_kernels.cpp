@@ -1,0 +1,114 @@
+#include "backend/cpu_kernels.h"
+
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+#include "backend/attention.h"
+
+namespace ua2a {
+
+float quantize_row_fp8(const std::uint16_t* row, std::uint64_t n, ElemType elem, std::uint8_t* codes) {
+  float absmax = 0.0f;
+  for (std::uint64_t i = 0; i < n; ++i) absmax = std::fmax(absmax, std::fabs(elem_to_float(row[i], elem)));
+  // The kernels compute the same two float32 quotients, so CPU and GPU codes agree bit for bit.
+  const float inv = absmax > 0.0f ? kFp8Max / absmax : 0.0f;
+  for (std::uint64_t i = 0; i < n; ++i) codes[i] = float_to_fp8_e4m3(elem_to_float(row[i], elem) * inv);
+  return absmax / kFp8Max;
+}
+
+namespace {
+
+/// Where row (j, t, tok, hh) lives in the packed buffer.
+struct PackedRow {
+  std::uint64_t data;   ///< byte offset of the row's D elements (or D codes)
+  std::uint64_t scale;  ///< byte offset of its float32 scale (FP8 only)
+};
+
+PackedRow packed_row(const RowMap& m, std::uint64_t j, std::uint64_t t, std::uint64_t r) {
+  const std::uint64_t rows = m.seq * m.heads;  // rows per tensor per block
+  const std::uint64_t base = j * m.block_stride;
+  if (!m.fp8) return {base + (t * rows + r) * m.head_dim * 2, 0};
+  return {base + (t * rows + r) * m.head_dim, base + m.tensors * rows * m.head_dim + (t * rows + r) * 4};
+}
+
+template <class F>
+void for_each_row(const RowMap& m, F&& f) {
+  for (std::uint64_t j = 0; j < m.blocks; ++j)
+    for (std::uint64_t t = 0; t < m.tensors; ++t)
+      for (std::uint64_t tok = 0; tok < m.seq; ++tok)
+        for (std::uint64_t hh = 0; hh < m.heads; ++hh) f(j, t, tok, hh, packed_row(m, j, t, tok * m.heads + hh));
+}
+
+}  // namespace
+
+void pack_cpu(const RowMap& m, ElemType elem, const std::uint16_t* const* src, std::byte* packed) {
+  const std::uint64_t D = m.head_dim;
+  for_each_row(m, [&](std::uint64_t j, std::uint64_t t, std::uint64_t tok, std::uint64_t hh, PackedRow at) {
+    const std::uint16_t* row = src[t] + m.strided_row(j, tok, hh);
+    if (!m.fp8) {
+      std::memcpy(packed + at.data, row, D * 2);
+      return;
+    }
+    const float scale = quantize_row_fp8(row, D, elem, reinterpret_cast<std::uint8_t*>(packed + at.data));
+    std::memcpy(packed + at.scale, &scale, sizeof scale);
+  });
+}
+
+void unpack_cpu(const RowMap& m, ElemType elem, const std::byte* packed, std::uint16_t* const* dst) {
+  const std::uint64_t D = m.head_dim;
+  for_each_row(m, [&](std::uint64_t j, std::uint64_t t, std::uint64_t tok, std::uint64_t hh, PackedRow at) {
+    std::uint16_t* row = dst[t] + m.strided_row(j, tok, hh);
+    if (!m.fp8) {
+      std::memcpy(row, packed + at.data, D * 2);
+      return;
+    }
+    float scale = 0.0f;
+    std::memcpy(&scale, packed + at.scale, sizeof scale);
+    const auto* codes = reinterpret_cast<const std::uint8_t*>(packed + at.data);
+    for (std::uint64_t d = 0; d < D; ++d) row[d] = float_to_elem(fp8_e4m3_to_float(codes[d]) * scale, elem);
+  });
+}
+
+void append_text_cpu(const std::uint16_t* text, std::uint64_t tokens, std::uint64_t heads_total,
+                     std::uint64_t first_head, std::uint64_t heads, std::uint64_t head_dim, std::uint16_t* dst,
+                     std::uint64_t row0) {
+  for (std::uint64_t l = 0; l < tokens; ++l)
+    std::memcpy(dst + (row0 + l) * heads * head_dim, text + (l * heads_total + first_head) * head_dim,
+                heads * head_dim * 2);
+}
+
+void attention_cpu(const AttentionParams& p) {
+  const std::uint64_t S = p.seq, D = p.head_dim, H = p.heads;
+  auto load = [&](const void* src, std::uint64_t head) {
+    std::vector<float> out(S * D);
+    const auto* x = static_cast<const std::uint16_t*>(src);
+    for (std::uint64_t i = 0; i < S; ++i)
+      for (std::uint64_t d = 0; d < D; ++d) out[i * D + d] = elem_to_float(x[(i * H + head) * D + d], p.elem);
+    return out;
+  };
+  auto* out = static_cast<std::uint16_t*>(p.out);
+  std::vector<float> score(S), acc(D);
+  for (std::uint64_t head = 0; head < H; ++head) {
+    const std::vector<float> q = load(p.q, head), k = load(p.k, head), v = load(p.v, head);
+    for (std::uint64_t i = 0; i < S; ++i) {
+      float max = -INFINITY;
+      for (std::uint64_t j = 0; j < S; ++j) {
+        float dot = 0.0f;
+        for (std::uint64_t d = 0; d < D; ++d) dot += q[i * D + d] * k[j * D + d];
+        score[j] = dot * p.scale;
+        max = std::fmax(max, score[j]);
+      }
+      float sum = 0.0f;
+      std::fill(acc.begin(), acc.end(), 0.0f);
+      for (std::uint64_t j = 0; j < S; ++j) {
+        const float w = std::exp(score[j] - max);
+        sum += w;
+        for (std::uint64_t d = 0; d < D; ++d) acc[d] += w * v[j * D + d];
+      }
+      for (std::uint64_t d = 0; d < D; ++d) out[(i * H + head) * D + d] = float_to_elem(acc[d] / sum, p.elem);
+    }
+  }
+}
+
+}  // namespace ua2a

@@ -1,0 +1,99 @@
+// Portable bf16, fp16 and e4m3 conversions against known encodings and exhaustive round trips.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+
+#include "backend/numeric.h"
+
+using namespace ua2a;
+
+TEST(Fp8, KnownEncodings) {
+  EXPECT_EQ(float_to_fp8_e4m3(448.0f), 0x7E);   // the largest finite value
+  EXPECT_EQ(float_to_fp8_e4m3(-448.0f), 0xFE);
+  EXPECT_EQ(float_to_fp8_e4m3(1000.0f), 0x7E);  // saturates instead of overflowing
+  EXPECT_EQ(float_to_fp8_e4m3(INFINITY), 0x7E);
+  EXPECT_EQ(float_to_fp8_e4m3(std::nanf("")), 0x7F);
+  EXPECT_EQ(float_to_fp8_e4m3(1.0f), 0x38);     // exponent 7 (bias 7), mantissa 0
+  EXPECT_EQ(float_to_fp8_e4m3(0.0f), 0x00);
+  EXPECT_EQ(float_to_fp8_e4m3(std::ldexp(1.0f, -6)), 0x08);  // smallest normal
+  EXPECT_EQ(float_to_fp8_e4m3(std::ldexp(1.0f, -9)), 0x01);  // smallest subnormal
+  EXPECT_EQ(float_to_fp8_e4m3(std::ldexp(1.0f, -10)), 0x00); // half of it: ties to even (0)
+  EXPECT_EQ(float_to_fp8_e4m3(1.0625f), 0x38);  // halfway 1 | 1.125: even mantissa 0
+  EXPECT_EQ(float_to_fp8_e4m3(1.1875f), 0x3A);  // halfway 1.125 | 1.25: even mantissa 2
+  EXPECT_EQ(float_to_fp8_e4m3(1.9999f), 0x40);  // rounds up into the next binade (2.0)
+  EXPECT_EQ(float_to_fp8_e4m3(464.0f), 0x7E);   // between 448 and 480: saturates
+  EXPECT_FLOAT_EQ(fp8_e4m3_to_float(0x7E), 448.0f);
+  EXPECT_FLOAT_EQ(fp8_e4m3_to_float(0x01), std::ldexp(1.0f, -9));
+  EXPECT_TRUE(std::isnan(fp8_e4m3_to_float(0x7F)));
+  EXPECT_TRUE(std::isnan(fp8_e4m3_to_float(0xFF)));
+}
+
+TEST(Fp8, EveryCodeRoundTrips) {
+  for (int c = 0; c < 256; ++c) {
+    if ((c & 0x7F) == 0x7F) continue;  // NaN
+    const float x = fp8_e4m3_to_float(static_cast<std::uint8_t>(c));
+    EXPECT_EQ(float_to_fp8_e4m3(x), c == 0x80 ? 0x80 : c) << "code " << c << " value " << x;
+  }
+}
+
+TEST(Fp8, RoundsToTheNearestCode) {
+  // Brute force: the chosen code is never farther than any other finite code.
+  for (float x = -470.0f; x <= 470.0f; x += 0.37f) {
+    const float got = fp8_e4m3_to_float(float_to_fp8_e4m3(x));
+    const float clamped = std::fmax(-448.0f, std::fmin(448.0f, x));
+    for (int c = 0; c < 256; ++c) {
+      if ((c & 0x7F) == 0x7F) continue;
+      EXPECT_LE(std::fabs(got - clamped), std::fabs(fp8_e4m3_to_float(static_cast<std::uint8_t>(c)) - clamped))
+          << "x " << x;
+    }
+  }
+}
+
+TEST(Bf16, KnownEncodingsAndTies) {
+  EXPECT_EQ(float_to_bf16(1.0f), 0x3F80);
+  EXPECT_EQ(float_to_bf16(-2.0f), 0xC000);
+  EXPECT_EQ(float_to_bf16(1.0f + std::ldexp(1.0f, -8)), 0x3F80);      // tie: even stays
+  EXPECT_EQ(float_to_bf16(1.0f + 3 * std::ldexp(1.0f, -8)), 0x3F82);  // tie: odd rounds up
+  EXPECT_EQ(float_to_bf16(1.0f + std::ldexp(1.0f, -8) + std::ldexp(1.0f, -20)), 0x3F81);
+  EXPECT_TRUE(std::isnan(bf16_to_float(float_to_bf16(std::nanf("")))));
+  EXPECT_EQ(float_to_bf16(std::numeric_limits<float>::max()), 0x7F80);  // overflow to infinity
+}
+
+TEST(Bf16, EveryCodeRoundTrips) {
+  for (std::uint32_t c = 0; c < 65536; ++c) {
+    const float x = bf16_to_float(static_cast<std::uint16_t>(c));
+    if (std::isnan(x)) continue;
+    EXPECT_EQ(float_to_bf16(x), c);
+  }
+}
+
+TEST(Fp16, KnownEncodingsAndTies) {
+  EXPECT_EQ(float_to_fp16(1.0f), 0x3C00);
+  EXPECT_EQ(float_to_fp16(65504.0f), 0x7BFF);  // largest finite
+  EXPECT_EQ(float_to_fp16(65519.0f), 0x7BFF);  // just below the rounding boundary
+  EXPECT_EQ(float_to_fp16(65520.0f), 0x7C00);  // rounds to infinity
+  EXPECT_EQ(float_to_fp16(std::ldexp(1.0f, -24)), 0x0001);      // smallest subnormal
+  EXPECT_EQ(float_to_fp16(std::ldexp(1.0f, -25)), 0x0000);      // tie to even: 0
+  EXPECT_EQ(float_to_fp16(3 * std::ldexp(1.0f, -25)), 0x0002);  // tie to even: 2
+  EXPECT_EQ(float_to_fp16(1.0f + std::ldexp(1.0f, -11)), 0x3C00);  // tie: even stays
+  EXPECT_EQ(float_to_fp16(-0.0f), 0x8000);
+}
+
+TEST(Fp16, EveryCodeRoundTrips) {
+  for (std::uint32_t c = 0; c < 65536; ++c) {
+    const float x = fp16_to_float(static_cast<std::uint16_t>(c));
+    if (std::isnan(x)) continue;
+    EXPECT_EQ(float_to_fp16(x), c);
+  }
+}
+
+TEST(ElemType, ParsesNamesAndRejectsOthers) {
+  EXPECT_EQ(parse_elem_type("fp16"), ElemType::fp16);
+  try {
+    parse_elem_type("fp32");
+    FAIL();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("'fp32'"), std::string::npos);
+  }
+}
