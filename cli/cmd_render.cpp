@@ -1,8 +1,158 @@
-// ulysses-a2a render: scaffolding, replaced by the issue that builds this subcommand.
+// ulysses-a2a render: pictures of schedules (pairings, rounds), topologies with link load and
+// simulation timelines. Format from --format or the output file's extension.
+#include <iostream>
+#include <nlohmann/json.hpp>
+
 #include "cli/commands.h"
+#include "cli/common.h"
+#include "viz/format.h"
+#include "viz/graphviz.h"
+#include "viz/pairings.h"
+#include "viz/simulation.h"
+#include "viz/timeline.h"
+#include "viz/topology_from_sim.h"
 
 namespace ua2a::cli {
 
-void setup_render(CLI::App& /*app*/) {}
+namespace {
+
+/// Where and how to write a picture; shared by every render subcommand.
+struct OutputOptions {
+  std::string output;
+  std::string format;  ///< empty: from the output's extension
+  bool json = false;
+};
+
+struct PairingsOptions {
+  ScheduleOptions schedule;
+  OutputOptions out;
+};
+
+struct TopologyOptions {
+  std::string topology;  ///< preset name or DOT file
+  std::string load;      ///< simulation document; empty: no load
+  std::size_t run = 0;
+  OutputOptions out;
+};
+
+struct TimelineOptions {
+  std::string simulation;
+  std::size_t run = 0;
+  std::size_t links = 8;
+  OutputOptions out;
+};
+
+void add_output_options(CLI::App& cmd, OutputOptions& o) {
+  cmd.add_option("-o,--output", o.output, "picture file (.svg, .png, .pdf or .dot); - for stdout with --format")
+      ->required();
+  cmd.add_option("-f,--format", o.format, "svg, png, pdf or dot (default: from the output's extension)")
+      ->check(CLI::IsMember({"svg", "png", "pdf", "dot"}));
+  cmd.add_flag("--json", o.json, "report what was written as JSON");
+}
+
+/// Writes `data` and says so, as a line or as JSON.
+void finish(const OutputOptions& o, const std::string& picture, viz::ImageFormat format, const std::string& data,
+            const nlohmann::json& facts) {
+  write_output(o.output, data);
+  if (o.output == "-") return;  // the picture went to stdout: print nothing else there
+  nlohmann::json j = {{"picture", picture}, {"file", o.output}, {"format", viz::to_string(format)},
+                      {"bytes", data.size()}};
+  j.update(facts);
+  if (o.json) {
+    std::cout << j.dump(1) << "\n";
+    return;
+  }
+  std::cout << "wrote " << picture << " to " << o.output << " (" << viz::to_string(format) << ", " << data.size()
+            << " bytes)\n";
+}
+
+viz::ImageFormat output_format(const OutputOptions& o) {
+  if (o.output == "-" && o.format.empty())
+    throw std::invalid_argument("-o - writes to stdout: pass --format svg, png, pdf or dot too");
+  return viz::choose_format(o.format, o.output);
+}
+
+void run_schedule_picture(const PairingsOptions& o, bool rounds) {
+  const viz::ImageFormat format = output_format(o.out);
+  const Schedule s = make_schedule(o.schedule);
+  const std::string dot = rounds ? viz::rounds_dot(s) : viz::pairings_dot(s);
+  const viz::RoundArcs arcs = viz::round_arcs(s);
+  finish(o.out, rounds ? "rounds" : "pairings", format, viz::render_graph(dot, viz::kNeatoEngine, format),
+         {{"ranks", s.ranks}, {"algo", s.algo}, {"rounds", arcs.rounds.size()}, {"edges", arcs.arc_count()},
+          {"directed", arcs.directed}});
+}
+
+void setup_schedule_picture(CLI::App& render, const char* name, const char* help, bool rounds) {
+  auto opt = std::make_shared<PairingsOptions>();
+  CLI::App* cmd = render.add_subcommand(name, help);
+  add_schedule_options(*cmd, opt->schedule);
+  add_output_options(*cmd, opt->out);
+  cmd->callback([opt, rounds] { run_schedule_picture(*opt, rounds); });
+}
+
+void run_topology(const TopologyOptions& o) {
+  const viz::ImageFormat format = output_format(o.out);
+  viz::TopologyPicture picture = viz::picture_from_topology(load_topology(o.topology));
+  nlohmann::json facts = {{"topology", picture.name}, {"nodes", picture.nodes.size()}, {"links", picture.links.size()}};
+  if (!o.load.empty()) {
+    const viz::Simulation sim = viz::simulation_from_json(read_file(o.load));
+    const viz::SimulationRun& run = viz::select_run(sim, o.run);
+    viz::apply_load(picture, run);
+    facts["bottleneck"] = run.bottleneck;
+  }
+  finish(o.out, "topology", format, viz::render_graph(viz::topology_dot(picture), viz::kDotEngine, format), facts);
+}
+
+void run_timeline(const TimelineOptions& o) {
+  const viz::ImageFormat format = output_format(o.out);
+  // Graphviz lays out graphs, not Gantt charts: the timeline is SVG written directly.
+  if (format != viz::ImageFormat::svg)
+    throw std::invalid_argument("render timeline writes SVG only (got " + viz::to_string(format) +
+                                "): name the output .svg and convert it if needed, e.g. rsvg-convert -o t.png t.svg");
+  const viz::Simulation sim = viz::simulation_from_json(read_file(o.simulation));
+  const viz::SimulationRun& run = viz::select_run(sim, o.run);
+  finish(o.out, "timeline", format, viz::timeline_svg(run, sim.topology_name, {.link_lanes = o.links}),
+         {{"ranks", run.ranks}, {"transfers", run.transfers.size()}, {"rounds", run.round_count()},
+          {"time_s", run.time_s}});
+}
+
+void setup_topology(CLI::App& render) {
+  auto opt = std::make_shared<TopologyOptions>();
+  CLI::App* cmd = render.add_subcommand(
+      "topology", "the box as a tree, links labelled with bandwidth; with --load, coloured by utilisation");
+  cmd->add_option("topology", opt->topology, "preset name (see: ulysses-a2a topo --list) or DOT file")->required();
+  cmd->add_option("--load", opt->load, "simulation document (ulysses-a2a simulate ... --json-out FILE)")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--run", opt->run, "which run of the document, from 0")->capture_default_str();
+  add_output_options(*cmd, opt->out);
+  cmd->callback([opt] { run_topology(*opt); });
+}
+
+void setup_timeline(CLI::App& render) {
+  auto opt = std::make_shared<TimelineOptions>();
+  CLI::App* cmd = render.add_subcommand(
+      "timeline", "a lane per rank with every transfer as a bar coloured by round, plus link utilisation (SVG)");
+  cmd->add_option("simulation", opt->simulation, "simulation document (ulysses-a2a simulate ... --json-out FILE)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--run", opt->run, "which run of the document, from 0")->capture_default_str();
+  cmd->add_option("--links", opt->links, "link utilisation lanes (the links that carried the most bytes)")
+      ->capture_default_str();
+  add_output_options(*cmd, opt->out);
+  cmd->callback([opt] { run_timeline(*opt); });
+}
+
+}  // namespace
+
+void setup_render(CLI::App& app) {
+  CLI::App* render = app.add_subcommand("render", "draw pictures: pairings, rounds, topology (with load), timeline");
+  render->require_subcommand(1);
+  setup_schedule_picture(*render, "pairings",
+                         "ranks on a circle, every exchange an edge coloured by its round (arrows when directed)",
+                         false);
+  setup_schedule_picture(*render, "rounds", "one panel per round showing its matching, in a grid", true);
+  setup_topology(*render);
+  setup_timeline(*render);
+}
 
 }  // namespace ua2a::cli

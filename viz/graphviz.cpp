@@ -1,0 +1,89 @@
+// The only file that includes Graphviz headers: layout and rendering through libgvc, in memory.
+#include "viz/graphviz.h"
+
+#include <graphviz/cgraph.h>
+#include <graphviz/gvc.h>
+
+#include <memory>
+#include <mutex>
+
+namespace ua2a::viz {
+
+namespace {
+
+// Graphviz keeps global state (error hooks, the parser); one render at a time.
+std::mutex g_graphviz_mutex;
+// Graphviz reports through a C callback without a user pointer, so messages go to a static
+// buffer that the mutex above protects.
+std::string g_messages;
+
+int collect_message(char* text) {
+  g_messages += text;
+  return 0;
+}
+
+struct ContextDeleter {
+  void operator()(GVC_t* gvc) const { gvFreeContext(gvc); }
+};
+struct GraphDeleter {
+  void operator()(Agraph_t* g) const { agclose(g); }
+};
+using Context = std::unique_ptr<GVC_t, ContextDeleter>;
+using Graph = std::unique_ptr<Agraph_t, GraphDeleter>;
+
+/// gvLayout and gvFreeLayout as a scope, so the layout is freed before the graph is closed.
+class Layout {
+ public:
+  Layout(GVC_t* gvc, Agraph_t* g, const char* engine) : gvc_(gvc), g_(g) {
+    if (gvLayout(gvc, g, engine) != 0)
+      throw GraphvizError(std::string("Graphviz could not lay out the graph with '") + engine + "': " + g_messages);
+  }
+  ~Layout() { gvFreeLayout(gvc_, g_); }
+  Layout(const Layout&) = delete;
+  Layout& operator=(const Layout&) = delete;
+
+ private:
+  GVC_t* gvc_;
+  Agraph_t* g_;
+};
+
+std::string render_locked(const std::string& dot, const std::string& engine, ImageFormat format) {
+  g_messages.clear();
+  agseterrf(collect_message);
+  Context gvc(gvContext());
+  if (!gvc) throw GraphvizError("Graphviz could not create a context (is libgvc installed?)");
+  Graph g(agmemread(dot.c_str()));
+  if (!g) throw GraphvizError("Graphviz could not parse the DOT text: " + g_messages);
+  Layout layout(gvc.get(), g.get(), engine.c_str());
+  char* data = nullptr;
+  unsigned int length = 0;
+  const std::string name = to_string(format);
+  if (gvRenderData(gvc.get(), g.get(), name.c_str(), &data, &length) != 0 || data == nullptr) {
+    if (data) gvFreeRenderData(data);
+    throw GraphvizError("Graphviz cannot render " + name +
+                        (format == ImageFormat::svg ? std::string()
+                                                    : " (install the cairo plugin, Debian package libgvc6)") +
+                        ": " + g_messages);
+  }
+  std::string out(data, length);
+  gvFreeRenderData(data);
+  return out;
+}
+
+}  // namespace
+
+std::string render_graph(const std::string& dot, const std::string& engine, ImageFormat format) {
+  if (format == ImageFormat::dot) return dot;
+  std::lock_guard lock(g_graphviz_mutex);
+  return render_locked(dot, engine, format);
+}
+
+bool graphviz_supports(ImageFormat format) {
+  try {
+    return !render_graph("graph { a }", kDotEngine, format).empty();
+  } catch (const GraphvizError&) {
+    return false;
+  }
+}
+
+}  // namespace ua2a::viz

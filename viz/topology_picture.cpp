@@ -1,0 +1,209 @@
+#include "viz/topology_picture.h"
+
+#include <algorithm>
+#include <map>
+#include <sstream>
+#include <stdexcept>
+
+#include "viz/palette.h"
+#include "viz/text.h"
+
+namespace ua2a::viz {
+
+namespace {
+
+constexpr const char* kIdleColour = "#BBBBBB";     // links that carried nothing
+constexpr const char* kUnloadedColour = "#444444"; // links of a picture without a load
+constexpr const char* kMarkColour = "#D55E00";     // Okabe-Ito vermillion: the bottleneck
+constexpr double kMinPen = 1.2;
+constexpr double kLoadPen = 4.0;                   // extra width at 100 % utilisation
+constexpr int kLegendSteps = 6;                    // 0, 20, ..., 100 %
+
+struct KindLook {
+  const char* kind;
+  const char* shape;
+  const char* fill;  // light fills (Paul Tol "light" family) that leave the link colours in front
+};
+
+constexpr KindLook kLooks[] = {
+    {"gpu", "box", "#BBDDFF"},     {"switch", "hexagon", "#DDDDDD"}, {"cpu", "box3d", "#EEDD88"},
+    {"memory", "cylinder", "#DDEEBB"}, {"nic", "octagon", "#FFCCDD"}, {"network", "ellipse", "#EEEEEE"},
+};
+
+const KindLook& look(const std::string& kind) {
+  for (const KindLook& k : kLooks)
+    if (kind == k.kind) return k;
+  return kLooks[0];
+}
+
+bool starts_with(const std::string& s, const char* prefix) { return s.rfind(prefix, 0) == 0; }
+
+PictureLink* find_link(TopologyPicture& p, const std::string& a, const std::string& b) {
+  for (PictureLink& l : p.links)
+    if ((l.upper == a && l.lower == b) || (l.upper == b && l.lower == a)) return &l;
+  return nullptr;
+}
+
+std::string percent(double u) { return fixed(100 * u, 0) + "%"; }
+
+double busiest(const PictureLink& l) {
+  return std::max(l.down ? l.down->mean_util : 0.0, l.up ? l.up->mean_util : 0.0);
+}
+
+bool carried(const PictureLink& l) { return (l.down && l.down->bytes > 0) || (l.up && l.up->bytes > 0); }
+
+std::string bandwidth_label(const PictureLink& l) {
+  if (l.down_gbps == l.up_gbps || l.up_gbps == 0) return human_gbps(l.down_gbps);
+  if (l.down_gbps == 0) return human_gbps(l.up_gbps);
+  return "down " + human_gbps(l.down_gbps) + ", up " + human_gbps(l.up_gbps);
+}
+
+/// The bottleneck's direction relative to `l`, or empty when `l` is not the bottleneck.
+std::string bottleneck_direction(const TopologyPicture& p, const PictureLink& l) {
+  if (p.bottleneck == l.upper + "->" + l.lower) return "down";
+  if (p.bottleneck == l.lower + "->" + l.upper) return "up";
+  return "";
+}
+
+std::string edge_attributes(const TopologyPicture& p, const PictureLink& l) {
+  std::string label = bandwidth_label(l);
+  std::string colour = kUnloadedColour, extra;
+  double pen = kMinPen;
+  if (p.loaded) {
+    const double u = busiest(l);
+    label += "\ndown " + percent(l.down ? l.down->mean_util : 0) + "  up " + percent(l.up ? l.up->mean_util : 0);
+    colour = carried(l) ? utilisation_colour(u) : kIdleColour;
+    pen += kLoadPen * u;
+    const std::string direction = bottleneck_direction(p, l);
+    if (!direction.empty()) {
+      label = "BOTTLENECK (" + direction + ")\n" + label;
+      pen += 2;
+      extra = ", fontcolor=" + std::string(dot_quote(kMarkColour)) + ", fontname=\"Helvetica-Bold\"";
+    }
+  }
+  return "[label=" + dot_quote(label) + ", color=" + dot_quote(colour) + ", penwidth=" + fixed(pen, 2) +
+         ", tooltip=" + dot_quote(l.upper + " - " + l.lower + (l.kind.empty() ? "" : " (" + l.kind + ")")) + extra +
+         "]";
+}
+
+/// The utilisation scale as an HTML-like table: one cell per step, dark cells with white text.
+std::string legend_node() {
+  std::string cells;
+  for (int i = 0; i < kLegendSteps; ++i) {
+    const double u = static_cast<double>(i) / (kLegendSteps - 1);
+    const std::string fill = utilisation_colour(u);
+    cells += "<TD BGCOLOR=\"" + fill + "\" WIDTH=\"44\"><FONT COLOR=\"" + text_colour_on(fill) + "\">" + percent(u) +
+             "</FONT></TD>";
+  }
+  cells += std::string("<TD BGCOLOR=\"") + kIdleColour + "\">idle</TD>";
+  return "  legend [shape=plaintext, margin=0, label=<<TABLE BORDER=\"0\" CELLBORDER=\"1\" CELLSPACING=\"0\" "
+         "CELLPADDING=\"4\"><TR><TD COLSPAN=\"" +
+         std::to_string(kLegendSteps + 1) +
+         "\" BORDER=\"0\">mean utilisation of the busier direction (link colour and width)</TD></TR><TR>" + cells +
+         "</TR></TABLE>>];\n";
+}
+
+}  // namespace
+
+const PictureNode* TopologyPicture::find(const std::string& name) const {
+  for (const PictureNode& n : nodes)
+    if (n.name == name) return &n;
+  return nullptr;
+}
+
+PictureNode node_from_name(const std::string& name) {
+  if (starts_with(name, "cpu")) return {name, "cpu", Tier::host};
+  if (starts_with(name, "mem")) return {name, "memory", Tier::memory};
+  if (starts_with(name, "sw")) return {name, "switch", Tier::pcie_switch};
+  if (starts_with(name, "nic")) return {name, "nic", Tier::device};
+  if (starts_with(name, "net")) return {name, "network", Tier::network};
+  return {name, "gpu", Tier::device};
+}
+
+void add_direction(TopologyPicture& p, const std::string& from, const std::string& to, double gbps,
+                   const std::string& kind) {
+  const PictureNode* a = p.find(from);
+  const PictureNode* b = p.find(to);
+  if (!a || !b) throw std::invalid_argument("link " + from + "->" + to + " joins a node the picture lacks");
+  PictureLink* link = find_link(p, from, to);
+  if (!link) {
+    const bool from_upper = a->tier != b->tier ? a->tier < b->tier : from < to;
+    link = &p.links.emplace_back(PictureLink{.upper = from_upper ? from : to, .lower = from_upper ? to : from});
+    link->kind = kind;
+  }
+  (link->upper == from ? link->down_gbps : link->up_gbps) = gbps;
+}
+
+TopologyPicture picture_from_run(const std::string& topology_name, const SimulationRun& run) {
+  TopologyPicture p{.name = topology_name};
+  for (const LinkLoad& l : run.links)
+    for (const std::string& n : {l.from, l.to})
+      if (!p.find(n)) p.nodes.push_back(node_from_name(n));
+  for (const LinkLoad& l : run.links) add_direction(p, l.from, l.to, l.capacity_gbps, "");
+  apply_load(p, run);
+  return p;
+}
+
+void apply_load(TopologyPicture& p, const SimulationRun& run) {
+  for (const LinkLoad& l : run.links) {
+    PictureLink* link = find_link(p, l.from, l.to);
+    if (!link)
+      throw std::invalid_argument("the simulation's link " + l.name + " is not in topology '" + p.name +
+                                  "': render with the topology the simulation ran on");
+    (link->upper == l.from ? link->down : link->up) = DirectionLoad{l.mean_util, l.peak_util, l.bytes};
+  }
+  p.loaded = true;
+  p.bottleneck = run.bottleneck;
+  std::ostringstream caption;
+  caption << run.algo << ", " << run.discipline << ", " << run.transport << ", " << run.ranks << " ranks, "
+          << human_bytes(static_cast<std::uint64_t>(run.block_bytes)) << " blocks: " << fixed(run.time_s * 1e3, 3)
+          << " ms, busbw " << human_gbps(run.busbw_gbps) << ", efficiency " << percent(run.efficiency);
+  p.caption = caption.str();
+}
+
+std::string topology_dot(const TopologyPicture& p) {
+  std::ostringstream out;
+  const std::string title = p.caption.empty() ? p.name : p.name + "\n" + p.caption;
+  out << "digraph " << dot_quote("topology") << " {\n"
+      << "  graph [layout=dot, rankdir=TB, nodesep=0.3, ranksep=1.0, bgcolor=white, pad=0.25, "
+         "fontname=\"Helvetica\", fontsize=16, labelloc=t, label="
+      << dot_quote(title) << "];\n"
+      << "  node [fontname=\"Helvetica\", fontsize=12, style=filled, penwidth=1.0, margin=\"0.12,0.06\"];\n"
+      << "  edge [dir=none, fontname=\"Helvetica\", fontsize=9];\n";
+  // One row per tier, top-down: what dot would guess from the edges, made explicit. Not for a
+  // tier with a link inside it (see the flat edges below): rank=same with a flat edge also trips
+  // Graphviz 2.42's stale rank array; the edges from the tier above keep that row anyway.
+  std::map<Tier, std::vector<std::string>> tiers;
+  for (const PictureNode& n : p.nodes) tiers[n.tier].push_back(n.name);
+  for (const PictureLink& l : p.links) {
+    const PictureNode* a = p.find(l.upper);
+    const PictureNode* b = p.find(l.lower);
+    if (a && b && a->tier == b->tier) tiers.erase(a->tier);
+  }
+  for (const auto& [tier, names] : tiers) {
+    out << "  { rank=same;";
+    for (const std::string& n : names) out << " " << dot_quote(n) << ";";
+    out << " }\n";
+  }
+  for (const PictureNode& n : p.nodes) {
+    const KindLook& k = look(n.kind);
+    out << "  " << dot_quote(n.name) << " [shape=" << k.shape << ", fillcolor=" << dot_quote(k.fill)
+        << ", tooltip=" << dot_quote(n.kind) << "];\n";
+  }
+  for (const PictureLink& l : p.links) {
+    // A link inside a tier (the socket link) is a "flat" edge to dot. constraint=false keeps both
+    // ends on one row, and its label goes outside (xlabel): Graphviz 2.42's dot makes room for a
+    // flat edge's label by reallocating its rank array and later frees the stale copy in
+    // gvFreeLayout (heap corruption, seen under valgrind with the h100x8-nvs preset).
+    const PictureNode* a = p.find(l.upper);
+    const PictureNode* b = p.find(l.lower);
+    std::string attributes = edge_attributes(p, l);
+    if (a && b && a->tier == b->tier) attributes.replace(0, 7, "[constraint=false, xlabel=");
+    out << "  " << dot_quote(l.upper) << " -> " << dot_quote(l.lower) << " " << attributes << ";\n";
+  }
+  if (p.loaded) out << legend_node() << "  { rank=sink; legend; }\n";
+  out << "}\n";
+  return out.str();
+}
+
+}  // namespace ua2a::viz
