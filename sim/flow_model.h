@@ -1,0 +1,106 @@
+#pragma once
+/// The flow model: links with a capacity and flows that use some links, sharing them max-min
+/// fairly. It knows nothing of ranks, schedules or programs (the executor maps transfers to flows,
+/// as SimGrid's network model maps communications to LMM variables).
+///
+/// The maths. A flow f has a rate r_f (bytes/s) and uses link l with a weight w_fl (bytes charged
+/// on l per byte of f, normally 1). A link's constraint is  sum_f w_fl * r_f <= C_l, a flow's own
+/// cap is r_f <= cap_f. Max-min fairness: no rate can grow without shrinking a rate that is
+/// already no larger. Progressive filling computes it: raise every unfixed rate together from 0;
+/// the first constraint to become tight (the link l with the smallest remaining C_l / sum of w of
+/// its unfixed flows, or the smallest cap) fixes the flows on it at that level; subtract their
+/// usage from their other links and go on until every flow is fixed.
+///
+/// Worked example, three flows on two links: link A has 10 GB/s, link B has 4 GB/s; f1 uses A,
+/// f2 uses A and B, f3 uses B.
+///   - Levels at which each link fills: A at 10 / 2 = 5 (f1, f2), B at 4 / 2 = 2 (f2, f3).
+///   - B fills first: f2 = f3 = 2 GB/s. A has 10 - 2 = 8 left for f1 alone: f1 = 8 GB/s.
+///   - Result: f1 = 8, f2 = 2, f3 = 2. Both links are saturated; every flow crosses a saturated
+///     link on which no other flow gets more (f2 and f3 on B; f1 on A), so none can grow.
+/// With a cap of 1 GB/s on f3, f3 fixes first at 1; B then fills at 4 - 1 = 3 for f2, and f1 = 7.
+///
+/// Incremental solving: adding or removing a flow marks its links; solve() recomputes only the
+/// connected components (links joined by active flows) that hold a marked link, so a start or a
+/// finish in one box never touches another. Callers batch all changes at one instant and solve
+/// once. Ids of removed flows are reused.
+#include <cstdint>
+#include <limits>
+#include <span>
+#include <vector>
+
+namespace ua2a {
+
+class FlowModel {
+ public:
+  using LinkId = std::uint32_t;
+  using FlowId = std::uint32_t;
+  static constexpr double kUncapped = std::numeric_limits<double>::infinity();
+
+  /// A flow's use of one link: `weight` bytes charged on the link per byte of the flow.
+  struct Use {
+    LinkId link = 0;
+    double weight = 1.0;
+  };
+
+  /// A link of `bytes_per_s` > 0; throws std::invalid_argument otherwise.
+  LinkId add_link(double bytes_per_s);
+  /// A flow over `uses` (each link at most once), rate at most `cap` bytes/s. A flow with no
+  /// links and no cap gets an infinite rate.
+  FlowId add_flow(std::span<const Use> uses, double cap = kUncapped);
+  /// Removes an active flow; its id may be handed out again by add_flow.
+  void remove_flow(FlowId flow);
+  /// Recomputes the rates of every component touched since the last solve.
+  void solve();
+
+  double rate(FlowId flow) const { return flows_[flow].rate; }
+  /// sum of weight x rate over the link's flows, as of the last solve.
+  double load(LinkId link) const { return links_[link].load; }
+  double capacity(LinkId link) const { return links_[link].capacity; }
+  std::size_t link_count() const { return links_.size(); }
+  std::size_t active_flows() const { return active_; }
+  /// Flows (and links) whose rates (loads) the last solve() recomputed.
+  const std::vector<FlowId>& updated_flows() const { return updated_flows_; }
+  const std::vector<LinkId>& updated_links() const { return updated_links_; }
+
+ private:
+  struct FlowUse {
+    LinkId link;
+    double weight;
+    std::uint32_t slot;  // position of this flow in the link's flow list
+  };
+  struct Flow {
+    std::vector<FlowUse> uses;
+    double cap = kUncapped;
+    double rate = 0;
+    bool active = false;
+    bool fixed = false;
+    std::uint32_t mark = 0;
+  };
+  struct Link {
+    double capacity = 0;
+    double load = 0;
+    std::vector<FlowId> flows;
+    std::vector<std::uint32_t> which;  // parallel to flows: index of this link in that flow's uses
+    double remaining = 0;  // solve scratch
+    double weight = 0;     // solve scratch: sum of weights of unfixed flows
+    std::uint32_t mark = 0;
+    bool dirty = false;
+  };
+
+  void collect_component(LinkId seed);
+  void fill_component();
+  void fix(FlowId f, double rate);
+
+  std::vector<Link> links_;
+  std::vector<Flow> flows_;
+  std::vector<FlowId> free_flows_;
+  std::vector<LinkId> dirty_;
+  std::vector<FlowId> updated_flows_;
+  std::vector<LinkId> updated_links_;
+  std::vector<FlowId> comp_flows_;
+  std::vector<LinkId> comp_links_;
+  std::uint32_t epoch_ = 0;
+  std::size_t active_ = 0;
+};
+
+}  // namespace ua2a

@@ -1,0 +1,152 @@
+#include "sim/route.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace ua2a {
+
+namespace {
+
+constexpr std::uint32_t kNone = 0xffffffffu;
+
+/// Which links a mode may use, and which node kinds it may pass through (the ends always count).
+bool edge_allowed(int mode, LinkKind k) {
+  switch (mode) {
+    case 0: return k == LinkKind::pcie || k == LinkKind::socket || k == LinkKind::memory;  // shm
+    case 1: return k == LinkKind::pcie || k == LinkKind::socket;                            // p2p
+    case 2: return k == LinkKind::nvlink;                                                   // nvlink
+    default: return k == LinkKind::pcie || k == LinkKind::socket || k == LinkKind::network;  // network
+  }
+}
+
+bool transit_allowed(int mode, NodeKind k) {
+  if (k == NodeKind::pcie_switch) return true;
+  if (k == NodeKind::cpu) return mode != 2;
+  if (k == NodeKind::nic) return mode == 3;
+  return false;  // GPUs and host memory are ends only
+}
+
+}  // namespace
+
+Router::Router(const Topology& topology, Transport transport) : topology_(topology), transport_(transport) {
+  for (EdgeRef e : topology.edges()) {
+    const TopoLink& l = topology.link(e);
+    resources_.push_back({topology.link_name(e), topology.node(boost::source(e, topology.graph)).name,
+                          topology.node(boost::target(e, topology.graph)).name, to_string(l.kind),
+                          l.capacity_bytes_per_s});
+  }
+  forward_resource_.assign(topology.node_count(), -1);
+  std::int32_t sockets = 0, boxes = 0;
+  for (NodeIndex v = 0; v < topology.node_count(); ++v) {
+    sockets = std::max(sockets, topology.node(v).socket + 1);
+    boxes = std::max(boxes, topology.node(v).box + 1);
+  }
+  memory_by_socket_.assign(sockets, -1);
+  nic_by_box_.assign(boxes, kNone);
+  for (NodeIndex v = 0; v < topology.node_count(); ++v) {
+    const TopoNode& n = topology.node(v);
+    if (n.kind == NodeKind::cpu && n.forward_bytes_per_s > 0) {
+      forward_resource_[v] = static_cast<std::int32_t>(resources_.size());
+      resources_.push_back({n.name + "/p2p-forward", n.name, n.name, "forward", n.forward_bytes_per_s});
+    }
+    if (n.kind == NodeKind::memory && memory_by_socket_[n.socket] < 0) memory_by_socket_[n.socket] = v;
+  }
+  trees_.resize(topology.node_count() * kModes);
+  // Fail early, with the first pair that has no route, rather than in the middle of a run.
+  const auto& gpus = topology.gpus();
+  if (gpus.size() > 1) route(0, static_cast<std::int32_t>(gpus.size() - 1));
+}
+
+const std::vector<std::uint32_t>& Router::tree(NodeIndex source, Mode mode) const {
+  std::vector<std::uint32_t>& parents = trees_[source * kModes + mode];
+  if (!parents.empty()) return parents;
+  parents.assign(topology_.node_count(), kNone);
+  std::vector<NodeIndex> queue{source};
+  std::vector<char> seen(topology_.node_count(), 0);
+  seen[source] = 1;
+  for (std::size_t head = 0; head < queue.size(); ++head) {
+    const NodeIndex v = queue[head];
+    if (v != source && !transit_allowed(mode, topology_.node(v).kind)) continue;
+    for (auto [it, end] = boost::out_edges(v, topology_.graph); it != end; ++it) {
+      const NodeIndex w = boost::target(*it, topology_.graph);
+      if (seen[w] || !edge_allowed(mode, topology_.link(*it).kind)) continue;
+      seen[w] = 1;
+      parents[w] = topology_.link(*it).id;
+      queue.push_back(w);
+    }
+  }
+  return parents;
+}
+
+void Router::append_path(Route& r, NodeIndex from, NodeIndex to, Mode mode) const {
+  const auto& parents = tree(from, mode);
+  static constexpr const char* kModeNames[] = {"host-staged (shm)", "p2p", "nvlink", "network"};
+  if (from != to && parents[to] == kNone)
+    throw std::invalid_argument("no " + std::string(kModeNames[mode]) + " path from " + topology_.node(from).name +
+                                " to " + topology_.node(to).name + " on topology '" + topology_.name +
+                                "': choose another --transport (shm, p2p, nvlink) or fix the topology");
+  const std::size_t first = r.uses.size();
+  for (NodeIndex v = to; v != from;) {
+    const EdgeRef e = topology_.edges()[parents[v]];
+    const TopoLink& l = topology_.link(e);
+    r.uses.push_back({l.id, 1.0});
+    r.latency_s += l.latency_s;
+    r.min_capacity = std::min(r.min_capacity, l.capacity_bytes_per_s);
+    v = boost::source(e, topology_.graph);
+    if (mode == kP2p && v != from && forward_resource_[v] >= 0) {
+      const Resource& fwd = resources_[forward_resource_[v]];
+      const double overhead = topology_.node(v).p2p_overhead;
+      r.uses.push_back({static_cast<FlowModel::LinkId>(forward_resource_[v]), overhead});
+      r.min_capacity = std::min(r.min_capacity, fwd.capacity_bytes_per_s / overhead);
+    }
+  }
+  std::reverse(r.uses.begin() + static_cast<std::ptrdiff_t>(first), r.uses.end());
+}
+
+Route Router::route(std::int32_t src, std::int32_t dst) const {
+  const auto& gpus = topology_.gpus();
+  const NodeIndex a = gpus.at(src), b = gpus.at(dst);
+  Route r;
+  r.min_capacity = FlowModel::kUncapped;
+  r.transport = transport_;
+  if (topology_.node(a).box != topology_.node(b).box) {
+    r.transport = Transport::network;
+    r.staged = true;
+    append_path(r, a, b, kNetwork);
+    merge_repeats(r);
+    return r;
+  }
+  switch (transport_) {
+    case Transport::shm: {
+      const std::int32_t socket = topology_.node(b).socket;
+      const std::int64_t mem = socket < static_cast<std::int32_t>(memory_by_socket_.size()) ? memory_by_socket_[socket] : -1;
+      if (mem < 0)
+        throw std::invalid_argument("topology '" + topology_.name + "' has no memory node on socket " +
+                                    std::to_string(socket) + " (of " + topology_.node(b).name +
+                                    "): add one (kind=memory) or use --transport p2p");
+      append_path(r, a, static_cast<NodeIndex>(mem), kShm);
+      append_path(r, static_cast<NodeIndex>(mem), b, kShm);
+      r.staged = true;
+      break;
+    }
+    case Transport::p2p: append_path(r, a, b, kP2p); break;
+    case Transport::nvlink: append_path(r, a, b, kNvlink); break;
+    case Transport::network: append_path(r, a, b, kNetwork); r.staged = true; break;
+  }
+  merge_repeats(r);
+  return r;
+}
+
+void Router::merge_repeats(Route& r) {
+  // A path that crosses one link twice (possible in odd imported topologies) charges it twice.
+  for (std::size_t i = 0; i < r.uses.size(); ++i)
+    for (std::size_t j = i + 1; j < r.uses.size();)
+      if (r.uses[j].link == r.uses[i].link) {
+        r.uses[i].weight += r.uses[j].weight;
+        r.uses.erase(r.uses.begin() + static_cast<std::ptrdiff_t>(j));
+      } else {
+        ++j;
+      }
+}
+
+}  // namespace ua2a

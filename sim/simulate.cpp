@@ -1,0 +1,320 @@
+// The executor: the matcher with a clock and the flow model (see simulate.h).
+#include "sim/simulate.h"
+
+#include <algorithm>
+#include <cmath>
+#include <queue>
+#include <stdexcept>
+#include <unordered_map>
+
+#include "schedule/matcher.h"
+#include "sim/flow_model.h"
+
+namespace ua2a {
+
+namespace {
+
+constexpr std::uint32_t kNone = 0xffffffffu;
+/// Events closer than this (relative) are one instant: equal transfers that finish "together"
+/// differ only by rounding, and batching them is what keeps big symmetric runs to few solves.
+constexpr double kSameInstant = 1e-9;
+
+enum class EventKind : std::uint8_t { start, finish };
+
+struct Event {
+  double time;
+  std::uint64_t seq;  // FIFO among equal times: deterministic
+  EventKind kind;
+  std::uint32_t id;       // pending index (start) or flow id (finish)
+  std::uint64_t version;  // finish: the flow's version when predicted
+  bool operator>(const Event& o) const { return time != o.time ? time > o.time : seq > o.seq; }
+};
+
+/// A matched transfer waiting for its latency to pass.
+struct Pending {
+  Match match;
+  Route route;
+  double cap = FlowModel::kUncapped;
+  std::uint64_t bytes = 0;
+  std::uint32_t record = kNone;
+};
+
+/// A transfer whose flow is in the model.
+struct InFlight {
+  Match match;
+  std::uint32_t record = kNone;
+  double remaining = 0;  // bytes left at `since`
+  double since = 0;
+  double rate = 0;
+  std::uint64_t version = 0;
+};
+
+struct LinkState {
+  double last_t = 0;
+  double util = 0;
+};
+
+/// Round of every (src, dst, part, chunk), from the schedule: global round index, or for per-rank
+/// schedules the sender's exchange index.
+class RoundIndex {
+ public:
+  RoundIndex(const Schedule* s, const Payload& payload, std::int32_t ranks)
+      : ranks_(ranks), parts_(static_cast<std::uint64_t>(payload.parts.size())), chunks_(payload.chunks) {
+    if (!s) return;
+    auto add = [&](const Transfer& t, std::size_t round) { map_[key(t.src, t.dst, t.part, t.chunk)] = static_cast<std::uint32_t>(round); };
+    if (s->kind == ScheduleKind::per_rank) {
+      for (std::size_t r = 0; r < s->rank_orders.size(); ++r)
+        for (std::size_t i = 0; i < s->rank_orders[r].size(); ++i)
+          for (const Transfer& t : s->rank_orders[r][i].transfers)
+            if (t.src == static_cast<Rank>(r)) add(t, i);
+    } else {
+      for (std::size_t i = 0; i < s->rounds.size(); ++i)
+        for (const Transfer& t : s->rounds[i].transfers) add(t, i);
+    }
+  }
+  std::uint32_t find(const Op& send, std::uint32_t fallback) const {
+    const auto it = map_.find(key(send.block.src, send.block.dst, send.part, send.chunk));
+    return it == map_.end() ? fallback : it->second;
+  }
+
+ private:
+  std::uint64_t key(Rank src, Rank dst, std::uint64_t part, std::uint64_t chunk) const {
+    return ((static_cast<std::uint64_t>(src) * ranks_ + dst) * parts_ + part) * chunks_ + chunk;
+  }
+  std::uint64_t ranks_, parts_, chunks_;
+  std::unordered_map<std::uint64_t, std::uint32_t> map_;
+};
+
+class Executor {
+ public:
+  Executor(const Topology& topology, const ProgramSet& programs, const SimOptions& options)
+      : topology_(topology),
+        programs_(programs),
+        options_(options),
+        router_(topology, options.transport.value_or(topology.params.transport)),
+        matcher_(programs),
+        rounds_(options.record_transfers ? options.schedule : nullptr, programs.payload, programs.ranks) {
+    for (const Resource& r : router_.resources()) model_.add_link(r.capacity_bytes_per_s);
+    report_.links.resize(router_.resources().size());
+    for (std::size_t i = 0; i < report_.links.size(); ++i) report_.links[i].resource = router_.resources()[i];
+    link_state_.resize(report_.links.size());
+    step_seen_.assign(programs.ranks, 0);
+    report_.rank_finish_s.assign(programs.ranks, 0);
+    report_.step_end_s.resize(programs.ranks);
+  }
+
+  SimReport run() {
+    fill_header();
+    matcher_.start();
+    for (Rank r = 0; r < programs_.ranks; ++r) note_progress(r);
+    if (!drain_matches()) return finish();
+    while (!events_.empty()) {
+      now_ = events_.top().time;
+      const double batch_end = now_ + kSameInstant * std::max(now_, 1e-6);
+      while (!events_.empty() && events_.top().time <= batch_end) {
+        const Event e = events_.top();
+        events_.pop();
+        if (e.kind == EventKind::start) start_flow(e.id);
+        else if (!finish_flow(e)) return finish();
+      }
+      ++report_.events;
+      solve();
+    }
+    return finish();
+  }
+
+ private:
+  void fill_header() {
+    report_.algo = programs_.algo;
+    report_.discipline = programs_.discipline;
+    report_.transport = to_string(router_.transport());
+    report_.ranks = programs_.ranks;
+    report_.block_bytes = programs_.payload.block_bytes();
+    report_.chunks = programs_.payload.chunks;
+  }
+
+  void push(double time, EventKind kind, std::uint32_t id, std::uint64_t version = 0) {
+    events_.push({time, seq_++, kind, id, version});
+  }
+
+  /// Turns every new match into a pending transfer; false on a mismatch.
+  bool drain_matches() {
+    Match m;
+    while (matcher_.pop_match(m)) {
+      if (!matcher_.mismatches().empty()) return false;
+      const Op& send = matcher_.op(m.send);
+      Pending p;
+      p.match = m;
+      p.bytes = send.bytes;
+      p.route = router_.route(m.send.rank, m.recv.rank);
+      if (p.route.staged && topology_.params.shm_flow_cap_bytes_per_s > 0 && p.route.transport == Transport::shm)
+        p.cap = topology_.params.shm_flow_cap_bytes_per_s;
+      double delay = p.route.latency_s + topology_.params.op_cost_s;
+      if (p.route.staged && std::isfinite(p.route.min_capacity))
+        delay += static_cast<double>(std::min<std::uint64_t>(topology_.params.chunk_bytes, send.bytes)) /
+                 std::min(p.route.min_capacity, p.cap);
+      if (options_.record_transfers) p.record = record_transfer(m, send);
+      for (const FlowModel::Use& u : p.route.uses) {
+        report_.links[u.link].bytes += static_cast<double>(send.bytes);
+        report_.links[u.link].charged += static_cast<double>(send.bytes) * u.weight;
+      }
+      std::uint32_t slot;
+      if (!free_pending_.empty()) {
+        slot = free_pending_.back();
+        free_pending_.pop_back();
+        pending_[slot] = std::move(p);
+      } else {
+        slot = static_cast<std::uint32_t>(pending_.size());
+        pending_.push_back(std::move(p));
+      }
+      push(now_ + delay, EventKind::start, slot);
+    }
+    return matcher_.mismatches().empty();
+  }
+
+  std::uint32_t record_transfer(const Match& m, const Op& send) {
+    const Program& prog = programs_.programs[m.send.rank];
+    const auto step = static_cast<std::uint32_t>(
+        std::upper_bound(prog.step_begin.begin(), prog.step_begin.end(), m.send.index) - prog.step_begin.begin() - 1);
+    TransferReport t{m.send.rank, m.recv.rank, send.part, send.chunk, send.bytes, step, rounds_.find(send, step), now_, 0};
+    report_.transfers.push_back(t);
+    return static_cast<std::uint32_t>(report_.transfers.size() - 1);
+  }
+
+  void start_flow(std::uint32_t slot) {
+    Pending& p = pending_[slot];
+    const FlowModel::FlowId f = model_.add_flow(p.route.uses, p.cap);
+    if (f >= flights_.size()) flights_.resize(f + 1);
+    flights_[f] = {p.match, p.record, static_cast<double>(p.bytes), now_, 0, flights_[f].version + 1};
+    p.route.uses.clear();
+    free_pending_.push_back(slot);
+  }
+
+  /// Completes a transfer whose flow ran dry; false when the matcher reports a mismatch.
+  bool finish_flow(const Event& e) {
+    InFlight& f = flights_[e.id];
+    if (e.version != f.version) return true;  // rate changed since this prediction
+    ++f.version;
+    model_.remove_flow(e.id);
+    if (f.record != kNone) report_.transfers[f.record].end_s = now_;
+    const Match m = f.match;
+    matcher_.complete(m);
+    note_progress(m.send.rank);
+    note_progress(m.recv.rank);
+    return drain_matches();
+  }
+
+  void note_progress(Rank r) {
+    const std::uint32_t step = matcher_.current_step(r);
+    for (; step_seen_[r] < step; ++step_seen_[r]) report_.step_end_s[r].push_back(now_);
+    if (matcher_.rank_done(r)) report_.rank_finish_s[r] = now_;
+  }
+
+  void solve() {
+    model_.solve();
+    ++report_.solves;
+    for (FlowModel::FlowId id : model_.updated_flows()) {
+      InFlight& f = flights_[id];
+      f.remaining = std::max(0.0, f.remaining - f.rate * (now_ - f.since));
+      f.since = now_;
+      f.rate = model_.rate(id);
+      ++f.version;
+      if (f.rate > 0) push(now_ + f.remaining / f.rate, EventKind::finish, id, f.version);
+      else if (f.remaining == 0) push(now_, EventKind::finish, id, f.version);
+      // else starved: the next solve of its component gives it a rate
+    }
+    for (FlowModel::LinkId l : model_.updated_links()) set_util(l, model_.load(l) / model_.capacity(l));
+  }
+
+  void set_util(FlowModel::LinkId l, double util) {
+    LinkState& s = link_state_[l];
+    if (util == s.util) return;
+    LinkReport& r = report_.links[l];
+    r.busy_s += s.util * (now_ - s.last_t);
+    s.last_t = now_;
+    s.util = util;
+    r.peak_util = std::max(r.peak_util, util);
+    if (options_.record_util) r.util.emplace_back(now_, util);
+  }
+
+  SimReport finish() {
+    if (!matcher_.mismatches().empty()) {
+      const Mismatch& mm = matcher_.mismatches().front();
+      report_.ok = false;
+      report_.error = "mismatch: rank " + std::to_string(mm.send.rank) + " " + describe(matcher_.op(mm.send)) +
+                      " matched rank " + std::to_string(mm.recv.rank) + " " + describe(matcher_.op(mm.recv)) + ": " + mm.what;
+    } else if (!matcher_.finished()) {
+      report_.ok = false;
+      std::string waits;
+      for (Rank r = 0; r < programs_.ranks; ++r) {
+        if (matcher_.rank_done(r)) continue;
+        report_.blocked.push_back(r);
+        if (report_.blocked.size() <= 8) {
+          const auto pending = matcher_.pending(r);
+          waits += "; rank " + std::to_string(r) + " at step " + std::to_string(matcher_.current_step(r));
+          if (!pending.empty()) waits += " waits on " + describe(matcher_.op(pending.front()));
+        }
+      }
+      report_.error = "deadlock at t = " + std::to_string(now_) + " s: " + std::to_string(report_.blocked.size()) +
+                      " rank(s) blocked" + waits;
+    }
+    report_.time_s = 0;
+    for (double t : report_.rank_finish_s) report_.time_s = std::max(report_.time_s, t);
+    if (!report_.ok) report_.time_s = now_;
+    metrics();
+    return std::move(report_);
+  }
+
+  void metrics() {
+    SimReport& r = report_;
+    const double total = static_cast<double>(r.ranks) * static_cast<double>(r.block_bytes);
+    if (r.time_s > 0 && r.ok) {
+      r.algbw_gbps = total / r.time_s / 1e9;
+      r.busbw_gbps = r.algbw_gbps * (r.ranks - 1) / r.ranks;
+    }
+    double best = -1;
+    for (std::size_t i = 0; i < r.links.size(); ++i) {
+      LinkReport& l = r.links[i];
+      l.busy_s += link_state_[i].util * (r.time_s - link_state_[i].last_t);
+      l.mean_util = r.time_s > 0 ? l.busy_s / r.time_s : 0;
+      const double t = l.charged / l.resource.capacity_bytes_per_s;
+      if (t > best) {
+        best = t;
+        r.bound_s = t;
+        r.bottleneck = l.resource.name;
+      }
+    }
+    r.efficiency = r.time_s > 0 ? r.bound_s / r.time_s : 0;
+  }
+
+  const Topology& topology_;
+  const ProgramSet& programs_;
+  SimOptions options_;
+  Router router_;
+  Matcher matcher_;
+  RoundIndex rounds_;
+  FlowModel model_;
+  SimReport report_;
+  std::priority_queue<Event, std::vector<Event>, std::greater<Event>> events_;
+  std::uint64_t seq_ = 0;
+  double now_ = 0;
+  std::vector<Pending> pending_;
+  std::vector<std::uint32_t> free_pending_;
+  std::vector<InFlight> flights_;
+  std::vector<LinkState> link_state_;
+  std::vector<std::uint32_t> step_seen_;
+};
+
+}  // namespace
+
+SimReport simulate(const Topology& topology, const ProgramSet& programs, const SimOptions& options) {
+  const auto gpus = static_cast<std::int32_t>(topology.gpus().size());
+  if (programs.ranks > gpus)
+    throw std::invalid_argument("the programs have " + std::to_string(programs.ranks) + " ranks but topology '" +
+                                topology.name + "' has " + std::to_string(gpus) +
+                                " GPUs: use fewer --ranks, more --boxes or a bigger topology");
+  if (programs.ranks < 1) throw std::invalid_argument("nothing to simulate: the programs have no ranks");
+  return Executor(topology, programs, options).run();
+}
+
+}  // namespace ua2a
