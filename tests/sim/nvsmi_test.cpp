@@ -1,0 +1,106 @@
+// Import of nvidia-smi topo -m text into a topology.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "sim/nvsmi.h"
+#include "sim/simulate.h"
+
+using namespace ua2a;
+
+namespace {
+
+std::string sample(const std::string& name) {
+  std::ifstream in(std::string(UA2A_SOURCE_DIR) + "/tests/sim/data/" + name);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+bool has_link(const Topology& t, const std::string& name, double gbps) {
+  for (EdgeRef e : t.edges())
+    if (t.link_name(e) == name) return t.link(e).capacity_bytes_per_s == gbps * 1e9;
+  return false;
+}
+
+}  // namespace
+
+TEST(Nvsmi, DualSocketSwitchBoxBecomesTwoSwitchesAndTwoSockets) {
+  const Topology t = import_nvidia_smi(sample("4090x8-2s-sw.txt"));
+  ASSERT_EQ(t.gpus().size(), 8u);
+  EXPECT_TRUE(has_link(t, "gpu0->sw0", 24));
+  EXPECT_TRUE(has_link(t, "gpu5->sw1", 24));
+  EXPECT_TRUE(has_link(t, "sw1->cpu1", 24));
+  EXPECT_TRUE(has_link(t, "cpu0->cpu1", 10));
+  EXPECT_EQ(t.node(t.gpus()[5]).socket, 1);
+  EXPECT_EQ(t.params.transport, Transport::shm);
+}
+
+TEST(Nvsmi, ImportedSwitchBoxSimulatesLikeThePreset) {
+  // Same legend, same default speeds: the imported box and the 4090x8-2s-sw preset agree.
+  const Topology imported = import_nvidia_smi(sample("4090x8-2s-sw.txt"));
+  const Topology preset = make_preset("4090x8-2s-sw");
+  ProgramSet p;
+  p.ranks = 8;
+  p.algo = "hand";
+  p.discipline = "grouped";
+  p.payload.parts = {{"block", 1 << 20}};
+  p.programs.resize(8);
+  for (Rank r = 0; r < 8; ++r) {
+    p.programs[r].rank = r;
+    for (Rank q = 0; q < 8; ++q)
+      if (q != r) {
+        p.programs[r].ops.push_back({OpKind::send, 0, q, {r, q}, 0, 1 << 20});
+        p.programs[r].ops.push_back({OpKind::recv, 0, q, {q, r}, 0, 1 << 20});
+      }
+    p.programs[r].end_step();
+  }
+  EXPECT_NEAR(simulate(imported, p).time_s, simulate(preset, p).time_s, 1e-12);
+}
+
+TEST(Nvsmi, SingleSocketWithoutSwitchesAttachesGpusToTheCpu) {
+  const Topology t = import_nvidia_smi(sample("4090x4.txt"));
+  ASSERT_EQ(t.gpus().size(), 4u);
+  EXPECT_TRUE(has_link(t, "gpu3->cpu0", 24));
+  EXPECT_FALSE(t.find("cpu1").has_value());
+}
+
+TEST(Nvsmi, HgxBoxGetsNvlinksNicsAndOverrides) {
+  NvsmiOptions o;
+  o.nvlink_gbps_per_link = 20;
+  o.socket_gbps = 22;
+  const Topology t = import_nvidia_smi(sample("h100x8-hgx.txt"), o);
+  ASSERT_EQ(t.gpus().size(), 8u);
+  EXPECT_EQ(t.params.transport, Transport::nvlink);
+  EXPECT_TRUE(has_link(t, "gpu0->gpu7", 18 * 20));
+  EXPECT_TRUE(has_link(t, "cpu0->cpu1", 22));
+  ASSERT_TRUE(t.find("nic3").has_value());
+  EXPECT_EQ(t.node(*t.find("nic3")).socket, 1);  // NIC rows have no NUMA column: taken from GPU6/7
+  EXPECT_EQ(t.node(t.gpus()[6]).socket, 1);
+}
+
+TEST(Nvsmi, StripsTerminalColoursAndAcceptsSpaces) {
+  const std::string text = "\x1b[4m        GPU0    GPU1    CPU Affinity    NUMA Affinity\x1b[0m\n"
+                           "GPU0     X      PHB     0-15    0\nGPU1    PHB      X      0-15    0\n";
+  EXPECT_EQ(import_nvidia_smi(text).gpus().size(), 2u);
+}
+
+TEST(Nvsmi, ErrorsNameTheCell) {
+  auto message = [](const std::string& text) {
+    try {
+      import_nvidia_smi(text);
+    } catch (const TopologyError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_NE(message("GPU0 GPU1\nGPU0 X FOO\nGPU1 FOO X\n").find("row GPU0, column GPU1 has 'FOO'"), std::string::npos);
+  EXPECT_NE(message("GPU0 GPU1\nGPU0 X PIX\nGPU1 SYS X\n").find("not symmetric"), std::string::npos);
+  EXPECT_NE(message("GPU0 GPU1\nGPU0 X PIX\n").find("row of GPU1 is missing"), std::string::npos);
+  EXPECT_NE(message("hello\n").find("no header"), std::string::npos);
+  EXPECT_NE(message("GPU0 GPU1\nGPU0 X\n").find("has 1 cells, expected 2"), std::string::npos);
+  NvsmiOptions bad;
+  bad.socket_gbps = -1;
+  EXPECT_THROW(import_nvidia_smi(sample("4090x4.txt"), bad), TopologyError);
+}
