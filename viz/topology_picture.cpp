@@ -71,7 +71,7 @@ std::string edge_attributes(const TopologyPicture& p, const PictureLink& l) {
   double pen = kMinPen;
   if (p.loaded) {
     const double u = busiest(l);
-    label += "\ndown " + percent(l.down ? l.down->mean_util : 0) + "  up " + percent(l.up ? l.up->mean_util : 0);
+    label += "\ndown " + percent(l.down ? l.down->mean_util : 0) + ", up " + percent(l.up ? l.up->mean_util : 0);
     colour = carried(l) ? utilisation_colour(u) : kIdleColour;
     pen += kLoadPen * u;
     const std::string direction = bottleneck_direction(p, l);
@@ -96,7 +96,7 @@ std::string legend_node() {
              "</FONT></TD>";
   }
   cells += std::string("<TD BGCOLOR=\"") + kIdleColour + "\">idle</TD>";
-  return "  legend [shape=plaintext, margin=0, label=<<TABLE BORDER=\"0\" CELLBORDER=\"1\" CELLSPACING=\"0\" "
+  return "  legend [shape=plaintext, style=solid, fillcolor=white, margin=0, label=<<TABLE BORDER=\"0\" CELLBORDER=\"1\" CELLSPACING=\"0\" "
          "CELLPADDING=\"4\"><TR><TD COLSPAN=\"" +
          std::to_string(kLegendSteps + 1) +
          "\" BORDER=\"0\">mean utilisation of the busier direction (link colour and width)</TD></TR><TR>" + cells +

@@ -1,0 +1,107 @@
+// ulysses-a2a render: the four pictures from the command line, formats and errors (exit 2).
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "tests/viz/svg_check.h"
+
+namespace fs = std::filesystem;
+namespace viz = ua2a::viz;
+
+namespace {
+
+struct Result {
+  int code = -1;
+  std::string out;  // stdout and stderr together
+};
+
+class RenderCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("ua2a-render-" + std::to_string(::getpid()));
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  Result run(const std::string& args) const {
+    const fs::path log = dir_ / "log.txt";
+    const std::string command = std::string(UA2A_CLI) + " " + args + " > " + log.string() + " 2>&1";
+    const int status = std::system(command.c_str());
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read(log)};
+  }
+  std::string path(const std::string& name) const { return (dir_ / name).string(); }
+  static std::string read(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+  }
+  static std::string sim4() { return std::string(UA2A_SOURCE_DIR) + "/tests/viz/data/sim-4.json"; }
+
+  fs::path dir_;
+};
+
+}  // namespace
+
+TEST_F(RenderCli, PairingsSvgByExtension) {
+  const Result r = run("render pairings --ranks 8 --algo round-robin -o " + path("p.svg"));
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("wrote pairings"), std::string::npos);
+  const std::string svg = read(path("p.svg"));
+  EXPECT_EQ(viz::test::xml_problem(svg), "");
+  EXPECT_EQ(viz::test::count(svg, "class=\"edge\""), 28u + 7u);
+}
+
+TEST_F(RenderCli, RoundsPngAndJsonReport) {
+  const Result r = run("render rounds -n 6 -a shift -o " + path("r.png") + " --json");
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_TRUE(viz::test::is_png(read(path("r.png"))));
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["picture"], "rounds");
+  EXPECT_EQ(j["format"], "png");
+  EXPECT_EQ(j["edges"], 30);
+  EXPECT_EQ(j["directed"], true);
+}
+
+TEST_F(RenderCli, FormatOptionOverridesTheExtensionAndDotGoesToStdout) {
+  const Result r = run("render pairings -n 4 -o - --format dot");
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_EQ(r.out.rfind("graph \"pairings\"", 0), 0u) << r.out;
+}
+
+TEST_F(RenderCli, TopologyAndTimeline) {
+  Result r = run("render topology 4090x8-2s -o " + path("t.svg"));
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_EQ(viz::test::count(read(path("t.svg")), "class=\"node\""), 12u);  // 8 GPUs, 2 CPUs, 2 memories
+  r = run("render timeline " + sim4() + " -o " + path("tl.svg") + " --json");
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["transfers"], 12);
+  EXPECT_EQ(viz::test::xml_problem(read(path("tl.svg"))), "");
+}
+
+TEST_F(RenderCli, UserErrorsExitTwoWithAMessage) {
+  struct Case {
+    std::string args;
+    const char* expect;
+  };
+  const std::vector<Case> cases = {
+      {"render pairings -n 8 -o " + path("p.jpeg"), "--format"},
+      {"render timeline " + sim4() + " -o " + path("t.png"), "SVG only"},
+      {"render topology 4090x8-2s --load " + sim4() + " -o " + path("x.svg"), "gpu0->sw0"},
+      {"render topology no-such-box -o " + path("x.svg"), "no-such-box"},
+      {"render pairings -n 0 -o " + path("x.svg"), "--ranks"},
+      {"render timeline " + sim4() + " --run 2 -o " + path("x.svg"), "--run 2"},
+      {"render pairings -n 4 -o -", "--format"},
+  };
+  for (const Case& c : cases) {
+    const Result r = run(c.args);
+    EXPECT_EQ(r.code, 2) << c.args << "\n" << r.out;
+    EXPECT_NE(r.out.find(c.expect), std::string::npos) << c.args << "\n" << r.out;
+  }
+}

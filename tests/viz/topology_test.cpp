@@ -1,0 +1,96 @@
+// The topology picture: from a sim preset, from a simulation document's links, with a load.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "sim/topology.h"
+#include "tests/viz/svg_check.h"
+#include "viz/graphviz.h"
+#include "viz/palette.h"
+#include "viz/topology_from_sim.h"
+#include "viz/topology_picture.h"
+
+using namespace ua2a;
+using namespace ua2a::viz;
+using ua2a::viz::test::count;
+
+namespace {
+
+Simulation example() {
+  std::ifstream in(std::string(UA2A_SOURCE_DIR) + "/tests/viz/data/sim-4.json");
+  std::ostringstream s;
+  s << in.rdbuf();
+  return simulation_from_json(s.str());
+}
+
+std::string svg_of(const TopologyPicture& p) { return render_graph(topology_dot(p), kDotEngine, ImageFormat::svg); }
+
+}  // namespace
+
+TEST(TopologyPicture, EveryPresetDrawsEachNodeAndEachDuplexLinkOnce) {
+  for (const PresetInfo& preset : presets()) {
+    const Topology t = preset.make();
+    const TopologyPicture p = picture_from_topology(t);
+    EXPECT_EQ(p.nodes.size(), t.node_count()) << preset.name;
+    EXPECT_EQ(p.links.size() * 2, t.edge_count()) << preset.name;  // two directed edges per link
+    const std::string svg = svg_of(p);
+    EXPECT_EQ(test::xml_problem(svg), "") << preset.name;
+    EXPECT_EQ(count(svg, "class=\"node\""), t.node_count()) << preset.name;
+    EXPECT_EQ(count(svg, "class=\"edge\""), t.edge_count() / 2) << preset.name;
+    EXPECT_EQ(count(svg, " GB/s</text>"), t.edge_count() / 2) << preset.name;  // every link labelled
+  }
+}
+
+TEST(TopologyPicture, TreeRunsFromMemoryDownToGpus) {
+  const TopologyPicture p = picture_from_topology(make_preset("4090x8-2s"));
+  // Every link is written upper -> lower: memory above sockets above GPUs.
+  for (const PictureLink& l : p.links) EXPECT_LE(p.find(l.upper)->tier, p.find(l.lower)->tier) << l.upper;
+  const std::string dot = topology_dot(p);
+  EXPECT_NE(dot.find("\"mem0\" -> \"cpu0\""), std::string::npos) << dot;
+  EXPECT_NE(dot.find("\"cpu0\" -> \"gpu0\""), std::string::npos);
+  // The socket link stays on the sockets' row and keeps its label outside the layout.
+  EXPECT_NE(dot.find("\"cpu0\" -> \"cpu1\" [constraint=false, xlabel="), std::string::npos);
+}
+
+TEST(TopologyPicture, FromASimulationsLinksWithLoad) {
+  const Simulation sim = example();
+  const TopologyPicture p = picture_from_run(sim.topology_name, sim.runs[0]);
+  EXPECT_EQ(p.nodes.size(), 8u);  // gpu0-3, sw0, sw1, cpu0, mem0
+  EXPECT_EQ(p.links.size(), 7u);
+  ASSERT_TRUE(p.loaded);
+  for (const PictureLink& l : p.links) {
+    EXPECT_TRUE(l.down && l.up) << l.upper << " - " << l.lower;
+  }
+  const std::string svg = svg_of(p);
+  EXPECT_EQ(test::xml_problem(svg), "");
+  EXPECT_EQ(count(svg, "class=\"node\""), 9u);  // and the legend
+  EXPECT_EQ(count(svg, "class=\"edge\""), 7u);
+  EXPECT_EQ(count(svg, ">BOTTLENECK (up)</text>"), 1u);  // sw0->cpu0 runs up the tree
+  EXPECT_NE(svg.find(">down 70%, up 90%</text>"), std::string::npos);
+  EXPECT_NE(svg.find("mean utilisation"), std::string::npos);
+}
+
+TEST(TopologyPicture, LoadOfAnotherTopologyNamesTheLink) {
+  TopologyPicture p = picture_from_topology(make_preset("4090x8-2s"));
+  try {
+    apply_load(p, example().runs[0]);
+    FAIL();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("gpu0->sw0"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("4090x8-2s"), std::string::npos) << e.what();
+  }
+}
+
+TEST(TopologyPicture, LoadColoursBusierLinksDarker) {
+  const Simulation sim = example();
+  const TopologyPicture p = picture_from_run(sim.topology_name, sim.runs[0]);
+  const std::string dot = topology_dot(p);
+  // mem0 - cpu0 runs at 20 %, sw0 - cpu0 at 90 %: the latter gets the darker colour and wider pen.
+  const auto attrs = [&](const std::string& edge) {
+    const std::size_t at = dot.find(edge);
+    return dot.substr(at, dot.find('\n', at) - at);
+  };
+  EXPECT_NE(attrs("\"mem0\" -> \"cpu0\"").find(utilisation_colour(0.2)), std::string::npos);
+  EXPECT_NE(attrs("\"cpu0\" -> \"sw0\"").find(utilisation_colour(0.9)), std::string::npos);
+}
