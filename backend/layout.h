@@ -20,6 +20,13 @@
 #include "schedule/block.h"
 #include "schedule/payload.h"
 
+// RowMap's index helpers run in the CUDA kernels too.
+#if defined(__CUDACC__)
+#define UA2A_HOST_DEVICE __host__ __device__
+#else
+#define UA2A_HOST_DEVICE
+#endif
+
 namespace ua2a {
 
 /// The global shape of one layer.
@@ -90,9 +97,9 @@ struct RowMap {
   std::uint64_t block_stride = 0;   ///< bytes between blocks in the packed buffer
   bool fp8 = false;
 
-  std::uint64_t rows_per_block() const { return tensors * seq * heads; }
+  UA2A_HOST_DEVICE std::uint64_t rows_per_block() const { return tensors * seq * heads; }
   /// Element offset of row (block j, tensor t, tok, hh) inside strided tensor t.
-  std::uint64_t strided_row(std::uint64_t j, std::uint64_t tok, std::uint64_t hh) const {
+  UA2A_HOST_DEVICE std::uint64_t strided_row(std::uint64_t j, std::uint64_t tok, std::uint64_t hh) const {
     return ((j * tok_per_block + tok) * heads_total + j * head_per_block + hh) * head_dim;
   }
 };

@@ -13,7 +13,7 @@ namespace ua2a {
 
 namespace {
 
-std::function<std::unique_ptr<Transport>(const TransportOptions&)> missing(const char* what) {
+[[maybe_unused]] std::function<std::unique_ptr<Transport>(const TransportOptions&)> missing(const char* what) {
   return [what](const TransportOptions&) -> std::unique_ptr<Transport> {
     throw std::invalid_argument(std::string("this build has no ") + what);
   };

@@ -1,0 +1,29 @@
+#pragma once
+/// The CUDA kernels of the layer (launch functions). Shapes and byte layouts: ../layout.h; the
+/// CPU versions with the same layouts: ../cpu_kernels.h and ../attention.h. Every launch is
+/// asynchronous on `stream` and allocates nothing.
+#include <cuda_runtime.h>
+
+#include <cstddef>
+#include <cstdint>
+
+#include "backend/attention.h"
+#include "backend/layout.h"
+
+namespace ua2a {
+
+/// Gathers the rows of `map` from device tensors src[0 .. map.tensors) into `packed` (device),
+/// with fused e4m3 quantisation and per-row float32 scales when map.fp8. Needs 16-byte aligned
+/// tensors and D in {64, 128}.
+void pack_gpu(const RowMap& map, ElemType elem, const void* const* src, std::byte* packed, cudaStream_t stream);
+/// Scatters `packed` into dst[0 .. map.tensors), dequantising when map.fp8.
+void unpack_gpu(const RowMap& map, ElemType elem, const std::byte* packed, void* const* dst, cudaStream_t stream);
+/// Copies heads first_head .. first_head+heads-1 of text [tokens, heads_total, D] into rows
+/// row0 .. of dst [*, heads, D] (one strided 2-D copy).
+void append_text_gpu(const void* text, std::uint64_t tokens, std::uint64_t heads_total, std::uint64_t first_head,
+                     std::uint64_t heads, std::uint64_t head_dim, void* dst, std::uint64_t row0, cudaStream_t stream);
+/// Simple, correct attention: one thread block per (16 query rows, head), K/V tiles of 32 keys
+/// in shared memory, online softmax in float32. The interface a fast kernel will implement.
+void attention_forward(const AttentionParams& params, cudaStream_t stream);
+
+}  // namespace ua2a

@@ -1,0 +1,247 @@
+#include "backend/cuda/nccl_transport.h"
+
+#include <nccl.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <exception>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <thread>
+
+#include "backend/cuda/check.h"
+
+namespace ua2a {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+[[noreturn]] void throw_nccl(ncclResult_t r, const char* call, const char* file, int line) {
+  throw TransportError(std::string("NCCL error ") + ncclGetErrorString(r) + " in " + call + " at " + file + ":" +
+                       std::to_string(line));
+}
+
+#define UA2A_NCCL_CHECK(call)                                                         \
+  do {                                                                                \
+    const ncclResult_t ua2a_r_ = (call);                                              \
+    if (ua2a_r_ != ncclSuccess && ua2a_r_ != ncclInProgress) throw_nccl(ua2a_r_, #call, __FILE__, __LINE__); \
+  } while (0)
+
+class NcclTransport : public Transport {
+ public:
+  explicit NcclTransport(const TransportOptions& o) : options_(o) {}
+  ~NcclTransport() override { destroy(); }
+  std::string name() const override { return "nccl"; }
+  void execute(const ProgramSet& programs, const ExchangeBuffers& buffers, DeliveryLedger* ledger) override;
+
+ private:
+  void init(std::int32_t ranks, const ExchangeBuffers& buffers);
+  ncclUniqueId unique_id(Clock::time_point deadline) const;
+  /// Polls a non-blocking communicator until its last call finished; throws on error, timeout or
+  /// when another rank's thread failed (`stop`).
+  void wait_ready(ncclComm_t comm, Clock::time_point deadline, const std::atomic<bool>* stop = nullptr) const;
+  void run_rank(const ProgramSet& programs, const ExchangeBuffers& buffers, std::size_t i, DeliveryLedger* ledger,
+                Clock::time_point deadline, const std::atomic<bool>& stop);
+  void abort_all();
+  void destroy();
+  Clock::time_point deadline() const {
+    return Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(options_.timeout_s));
+  }
+
+  TransportOptions options_;
+  std::int32_t ranks_ = 0;
+  std::vector<ncclComm_t> comms_;  ///< one per local rank, in buffers order
+};
+
+void check_one_rank_per_gpu(std::int32_t ranks, const ExchangeBuffers& buffers) {
+  std::set<int> seen;
+  for (const RankBuffers& b : buffers.ranks) {
+    if (b.device < 0 || !b.stream) throw std::invalid_argument("nccl needs device buffers and a stream per rank");
+    if (!seen.insert(b.device).second)
+      throw std::invalid_argument("NCCL refuses two ranks on one GPU: " + std::to_string(ranks) + " ranks but GPU " +
+                                  std::to_string(b.device) + " would hold more than one (" +
+                                  std::to_string(buffers.ranks.size()) + " local ranks). Use --transport cuda-peer "
+                                  "for several ranks per GPU, or at most one rank per visible GPU");
+  }
+}
+
+ncclUniqueId NcclTransport::unique_id(Clock::time_point deadline) const {
+  ncclUniqueId id;
+  if (options_.process_rank < 0) {
+    UA2A_NCCL_CHECK(ncclGetUniqueId(&id));
+    return id;
+  }
+  const std::filesystem::path path = options_.nccl_id_file;
+  if (path.empty())
+    throw std::invalid_argument("nccl with one process per GPU (--rank) needs --nccl-id-file PATH on a shared file system");
+  if (options_.process_rank == 0) {
+    UA2A_NCCL_CHECK(ncclGetUniqueId(&id));
+    const std::filesystem::path tmp = path.string() + ".tmp";
+    std::ofstream(tmp, std::ios::binary).write(id.internal, sizeof id.internal);
+    std::filesystem::rename(tmp, path);  // readers never see a partial id
+    return id;
+  }
+  while (!std::filesystem::exists(path)) {
+    if (Clock::now() > deadline)
+      throw TransportError("nccl: rank " + std::to_string(options_.process_rank) + " waited " +
+                           std::to_string(options_.timeout_s) + " s for rank 0 to write '" + path.string() +
+                           "': start rank 0 with the same --nccl-id-file");
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in.read(id.internal, sizeof id.internal)) throw TransportError("nccl: cannot read the unique id in '" + path.string() + "'");
+  return id;
+}
+
+void NcclTransport::wait_ready(ncclComm_t comm, Clock::time_point deadline, const std::atomic<bool>* stop) const {
+  for (;;) {
+    ncclResult_t state = ncclSuccess;
+    UA2A_NCCL_CHECK(ncclCommGetAsyncError(comm, &state));
+    if (state == ncclSuccess) return;
+    if (state != ncclInProgress) throw_nccl(state, "ncclCommGetAsyncError", __FILE__, __LINE__);
+    if (stop && stop->load()) throw TransportError("nccl: stopped because another rank failed");
+    if (Clock::now() > deadline)
+      throw TransportError("nccl: no progress for " + std::to_string(options_.timeout_s) +
+                           " s (a peer never posted its matching operation, or a process died); communicators aborted");
+    std::this_thread::yield();
+  }
+}
+
+void NcclTransport::init(std::int32_t ranks, const ExchangeBuffers& buffers) {
+  destroy();
+  check_one_rank_per_gpu(ranks, buffers);
+  const auto until = deadline();
+  const ncclUniqueId id = unique_id(until);
+  ncclConfig_t config = NCCL_CONFIG_INITIALIZER;
+  config.blocking = 0;  // every call returns; we poll with a deadline instead of hanging
+  comms_.assign(buffers.ranks.size(), nullptr);
+  UA2A_NCCL_CHECK(ncclGroupStart());
+  for (std::size_t i = 0; i < buffers.ranks.size(); ++i) {
+    UA2A_CUDA_CHECK(cudaSetDevice(buffers.ranks[i].device));
+    UA2A_NCCL_CHECK(ncclCommInitRankConfig(&comms_[i], ranks, id, buffers.ranks[i].rank, &config));
+  }
+  UA2A_NCCL_CHECK(ncclGroupEnd());
+  try {
+    for (ncclComm_t c : comms_) wait_ready(c, until);
+  } catch (...) {
+    abort_all();
+    throw;
+  }
+  ranks_ = ranks;
+}
+
+void NcclTransport::run_rank(const ProgramSet& programs, const ExchangeBuffers& buffers, std::size_t i,
+                             DeliveryLedger* ledger, Clock::time_point until, const std::atomic<bool>& stop) {
+  const RankBuffers& b = buffers.ranks[i];
+  const Program& p = programs.programs[b.rank];
+  const auto stream = static_cast<cudaStream_t>(b.stream);
+  const std::uint64_t stride = buffers.block_stride;
+  UA2A_CUDA_CHECK(cudaSetDevice(b.device));
+  for (std::size_t k = 0; k < p.step_count(); ++k) {
+    UA2A_NCCL_CHECK(ncclGroupStart());
+    for (const Op& op : p.step(k)) {
+      switch (op.kind) {
+        case OpKind::send:
+          UA2A_NCCL_CHECK(ncclSend(b.send + send_offset(programs.payload, stride, op), op.bytes, ncclUint8, op.peer,
+                                   comms_[i], stream));
+          break;
+        case OpKind::recv:
+          UA2A_NCCL_CHECK(ncclRecv(b.recv + recv_offset(programs.payload, stride, op), op.bytes, ncclUint8, op.peer,
+                                   comms_[i], stream));
+          if (ledger) ledger->record(b.rank, op.block.src, op.block, op.part, op.chunk);
+          break;
+        case OpKind::copy:
+          UA2A_CUDA_CHECK(cudaMemcpyAsync(b.recv + b.rank * stride, b.send + b.rank * stride, op.bytes,
+                                          cudaMemcpyDeviceToDevice, stream));
+          break;
+      }
+    }
+    UA2A_NCCL_CHECK(ncclGroupEnd());
+    wait_ready(comms_[i], until, &stop);
+  }
+}
+
+void NcclTransport::execute(const ProgramSet& programs, const ExchangeBuffers& buffers, DeliveryLedger* ledger) {
+  check_programs(programs);  // a deadlocking program is refused, never handed to NCCL
+  const bool one_process = options_.process_rank < 0;
+  if (one_process && buffers.ranks.size() != static_cast<std::size_t>(programs.ranks))
+    throw std::invalid_argument("nccl in one process needs every rank's buffers");
+  if (comms_.empty() || ranks_ != programs.ranks) init(programs.ranks, buffers);
+  const auto until = deadline();
+  std::atomic<bool> stop{false};
+  std::vector<std::exception_ptr> errors(buffers.ranks.size());
+  {
+    std::vector<std::jthread> threads;
+    for (std::size_t i = 0; i < buffers.ranks.size(); ++i)
+      threads.emplace_back([&, i] {
+        try {
+          run_rank(programs, buffers, i, ledger, until, stop);
+        } catch (...) {
+          errors[i] = std::current_exception();
+          stop = true;
+        }
+      });
+  }
+  for (const auto& e : errors)
+    if (e) {
+      abort_all();
+      std::rethrow_exception(e);
+    }
+  // Wait for the streams with the same deadline, watching for asynchronous NCCL errors.
+  for (;;) {
+    bool done = true;
+    for (std::size_t i = 0; i < buffers.ranks.size(); ++i) {
+      UA2A_CUDA_CHECK(cudaSetDevice(buffers.ranks[i].device));
+      const cudaError_t q = cudaStreamQuery(static_cast<cudaStream_t>(buffers.ranks[i].stream));
+      if (q == cudaErrorNotReady) done = false;
+      else if (q != cudaSuccess) UA2A_CUDA_CHECK(q);
+      ncclResult_t state = ncclSuccess;
+      UA2A_NCCL_CHECK(ncclCommGetAsyncError(comms_[i], &state));
+      if (state != ncclSuccess && state != ncclInProgress) {
+        abort_all();
+        throw_nccl(state, "ncclCommGetAsyncError", __FILE__, __LINE__);
+      }
+    }
+    if (done) return;
+    if (Clock::now() > until) {
+      abort_all();
+      throw TransportError("nccl: the exchange did not finish within " + std::to_string(options_.timeout_s) +
+                           " s; communicators aborted (raise --timeout for very large shapes)");
+    }
+    std::this_thread::sleep_for(std::chrono::microseconds(20));
+  }
+}
+
+void NcclTransport::abort_all() {
+  for (ncclComm_t c : comms_)
+    if (c) ncclCommAbort(c);
+  comms_.clear();
+  ranks_ = 0;
+}
+
+void NcclTransport::destroy() {
+  // Finalize is asynchronous on non-blocking communicators: wait for it (bounded), then free.
+  try {
+    for (ncclComm_t c : comms_) {
+      UA2A_NCCL_CHECK(ncclCommFinalize(c));
+      wait_ready(c, deadline());
+    }
+    for (ncclComm_t c : comms_) ncclCommDestroy(c);
+    comms_.clear();
+  } catch (const std::exception&) {
+    abort_all();  // a destructor must not throw; a stuck finalize is aborted instead
+  }
+  comms_.clear();
+  ranks_ = 0;
+}
+
+}  // namespace
+
+std::unique_ptr<Transport> make_nccl_transport(const TransportOptions& options) {
+  return std::make_unique<NcclTransport>(options);
+}
+
+}  // namespace ua2a

@@ -1,0 +1,20 @@
+#pragma once
+/// The `nccl` transport: one rank per GPU, ncclSend / ncclRecv, one ncclGroupStart/End per step
+/// of the rank's program (stream order then gives "step i+1 after step i").
+///
+/// Modes: one process driving every local GPU (communicators created together in one group,
+/// as ncclCommInitAll does, and one host thread per rank so no rank's group blocks another's),
+/// or one process per GPU (TransportOptions::process_rank), the unique id passed through a file
+/// (rank 0 writes TransportOptions::nccl_id_file, the others wait for it), across machines too.
+/// Communicators are non-blocking; every wait polls ncclCommGetAsyncError against a deadline and
+/// aborts all communicators (ncclCommAbort) with a clear error instead of hanging. Two ranks on
+/// one GPU are refused up front: NCCL does not support them.
+#include <memory>
+
+#include "backend/transport.h"
+
+namespace ua2a {
+
+std::unique_ptr<Transport> make_nccl_transport(const TransportOptions& options);
+
+}  // namespace ua2a
