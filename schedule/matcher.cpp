@@ -3,7 +3,94 @@
 #include <stdexcept>
 #include <string>
 
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
+
 namespace ua2a {
+
+namespace {
+
+constexpr std::size_t kInitialSlots = 1024;
+
+/// Sizes `v` to `n` copies of `value`, asking Linux for transparent huge pages first. The
+/// per-op arrays are touched rank by rank in round order, a page per rank per round: with 4 KiB
+/// pages nearly every access misses the TLB at N = 4096 (33 M ops).
+template <class T>
+void assign_huge(std::vector<T>& v, std::size_t n, T value) {
+  v.reserve(n);
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  constexpr std::uintptr_t kHuge = std::uintptr_t{2} << 20;
+  const auto begin = (reinterpret_cast<std::uintptr_t>(v.data()) + kHuge - 1) & ~(kHuge - 1);
+  const auto end = (reinterpret_cast<std::uintptr_t>(v.data() + n)) & ~(kHuge - 1);
+  if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);  // a hint; failure is harmless
+#endif
+  v.assign(n, value);
+}
+
+}  // namespace
+
+Matcher::Channels::Channels() : slots_(kInitialSlots) {
+  shift_ = 64;
+  for (std::size_t n = kInitialSlots; n > 1; n >>= 1) --shift_;
+}
+
+std::size_t Matcher::Channels::home(std::uint64_t key) const {
+  // Fibonacci hashing of the pair (the kind bit is masked off): consecutive pairs spread out.
+  return static_cast<std::size_t>(((key & (kSends - 1)) * 0x9E3779B97F4A7C15ull) >> shift_);
+}
+
+Matcher::Channels::Slot* Matcher::Channels::find(std::uint64_t pair) {
+  const std::uint64_t key = pair + 1;
+  const std::size_t mask = slots_.size() - 1;
+  for (std::size_t i = home(key);; i = (i + 1) & mask) {
+    Slot& s = slots_[i];
+    if (s.key == 0) return nullptr;
+    if ((s.key & (kSends - 1)) == key) return &s;
+  }
+}
+
+void Matcher::Channels::insert(std::uint64_t pair, bool sends, std::uint32_t op_id) {
+  if (2 * (size_ + 1) > slots_.size()) grow();  // load factor at most 1/2 keeps probes short
+  const std::uint64_t key = (pair + 1) | (sends ? kSends : 0);
+  const std::size_t mask = slots_.size() - 1;
+  std::size_t i = home(key);
+  while (slots_[i].key != 0) i = (i + 1) & mask;
+  slots_[i] = {key, {op_id, op_id}};
+  ++size_;
+}
+
+void Matcher::Channels::erase(Slot* slot) {
+  // Backward-shift deletion: pull later entries of the probe run into the hole, so lookups never
+  // need tombstones and the table never fills up with dead slots.
+  const std::size_t mask = slots_.size() - 1;
+  std::size_t hole = static_cast<std::size_t>(slot - slots_.data());
+  for (std::size_t j = (hole + 1) & mask; slots_[j].key != 0; j = (j + 1) & mask) {
+    const std::size_t want = home(slots_[j].key);
+    // Entry j may move into the hole unless its home lies cyclically in (hole, j].
+    const bool stays = hole <= j ? (want > hole && want <= j) : (want > hole || want <= j);
+    if (stays) continue;
+    slots_[hole] = slots_[j];
+    hole = j;
+  }
+  slots_[hole] = {};
+  --size_;
+}
+
+void Matcher::Channels::grow() {
+  std::vector<Slot> old(slots_.size() * 2);
+  old.swap(slots_);
+  --shift_;
+  size_ = 0;
+  const std::size_t mask = slots_.size() - 1;
+  for (const Slot& s : old) {
+    if (s.key == 0) continue;
+    std::size_t i = home(s.key);
+    while (slots_[i].key != 0) i = (i + 1) & mask;
+    slots_[i] = s;
+    ++size_;
+  }
+}
 
 Matcher::Matcher(const ProgramSet& programs, MatcherOptions options) : programs_(programs), options_(options) {
   const std::size_t ranks = programs.programs.size();
@@ -13,36 +100,22 @@ Matcher::Matcher(const ProgramSet& programs, MatcherOptions options) : programs_
   const std::size_t total = programs.op_count();
   if (total >= kNone) throw std::invalid_argument("too many operations for one matcher: " + std::to_string(total));
   base_.resize(ranks);
-  owner_.resize(total);
   std::uint32_t next_id = 0;
   for (std::size_t r = 0; r < ranks; ++r) {
     base_[r] = next_id;
     const Program& p = programs.programs[r];
     if (p.rank != static_cast<Rank>(r))
       throw std::invalid_argument("program " + std::to_string(r) + " says it is rank " + std::to_string(p.rank));
-    for (const Op& op : p.ops) {
+    for (const Op& op : p.ops)
       if (op.peer < 0 || op.peer >= static_cast<Rank>(ranks))
         throw std::invalid_argument("rank " + std::to_string(r) + ": " + describe(op) + " names peer outside 0.." +
                                     std::to_string(ranks - 1));
-      owner_[next_id++] = static_cast<Rank>(r);
-    }
+    next_id += static_cast<std::uint32_t>(p.ops.size());
   }
-  state_.assign(total, OpState::unposted);
-  next_.assign(total, kNone);
+  assign_huge(state_, total, OpState::unposted);
+  assign_huge(next_, total, kNone);
   step_.assign(ranks, 0);
   remaining_.assign(ranks, 0);
-  // A flat N x N table is fastest; use it while it costs no more than a few words per op.
-  if (ranks * ranks <= 4 * total + 4096) flat_channels_.resize(ranks * ranks);
-}
-
-Matcher::Queue& Matcher::channel(Rank from, Rank to) {
-  const std::uint64_t key = static_cast<std::uint64_t>(from) * programs_.programs.size() + to;
-  return flat_channels_.empty() ? sparse_channels_[key] : flat_channels_[key];
-}
-
-OpRef Matcher::ref(std::uint32_t op_id) const {
-  const Rank r = owner_[op_id];
-  return {r, op_id - base_[r]};
 }
 
 void Matcher::start() {
@@ -61,6 +134,14 @@ void Matcher::post_step(Rank r) {
   const std::uint32_t begin = p.step_begin[step_[r]], end = p.step_begin[step_[r] + 1];
   remaining_[r] = end - begin;
   for (std::uint32_t i = begin; i < end; ++i) post(r, i);
+  // The rank's next step is posted about one wave of other ranks later: fetch its ops now, since
+  // ranks' programs interleave in memory order far beyond what the hardware prefetcher tracks.
+  if (end < p.ops.size()) {
+    const std::uint32_t next_end = p.step_begin[step_[r] + 2];
+    __builtin_prefetch(p.ops.data() + end);
+    __builtin_prefetch(p.ops.data() + next_end - 1);
+    __builtin_prefetch(p.step_begin.data() + step_[r] + 3);
+  }
 }
 
 void Matcher::post(Rank r, std::uint32_t index) {
@@ -68,28 +149,32 @@ void Matcher::post(Rank r, std::uint32_t index) {
   const Op& op = programs_.programs[r].ops[index];
   state_[op_id] = OpState::posted;
   if (op.kind == OpKind::copy) {
-    complete_op(op_id);
+    complete_op(r, op_id);
     return;
   }
   const bool is_send = op.kind == OpKind::send;
-  Queue& q = is_send ? channel(r, op.peer) : channel(op.peer, r);
+  const auto n = static_cast<std::uint64_t>(programs_.programs.size());
+  const std::uint64_t pair = is_send ? static_cast<std::uint64_t>(r) * n + op.peer : static_cast<std::uint64_t>(op.peer) * n + r;
+  Channels::Slot* slot = channels_.find(pair);
   // The queue holds unmatched ops of one kind only: match the oldest of the other kind, FIFO.
-  if (q.head != kNone && (op_at(q.head).kind == OpKind::send) != is_send) {
-    const std::uint32_t other = q.head;
-    q.head = next_[other];
-    if (q.head == kNone) q.tail = kNone;
-    is_send ? match(op_id, other) : match(other, op_id);
+  // Its ops belong to this op's peer (the queue of pair a->b holds a's sends or b's receives).
+  if (slot && ((slot->key & Channels::kSends) != 0) != is_send) {
+    const std::uint32_t other = slot->queue.head;
+    slot->queue.head = next_[other];
+    if (slot->queue.head == kNone) channels_.erase(slot);
+    const OpRef mine{r, index}, theirs{op.peer, other - base_[op.peer]};
+    is_send ? match(mine, theirs) : match(theirs, mine);
+  } else if (slot) {
+    next_[slot->queue.tail] = op_id;
+    slot->queue.tail = op_id;
   } else {
-    if (q.tail == kNone) q.head = op_id;
-    else next_[q.tail] = op_id;
-    q.tail = op_id;
+    channels_.insert(pair, is_send, op_id);
   }
   if (is_send && options_.eager_bytes && op.bytes <= *options_.eager_bytes && state_[op_id] != OpState::completed)
-    complete_op(op_id);  // buffered: the sender moves on; the receive still waits for the match
+    complete_op(r, op_id);  // buffered: the sender moves on; the receive still waits for the match
 }
 
-void Matcher::match(std::uint32_t send_id, std::uint32_t recv_id) {
-  const OpRef s = ref(send_id), r = ref(recv_id);
+void Matcher::match(OpRef s, OpRef r) {
   const Op& a = op(s);
   const Op& b = op(r);
   std::string what;
@@ -102,8 +187,8 @@ void Matcher::match(std::uint32_t send_id, std::uint32_t recv_id) {
   differ("chunk", a.chunk, b.chunk);
   differ("bytes", a.bytes, b.bytes);
   if (!what.empty()) mismatches_.push_back({s, r, what});
-  if (state_[send_id] != OpState::completed) state_[send_id] = OpState::matched;
-  state_[recv_id] = OpState::matched;
+  if (state_[id(s)] != OpState::completed) state_[id(s)] = OpState::matched;
+  state_[id(r)] = OpState::matched;
   matches_.push_back({s, r});
 }
 
@@ -117,16 +202,15 @@ bool Matcher::pop_match(Match& out) {
 void Matcher::complete(const Match& m) {
   for (const OpRef& o : {m.send, m.recv}) {
     const std::uint32_t op_id = id(o);
-    if (state_[op_id] == OpState::matched) complete_op(op_id);
+    if (state_[op_id] == OpState::matched) complete_op(o.rank, op_id);
     else if (state_[op_id] != OpState::completed)
       throw std::logic_error("complete() on an operation that was never matched");
   }
   advance_ready_ranks();
 }
 
-void Matcher::complete_op(std::uint32_t op_id) {
+void Matcher::complete_op(Rank r, std::uint32_t op_id) {
   state_[op_id] = OpState::completed;
-  const Rank r = owner_[op_id];
   if (--remaining_[r] == 0) ready_ranks_.push_back(r);
 }
 
