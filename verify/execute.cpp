@@ -71,18 +71,32 @@ void keep(std::vector<T>& list, std::uint64_t& count, T item) {
   if (list.size() < ExecutionReport::kMaxListed) list.push_back(std::move(item));
 }
 
-/// Sends and receives that never matched, and ops never posted, once execution stopped.
-void collect_leftovers(const Matcher& m, const std::vector<bool>& send_matched, ExecutionReport& rep) {
+/// One pass over every op in program order, after execution: records the arrival of every matched
+/// send, collects ops posted but never matched, and counts ops never posted.
+///
+/// A send from a to b is matched, by the FIFO rule, with a receive that rank b posted from a: its
+/// data lands at b in the slot for a, and carries the send's block, part and chunk, whatever the
+/// receive expected. Recording here rather than as each match pops is the same set of arrivals in
+/// rank order: each sender's ledger entries are then one short row, instead of a random cache
+/// miss per match (1.5 s of a 4096-rank run when recorded in match order).
+void account(const Matcher& m, const std::vector<bool>& send_matched, DeliveryLedger& ledger, ExecutionReport& rep) {
   const ProgramSet& set = m.programs();
   std::size_t id = 0;
-  for (Rank r = 0; r < set.ranks; ++r)
-    for (std::uint32_t i = 0; i < set.programs[r].ops.size(); ++i, ++id) {
-      const OpRef ref{r, i};
-      const OpState state = m.state(ref);
-      const bool eager_orphan = state == OpState::completed && m.op(ref).kind == OpKind::send && !send_matched[id];
-      if (state == OpState::posted || eager_orphan) keep(rep.unmatched, rep.unmatched_count, site(set, ref));
+  for (Rank r = 0; r < set.ranks; ++r) {
+    const std::vector<Op>& ops = set.programs[r].ops;
+    for (std::uint32_t i = 0; i < ops.size(); ++i, ++id) {
+      const Op& op = ops[i];
+      const OpState state = m.state({r, i});
+      if (op.kind == OpKind::send && send_matched[id]) {
+        ledger.record(op.peer, r, op.block, op.part, op.chunk);
+        continue;
+      }
+      // An eager send completes when posted: completed and unmatched means nobody received it.
+      const bool eager_orphan = op.kind == OpKind::send && state == OpState::completed;
+      if (state == OpState::posted || eager_orphan) keep(rep.unmatched, rep.unmatched_count, site(set, {r, i}));
       else if (state == OpState::unposted) ++rep.never_posted;
     }
+  }
 }
 
 }  // namespace
@@ -94,8 +108,7 @@ ExecutionReport execute(const ProgramSet& programs, const ExecuteOptions& option
   rep.eager_bytes = options.eager_bytes;
   Matcher m(programs, {.eager_bytes = options.eager_bytes});
   DeliveryLedger ledger(programs.ranks, programs.payload);
-  // Global op ids of matched sends: an eager send completes when posted, so only this tells
-  // whether anyone ever received it. Cheap (one bit per op), so kept in zero-buffer runs too.
+  // Matched sends by global op id (one bit per op): their arrivals go to the ledger afterwards.
   std::vector<std::uint32_t> base(programs.ranks, 0);
   for (Rank r = 1; r < programs.ranks; ++r)
     base[r] = base[r - 1] + static_cast<std::uint32_t>(programs.programs[r - 1].ops.size());
@@ -104,9 +117,6 @@ ExecutionReport execute(const ProgramSet& programs, const ExecuteOptions& option
   m.start();
   Match match;
   while (m.pop_match(match)) {
-    const Op& send = m.op(match.send);
-    // The data lands at the receiver, in the slot of the peer its receive names.
-    ledger.record(match.recv.rank, m.op(match.recv).peer, send.block, send.part, send.chunk);
     send_matched[base[match.send.rank] + match.send.index] = true;
     m.complete(match);
     ++rep.matches;
@@ -115,7 +125,7 @@ ExecutionReport execute(const ProgramSet& programs, const ExecuteOptions& option
   if (!m.finished()) rep.deadlock = explain_deadlock(m);
   for (const Mismatch& mm : m.mismatches())
     keep(rep.mismatches, rep.mismatch_count, {site(programs, mm.send), site(programs, mm.recv), mm.what});
-  collect_leftovers(m, send_matched, rep);
+  account(m, send_matched, ledger, rep);
   rep.delivery = ledger.report();
   return rep;
 }

@@ -105,24 +105,77 @@ class RoundScan {
   std::vector<Rank> touched_;
 };
 
-void check_transfer(const Schedule& s, std::size_t round, const Transfer& t, DeliveryLedger& coverage,
-                    StructureReport& report) {
+/// Scheduled pieces grouped by sender, to be recorded in the coverage ledger sender by sender:
+/// each sender's ledger entries form one short row, so the records hit the cache, where recording
+/// in round order misses on nearly every transfer (1.5 s at N = 4096).
+class CoverageBuckets {
+ public:
+  explicit CoverageBuckets(std::int32_t ranks) : begin_(ranks + 1, 0) {}
+  /// First pass: count the pieces of every sender.
+  void count(const Transfer& t) { ++begin_[t.src + 1]; }
+  /// Between the passes: turn counts into bucket offsets.
+  void allocate() {
+    for (std::size_t r = 1; r < begin_.size(); ++r) begin_[r] += begin_[r - 1];
+    fill_.assign(begin_.begin(), begin_.end() - 1);
+    pieces_.resize(begin_.back());
+  }
+  /// Second pass: file every piece under its sender.
+  void add(const Transfer& t) { pieces_[fill_[t.src]++] = {t.dst, t.chunk, t.part}; }
+  void record(DeliveryLedger& ledger) const {
+    for (Rank src = 0; src + 1 < static_cast<Rank>(begin_.size()); ++src)
+      for (std::size_t i = begin_[src]; i < begin_[src + 1]; ++i) {
+        const Entry& p = pieces_[i];
+        // A scheduled transfer is a promised arrival at dst in the slot for src.
+        ledger.record(p.dst, src, {src, p.dst}, p.part, p.chunk);
+      }
+  }
+
+ private:
+  struct Entry {
+    Rank dst;
+    std::uint32_t chunk;
+    std::uint16_t part;
+  };
+  std::vector<std::size_t> begin_;
+  std::vector<std::size_t> fill_;
+  std::vector<Entry> pieces_;
+};
+
+void check_ranks(const Schedule& s, std::size_t round, const Transfer& t) {
   if (t.src < 0 || t.src >= s.ranks || t.dst < 0 || t.dst >= s.ranks)
     throw std::invalid_argument("round " + std::to_string(round) + " has a transfer " + std::to_string(t.src) + "->" +
                                 std::to_string(t.dst) + " outside ranks 0.." + std::to_string(s.ranks - 1) +
                                 ": fix the schedule's ranks or transfers");
+}
+
+void check_transfer(const Schedule& s, std::size_t round, const Transfer& t, CoverageBuckets& coverage,
+                    StructureReport& report) {
   if (t.src == t.dst) {
     ++report.self_send_count;
     if (report.self_sends.size() < StructureReport::kMaxListed) report.self_sends.push_back(t);
     return;
   }
-  // A scheduled transfer is a promised arrival at dst in the slot for src: the ledger counts them.
-  coverage.record(t.dst, t.src, t.block(), t.part, t.chunk);
+  coverage.add(t);
   if (t.part >= s.payload.parts.size() || t.chunk >= s.payload.chunks) return;  // the ledger flags it
   const std::uint64_t expected = s.payload.chunk_bytes(t.part, t.chunk);
   if (t.bytes == expected) return;
   ++report.size_error_count;
   if (report.size_errors.size() < StructureReport::kMaxListed) report.size_errors.push_back({round, t, expected});
+}
+
+/// Calls f(round, transfer) for every transfer the schedule's kind reads, counting per-rank
+/// orders at the sender only.
+template <class F>
+void for_each_transfer(const Schedule& s, F f) {
+  if (s.kind != ScheduleKind::per_rank) {
+    for (std::size_t i = 0; i < s.rounds.size(); ++i)
+      for (const Transfer& t : s.rounds[i].transfers) f(i, t);
+    return;
+  }
+  for (std::size_t r = 0; r < s.rank_orders.size(); ++r)
+    for (std::size_t i = 0; i < s.rank_orders[r].size(); ++i)
+      for (const Transfer& t : s.rank_orders[r][i].transfers)
+        if (t.src == static_cast<Rank>(r)) f(i, t);
 }
 
 bool totals_equal(const std::vector<RankLoad>& loads) {
@@ -140,13 +193,18 @@ StructureReport check_structure(const Schedule& s) {
   report.matching_applies = s.kind == ScheduleKind::pairing || s.kind == ScheduleKind::directed;
   report.loads.resize(s.ranks);
   report.round_lower_bound = round_lower_bound(s.kind, s.ranks);
-  DeliveryLedger coverage(s.ranks, s.payload);
+  CoverageBuckets coverage(s.ranks);
   RoundScan scan(s.ranks, report);
   const bool pairing = s.kind == ScheduleKind::pairing;
+  if (s.kind == ScheduleKind::per_rank && s.rank_orders.size() != static_cast<std::size_t>(s.ranks))
+    throw std::invalid_argument("per-rank schedule has " + std::to_string(s.rank_orders.size()) + " rank orders for " +
+                                std::to_string(s.ranks) + " ranks: give one per rank");
+  for_each_transfer(s, [&](std::size_t round, const Transfer& t) {
+    check_ranks(s, round, t);
+    if (t.src != t.dst) coverage.count(t);
+  });
+  coverage.allocate();
   if (s.kind == ScheduleKind::per_rank) {
-    if (s.rank_orders.size() != static_cast<std::size_t>(s.ranks))
-      throw std::invalid_argument("per-rank schedule has " + std::to_string(s.rank_orders.size()) +
-                                  " rank orders for " + std::to_string(s.ranks) + " ranks: give one per rank");
     // Every exchange is listed at both ends; count each transfer once, in its sender's order.
     for (Rank r = 0; r < s.ranks; ++r) {
       report.rounds = std::max(report.rounds, s.rank_orders[r].size());
@@ -169,7 +227,9 @@ StructureReport check_structure(const Schedule& s) {
       scan.end_round();
     }
   }
-  report.coverage = coverage.report();
+  DeliveryLedger ledger(s.ranks, s.payload);
+  coverage.record(ledger);
+  report.coverage = ledger.report();
   if (!totals_equal(report.loads)) report.balanced = false;
   return report;
 }
