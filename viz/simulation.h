@@ -18,11 +18,13 @@
 
 namespace ua2a::viz {
 
-/// One direction of a link: what crossed it and how busy it was.
+/// One direction of a link, or a resource inside one node (from == to, e.g. a CPU forwarding
+/// peer-to-peer traffic: "cpu0/p2p-forward"): what crossed it and how busy it was.
 struct LinkLoad {
-  std::string name;  ///< "<from>-><to>"
+  std::string name;  ///< "<from>-><to>" for a link
   std::string from;
   std::string to;
+  std::string kind;  ///< optional: "pcie", "socket", ..., "forward"; empty when absent
   double capacity_gbps = 0;
   double bytes = 0;
   double busy_s = 0;
@@ -58,7 +60,7 @@ struct SimulationRun {
   double busbw_gbps = 0;
   double bound_s = 0;
   double efficiency = 0;
-  std::string bottleneck;  ///< a link name, or empty when nothing crossed a link
+  std::string bottleneck;  ///< a link (or node resource) name, or empty
   std::vector<double> rank_finish_s;
   std::vector<LinkLoad> links;
   std::vector<TransferSpan> transfers;

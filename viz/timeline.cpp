@@ -261,14 +261,16 @@ class TimelineWriter {
           << "\" height=\"" << kLinkLaneHeight << "\" fill=\"none\" stroke=\"#BBBBBB\"/>\n";
     // Piecewise constant: each point holds until the next, the last until the end of the run.
     std::ostringstream d;
+    // Zero before the first point; each step is a vertical edge then a level.
     d << "M" << number(x(0)) << "," << number(base);
-    for (std::size_t i = 0; i < l.util.size(); ++i) {
-      const auto [t, u] = l.util[i];
-      const double next = i + 1 < l.util.size() ? l.util[i + 1].first : span_s_;
+    double level = base;
+    for (const auto& [t, u] : l.util) {
       const double uy = base - u * kLinkLaneHeight;
-      d << " L" << number(x(t)) << "," << number(uy) << " L" << number(x(next)) << "," << number(uy);
+      d << " L" << number(x(t)) << "," << number(level) << " L" << number(x(t)) << "," << number(uy);
+      level = uy;
     }
-    d << " L" << number(x(span_s_)) << "," << number(base) << " Z";
+    d << " L" << number(x(span_s_)) << "," << number(level) << " L" << number(x(span_s_)) << "," << number(base)
+      << " Z";
     body_ << "<path class=\"util\" d=\"" << d.str() << "\" fill=\"" << kUtilFill << "\" fill-opacity=\"0.85\"><title>"
           << xml_escape(l.name) << ": peak " << fixed(100 * l.peak_util, 0) << " %, mean "
           << fixed(100 * l.mean_util, 0) << " %, " << human_bytes(static_cast<std::uint64_t>(l.bytes))

@@ -52,37 +52,86 @@ double busiest(const PictureLink& l) {
 
 bool carried(const PictureLink& l) { return (l.down && l.down->bytes > 0) || (l.up && l.up->bytes > 0); }
 
+// Direction arrows in labels: down and up the tree, or the two ends' names for a link inside a
+// tier (its drawing gives no up or down).
+constexpr const char* kDown = "\u2193";
+constexpr const char* kUp = "\u2191";
+constexpr const char* kRight = "\u2192";
+
 std::string bandwidth_label(const PictureLink& l) {
   if (l.down_gbps == l.up_gbps || l.up_gbps == 0) return human_gbps(l.down_gbps);
   if (l.down_gbps == 0) return human_gbps(l.up_gbps);
-  return "down " + human_gbps(l.down_gbps) + ", up " + human_gbps(l.up_gbps);
+  return kDown + human_gbps(l.down_gbps) + " " + kUp + human_gbps(l.up_gbps);
 }
 
-/// The bottleneck's direction relative to `l`, or empty when `l` is not the bottleneck.
-std::string bottleneck_direction(const TopologyPicture& p, const PictureLink& l) {
-  if (p.bottleneck == l.upper + "->" + l.lower) return "down";
-  if (p.bottleneck == l.lower + "->" + l.upper) return "up";
+std::string load_label(const PictureLink& l, bool flat) {
+  const std::string down = percent(l.down ? l.down->mean_util : 0), up = percent(l.up ? l.up->mean_util : 0);
+  if (flat) return l.upper + kRight + l.lower + " " + down + "\n" + l.lower + kRight + l.upper + " " + up;
+  return kDown + down + " " + kUp + up;
+}
+
+bool is_bottleneck(const TopologyPicture& p, const PictureLink& l) {
+  return p.bottleneck == l.upper + "->" + l.lower || p.bottleneck == l.lower + "->" + l.upper;
+}
+
+/// `name` with "->" drawn as an arrow.
+std::string arrowed(std::string name) {
+  if (const auto at = name.find("->"); at != std::string::npos) name.replace(at, 2, kRight);
+  return name;
+}
+
+/// A node one tier above `name` that links to it, or "" when there is none.
+std::string parent_of(const TopologyPicture& p, const std::string& name) {
+  const PictureNode* n = p.find(name);
+  for (const PictureLink& l : p.links)
+    if (l.lower == name && n && p.find(l.upper) && p.find(l.upper)->tier < n->tier) return l.upper;
   return "";
 }
 
-std::string edge_attributes(const TopologyPicture& p, const PictureLink& l) {
+std::string bottleneck_font() { return ", fontcolor=" + dot_quote(kMarkColour) + ", fontname=\"Helvetica-Bold\""; }
+
+/// `flat`: a link inside a tier, whose label names the directions (see topology_dot).
+std::string edge_attributes(const TopologyPicture& p, const PictureLink& l, bool flat) {
   std::string label = bandwidth_label(l);
   std::string colour = kUnloadedColour, extra;
   double pen = kMinPen;
   if (p.loaded) {
     const double u = busiest(l);
-    label += "\ndown " + percent(l.down ? l.down->mean_util : 0) + ", up " + percent(l.up ? l.up->mean_util : 0);
+    label += '\n';  // appended in two steps: GCC 12 warns falsely (-Wrestrict) on "\n" + string
+    label += load_label(l, flat);
     colour = carried(l) ? utilisation_colour(u) : kIdleColour;
     pen += kLoadPen * u;
-    const std::string direction = bottleneck_direction(p, l);
-    if (!direction.empty()) {
-      label = "BOTTLENECK (" + direction + ")\n" + label;
+    if (is_bottleneck(p, l)) {
+      label = "BOTTLENECK " + arrowed(p.bottleneck) + "\n" + label;
       pen += 2;
-      extra = ", fontcolor=" + std::string(dot_quote(kMarkColour)) + ", fontname=\"Helvetica-Bold\"";
+      extra = bottleneck_font();
     }
   }
-  return "[label=" + dot_quote(label) + ", color=" + dot_quote(colour) + ", penwidth=" + fixed(pen, 2) +
+  return "[label=" + dot_quote(label) +
+         ", color=" + dot_quote(colour) + ", penwidth=" + fixed(pen, 2) +
          ", tooltip=" + dot_quote(l.upper + " - " + l.lower + (l.kind.empty() ? "" : " (" + l.kind + ")")) + extra +
+         "]";
+}
+
+/// A node's look; a node with a loaded resource (a CPU forwarding P2P traffic) shows its
+/// utilisation in its label and border, and is marked when that resource is the bottleneck.
+std::string node_attributes(const TopologyPicture& p, const PictureNode& n) {
+  const KindLook& k = look(n.kind);
+  std::string label = n.name, border = "black", extra;
+  double pen = 1.0;
+  if (n.load) {
+    const std::string what = n.resource.substr(n.resource.find('/') + 1);  // "p2p-forward"
+    label += "\n" + what + " " + percent(n.load->mean_util);
+    border = n.load->bytes > 0 ? utilisation_colour(n.load->mean_util) : kIdleColour;
+    pen = kMinPen + kLoadPen * n.load->mean_util;
+    if (p.bottleneck == n.resource) {
+      label = "BOTTLENECK " + n.resource + "\n" + label;
+      pen += 2;
+      extra = bottleneck_font();
+    }
+  }
+  return "[shape=" + std::string(k.shape) + ", fillcolor=" + dot_quote(k.fill) + ", label=" + dot_quote(label) +
+         ", color=" + dot_quote(border) + ", penwidth=" + fixed(pen, 2) + ", tooltip=" + dot_quote(n.kind) + extra +
          "]";
 }
 
@@ -139,13 +188,24 @@ TopologyPicture picture_from_run(const std::string& topology_name, const Simulat
   for (const LinkLoad& l : run.links)
     for (const std::string& n : {l.from, l.to})
       if (!p.find(n)) p.nodes.push_back(node_from_name(n));
-  for (const LinkLoad& l : run.links) add_direction(p, l.from, l.to, l.capacity_gbps, "");
+  for (const LinkLoad& l : run.links)
+    if (l.from != l.to) add_direction(p, l.from, l.to, l.capacity_gbps, l.kind);
   apply_load(p, run);
   return p;
 }
 
 void apply_load(TopologyPicture& p, const SimulationRun& run) {
   for (const LinkLoad& l : run.links) {
+    if (l.from == l.to) {
+      auto node = std::find_if(p.nodes.begin(), p.nodes.end(), [&](const PictureNode& n) { return n.name == l.from; });
+      if (node == p.nodes.end())
+        throw std::invalid_argument("the simulation's resource " + l.name + " is in node " + l.from +
+                                    ", which topology '" + p.name +
+                                    "' lacks: render with the topology the simulation ran on");
+      node->resource = l.name;
+      node->load = DirectionLoad{l.mean_util, l.peak_util, l.bytes};
+      continue;
+    }
     PictureLink* link = find_link(p, l.from, l.to);
     if (!link)
       throw std::invalid_argument("the simulation's link " + l.name + " is not in topology '" + p.name +
@@ -171,7 +231,7 @@ std::string topology_dot(const TopologyPicture& p) {
       << "  node [fontname=\"Helvetica\", fontsize=12, style=filled, penwidth=1.0, margin=\"0.12,0.06\"];\n"
       << "  edge [dir=none, fontname=\"Helvetica\", fontsize=9];\n";
   // One row per tier, top-down: what dot would guess from the edges, made explicit. Not for a
-  // tier with a link inside it (see the flat edges below): rank=same with a flat edge also trips
+  // tier with a link inside it (see the flat edges below): rank=same with flat edges also trips
   // Graphviz 2.42's stale rank array; the edges from the tier above keep that row anyway.
   std::map<Tier, std::vector<std::string>> tiers;
   for (const PictureNode& n : p.nodes) tiers[n.tier].push_back(n.name);
@@ -185,21 +245,33 @@ std::string topology_dot(const TopologyPicture& p) {
     for (const std::string& n : names) out << " " << dot_quote(n) << ";";
     out << " }\n";
   }
-  for (const PictureNode& n : p.nodes) {
-    const KindLook& k = look(n.kind);
-    out << "  " << dot_quote(n.name) << " [shape=" << k.shape << ", fillcolor=" << dot_quote(k.fill)
-        << ", tooltip=" << dot_quote(n.kind) << "];\n";
-  }
-  for (const PictureLink& l : p.links) {
-    // A link inside a tier (the socket link) is a "flat" edge to dot. constraint=false keeps both
-    // ends on one row, and its label goes outside (xlabel): Graphviz 2.42's dot makes room for a
-    // flat edge's label by reallocating its rank array and later frees the stale copy in
-    // gvFreeLayout (heap corruption, seen under valgrind with the h100x8-nvs preset).
+  for (const PictureNode& n : p.nodes) out << "  " << dot_quote(n.name) << " " << node_attributes(p, n) << ";\n";
+  for (std::size_t i = 0; i < p.links.size(); ++i) {
+    const PictureLink& l = p.links[i];
     const PictureNode* a = p.find(l.upper);
     const PictureNode* b = p.find(l.lower);
-    std::string attributes = edge_attributes(p, l);
-    if (a && b && a->tier == b->tier) attributes.replace(0, 7, "[constraint=false, xlabel=");
-    out << "  " << dot_quote(l.upper) << " -> " << dot_quote(l.lower) << " " << attributes << ";\n";
+    if (!(a && b && a->tier == b->tier)) {
+      out << "  " << dot_quote(l.upper) << " -> " << dot_quote(l.lower) << " " << edge_attributes(p, l, false)
+          << ";\n";
+      continue;
+    }
+    // A link inside a tier (the socket link) is a "flat" edge to dot, and Graphviz 2.42's dot
+    // makes room for a flat edge's label by reallocating its rank array, then frees the stale
+    // copy in gvFreeLayout (heap corruption, seen under valgrind with the h100x8-nvs preset).
+    // So the label becomes a borderless node in the middle of the link, drawn as two unlabelled
+    // halves; constraint=false keeps both ends on their row.
+    const std::string mid = dot_quote("link" + std::to_string(i));
+    std::string attributes = edge_attributes(p, l, true);
+    const std::size_t label_end = attributes.find(", color=");
+    out << "  " << mid << " [shape=plaintext, style=solid, fillcolor=white, fontsize=9, margin=0.02, "
+        << attributes.substr(1, label_end - 1) << (is_bottleneck(p, l) ? bottleneck_font() : "") << "];\n";
+    attributes = "[constraint=false, " + attributes.substr(label_end + 2);
+    out << "  " << dot_quote(l.upper) << " -> " << mid << " " << attributes << ";\n"
+        << "  " << mid << " -> " << dot_quote(l.lower) << " " << attributes << ";\n";
+    // An invisible edge from the row above puts the label on the link's row (rank=same would
+    // trip the same bug).
+    if (const std::string parent = parent_of(p, l.upper); !parent.empty())
+      out << "  " << dot_quote(parent) << " -> " << mid << " [style=invis];\n";
   }
   if (p.loaded) out << legend_node() << "  { rank=sink; legend; }\n";
   out << "}\n";

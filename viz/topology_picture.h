@@ -19,17 +19,19 @@ namespace ua2a::viz {
 /// memory link is vertical and the socket-to-socket link the only horizontal one.
 enum class Tier { memory, host, pcie_switch, device, network };
 
-struct PictureNode {
-  std::string name;
-  std::string kind;  ///< "gpu", "switch", "cpu", "memory", "nic" or "network"
-  Tier tier = Tier::device;
-};
-
-/// How busy one direction of a link was in a simulated run.
+/// How busy one direction of a link (or a resource inside a node) was in a simulated run.
 struct DirectionLoad {
   double mean_util = 0;
   double peak_util = 0;
   double bytes = 0;
+};
+
+struct PictureNode {
+  std::string name;
+  std::string kind;  ///< "gpu", "switch", "cpu", "memory", "nic" or "network"
+  Tier tier = Tier::device;
+  std::string resource;              ///< a resource inside the node, e.g. "cpu0/p2p-forward"
+  std::optional<DirectionLoad> load; ///< its load, when a run used it
 };
 
 /// One physical (full-duplex) link, drawn once. "down" is upper -> lower in the tree.
@@ -67,8 +69,10 @@ void add_direction(TopologyPicture& picture, const std::string& from, const std:
 /// The picture of the links a simulated run lists (nodes taken from their names), load applied.
 TopologyPicture picture_from_run(const std::string& topology_name, const SimulationRun& run);
 
-/// Colours `picture` by the load of `run`. Throws std::invalid_argument naming a link of the
-/// run that the picture lacks (the simulation used another topology).
+/// Colours `picture` by the load of `run`: links by their directions' utilisation, nodes by the
+/// utilisation of a resource inside them (entries with from == to, such as a CPU forwarding P2P
+/// traffic). Throws std::invalid_argument naming a link or node of the run that the picture lacks
+/// (the simulation used another topology).
 void apply_load(TopologyPicture& picture, const SimulationRun& run);
 
 /// DOT for the dot engine. Elements: one node per device, one edge per physical link, plus with a

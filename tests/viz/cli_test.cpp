@@ -78,7 +78,8 @@ TEST_F(RenderCli, FormatOptionOverridesTheExtensionAndDotGoesToStdout) {
 TEST_F(RenderCli, TopologyAndTimeline) {
   Result r = run("render topology 4090x8-2s -o " + path("t.svg"));
   ASSERT_EQ(r.code, 0) << r.out;
-  EXPECT_EQ(viz::test::count(read(path("t.svg")), "class=\"node\""), 12u);  // 8 GPUs, 2 CPUs, 2 memories
+  // 8 GPUs, 2 CPUs, 2 memories and the label of the socket link.
+  EXPECT_EQ(viz::test::count(read(path("t.svg")), "class=\"node\""), 13u);
   r = run("render timeline " + sim4() + " -o " + path("tl.svg") + " --json");
   ASSERT_EQ(r.code, 0) << r.out;
   EXPECT_EQ(nlohmann::json::parse(r.out)["transfers"], 12);

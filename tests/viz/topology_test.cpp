@@ -34,11 +34,15 @@ TEST(TopologyPicture, EveryPresetDrawsEachNodeAndEachDuplexLinkOnce) {
     const TopologyPicture p = picture_from_topology(t);
     EXPECT_EQ(p.nodes.size(), t.node_count()) << preset.name;
     EXPECT_EQ(p.links.size() * 2, t.edge_count()) << preset.name;  // two directed edges per link
+    // A socket link joins two nodes of one row; it is drawn as two halves around a label node.
+    std::size_t socket_links = 0;
+    for (auto [e, end] = boost::edges(t.graph); e != end; ++e) socket_links += t.link(*e).kind == LinkKind::socket;
+    socket_links /= 2;
     const std::string svg = svg_of(p);
     EXPECT_EQ(test::xml_problem(svg), "") << preset.name;
-    EXPECT_EQ(count(svg, "class=\"node\""), t.node_count()) << preset.name;
-    EXPECT_EQ(count(svg, "class=\"edge\""), t.edge_count() / 2) << preset.name;
-    EXPECT_EQ(count(svg, " GB/s</text>"), t.edge_count() / 2) << preset.name;  // every link labelled
+    EXPECT_EQ(count(svg, "class=\"node\""), t.node_count() + socket_links) << preset.name;
+    EXPECT_EQ(count(svg, "class=\"edge\""), t.edge_count() / 2 + socket_links) << preset.name;
+    EXPECT_EQ(count(svg, " GB/s</text>"), t.edge_count() / 2) << preset.name;  // every link labelled once
   }
 }
 
@@ -49,8 +53,12 @@ TEST(TopologyPicture, TreeRunsFromMemoryDownToGpus) {
   const std::string dot = topology_dot(p);
   EXPECT_NE(dot.find("\"mem0\" -> \"cpu0\""), std::string::npos) << dot;
   EXPECT_NE(dot.find("\"cpu0\" -> \"gpu0\""), std::string::npos);
-  // The socket link stays on the sockets' row and keeps its label outside the layout.
-  EXPECT_NE(dot.find("\"cpu0\" -> \"cpu1\" [constraint=false, xlabel="), std::string::npos);
+  // The socket link stays on the sockets' row, its label a node in its middle.
+  EXPECT_NE(dot.find("\"cpu0\" -> \"link2\" [constraint=false,"), std::string::npos) << dot;
+  EXPECT_NE(dot.find("\"link2\" -> \"cpu1\" [constraint=false,"), std::string::npos);
+  EXPECT_NE(dot.find("\"link2\" [shape=plaintext, style=solid, fillcolor=white, fontsize=9, margin=0.02, "
+                     "label=\"10 GB/s\"]"),
+            std::string::npos);
 }
 
 TEST(TopologyPicture, FromASimulationsLinksWithLoad) {
@@ -66,8 +74,8 @@ TEST(TopologyPicture, FromASimulationsLinksWithLoad) {
   EXPECT_EQ(test::xml_problem(svg), "");
   EXPECT_EQ(count(svg, "class=\"node\""), 9u);  // and the legend
   EXPECT_EQ(count(svg, "class=\"edge\""), 7u);
-  EXPECT_EQ(count(svg, ">BOTTLENECK (up)</text>"), 1u);  // sw0->cpu0 runs up the tree
-  EXPECT_NE(svg.find(">down 70%, up 90%</text>"), std::string::npos);
+  EXPECT_EQ(count(svg, ">BOTTLENECK sw0\u2192cpu0</text>"), 1u);
+  EXPECT_NE(svg.find(">\u219370% \u219190%</text>"), std::string::npos);  // down 70 %, up 90 %
   EXPECT_NE(svg.find("mean utilisation"), std::string::npos);
 }
 
