@@ -43,7 +43,8 @@ Tolerance tolerance_for(const LayerShape& shape);
 
 struct RankError {
   double max_abs = 0;   ///< max |out - ref| over the rank's outputs (image and text)
-  double max_rel = 0;   ///< max |out - ref| / max(|ref|, 1e-3)
+  double max_rel = 0;   ///< max |out - ref| / max |ref|: the error relative to the output's scale
+  double max_ref = 0;   ///< max |ref| over the rank's outputs
   std::uint64_t failed = 0;  ///< elements outside the tolerance
   bool ok() const { return failed == 0; }
 };

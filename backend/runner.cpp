@@ -72,6 +72,7 @@ RunReport run_layer(const RunConfig& config, const LayerPrograms& programs) {
     layer.upload(inputs);
     each_run([&](LayerLedgers l, StageTimes* t) { layer.run(programs, *transport, l, t); });
     layer.download(outputs);
+    rep.measured_bytes_per_rank = layer.measured_bytes_per_rank();
 #endif
   }
   rep.times = sum.scaled(1.0 / std::max<std::uint32_t>(config.iterations, 1));

@@ -26,6 +26,8 @@ struct RunReport {
   std::vector<Rank> local_ranks;   ///< ranks this process ran
   StageTimes times;                ///< mean seconds per timed iteration
   std::uint64_t workspace_bytes_per_rank = 0;  ///< regions A + B + O (device memory on GPUs)
+  /// GPUs: device memory the layer added per rank, measured with cudaMemGetInfo (0 on the CPU).
+  std::uint64_t measured_bytes_per_rank = 0;
   bool checked = false;
   Tolerance tolerance;
   std::vector<RankError> errors;   ///< per rank (empty entries for ranks not local)

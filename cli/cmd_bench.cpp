@@ -1,8 +1,174 @@
-// ulysses-a2a bench: scaffolding, replaced by the issue that builds this subcommand.
+// ulysses-a2a bench: nccl-tests-like all-to-all lines per message size and schedule, then the
+// per-stage times of the layer, and with --kernels the GPU kernels against a device copy.
+#include <cstdio>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "backend/bench.h"
+#include "backend/runner.h"
 #include "cli/commands.h"
+#include "cli/common.h"
+#include "cli/layer_options.h"
+#include "schedule/generators.h"
+#include "schedule/payload.h"
 
 namespace ua2a::cli {
 
-void setup_bench(CLI::App& /*app*/) {}
+namespace {
+
+struct Options {
+  LayerOptions layer;
+  std::vector<std::string> algos{"round-robin", "grouped"};
+  std::vector<std::string> disciplines{"paired-half", "paired-full", "grouped"};
+  std::uint64_t min_bytes = 1 << 10;   ///< per block
+  std::uint64_t max_bytes = 1 << 20;
+  std::uint32_t factor = 4;
+  std::uint32_t iterations = 10;
+  std::uint32_t warmup = 2;
+  bool no_exchange = false;
+  bool no_layer = false;
+  bool kernels = false;
+  bool json = false;
+};
+
+/// Every (algo, discipline) that lowers for N; the rest (paired-half on grouped, xor on odd N)
+/// are skipped, as nccl-tests skips unsupported combinations.
+std::vector<std::pair<std::string, std::string>> schedules(const Options& o) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& a : o.algos)
+    for (const auto& d : o.disciplines) {
+      try {
+        lower(generate(a, o.layer.ranks, uniform_payload(1024, true, 1)), parse_discipline(d));
+        if (d != "naive") out.emplace_back(a, d);  // naive deadlocks by design
+      } catch (const std::invalid_argument&) {
+        find_generator(a);  // a misspelt name is the user's error: rethrows with "did you mean"
+        parse_discipline(d);
+      }
+    }
+  return out;
+}
+
+nlohmann::json exchange_section(const Options& o, std::ostringstream& text) {
+  nlohmann::json rows = nlohmann::json::array();
+  text << "# all-to-all, " << o.layer.ranks << " ranks, transport " << o.layer.transport << ", " << o.iterations
+       << " iterations after " << o.warmup << " warm-up\n"
+       << "#   size = bytes each rank sends incl. its own block (N x block); algbw = size / time;\n"
+       << "#   busbw = algbw x (N-1)/N; #wrong = received words not equal to (src, dst, index)\n"
+       << "#        size(B)  algo          discipline      time(us)  algbw(GB/s)  busbw(GB/s)  #wrong\n";
+  const auto list = schedules(o);
+  for (std::uint64_t block = o.min_bytes; block <= o.max_bytes; block *= std::max<std::uint32_t>(o.factor, 2)) {
+    const std::uint64_t bytes = (block + 3) / 4 * 4;
+    for (const auto& [algo, discipline] : list) {
+      const ProgramSet p =
+          lower(generate(algo, o.layer.ranks, uniform_payload(bytes, !o.layer.unmerged, o.layer.chunks)),
+                parse_discipline(discipline));
+      const ExchangeTiming t = time_exchange(o.layer.transport, p, o.warmup, o.iterations, transport_options(o.layer));
+      char line[160];
+      std::snprintf(line, sizeof line, "%16llu  %-12s  %-12s  %10.1f  %11.2f  %11.2f  %6llu\n",
+                    static_cast<unsigned long long>(t.size_bytes), algo.c_str(), discipline.c_str(), t.seconds * 1e6,
+                    t.algbw_gbps, t.busbw_gbps, static_cast<unsigned long long>(t.wrong));
+      text << line;
+      rows.push_back({{"size_bytes", t.size_bytes}, {"block_bytes", bytes}, {"algo", algo}, {"discipline", discipline},
+                      {"time_s", t.seconds}, {"algbw_gbps", t.algbw_gbps}, {"busbw_gbps", t.busbw_gbps},
+                      {"wrong", t.wrong}});
+      if (t.wrong) throw CLI::RuntimeError(kExitViolation);
+    }
+  }
+  return rows;
+}
+
+nlohmann::json layer_section(const Options& o, std::ostringstream& text) {
+  const LayerShape shape = make_shape(o.layer);
+  RunConfig c;
+  c.shape = shape;
+  c.transport = o.layer.transport;
+  c.warmup = o.warmup;
+  c.iterations = o.iterations;
+  c.transport_options = transport_options(o.layer);
+  const RunReport r = run_layer(c, make_programs(o.layer, shape));
+  const StageTimes& t = r.times;
+  char line[256];
+  text << "# layer: s = " << shape.seq_per_rank << ", H = " << shape.heads << ", D = " << shape.head_dim << ", L = "
+       << shape.text_tokens << ", " << o.layer.dtype << ", " << o.layer.algo << " / " << o.layer.discipline << " on "
+       << r.device << " (stages separated by barriers; ms, mean of " << o.iterations << ")\n";
+  text << "#      pack  exchange    unpack  attention  rev-pack  rev-exch  rev-unpack     total\n";
+  std::snprintf(line, sizeof line, "  %8.3f  %8.3f  %8.3f  %9.3f  %8.3f  %8.3f  %10.3f  %8.3f\n", t.pack * 1e3,
+                t.exchange * 1e3, t.unpack * 1e3, t.attention * 1e3, t.reverse_pack * 1e3, t.reverse_exchange * 1e3,
+                t.reverse_unpack * 1e3, t.total() * 1e3);
+  text << line;
+  const std::uint64_t target = r.plan.fwd_buffer_bytes() * 2 + r.plan.attn_tensor_bytes;
+  text << "# memory per rank: workspace " << human_bytes(r.workspace_bytes_per_rank);
+  if (r.measured_bytes_per_rank) text << ", measured " << human_bytes(r.measured_bytes_per_rank);
+  text << "; send + receive + attention output = " << human_bytes(target) << "\n";
+  return {{"device", r.device},
+          {"pack_s", t.pack},
+          {"exchange_s", t.exchange},
+          {"unpack_s", t.unpack},
+          {"attention_s", t.attention},
+          {"reverse_pack_s", t.reverse_pack},
+          {"reverse_exchange_s", t.reverse_exchange},
+          {"reverse_unpack_s", t.reverse_unpack},
+          {"total_s", t.total()},
+          {"attention_tflops", 4.0 * shape.attn_tokens() * shape.attn_tokens() * shape.head_dim * shape.heads_per_rank() /
+                                   std::max(t.attention, 1e-12) / 1e12},
+          {"workspace_bytes_per_rank", r.workspace_bytes_per_rank},
+          {"measured_bytes_per_rank", r.measured_bytes_per_rank},
+          {"send_recv_out_bytes", target}};
+}
+
+nlohmann::json kernel_section(const Options& o, std::ostringstream& text) {
+  LayerOptions bf16 = o.layer;
+  bf16.dtype = "bf16";
+  const LayerShape shape = make_shape(bf16);
+  const KernelBench k = bench_kernels(shape, make_programs(bf16, shape).forward, o.iterations);
+  char line[256];
+  text << "# kernels on " << k.device << " (GB/s = bytes read + written / time; copy = cudaMemcpy D2D)\n";
+  std::snprintf(line, sizeof line,
+                "  copy %.0f  pack %.0f (%.0f%%)  pack+fp8 %.0f (%.0f%%)  unpack %.0f (%.0f%%)  unpack+fp8 %.0f (%.0f%%)\n",
+                k.copy_gbps, k.pack_gbps, 100 * k.pack_gbps / k.copy_gbps, k.pack_fp8_gbps,
+                100 * k.pack_fp8_gbps / k.copy_gbps, k.unpack_gbps, 100 * k.unpack_gbps / k.copy_gbps,
+                k.unpack_fp8_gbps, 100 * k.unpack_fp8_gbps / k.copy_gbps);
+  text << line;
+  std::snprintf(line, sizeof line, "  cuda-peer exchange, %d ranks on one GPU: %.3f ms; one plain copy of the same bytes: %.3f ms (%.2fx)\n",
+                shape.ranks, k.exchange_seconds * 1e3, k.plain_copy_seconds * 1e3,
+                k.exchange_seconds / k.plain_copy_seconds);
+  text << line;
+  return {{"device", k.device},           {"copy_gbps", k.copy_gbps},
+          {"pack_gbps", k.pack_gbps},     {"pack_fp8_gbps", k.pack_fp8_gbps},
+          {"unpack_gbps", k.unpack_gbps}, {"unpack_fp8_gbps", k.unpack_fp8_gbps},
+          {"pack_fp8_s", k.pack_fp8_seconds}, {"unpack_fp8_s", k.unpack_fp8_seconds},
+          {"exchange_s", k.exchange_seconds}, {"plain_copy_s", k.plain_copy_seconds}};
+}
+
+void run(const Options& o) {
+  std::ostringstream text;
+  nlohmann::json j = {{"ranks", o.layer.ranks}, {"transport", o.layer.transport}};
+  make_shape(o.layer);  // bad shapes fail before any timing
+  if (!o.no_exchange) j["exchange"] = exchange_section(o, text);
+  if (!o.no_layer) j["layer"] = layer_section(o, text);
+  if (o.kernels) j["kernels"] = kernel_section(o, text);
+  std::cout << (o.json ? j.dump(2) + "\n" : text.str());
+}
+
+}  // namespace
+
+void setup_bench(CLI::App& app) {
+  auto opt = std::make_shared<Options>();
+  CLI::App* cmd = app.add_subcommand("bench", "time all-to-all exchanges (nccl-tests style) and the layer's stages");
+  add_layer_options(*cmd, opt->layer);
+  cmd->add_option("--algos", opt->algos, "schedules to compare")->delimiter(',')->capture_default_str();
+  cmd->add_option("--disciplines", opt->disciplines, "disciplines to compare")->delimiter(',')->capture_default_str();
+  cmd->add_option("--min-bytes", opt->min_bytes, "smallest block (bytes each rank sends each peer)")->capture_default_str();
+  cmd->add_option("--max-bytes", opt->max_bytes, "largest block")->capture_default_str();
+  cmd->add_option("--factor", opt->factor, "size multiplier between lines")->capture_default_str();
+  cmd->add_option("--iterations", opt->iterations, "timed iterations per line")->capture_default_str();
+  cmd->add_option("--warmup", opt->warmup, "untimed iterations per line")->capture_default_str();
+  cmd->add_flag("--no-exchange", opt->no_exchange, "skip the message-size sweep");
+  cmd->add_flag("--no-layer", opt->no_layer, "skip the layer's stage times");
+  cmd->add_flag("--kernels", opt->kernels, "GPU: pack/unpack (with FP8) against a device copy, exchange against one copy");
+  cmd->add_flag("--json", opt->json, "print JSON");
+  cmd->callback([opt] { run(*opt); });
+}
 
 }  // namespace ua2a::cli

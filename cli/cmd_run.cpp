@@ -1,8 +1,134 @@
-// ulysses-a2a run: scaffolding, replaced by the issue that builds this subcommand.
+// ulysses-a2a run: one Ulysses attention layer end to end on a transport, optionally checked
+// against the CPU reference and the delivery ledger.
+#include <cstdio>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "backend/runner.h"
 #include "cli/commands.h"
+#include "cli/common.h"
+#include "cli/layer_options.h"
 
 namespace ua2a::cli {
 
-void setup_run(CLI::App& /*app*/) {}
+namespace {
+
+struct Options {
+  LayerOptions layer;
+  bool check = false;
+  std::uint32_t iterations = 1;
+  std::uint32_t warmup = 0;
+  bool json = false;
+};
+
+nlohmann::json stage_json(const StageTimes& t) {
+  return {{"pack_s", t.pack},
+          {"exchange_s", t.exchange},
+          {"unpack_s", t.unpack},
+          {"attention_s", t.attention},
+          {"reverse_pack_s", t.reverse_pack},
+          {"reverse_exchange_s", t.reverse_exchange},
+          {"reverse_unpack_s", t.reverse_unpack},
+          {"total_s", t.total()}};
+}
+
+nlohmann::json ledger_json(const LedgerReport& r, bool ok) {
+  return {{"ok", ok},           {"expected", r.expected},           {"arrived", r.arrived},
+          {"missing", r.missing_count}, {"duplicated", r.duplicated_count}, {"misplaced", r.misplaced_count},
+          {"summary", r.summary()}};
+}
+
+nlohmann::json report_json(const Options& o, const RunReport& r) {
+  const LayerShape& s = r.plan.shape;
+  nlohmann::json j = {
+      {"ranks", s.ranks}, {"transport", r.transport}, {"device", r.device}, {"algo", o.layer.algo},
+      {"discipline", o.layer.discipline}, {"chunks", o.layer.chunks}, {"merged", !o.layer.unmerged},
+      {"shape", {{"seq_per_rank", s.seq_per_rank}, {"heads", s.heads}, {"heads_per_rank", s.heads_per_rank()},
+                 {"head_dim", s.head_dim}, {"text_tokens", s.text_tokens}, {"elem", to_string(s.elem)}, {"fp8", s.fp8}}},
+      {"forward_block_bytes", r.plan.fwd_block_bytes}, {"reverse_block_bytes", r.plan.rev_block_bytes},
+      {"workspace_bytes_per_rank", r.workspace_bytes_per_rank},
+      {"measured_bytes_per_rank", r.measured_bytes_per_rank},
+      {"iterations", o.iterations}, {"times", stage_json(r.times)}, {"checked", r.checked}, {"ok", r.ok()}};
+  if (!r.checked) return j;
+  j["tolerance"] = {{"atol", r.tolerance.atol}, {"rtol", r.tolerance.rtol}};
+  nlohmann::json ranks = nlohmann::json::array();
+  for (Rank rank : r.local_ranks) {
+    const RankError& e = r.errors[rank];
+    ranks.push_back({{"rank", rank}, {"max_abs", e.max_abs}, {"max_rel", e.max_rel}, {"failed", e.failed}, {"ok", e.ok()}});
+  }
+  j["errors"] = ranks;
+  j["forward_ledger"] = ledger_json(r.forward_ledger, r.forward_ledger_ok);
+  j["reverse_ledger"] = ledger_json(r.reverse_ledger, r.reverse_ledger_ok);
+  return j;
+}
+
+std::string ms(double s) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3f", s * 1e3);
+  return buf;
+}
+
+std::string report_text(const Options& o, const RunReport& r) {
+  const LayerShape& s = r.plan.shape;
+  std::ostringstream out;
+  out << "run: " << s.ranks << " ranks, transport " << r.transport << " on " << r.device << ", " << o.layer.algo << " / "
+      << o.layer.discipline << ", " << o.layer.chunks << " chunk(s), " << (o.layer.unmerged ? "unmerged" : "merged") << "\n";
+  out << "shape: s = " << s.seq_per_rank << " tokens per rank, H = " << s.heads << " (h = " << s.heads_per_rank()
+      << "), D = " << s.head_dim << ", L = " << s.text_tokens << " text tokens, " << to_string(s.elem) << " values, "
+      << (s.fp8 ? "fp8 e4m3 + float32 row scales" : to_string(s.elem)) << " on the wire\n";
+  out << "blocks: forward " << r.plan.fwd_block_bytes << " B, reverse " << r.plan.rev_block_bytes
+      << " B per peer; workspace " << human_bytes(r.workspace_bytes_per_rank) << " per rank";
+  if (r.measured_bytes_per_rank) out << " (measured on the device: " << human_bytes(r.measured_bytes_per_rank) << ")";
+  out << "\n";
+  const StageTimes& t = r.times;
+  out << "stage times (ms, mean of " << o.iterations << "): pack " << ms(t.pack) << "  exchange " << ms(t.exchange)
+      << "  unpack " << ms(t.unpack) << "  attention " << ms(t.attention) << "  reverse pack " << ms(t.reverse_pack)
+      << "  reverse exchange " << ms(t.reverse_exchange) << "  reverse unpack " << ms(t.reverse_unpack) << "  total "
+      << ms(t.total()) << "\n";
+  if (!r.checked) return out.str();
+  out << "check against the CPU reference (plain attention over all heads, no exchange), pass when |out - ref| <= "
+      << r.tolerance.atol << " + " << r.tolerance.rtol << " |ref|:\n";
+  out << "  rank      max abs      max rel   failed\n";
+  for (Rank rank : r.local_ranks) {
+    const RankError& e = r.errors[rank];
+    char line[96];
+    std::snprintf(line, sizeof line, "  %4d  %11.3g  %11.3g  %7llu  %s\n", rank, e.max_abs, e.max_rel,
+                  static_cast<unsigned long long>(e.failed), e.ok() ? "ok" : "FAIL");
+    out << line;
+  }
+  out << "ledger, forward: " << (r.forward_ledger_ok ? "" : "FAIL ") << r.forward_ledger.summary();
+  out << "ledger, reverse: " << (r.reverse_ledger_ok ? "" : "FAIL ") << r.reverse_ledger.summary();
+  out << "result: " << (r.ok() ? "PASS" : "FAIL") << "\n";
+  return out.str();
+}
+
+void run(const Options& o) {
+  const LayerShape shape = make_shape(o.layer);
+  const LayerPrograms programs = make_programs(o.layer, shape);
+  RunConfig c;
+  c.shape = shape;
+  c.transport = o.layer.transport;
+  c.warmup = o.warmup;
+  c.iterations = o.iterations;
+  c.check = o.check;
+  c.transport_options = transport_options(o.layer);
+  const RunReport r = run_layer(c, programs);
+  std::cout << (o.json ? report_json(o, r).dump(2) + "\n" : report_text(o, r));
+  if (!r.ok()) throw CLI::RuntimeError(kExitViolation);
+}
+
+}  // namespace
+
+void setup_run(CLI::App& app) {
+  auto opt = std::make_shared<Options>();
+  CLI::App* cmd = app.add_subcommand("run", "run one Ulysses attention layer on a transport (threads, cuda-peer, nccl)");
+  add_layer_options(*cmd, opt->layer);
+  cmd->add_flag("--check", opt->check, "compare with the CPU reference and check exactly-once delivery (exit 1 on failure)");
+  cmd->add_option("--iterations", opt->iterations, "timed runs (stage times are their mean)")->capture_default_str();
+  cmd->add_option("--warmup", opt->warmup, "untimed runs first")->capture_default_str();
+  cmd->add_flag("--json", opt->json, "print the report as JSON");
+  cmd->callback([opt] { run(*opt); });
+}
 
 }  // namespace ua2a::cli

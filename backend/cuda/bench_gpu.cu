@@ -1,0 +1,203 @@
+// GPU halves of bench.h: exchanges over device buffers and the kernels against a device copy.
+#include <cuda_runtime.h>
+
+#include <chrono>
+#include <vector>
+
+#include "backend/bench.h"
+#include "backend/cuda/check.h"
+#include "backend/cuda/kernels.h"
+#include "backend/reference.h"
+#include "backend/runner.h"
+
+namespace ua2a {
+
+void fill_send(std::uint32_t* send, const ProgramSet& p, Rank src);
+std::uint64_t count_wrong(const std::uint32_t* recv, const ProgramSet& p, Rank dst);
+ExchangeTiming finish_timing(const ProgramSet& p, double seconds, std::uint64_t wrong);
+
+namespace {
+
+struct DeviceRank {
+  int device = 0;
+  cudaStream_t stream = nullptr;
+  void* send = nullptr;
+  void* recv = nullptr;
+};
+
+/// Device buffers and streams for every rank, freed at scope exit.
+class DeviceRanks {
+ public:
+  DeviceRanks(std::int32_t ranks, std::uint64_t bytes) : ranks_(ranks) {
+    const int gpus = gpu_count();
+    if (gpus == 0) throw TransportError("no CUDA GPU is visible to this process");
+    for (DeviceRank& r : ranks_) {
+      r.device = static_cast<int>(&r - ranks_.data()) % gpus;
+      UA2A_CUDA_CHECK(cudaSetDevice(r.device));
+      UA2A_CUDA_CHECK(cudaStreamCreateWithFlags(&r.stream, cudaStreamNonBlocking));
+      UA2A_CUDA_CHECK(cudaMalloc(&r.send, bytes));
+      UA2A_CUDA_CHECK(cudaMalloc(&r.recv, bytes));
+    }
+  }
+  ~DeviceRanks() {
+    for (DeviceRank& r : ranks_) {
+      cudaSetDevice(r.device);
+      cudaStreamDestroy(r.stream);
+      cudaFree(r.send);
+      cudaFree(r.recv);
+    }
+  }
+  std::vector<DeviceRank>& ranks() { return ranks_; }
+  void sync() {
+    for (DeviceRank& r : ranks_) {
+      UA2A_CUDA_CHECK(cudaSetDevice(r.device));
+      UA2A_CUDA_CHECK(cudaStreamSynchronize(r.stream));
+    }
+  }
+
+ private:
+  std::vector<DeviceRank> ranks_;
+};
+
+/// Times `f` on `stream` with events: mean seconds over `iterations` after one warm-up call.
+template <class F>
+double time_on(cudaStream_t stream, std::uint32_t iterations, F&& f) {
+  cudaEvent_t a, b;
+  UA2A_CUDA_CHECK(cudaEventCreate(&a));
+  UA2A_CUDA_CHECK(cudaEventCreate(&b));
+  f();
+  UA2A_CUDA_CHECK(cudaEventRecord(a, stream));
+  for (std::uint32_t i = 0; i < iterations; ++i) f();
+  UA2A_CUDA_CHECK(cudaEventRecord(b, stream));
+  UA2A_CUDA_CHECK(cudaEventSynchronize(b));
+  float ms = 0;
+  UA2A_CUDA_CHECK(cudaEventElapsedTime(&ms, a, b));
+  cudaEventDestroy(a);
+  cudaEventDestroy(b);
+  return ms * 1e-3 / std::max(1u, iterations);
+}
+
+std::uint64_t stride_of(const ProgramSet& p) { return (p.payload.block_bytes() + kBlockAlign - 1) / kBlockAlign * kBlockAlign; }
+
+}  // namespace
+
+ExchangeTiming time_exchange_gpu(const std::string& transport, const ProgramSet& programs, std::uint32_t warmup,
+                                 std::uint32_t iterations, const TransportOptions& options) {
+  auto t = make_transport(transport, options);
+  const std::uint64_t stride = stride_of(programs), bytes = stride * programs.ranks;
+  DeviceRanks dev(programs.ranks, bytes);
+  ExchangeBuffers b{stride, {}};
+  std::vector<std::uint32_t> host(bytes / 4);
+  for (Rank r = 0; r < programs.ranks; ++r) {
+    DeviceRank& d = dev.ranks()[r];
+    fill_send(host.data(), programs, r);
+    UA2A_CUDA_CHECK(cudaSetDevice(d.device));
+    UA2A_CUDA_CHECK(cudaMemcpy(d.send, host.data(), bytes, cudaMemcpyHostToDevice));
+    UA2A_CUDA_CHECK(cudaMemset(d.recv, 0, bytes));
+    b.ranks.push_back({r, static_cast<std::byte*>(d.send), static_cast<std::byte*>(d.recv), d.device, d.stream});
+  }
+  for (std::uint32_t i = 0; i < warmup; ++i) t->execute(programs, b, nullptr);
+  dev.sync();
+  const auto t0 = std::chrono::steady_clock::now();
+  for (std::uint32_t i = 0; i < iterations; ++i) t->execute(programs, b, nullptr);
+  dev.sync();
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / std::max(1u, iterations);
+  std::uint64_t wrong = 0;
+  for (Rank r = 0; r < programs.ranks; ++r) {
+    UA2A_CUDA_CHECK(cudaSetDevice(dev.ranks()[r].device));
+    UA2A_CUDA_CHECK(cudaMemcpy(host.data(), dev.ranks()[r].recv, bytes, cudaMemcpyDeviceToHost));
+    wrong += count_wrong(host.data(), programs, r);
+  }
+  return finish_timing(programs, s, wrong);
+}
+
+KernelBench bench_kernels(const LayerShape& shape, const ProgramSet& forward, std::uint32_t iterations) {
+  if (gpu_count() == 0) throw TransportError("kernel benchmarks need a GPU; none is visible");
+  const LayerPlan plan = make_plan(shape);
+  KernelBench kb;
+  UA2A_CUDA_CHECK(cudaSetDevice(0));
+  cudaDeviceProp prop{};
+  UA2A_CUDA_CHECK(cudaGetDeviceProperties(&prop, 0));
+  kb.device = prop.name;
+  cudaStream_t stream;
+  UA2A_CUDA_CHECK(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
+  // Inputs q, k, v [s, H, D] with real values (FP8 scales depend on them), packed buffer, outputs.
+  const LayerInputs in = make_inputs(shape);
+  // q, k, v back to back so the reference copy is one cudaMemcpyAsync of the same bytes.
+  std::byte* qkv = nullptr;
+  std::byte* copy_dst = nullptr;
+  std::byte* packed = nullptr;
+  std::vector<void*> q(3), attn(3);
+  UA2A_CUDA_CHECK(cudaMalloc(&qkv, 3 * plan.input_bytes));
+  UA2A_CUDA_CHECK(cudaMalloc(&copy_dst, 3 * plan.input_bytes));
+  LayerShape widest = shape;
+  widest.fp8 = false;  // the bf16 wire is the larger packed buffer
+  UA2A_CUDA_CHECK(cudaMalloc(&packed, make_plan(widest).fwd_buffer_bytes()));
+  for (int t = 0; t < 3; ++t) {
+    q[t] = qkv + t * plan.input_bytes;
+    UA2A_CUDA_CHECK(cudaMemcpy(q[t], in.qkv[0][t].data(), plan.input_bytes, cudaMemcpyHostToDevice));
+    UA2A_CUDA_CHECK(cudaMalloc(&attn[t], plan.attn_tensor_bytes));
+  }
+  const double in_bytes = 3.0 * plan.input_bytes;  // q, k, v: read by pack, written by unpack
+  kb.copy_gbps = 2 * in_bytes / time_on(stream, iterations, [&] {
+    UA2A_CUDA_CHECK(cudaMemcpyAsync(copy_dst, qkv, 3 * plan.input_bytes, cudaMemcpyDeviceToDevice, stream));
+  }) / 1e9;
+  for (bool fp8 : {false, true}) {
+    LayerShape s = shape;
+    s.fp8 = fp8;
+    const LayerPlan p = make_plan(s);
+    const RowMap pm = pack_map(p, Exchange::qkv), um = unpack_map(p, Exchange::qkv);
+    const double wire = static_cast<double>(p.fwd_block_bytes) * s.ranks;
+    const void* src[3] = {q[0], q[1], q[2]};
+    void* dst[3] = {attn[0], attn[1], attn[2]};
+    const double tp = time_on(stream, iterations, [&] { pack_gpu(pm, s.elem, src, packed, stream); });
+    const double tu = time_on(stream, iterations, [&] { unpack_gpu(um, s.elem, packed, dst, stream); });
+    (fp8 ? kb.pack_fp8_gbps : kb.pack_gbps) = (in_bytes + wire) / tp / 1e9;
+    (fp8 ? kb.unpack_fp8_gbps : kb.unpack_gbps) = (in_bytes + wire) / tu / 1e9;
+    if (fp8) kb.pack_fp8_seconds = tp, kb.unpack_fp8_seconds = tu;
+  }
+  for (void* a : attn) cudaFree(a);
+  cudaFree(qkv);
+  cudaFree(packed);
+  cudaFree(copy_dst);
+
+  // The exchange of all ranks on GPU 0 against one plain copy of the same N * N blocks.
+  {
+    auto peer = make_transport("cuda-peer");
+    const std::uint64_t stride = stride_of(forward), bytes = stride * forward.ranks;
+    std::vector<void*> bufs;
+    ExchangeBuffers b{stride, {}};
+    std::vector<cudaStream_t> streams(forward.ranks);
+    for (Rank r = 0; r < forward.ranks; ++r) {
+      void *s = nullptr, *d = nullptr;
+      UA2A_CUDA_CHECK(cudaMalloc(&s, bytes));
+      UA2A_CUDA_CHECK(cudaMalloc(&d, bytes));
+      UA2A_CUDA_CHECK(cudaStreamCreateWithFlags(&streams[r], cudaStreamNonBlocking));
+      bufs.push_back(s), bufs.push_back(d);
+      b.ranks.push_back({r, static_cast<std::byte*>(s), static_cast<std::byte*>(d), 0, streams[r]});
+    }
+    auto sync_all = [&] {
+      for (cudaStream_t s : streams) UA2A_CUDA_CHECK(cudaStreamSynchronize(s));
+    };
+    peer->execute(forward, b, nullptr);
+    sync_all();
+    const auto t0 = std::chrono::steady_clock::now();
+    for (std::uint32_t i = 0; i < iterations; ++i) peer->execute(forward, b, nullptr);
+    sync_all();
+    kb.exchange_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / std::max(1u, iterations);
+    const std::uint64_t total = forward.payload.block_bytes() * forward.ranks * forward.ranks;
+    void *x = nullptr, *y = nullptr;
+    UA2A_CUDA_CHECK(cudaMalloc(&x, total));
+    UA2A_CUDA_CHECK(cudaMalloc(&y, total));
+    kb.plain_copy_seconds = time_on(streams[0], iterations, [&] {
+      UA2A_CUDA_CHECK(cudaMemcpyAsync(y, x, total, cudaMemcpyDeviceToDevice, streams[0]));
+    });
+    cudaFree(x), cudaFree(y);
+    for (void* p : bufs) cudaFree(p);
+    for (cudaStream_t s : streams) cudaStreamDestroy(s);
+  }
+  cudaStreamDestroy(stream);
+  return kb;
+}
+
+}  // namespace ua2a
