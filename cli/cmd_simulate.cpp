@@ -1,8 +1,209 @@
-// ulysses-a2a simulate: scaffolding, replaced by the issue that builds this subcommand.
+// ulysses-a2a simulate: how long each schedule's exchange takes on a given box, which link is the
+// bottleneck and how far from the bound it is. With no arguments: the default comparison (every
+// schedule of the reference study on the 8 x 4090 dual-socket switch box, Wan2.1-14B 480p, N = 8).
+#include <iostream>
+#include <sstream>
+
 #include "cli/commands.h"
+#include "cli/common.h"
+#include "schedule/generators.h"
+#include "schedule/io.h"
+#include "schedule/lower.h"
+#include "sim/simulate.h"
+#include "sim/workload.h"
 
 namespace ua2a::cli {
 
-void setup_simulate(CLI::App& /*app*/) {}
+namespace {
+
+/// The reference box: the only 8 x 4090 layout with public measurements (pcie-facts.md line 28).
+constexpr const char* kDefaultTopology = "4090x8-2s-sw";
+
+struct Options {
+  ScheduleOptions schedule;
+  std::string topology = kDefaultTopology;
+  std::int32_t boxes = 1;
+  std::string discipline;   ///< comma list or "all"; empty: paired-full (grouped for grouped)
+  std::string transport;    ///< comma list or "all"; empty: the topology's default
+  std::string model;        ///< wan2.1-14b | wan2.1-1.3b | hunyuanvideo-1.5
+  std::string resolution = "480p";
+  std::uint32_t frames = 81;
+  std::string input;        ///< a schedule or programs JSON instead of generating
+  bool json = false;
+  std::string json_out;
+  std::string trace;
+  bool with_dot = false;
+  // Which flags the user gave (CLI11 counts), to pick the defaults.
+  bool algo_given = false, bytes_given = false, seq_given = false;
+};
+
+/// One run to make: schedule algo, discipline, merged or not.
+struct Combo {
+  std::string algo;
+  std::string discipline;
+  bool unmerged = false;
+};
+
+std::vector<std::string> split(const std::string& list) {
+  std::vector<std::string> out;
+  std::stringstream s(list);
+  for (std::string item; std::getline(s, item, ',');)
+    if (!item.empty()) out.push_back(item);
+  return out;
+}
+
+/// The study of issue 4: the reference, its full-duplex variant, the pre-#590 staircase, NCCL's
+/// grouped all-to-all, shift and XOR.
+std::vector<Combo> default_combos() {
+  return {{"round-robin", "paired-half"}, {"round-robin", "paired-full"}, {"staircase", "paired-half", true},
+          {"grouped", "grouped"},         {"shift", "paired-full"},       {"xor", "paired-full"}};
+}
+
+std::vector<Combo> combos(const Options& o) {
+  if (!o.algo_given && o.discipline.empty()) return default_combos();
+  std::vector<std::string> algos = o.schedule.algo == "all" ? std::vector<std::string>{} : split(o.schedule.algo);
+  if (algos.empty())
+    for (const auto& g : generators()) algos.push_back(g.name);
+  std::vector<Combo> out;
+  for (const std::string& algo : algos) {
+    std::vector<std::string> ds;
+    if (o.discipline == "all") {
+      for (const auto& d : disciplines())
+        if (d.discipline != Discipline::naive) ds.push_back(d.name);  // naive deadlocks by design
+    } else if (o.discipline.empty()) {
+      ds = {algo == "grouped" ? "grouped" : "paired-full"};
+    } else {
+      ds = split(o.discipline);
+    }
+    for (const std::string& d : ds) out.push_back({algo, d, o.schedule.unmerged});
+  }
+  return out;
+}
+
+/// Fills the Ulysses shape from --model (default Wan2.1-14B 480p) unless --bytes or --seq chose.
+ScheduleOptions workload(const Options& o) {
+  ScheduleOptions s = o.schedule;
+  if (o.bytes_given && !o.model.empty())
+    throw std::invalid_argument("--bytes and --model both give the message size: use one");
+  if (o.seq_given || (o.bytes_given && o.model.empty())) return s;
+  const VideoModel& m = find_video_model(o.model.empty() ? "wan2.1-14b" : o.model);
+  const std::uint64_t tokens = video_tokens(m, o.resolution, o.frames);
+  const UlyssesShape shape = ulysses_shape(tokens, m.heads, m.head_dim, s.ranks, parse_dtype(s.dtype),
+                                           parse_exchange(s.exchange == "both" ? "qkv" : s.exchange));
+  s.seq = shape.seq_per_rank;
+  s.heads = m.heads;
+  s.head_dim = m.head_dim;
+  return s;
+}
+
+std::vector<std::optional<Transport>> transports(const Options& o) {
+  if (o.transport.empty()) return {std::nullopt};
+  std::vector<std::optional<Transport>> out;
+  for (const std::string& t : split(o.transport == "all" ? "shm,p2p,nvlink" : o.transport)) out.push_back(parse_transport(t));
+  return out;
+}
+
+SimReport run_one(const Topology& topology, const Schedule* schedule, const ProgramSet& programs,
+                  std::optional<Transport> transport, bool record) {
+  SimOptions so;
+  so.transport = transport;
+  so.schedule = schedule;
+  so.record_transfers = record;
+  so.record_util = record;
+  return simulate(topology, programs, so);
+}
+
+std::vector<SimReport> run_all(const Options& o, const Topology& topology) {
+  const bool record = o.json || !o.json_out.empty() || !o.trace.empty();
+  std::vector<SimReport> runs;
+  if (!o.input.empty()) {  // one given schedule or program set
+    const std::string text = read_file(o.input);
+    for (auto t : transports(o)) {
+      if (document_kind(text) == DocumentKind::programs) {
+        runs.push_back(run_one(topology, nullptr, programs_from_json(text), t, record));
+      } else {
+        const Schedule s = schedule_from_json(text);
+        const std::string d = o.discipline.empty() ? "paired-full" : o.discipline;
+        runs.push_back(run_one(topology, &s, lower(s, parse_discipline(d)), t, record));
+      }
+    }
+    return runs;
+  }
+  const bool explicit_combos = o.algo_given || !o.discipline.empty();
+  const bool comparing = o.schedule.algo == "all" || o.discipline == "all";
+  std::vector<std::string> exchanges = o.schedule.exchange == "both" ? std::vector<std::string>{"qkv", "out"}
+                                                                      : std::vector<std::string>{o.schedule.exchange};
+  for (const std::string& exchange : exchanges)
+    for (const Combo& c : combos(o)) {
+      ScheduleOptions s = workload(o);
+      s.algo = c.algo;
+      s.unmerged = c.unmerged;
+      s.exchange = exchange;
+      const Schedule schedule = make_schedule(s);
+      ProgramSet programs;
+      try {
+        programs = lower(schedule, parse_discipline(c.discipline));
+      } catch (const std::invalid_argument&) {
+        // A comparison skips pairs that do not apply (paired-half needs one partner per round);
+        // an explicit request reports why.
+        if (comparing || !explicit_combos) continue;
+        throw;
+      }
+      if (c.unmerged) programs.algo += " (unmerged)";
+      for (auto t : transports(o)) {
+        runs.push_back(run_one(topology, &schedule, programs, t, record));
+        if (exchanges.size() > 1) runs.back().exchange = exchange;
+      }
+    }
+  return runs;
+}
+
+void run(const Options& o) {
+  const Topology topology = join_boxes(load_topology(o.topology), o.boxes);
+  const std::vector<SimReport> runs = run_all(o, topology);
+  if (!o.trace.empty()) write_output(o.trace, simulation_trace(runs));
+  const std::string json = (o.json || !o.json_out.empty()) ? simulation_json(topology, runs, o.with_dot) : "";
+  if (!o.json_out.empty()) write_output(o.json_out, json);
+  std::cout << (o.json ? json : simulation_table(topology, runs)) << std::flush;
+  for (const SimReport& r : runs)
+    if (!r.ok) throw CLI::RuntimeError(kExitViolation);
+}
+
+}  // namespace
+
+void setup_simulate(CLI::App& app) {
+  auto opt = std::make_shared<Options>();
+  CLI::App* cmd = app.add_subcommand(
+      "simulate", "time schedules on a model of the box: total time, busbw, bound, efficiency, bottleneck link");
+  add_schedule_options(*cmd, opt->schedule);
+  std::string presets_list, models;
+  for (const auto& p : presets()) presets_list += std::string(presets_list.empty() ? "" : ", ") + p.name;
+  for (const auto& m : video_models()) models += std::string(models.empty() ? "" : ", ") + m.name;
+  cmd->add_option("-t,--topology", opt->topology, "a preset (" + presets_list + ") or a DOT file")->capture_default_str();
+  cmd->add_option("--boxes", opt->boxes, "join K copies of the box, one NIC each (1..128)")
+      ->check(CLI::Range(1, kMaxBoxes))
+      ->capture_default_str();
+  cmd->add_option("-d,--discipline", opt->discipline,
+                  "paired-half, paired-full, grouped, naive; a comma list or all (default paired-full, grouped for grouped)");
+  cmd->add_option("--transport", opt->transport, "shm, p2p or nvlink; a comma list or all (default: the box's)");
+  cmd->add_option("--model", opt->model, "video model for the Ulysses shapes: " + models + " (default wan2.1-14b)");
+  cmd->add_option("--resolution", opt->resolution, "480p or 720p")->capture_default_str();
+  cmd->add_option("--frames", opt->frames, "video frames (4k + 1)")->capture_default_str();
+  cmd->add_option("-i,--input", opt->input, "simulate this schedule JSON (lowered with --discipline) or programs JSON")
+      ->check(CLI::ExistingFile);
+  cmd->add_flag("--json", opt->json, "print the simulation JSON (docs/simulate.md) instead of the table");
+  cmd->add_option("--json-out", opt->json_out, "also write the simulation JSON to FILE");
+  cmd->add_flag("--with-dot", opt->with_dot, "include the topology's DOT text in the JSON");
+  cmd->add_option("--trace", opt->trace, "write a Chrome trace-event JSON to FILE (open in ui.perfetto.dev)");
+  // --algo and --exchange also take lists here: "round-robin,grouped", "all"; --exchange both.
+  cmd->get_option("--algo")->description("schedule generator(s): a comma list or all (default: the issue-4 study)");
+  cmd->get_option("--exchange")->description("Ulysses: qkv (forward), out (reverse) or both");
+  cmd->callback([opt, cmd] {
+    opt->algo_given = cmd->count("--algo") > 0;
+    opt->bytes_given = cmd->count("--bytes") > 0;
+    opt->seq_given = cmd->count("--seq") > 0;
+    run(*opt);
+  });
+}
 
 }  // namespace ua2a::cli

@@ -1,8 +1,101 @@
-// ulysses-a2a topo: scaffolding, replaced by the issue that builds this subcommand.
+// ulysses-a2a topo: the boxes the simulator knows. `list` the presets, `show` one (or a DOT file)
+// as DOT, `import` the text of `nvidia-smi topo -m` into a topology.
+#include <iostream>
+#include <iterator>
+#include <nlohmann/json.hpp>
+
 #include "cli/commands.h"
+#include "cli/common.h"
+#include "sim/nvsmi.h"
+#include "sim/topology.h"
 
 namespace ua2a::cli {
 
-void setup_topo(CLI::App& /*app*/) {}
+namespace {
+
+struct Options {
+  std::string target;  ///< show: preset or DOT file; import: nvidia-smi text file or "-"
+  std::int32_t boxes = 1;
+  bool json = false;
+  std::string output;
+  NvsmiOptions import;
+};
+
+/// The graph as JSON for scripts: nodes and directed links with GB/s and microseconds.
+std::string topology_json(const Topology& t) {
+  nlohmann::json nodes = nlohmann::json::array(), links = nlohmann::json::array();
+  for (NodeIndex v = 0; v < t.node_count(); ++v) {
+    const TopoNode& n = t.node(v);
+    nodes.push_back({{"name", n.name}, {"kind", to_string(n.kind)}, {"box", n.box}, {"socket", n.socket},
+                     {"forward_gbps", n.forward_bytes_per_s / 1e9}, {"p2p_overhead", n.p2p_overhead}});
+  }
+  for (EdgeRef e : t.edges()) {
+    const TopoLink& l = t.link(e);
+    links.push_back({{"name", t.link_name(e)}, {"from", t.node(boost::source(e, t.graph)).name},
+                     {"to", t.node(boost::target(e, t.graph)).name}, {"kind", to_string(l.kind)},
+                     {"capacity_gbps", l.capacity_bytes_per_s / 1e9}, {"latency_us", l.latency_s * 1e6}});
+  }
+  const nlohmann::json doc = {{"format", "ulysses-a2a/topology"}, {"version", 1}, {"name", t.name},
+                              {"transport", to_string(t.params.transport)}, {"gpus", t.gpus().size()},
+                              {"nodes", nodes}, {"links", links}};
+  return doc.dump(1) + "\n";
+}
+
+void emit(const Options& o, const Topology& t) { write_output(o.output, o.json ? topology_json(t) : write_dot(t)); }
+
+void list(const Options& o) {
+  if (o.json) {
+    nlohmann::json arr = nlohmann::json::array();
+    for (const auto& p : presets())
+      arr.push_back({{"name", p.name}, {"gpus", p.make().gpus().size()}, {"description", p.description}});
+    std::cout << arr.dump(1) << "\n";
+    return;
+  }
+  for (const auto& p : presets()) std::printf("%-14s %2zu GPUs  %s\n", p.name, p.make().gpus().size(), p.description);
+}
+
+std::string read_input(const std::string& path) {
+  if (path != "-") return read_file(path);
+  return {std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>()};
+}
+
+}  // namespace
+
+void setup_topo(CLI::App& app) {
+  auto opt = std::make_shared<Options>();
+  CLI::App* cmd = app.add_subcommand("topo", "topologies for simulate: list presets, show one as DOT, import nvidia-smi");
+  cmd->require_subcommand(1);
+
+  CLI::App* ls = cmd->add_subcommand("list", "the preset boxes");
+  ls->add_flag("--json", opt->json, "as JSON");
+  ls->callback([opt] { list(*opt); });
+
+  CLI::App* show = cmd->add_subcommand("show", "print a preset (or a DOT file) as Graphviz DOT");
+  show->add_option("topology", opt->target, "preset name or DOT file")->required();
+  show->add_option("--boxes", opt->boxes, "join K copies, one NIC each (1..128)")->check(CLI::Range(1, kMaxBoxes));
+  show->add_flag("--json", opt->json, "nodes and links as JSON instead of DOT");
+  show->add_option("-o,--output", opt->output, "write to FILE instead of stdout");
+  show->callback([opt] { emit(*opt, join_boxes(load_topology(opt->target), opt->boxes)); });
+
+  CLI::App* imp = cmd->add_subcommand("import", "read `nvidia-smi topo -m` output (a file, or - for stdin) into DOT");
+  NvsmiOptions& n = opt->import;
+  imp->add_option("file", opt->target, "the saved output of nvidia-smi topo -m, or -")->required();
+  imp->add_option("--name", n.name, "topology name")->capture_default_str();
+  imp->add_option("--gpu-link-gbps", n.gpu_link_gbps, "GPU to switch/root port, GB/s per direction")->capture_default_str();
+  imp->add_option("--uplink-gbps", n.uplink_gbps, "switch to CPU, GB/s per direction")->capture_default_str();
+  imp->add_option("--socket-gbps", n.socket_gbps, "between sockets, GB/s per direction")->capture_default_str();
+  imp->add_option("--memory-gbps", n.memory_gbps, "host memory per socket, GB/s reads + writes")->capture_default_str();
+  imp->add_option("--cpu-forward-gbps", n.cpu_forward_gbps, "P2P forwarding of a CPU root complex, GB/s")->capture_default_str();
+  imp->add_option("--p2p-overhead", n.p2p_overhead, "bytes charged per P2P byte through a CPU (1.2 Intel, 1 AMD)")
+      ->capture_default_str();
+  imp->add_option("--nvlink-gbps", n.nvlink_gbps_per_link, "one NVLink, GB/s per direction (NV# = # links)")
+      ->capture_default_str();
+  imp->add_option("--shm-flow-cap-gbps", n.shm_flow_cap_gbps, "cap of one host-staged flow, GB/s (0: none)")
+      ->capture_default_str();
+  imp->add_option("--boxes", opt->boxes, "join K copies, one NIC each (1..128)")->check(CLI::Range(1, kMaxBoxes));
+  imp->add_flag("--json", opt->json, "nodes and links as JSON instead of DOT");
+  imp->add_option("-o,--output", opt->output, "write to FILE instead of stdout");
+  imp->callback([opt] { emit(*opt, join_boxes(import_nvidia_smi(read_input(opt->target), opt->import), opt->boxes)); });
+}
 
 }  // namespace ua2a::cli

@@ -3,6 +3,7 @@
 #include <boost/graph/graphviz.hpp>
 #include <boost/property_map/dynamic_property_map.hpp>
 #include <cctype>
+#include <cstdio>
 #include <cmath>
 #include <fstream>
 #include <sstream>
@@ -47,20 +48,11 @@ std::string dot_numeral(const std::string& s) {
   return s.find_first_of("eEin") == std::string::npos ? s : "\"" + s + "\"";
 }
 
-/// Shortest round-trip decimal form, so read_dot(write_dot(t)) is exact.
+/// 12 significant digits: enough for any physical figure, and stable under write(read(write(t))).
 std::string num(double v) {
-  std::ostringstream s;
-  s.precision(17);
-  s << v;
-  double back = 0;
-  for (int p = 1; p <= 17; ++p) {
-    std::ostringstream t;
-    t.precision(p);
-    t << v;
-    std::istringstream(t.str()) >> back;
-    if (back == v) return dot_numeral(t.str());
-  }
-  return dot_numeral(s.str());
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.12g", v);
+  return dot_numeral(buf);
 }
 
 std::string quoted(const std::string& s) {

@@ -50,6 +50,7 @@ json run_json(const SimReport& r) {
             {"rank_finish_s", r.rank_finish_s},
             {"events", r.events},
             {"solves", r.solves}};
+  if (!r.exchange.empty()) j["exchange"] = r.exchange;
   if (!r.ok) {
     j["error"] = r.error;
     j["blocked_ranks"] = r.blocked;
@@ -146,7 +147,7 @@ std::string simulation_table(const Topology& topology, const std::vector<SimRepo
     out << "topology " << topology.name << ", " << runs.front().ranks << " ranks, " << fixed(runs.front().block_bytes / 1e6, 2)
         << " MB per block, " << runs.front().chunks << " chunk(s)\n";
   char line[512];
-  std::snprintf(line, sizeof line, "%-12s %-12s %-9s %10s %8s %8s %10s %6s %-22s %s\n", "algo", "discipline", "transport",
+  std::snprintf(line, sizeof line, "%-20s %-12s %-9s %10s %8s %8s %10s %6s %-22s %s\n", "algo", "discipline", "transport",
                 "time_ms", "algbw", "busbw", "bound_ms", "eff", "bottleneck", baseline > 0 ? ("vs " + baseline_algo).c_str() : "");
   out << line;
   for (const SimReport* r : order) {
@@ -155,7 +156,7 @@ std::string simulation_table(const Topology& topology, const std::vector<SimRepo
       continue;
     }
     const std::string speedup = baseline > 0 ? fixed(baseline / r->time_s, 2) + "x" : "";
-    std::snprintf(line, sizeof line, "%-12s %-12s %-9s %10.3f %8.2f %8.2f %10.3f %5.0f%% %-22s %s\n", r->algo.c_str(),
+    std::snprintf(line, sizeof line, "%-20s %-12s %-9s %10.3f %8.2f %8.2f %10.3f %5.0f%% %-22s %s\n", r->algo.c_str(),
                   r->discipline.c_str(), r->transport.c_str(), r->time_s * 1e3, r->algbw_gbps, r->busbw_gbps,
                   r->bound_s * 1e3, r->efficiency * 100, r->bottleneck.c_str(), speedup.c_str());
     out << line;

@@ -58,6 +58,7 @@ struct SimReport {
   std::string algo;
   std::string discipline;
   std::string transport;
+  std::string exchange;  ///< workload label set by the caller ("qkv", "out"); empty: not shown
   std::int32_t ranks = 0;
   std::uint64_t block_bytes = 0;
   std::uint32_t chunks = 1;
