@@ -1,6 +1,7 @@
 // ulysses-a2a render: pictures of schedules (pairings, rounds), topologies with link load and
 // simulation timelines. Format from --format or the output file's extension.
 #include <iostream>
+#include <optional>
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
@@ -25,6 +26,7 @@ struct OutputOptions {
 
 struct PairingsOptions {
   ScheduleOptions schedule;
+  std::optional<std::size_t> highlight;  ///< pairings only
   OutputOptions out;
 };
 
@@ -75,7 +77,7 @@ viz::ImageFormat output_format(const OutputOptions& o) {
 void run_schedule_picture(const PairingsOptions& o, bool rounds) {
   const viz::ImageFormat format = output_format(o.out);
   const Schedule s = make_schedule(o.schedule);
-  const std::string dot = rounds ? viz::rounds_dot(s) : viz::pairings_dot(s);
+  const std::string dot = rounds ? viz::rounds_dot(s) : viz::pairings_dot(s, {.highlight = o.highlight});
   const viz::RoundArcs arcs = viz::round_arcs(s);
   finish(o.out, rounds ? "rounds" : "pairings", format, viz::render_graph(dot, viz::kNeatoEngine, format),
          {{"ranks", s.ranks}, {"algo", s.algo}, {"rounds", arcs.rounds.size()}, {"edges", arcs.arc_count()},
@@ -86,6 +88,8 @@ void setup_schedule_picture(CLI::App& render, const char* name, const char* help
   auto opt = std::make_shared<PairingsOptions>();
   CLI::App* cmd = render.add_subcommand(name, help);
   add_schedule_options(*cmd, opt->schedule);
+  if (!rounds)
+    cmd->add_option("--round", opt->highlight, "highlight this round (others grey): readable at N = 32");
   add_output_options(*cmd, opt->out);
   cmd->callback([opt, rounds] { run_schedule_picture(*opt, rounds); });
 }

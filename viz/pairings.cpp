@@ -24,6 +24,7 @@ constexpr double kLegendColumnWidth = 1.5;
 constexpr double kLegendSampleLength = 0.5;
 constexpr double kPanelTitleHeight = 0.45;
 constexpr double kPanelGap = 0.35;
+constexpr const char* kMutedEdge = "#E4E4E4";  // the rounds behind a highlighted one
 
 /// Node size and font for N ranks: smaller as N grows so neighbours on the circle keep apart.
 struct NodeLook {
@@ -152,23 +153,41 @@ RoundArcs round_arcs(const Schedule& s) {
   return out;
 }
 
-std::string pairings_dot(const Schedule& s) {
+std::string pairings_dot(const Schedule& s, const PairingsOptions& options) {
   check_ranks(s);
   const RoundArcs arcs = round_arcs(s);
+  const std::size_t n = arcs.rounds.size();
+  if (options.highlight && *options.highlight >= n)
+    throw std::invalid_argument("cannot highlight round " + std::to_string(*options.highlight) + ": " + s.algo +
+                                " with " + std::to_string(s.ranks) + " ranks has rounds 0 to " +
+                                std::to_string(n == 0 ? 0 : n - 1));
   const NodeLook look = node_look(s.ranks, false);
   const double radius = circle_radius(s.ranks, look.width, kMinCircleRadius);
   std::ostringstream out;
-  write_header(out, arcs, "pairings", schedule_title(s, arcs));
+  std::string title = schedule_title(s, arcs);
+  if (options.highlight) title += ", round " + std::to_string(*options.highlight) + " highlighted";
+  write_header(out, arcs, "pairings", title);
   out << "  node [shape=circle, fixedsize=true, width=" << fixed(look.width, 2) << ", fontsize=" << look.fontsize
       << ", fontname=\"Helvetica\", style=filled, fillcolor=white, penwidth=1.2];\n"
       << "  edge [arrowsize=0.6];\n";
   for (Rank r = 0; r < s.ranks; ++r)
     out << "  r" << r << " [label=\"" << r << "\", pos=" << circle_pos(r, s.ranks, radius, 0, 0) << "];\n";
-  for (std::size_t i = 0; i < arcs.rounds.size(); ++i)
-    for (const Arc& a : arcs.rounds[i])
+  // The highlighted round goes last so that it is drawn on top of the grey ones.
+  std::vector<std::size_t> order;
+  for (std::size_t i = 0; i < n; ++i)
+    if (i != options.highlight) order.push_back(i);
+  if (options.highlight) order.push_back(*options.highlight);
+  for (std::size_t i : order)
+    for (const Arc& a : arcs.rounds[i]) {
+      const std::string tooltip = describe_arc(i, a, arcs.directed);
       out << "  r" << a.from << edge_op(arcs.directed) << "r" << a.to << " "
-          << edge_attributes(i, arcs.rounds.size(), look.penwidth, describe_arc(i, a, arcs.directed)) << ";\n";
-  write_legend(out, arcs.rounds.size(), radius + kLegendGap, 2 * radius, std::max(look.penwidth, 1.6),
+          << (options.highlight && i != *options.highlight
+                  ? "[color=\"" + std::string(kMutedEdge) + "\", penwidth=0.6, arrowsize=0.4, tooltip=" +
+                        dot_quote(tooltip) + "]"
+                  : edge_attributes(i, n, options.highlight ? std::max(3.0, look.penwidth) : look.penwidth, tooltip))
+          << ";\n";
+    }
+  write_legend(out, n, radius + kLegendGap, 2 * radius, std::max(look.penwidth, 1.6),
                s.kind == ScheduleKind::per_rank ? "exchange" : "round", arcs.directed);
   out << "}\n";
   return out.str();

@@ -7,6 +7,7 @@
 /// schedules draw an arrow per sender and receiver; per-rank schedules (staircase) draw an arrow
 /// from every rank to its partner at exchange i, "round" i meaning each rank's i-th exchange.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,10 +35,17 @@ struct RoundArcs {
 /// What to draw for `schedule` (see the file comment for each schedule kind).
 RoundArcs round_arcs(const Schedule& schedule);
 
+struct PairingsOptions {
+  /// Draw this round in its colour and every other round thin and grey: at N = 32 the 496 pairs
+  /// of K_N hide any one round, and this picks one out in place.
+  std::optional<std::size_t> highlight;
+};
+
 /// DOT for the pairings picture. Graph elements: N rank nodes and one edge per arc, plus the
-/// legend: per round two invisible anchors, one sample edge and one label node, and a title node.
-/// Throws std::invalid_argument for 0 or more than kMaxPictureRanks ranks.
-std::string pairings_dot(const Schedule& schedule);
+/// legend: per round two invisible anchors, one sample edge and one label node, and a heading.
+/// Throws std::invalid_argument for 0 or more than kMaxPictureRanks ranks, or a highlighted round
+/// the schedule does not have.
+std::string pairings_dot(const Schedule& schedule, const PairingsOptions& options = {});
 
 /// DOT for the rounds grid: per round a title node, N rank nodes and that round's arcs.
 /// Throws std::invalid_argument for 0 or more than kMaxPictureRanks ranks.

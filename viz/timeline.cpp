@@ -4,7 +4,9 @@
 #include <cmath>
 #include <cstdio>
 #include <numeric>
+#include <set>
 #include <sstream>
+#include <stdexcept>
 
 #include "viz/palette.h"
 #include "viz/text.h"
@@ -85,6 +87,11 @@ class TimelineWriter {
  public:
   TimelineWriter(const SimulationRun& run, const std::string& topology, const TimelineOptions& options)
       : run_(run), topology_(topology), options_(options), rounds_(std::max<std::uint32_t>(1, run.round_count())) {
+    if (run.ranks > kMaxTimelineRanks)
+      throw std::invalid_argument("cannot draw a timeline of " + std::to_string(run.ranks) + " ranks: at most " +
+                                  std::to_string(kMaxTimelineRanks) + " lanes stay readable (simulate fewer ranks)");
+    // Legend entries and textures for the rounds that occur only: a round index is data.
+    for (const TransferSpan& t : run.transfers) present_.insert(t.round);
     span_s_ = run.time_s;
     for (const TransferSpan& t : run.transfers) span_s_ = std::max(span_s_, t.end_s);
     if (!(span_s_ > 0)) span_s_ = 1e-6;  // an empty run still gets an axis
@@ -103,6 +110,7 @@ class TimelineWriter {
         << "\" viewBox=\"0 0 " << kWidth << " " << number(y_ + 10)
         << "\" font-family=\"Helvetica, Arial, sans-serif\">\n"
         << "<rect class=\"background\" x=\"0\" y=\"0\" width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
+        << patterns()
         << body_.str() << "</svg>\n";
     return doc.str();
   }
@@ -110,6 +118,38 @@ class TimelineWriter {
  private:
   double x(double t_s) const { return kLabelWidth + t_s / span_s_ * kPlotWidth; }
   std::string time(double t_s) const { return number(t_s * unit_.per_second) + " " + unit_.name; }
+
+  /// Bars of rounds past the palette's first cycle repeat its colours, so they get a texture
+  /// too: diagonal stripes, dots, then vertical stripes (the timeline's form of the line styles
+  /// that the graph pictures use).
+  std::string fill(std::uint32_t round) const {
+    const RoundStyle style = round_style(round, rounds_);
+    if (style.line == LineStyle::solid) return style.colour;
+    return "url(#round" + std::to_string(round) + ")";
+  }
+
+  std::string patterns() const {
+    std::ostringstream defs;
+    for (std::uint32_t r : present_) {
+      const RoundStyle style = round_style(r, rounds_);
+      if (style.line == LineStyle::solid) continue;
+      defs << "<pattern id=\"round" << r << "\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\">"
+           << "<rect width=\"6\" height=\"6\" fill=\"" << style.colour << "\"/>";
+      switch (style.line) {
+        case LineStyle::dashed:
+          defs << "<path d=\"M0,6 L6,0\" stroke=\"white\" stroke-width=\"1.5\"/>";
+          break;
+        case LineStyle::dotted:
+          defs << "<circle cx=\"3\" cy=\"3\" r=\"1.2\" fill=\"white\"/>";
+          break;
+        default:
+          defs << "<path d=\"M3,0 L3,6\" stroke=\"white\" stroke-width=\"1.5\"/>";
+      }
+      defs << "</pattern>\n";
+    }
+    const std::string body = defs.str();
+    return body.empty() ? "" : "<defs>\n" + body + "</defs>\n";
+  }
 
   void text(double tx, double ty, const std::string& s, const std::string& attrs) {
     body_ << "<text x=\"" << number(tx) << "\" y=\"" << number(ty) << "\" " << attrs << ">" << xml_escape(s)
@@ -131,16 +171,18 @@ class TimelineWriter {
   }
 
   void legend() {
-    text(10, y_ + 10, run_.round_count() ? "bars by round:" : "no transfers", "font-size=\"11\"");
+    text(10, y_ + 10, present_.empty() ? "no transfers" : "bars by round:", "font-size=\"11\"");
     const auto per_line = static_cast<std::size_t>(kPlotWidth / kLegendItemWidth);
-    for (std::uint32_t r = 0; r < run_.round_count(); ++r) {
-      const double lx = kLabelWidth + static_cast<double>(r % per_line) * kLegendItemWidth;
-      const double ly = y_ + static_cast<double>(r / per_line) * 16;
-      body_ << "<rect class=\"legend\" x=\"" << number(lx) << "\" y=\"" << number(ly + 1) << "\" width=\"14\" height=\"10\" fill=\""
-            << round_style(r, rounds_).colour << "\"/>\n";
+    std::size_t i = 0;
+    for (std::uint32_t r : present_) {
+      const double lx = kLabelWidth + static_cast<double>(i % per_line) * kLegendItemWidth;
+      const double ly = y_ + static_cast<double>(i / per_line) * 16;
+      body_ << "<rect class=\"legend\" x=\"" << number(lx) << "\" y=\"" << number(ly + 1)
+            << "\" width=\"14\" height=\"10\" fill=\"" << fill(r) << "\"/>\n";
       text(lx + 18, ly + 10, std::to_string(r), "font-size=\"11\"");
+      ++i;
     }
-    y_ += 16 * std::ceil(static_cast<double>(std::max<std::uint32_t>(1, run_.round_count())) / per_line) + 10;
+    y_ += 16 * std::ceil(static_cast<double>(std::max<std::size_t>(1, present_.size())) / per_line) + 10;
   }
 
   void grid(double top, double bottom) {
@@ -159,7 +201,7 @@ class TimelineWriter {
     const RoundStyle style = round_style(t.round, rounds_);
     const double bx = x(t.start_s), w = std::max(kMinBarWidth, x(t.end_s) - bx);
     body_ << "<rect class=\"transfer\" x=\"" << number(bx) << "\" y=\"" << number(top + 0.5) << "\" width=\""
-          << number(w) << "\" height=\"" << number(kTrackHeight - 1) << "\" fill=\"" << style.colour
+          << number(w) << "\" height=\"" << number(kTrackHeight - 1) << "\" fill=\"" << fill(t.round)
           << "\" stroke=\"white\" stroke-width=\"0.5\"><title>" << t.src << " -> " << t.dst << ", round " << t.round
           << ", step " << t.step << ", part " << t.part << ", chunk " << t.chunk << ", "
           << human_bytes(static_cast<std::uint64_t>(t.bytes)) << ", " << xml_escape(time(t.start_s)) << " to "
@@ -193,8 +235,15 @@ class TimelineWriter {
         body_ << "<rect class=\"lane\" x=\"0\" y=\"" << number(lane_top) << "\" width=\"" << kWidth << "\" height=\""
               << number(height) << "\" fill=\"#F2F2F2\"/>\n";
       text(10, lane_top + height / 2 + 4, "rank " + std::to_string(r), "font-size=\"12\"");
-      text(kLabelWidth - 6, recv_top - 1, "send", "font-size=\"8\" fill=\"#666666\" text-anchor=\"end\"");
-      text(kLabelWidth - 6, recv_top + kTrackHeight - 1, "recv", "font-size=\"8\" fill=\"#666666\" text-anchor=\"end\"");
+      // Each row's name at its middle; a rule between the rows when they are several tracks deep.
+      const double send_mid = (lane_top + kLanePadding / 2 + recv_top) / 2;
+      const double recv_mid = recv_top + static_cast<double>(recv_tracks) * kTrackHeight / 2;
+      text(kLabelWidth - 6, send_mid + 3, "send", "font-size=\"8\" fill=\"#666666\" text-anchor=\"end\"");
+      text(kLabelWidth - 6, recv_mid + 3, "recv", "font-size=\"8\" fill=\"#666666\" text-anchor=\"end\"");
+      if (send_tracks + recv_tracks > 2)
+        body_ << "<line class=\"rule\" x1=\"" << kLabelWidth << "\" y1=\"" << number(recv_top) << "\" x2=\""
+              << kLabelWidth + kPlotWidth << "\" y2=\"" << number(recv_top) << "\" stroke=\"#999999\" "
+              << "stroke-width=\"0.5\"/>\n";
       body_ << bars.str();
       if (static_cast<std::size_t>(r) < run_.rank_finish_s.size()) {
         const double fx = x(run_.rank_finish_s[r]);
@@ -288,6 +337,7 @@ class TimelineWriter {
   const std::string& topology_;
   const TimelineOptions& options_;
   std::uint32_t rounds_;
+  std::set<std::uint32_t> present_;
   double span_s_ = 0;
   TimeUnit unit_{"s", 1};
   double y_ = 0;

@@ -9,6 +9,7 @@
 ///   - lanes of link utilisation (0..100 %) for the links that carried the most bytes, the
 ///     bottleneck marked.
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
 #include "viz/simulation.h"
@@ -20,11 +21,15 @@ struct TimelineOptions {
   std::string title;           ///< empty: "algo, discipline, transport, N ranks on <topology>"
 };
 
+/// Runs of more ranks are refused (std::invalid_argument): their lanes would be unreadable.
+inline constexpr std::int32_t kMaxTimelineRanks = 1024;
+
 /// Overlapping bars in one row are spread over at most this many tracks; more share the last.
 inline constexpr std::size_t kMaxTracks = 4;
 
 /// The SVG document of `run` (one <rect class="transfer"> per transfer, one <path class="util">
-/// per plotted link). `topology` names the box in the default title.
+/// per plotted link). `topology` names the box in the default title. Throws
+/// std::invalid_argument for runs of more than kMaxTimelineRanks ranks.
 std::string timeline_svg(const SimulationRun& run, const std::string& topology, const TimelineOptions& options = {});
 
 }  // namespace ua2a::viz

@@ -142,3 +142,14 @@ TEST(PairingsPdf, IsAPdf) {
   const std::string pdf = render_graph(rounds_dot(round_robin(4, kBlock)), kNeatoEngine, ImageFormat::pdf);
   EXPECT_EQ(pdf.rfind("%PDF-", 0), 0u);
 }
+
+TEST(PairingsDot, HighlightDrawsOneRoundInColourOverGreyOthers) {
+  const std::string dot = pairings_dot(round_robin(8, kBlock), {.highlight = 2});
+  // Round 2 of the circle method for N = 8: {0-5, 1-2, 3-7, 4-6}, in Okabe-Ito bluish green.
+  EXPECT_EQ(count(dot, "color=\"#009E73\""), 4u + 1u);  // its pairs and its legend sample
+  EXPECT_EQ(count(dot, "color=\"#E4E4E4\""), 28u - 4u);
+  // Drawn last, so on top.
+  EXPECT_GT(dot.find("r0 -- r5 [color=\"#009E73\""), dot.find("r0 -- r7 [color=\"#E4E4E4\""));
+  EXPECT_NE(dot.find("round 2 highlighted"), std::string::npos);
+  EXPECT_THROW(pairings_dot(round_robin(8, kBlock), {.highlight = 7}), std::invalid_argument);
+}
