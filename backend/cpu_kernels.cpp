@@ -1,7 +1,9 @@
 #include "backend/cpu_kernels.h"
 
 #include <cmath>
+#include <algorithm>
 #include <cstring>
+#include <thread>
 #include <vector>
 
 #include "backend/attention.h"
@@ -78,7 +80,10 @@ void append_text_cpu(const std::uint16_t* text, std::uint64_t tokens, std::uint6
                 heads * head_dim * 2);
 }
 
-void attention_cpu(const AttentionParams& p) {
+namespace {
+
+/// Heads [first, last) of attention_cpu.
+void attention_heads(const AttentionParams& p, std::uint64_t first, std::uint64_t last) {
   const std::uint64_t S = p.seq, D = p.head_dim, H = p.heads;
   auto load = [&](const void* src, std::uint64_t head) {
     std::vector<float> out(S * D);
@@ -89,7 +94,7 @@ void attention_cpu(const AttentionParams& p) {
   };
   auto* out = static_cast<std::uint16_t*>(p.out);
   std::vector<float> score(S), acc(D);
-  for (std::uint64_t head = 0; head < H; ++head) {
+  for (std::uint64_t head = first; head < last; ++head) {
     const std::vector<float> q = load(p.q, head), k = load(p.k, head), v = load(p.v, head);
     for (std::uint64_t i = 0; i < S; ++i) {
       float max = -INFINITY;
@@ -109,6 +114,21 @@ void attention_cpu(const AttentionParams& p) {
       for (std::uint64_t d = 0; d < D; ++d) out[(i * H + head) * D + d] = float_to_elem(acc[d] / sum, p.elem);
     }
   }
+}
+
+}  // namespace
+
+void attention_cpu(const AttentionParams& p) {
+  // Heads are independent: large problems (the reference of a whole layer) use every core; each
+  // head's arithmetic is the same either way, so results do not depend on the thread count.
+  constexpr double kParallelWork = 1e8;  // multiply-adds below which threads cost more than they save
+  const double work = static_cast<double>(p.seq) * p.seq * p.head_dim * p.heads;
+  const std::uint64_t threads =
+      work < kParallelWork ? 1 : std::min<std::uint64_t>(p.heads, std::max(1u, std::thread::hardware_concurrency()));
+  if (threads <= 1) return attention_heads(p, 0, p.heads);
+  std::vector<std::jthread> pool;
+  for (std::uint64_t t = 0; t < threads; ++t)
+    pool.emplace_back([&p, t, threads] { attention_heads(p, p.heads * t / threads, p.heads * (t + 1) / threads); });
 }
 
 }  // namespace ua2a

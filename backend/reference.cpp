@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <thread>
 
 #include "backend/attention.h"
 
@@ -39,8 +40,14 @@ LayerInputs make_inputs(const LayerShape& shape, std::uint32_t seed) {
   };
   LayerInputs in;
   in.qkv.resize(shape.ranks);
-  for (std::int32_t r = 0; r < shape.ranks; ++r)
-    for (std::uint32_t t = 0; t < 3; ++t) in.qkv[r][t] = fill(t, r * s, s);
+  {
+    // One thread per rank: the Wan shapes hash a billion elements.
+    std::vector<std::jthread> threads;
+    for (std::int32_t r = 0; r < shape.ranks; ++r)
+      threads.emplace_back([&, r] {
+        for (std::uint32_t t = 0; t < 3; ++t) in.qkv[r][t] = fill(t, r * s, s);
+      });
+  }
   for (std::uint32_t t = 0; t < 3; ++t) in.text[t] = fill(t, shape.ranks * s, L);
   return in;
 }

@@ -98,12 +98,6 @@ GpuLayer::GpuLayer(const LayerPlan& plan, std::vector<Rank> local_ranks) : impl_
   m.gpus = gpu_count();
   if (m.gpus == 0)
     throw TransportError("no CUDA GPU is visible to this process: use --transport threads, or run on a GPU machine");
-  const int first = local_ranks.empty() ? 0 : local_ranks.front() % m.gpus;
-  std::size_t free = 0, total = 0;
-  UA2A_CUDA_CHECK(cudaSetDevice(first));
-  UA2A_CUDA_CHECK(cudaMemGetInfo(&free, &total));
-  m.free_before = free;
-  const LayerShape& s = plan.shape;
   for (Rank r : local_ranks) {
     RankGpu g;
     g.rank = r;
@@ -111,7 +105,6 @@ GpuLayer::GpuLayer(const LayerPlan& plan, std::vector<Rank> local_ranks) : impl_
     UA2A_CUDA_CHECK(cudaSetDevice(g.device));
     UA2A_CUDA_CHECK(cudaStreamCreateWithFlags(&g.stream, cudaStreamNonBlocking));
     for (cudaEvent_t& e : g.marks) UA2A_CUDA_CHECK(cudaEventCreate(&e));
-    g.workspace = DeviceBuffer(g.device, plan.workspace_bytes());
     for (int t = 0; t < 3; ++t) {
       g.inputs[t] = DeviceBuffer(g.device, plan.input_bytes);
       g.text[t] = DeviceBuffer(g.device, plan.text_bytes);
@@ -119,6 +112,12 @@ GpuLayer::GpuLayer(const LayerPlan& plan, std::vector<Rank> local_ranks) : impl_
     g.out = DeviceBuffer(g.device, plan.input_bytes);
     m.ranks.push_back(std::move(g));
   }
+  // The layer's own memory starts here: the user's tensors above are not part of it.
+  std::size_t free = 0, total = 0;
+  UA2A_CUDA_CHECK(cudaSetDevice(m.ranks.front().device));
+  UA2A_CUDA_CHECK(cudaMemGetInfo(&free, &total));
+  m.free_before = free;
+  for (RankGpu& g : m.ranks) g.workspace = DeviceBuffer(g.device, plan.workspace_bytes());
   // Peer access where the hardware allows it; cudaMemcpyPeerAsync stages through the host otherwise.
   for (int a = 0; a < m.gpus; ++a)
     for (int b = 0; b < m.gpus; ++b) {
@@ -127,7 +126,6 @@ GpuLayer::GpuLayer(const LayerPlan& plan, std::vector<Rank> local_ranks) : impl_
       cudaSetDevice(a);
       if (cudaDeviceEnablePeerAccess(b, 0) != cudaSuccess) cudaGetLastError();  // already enabled is fine
     }
-  (void)s;
 }
 
 GpuLayer::~GpuLayer() {
@@ -239,10 +237,7 @@ std::uint64_t GpuLayer::measured_bytes_per_rank() const {
   const Impl& m = *impl_;
   std::uint64_t on_first = 0;
   for (const RankGpu& g : m.ranks) on_first += g.device == m.ranks.front().device;
-  // The user's tensors (q, k, v, text q, k, v, output) are not the layer's extra memory.
-  const std::uint64_t user = 4 * m.plan.input_bytes + 3 * m.plan.text_bytes;
-  const std::uint64_t per_rank = on_first ? m.peak_used / on_first : 0;
-  return per_rank > user ? per_rank - user : 0;
+  return on_first ? m.peak_used / on_first : 0;
 }
 
 std::string GpuLayer::device_description() const {

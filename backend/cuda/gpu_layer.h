@@ -30,9 +30,10 @@ class GpuLayer {
   /// Device bytes the layer allocated per rank beyond the user's tensors (inputs, text, output):
   /// the workspace regions A + B + O.
   std::uint64_t workspace_bytes_per_rank() const;
-  /// Measured: device memory in use on the first GPU after a run minus before construction
-  /// (cudaMemGetInfo; nothing is allocated per call, so that is the peak), per rank on it, less
-  /// the user's tensors. Includes allocation granularity and what the transport allocates.
+  /// Measured: device memory in use on the first GPU after a run minus just before the
+  /// workspaces were allocated (cudaMemGetInfo; nothing is allocated per call, so that is the
+  /// peak), per rank on that GPU. Includes allocation granularity and what the transport
+  /// allocates (NCCL buffers); excludes the user's tensors.
   std::uint64_t measured_bytes_per_rank() const;
   std::string device_description() const;
 

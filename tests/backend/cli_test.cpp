@@ -1,0 +1,79 @@
+// The run and bench commands end to end: exit codes, the check verdict and the JSON form.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace {
+
+struct Result {
+  int code = -1;
+  std::string out;
+};
+
+Result cli(const std::string& args) {
+  Result r;
+  FILE* p = popen((std::string(UA2A_CLI) + " " + args + " 2>&1").c_str(), "r");
+  std::array<char, 4096> buf;
+  while (std::fgets(buf.data(), buf.size(), p)) r.out += buf.data();
+  const int status = pclose(p);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+}  // namespace
+
+TEST(RunCommand, ThreadsEightRanksPassesInBf16AndFp8) {
+  for (const char* dtype : {"bf16", "fp8"}) {
+    const Result r = cli(std::string("run --transport threads --ranks 8 --check --dtype ") + dtype);
+    EXPECT_EQ(r.code, 0) << r.out;
+    EXPECT_NE(r.out.find("result: PASS"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("exactly once: all 56 pieces"), std::string::npos) << r.out;
+  }
+}
+
+TEST(RunCommand, JsonCarriesErrorsLedgersAndTimes) {
+  const Result r = cli("run --ranks 4 --heads 8 --seq 8 --text-tokens 3 --dtype fp8 --check --json");
+  ASSERT_EQ(r.code, 0) << r.out;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_TRUE(j["ok"].get<bool>());
+  EXPECT_EQ(j["errors"].size(), 4u);
+  EXPECT_GT(j["errors"][0]["max_abs"].get<double>(), 0.0);  // FP8 is lossy: the error is measured, not 0
+  EXPECT_EQ(j["forward_ledger"]["arrived"].get<int>(), 12);
+  EXPECT_EQ(j["shape"]["heads_per_rank"].get<int>(), 2);
+  EXPECT_GT(j["times"]["total_s"].get<double>(), 0.0);
+}
+
+TEST(RunCommand, UserErrorsExitTwoWithTheFix) {
+  Result r = cli("run --ranks 8 --heads 12");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.out.find("pick H divisible by N"), std::string::npos) << r.out;
+  r = cli("run --head-dim 80");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.out.find("head dims 64 and 128"), std::string::npos) << r.out;
+  r = cli("run --discipline naive --ranks 2 --heads 2");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.out.find("deadlock"), std::string::npos) << r.out;
+  r = cli("run --model wan2.1-14b-480p --seq 5");
+  EXPECT_EQ(r.code, 2) << r.out;
+  r = cli("run --model wan9");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.out.find("wan2.1-14b-480p"), std::string::npos) << r.out;
+}
+
+TEST(BenchCommand, PrintsOneVerifiedLinePerSizeAndSchedule) {
+  const Result r = cli("bench --ranks 4 --min-bytes 1024 --max-bytes 4096 --iterations 2 --warmup 1 --algos round-robin "
+                       "--disciplines paired-half,grouped --json");
+  ASSERT_EQ(r.code, 0) << r.out;
+  const auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["exchange"].size(), 4u);  // 2 sizes x 2 disciplines
+  for (const auto& line : j["exchange"]) {
+    EXPECT_EQ(line["wrong"].get<int>(), 0);
+    EXPECT_EQ(line["size_bytes"].get<std::uint64_t>(), 4 * line["block_bytes"].get<std::uint64_t>());
+    EXPECT_NEAR(line["busbw_gbps"].get<double>(), line["algbw_gbps"].get<double>() * 3 / 4, 1e-9);
+  }
+  EXPECT_GT(j["layer"]["attention_s"].get<double>(), 0.0);
+}
