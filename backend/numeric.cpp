@@ -64,38 +64,45 @@ float elem_to_float(std::uint16_t bits, ElemType type) {
 
 std::uint8_t float_to_fp8_e4m3(float x) {
   if (std::isnan(x)) return 0x7f;
-  const std::uint8_t sign = std::signbit(x) ? 0x80 : 0x00;
-  const float a = std::fabs(x);
-  if (a >= kFp8Max) return sign | 0x7e;  // saturate (also infinities)
-  if (a == 0.0f) return sign;
-  // Smallest normal is 2^-6; below it the grid is uniform with step 2^-9 (subnormals).
-  int exp = 0;
-  std::frexp(a, &exp);  // a = f * 2^exp, f in [0.5, 1)
-  const int e = exp - 1 < -6 ? -6 : exp - 1;  // unbiased exponent of the grid cell
-  const float step = std::ldexp(1.0f, e - 3);  // 3 mantissa bits
-  // nearbyint rounds half to even under the default rounding mode: exact, since a/step is exact.
-  const float q = std::nearbyint(a / step);
-  // q in [0, 16]; q == 16 carries into the next binade.
-  std::uint32_t code = 0;
-  if (e == -6 && q < 8) {
-    code = static_cast<std::uint32_t>(q);  // subnormal: exponent field 0
-  } else {
-    int biased = e + 7;
-    std::uint32_t mant = static_cast<std::uint32_t>(q) - 8;
-    if (q >= 16) ++biased, mant = 0;
-    code = static_cast<std::uint32_t>(biased) << 3 | mant;
+  const std::uint32_t u = std::bit_cast<std::uint32_t>(x);
+  const std::uint8_t sign = static_cast<std::uint8_t>((u >> 24) & 0x80);
+  const std::uint32_t abs = u & 0x7fffffffu;
+  if (abs >= 0x43e00000u) return sign | 0x7e;  // >= 448: saturate (also infinities)
+  if (abs < 0x3c800000u) {
+    // Below the smallest normal 2^-6 the grid is uniform, step 2^-9: scale by 2^9 (exact) and
+    // round to an integer with the magic-number trick, which rounds half to even.
+    const float scaled = std::bit_cast<float>(abs) * 512.0f;
+    const float q = (scaled + 8388608.0f) - 8388608.0f;  // 0 .. 8; 8 is the smallest normal, 0x08
+    return sign | static_cast<std::uint8_t>(q);
   }
-  if (code > 0x7e) code = 0x7e;
-  return sign | static_cast<std::uint8_t>(code);
+  // Normal: keep 3 of the 23 mantissa bits, rounding the 20 dropped ones to nearest even; a carry
+  // moves into the exponent, as it should. Then rebias the exponent from 127 to 7.
+  const std::uint32_t rounded = abs + 0x7ffffu + ((abs >> 20) & 1u);
+  const std::uint32_t code = (((rounded >> 23) - 120u) << 3) | ((rounded >> 20) & 7u);
+  return sign | static_cast<std::uint8_t>(code > 0x7e ? 0x7e : code);
 }
 
+namespace {
+
+/// All 256 decodings, computed once: decoding is on the unpack path of the CPU layer.
+struct Fp8Table {
+  float value[256];
+  Fp8Table() {
+    for (int c = 0; c < 256; ++c) {
+      const int exp = (c >> 3) & 0xf, mant = c & 0x7;
+      const float v = exp == 0xf && mant == 0x7 ? std::nanf("")
+                      : exp == 0                 ? std::ldexp(static_cast<float>(mant), -9)
+                                                 : std::ldexp(1.0f + mant / 8.0f, exp - 7);
+      value[c] = (c & 0x80) ? -v : v;
+    }
+  }
+};
+
+}  // namespace
+
 float fp8_e4m3_to_float(std::uint8_t bits) {
-  const bool neg = bits & 0x80;
-  const int exp = (bits >> 3) & 0xf;
-  const int mant = bits & 0x7;
-  if (exp == 0xf && mant == 0x7) return std::nanf("");
-  const float v = exp == 0 ? std::ldexp(static_cast<float>(mant), -9) : std::ldexp(1.0f + mant / 8.0f, exp - 7);
-  return neg ? -v : v;
+  static const Fp8Table table;
+  return table.value[bits];
 }
 
 }  // namespace ua2a
