@@ -9,6 +9,7 @@
 #include "viz/format.h"
 #include "viz/graphviz.h"
 #include "viz/pairings.h"
+#include "viz/report.h"
 #include "viz/simulation.h"
 #include "viz/timeline.h"
 #include "viz/topology_from_sim.h"
@@ -35,6 +36,14 @@ struct TopologyOptions {
   std::string load;      ///< simulation document; empty: no load
   std::size_t run = 0;
   OutputOptions out;
+};
+
+struct ReportOptions {
+  ScheduleOptions schedule;
+  std::string dir;
+  std::string simulation;  ///< empty: the schedule's pictures only
+  std::size_t run = 0;
+  bool json = false;
 };
 
 struct TimelineOptions {
@@ -120,6 +129,33 @@ void run_timeline(const TimelineOptions& o) {
           {"time_s", run.time_s}});
 }
 
+void run_report(const ReportOptions& o) {
+  const Schedule s = make_schedule(o.schedule);
+  const auto written =
+      viz::render_report_pictures(o.dir, s, o.simulation.empty() ? "" : read_file(o.simulation), o.run);
+  if (o.json) {
+    std::cout << nlohmann::json{{"pictures", written}}.dump(1) << "\n";
+    return;
+  }
+  for (const std::string& path : written) std::cout << "wrote " << path << "\n";
+}
+
+void setup_report(CLI::App& render) {
+  auto opt = std::make_shared<ReportOptions>();
+  CLI::App* cmd = render.add_subcommand(
+      "report", "the pictures for a report, into a directory: pairings.svg, rounds.svg, and with --simulation "
+                "topology-load.svg and timeline.svg");
+  add_schedule_options(*cmd, opt->schedule);
+  cmd->add_option("-o,--output", opt->dir, "directory to write into (must exist)")
+      ->required()
+      ->check(CLI::ExistingDirectory);
+  cmd->add_option("--simulation", opt->simulation, "simulation document (ulysses-a2a simulate ... --json-out FILE)")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--run", opt->run, "which run of the document, from 0")->capture_default_str();
+  cmd->add_flag("--json", opt->json, "list the files written as JSON");
+  cmd->callback([opt] { run_report(*opt); });
+}
+
 void setup_topology(CLI::App& render) {
   auto opt = std::make_shared<TopologyOptions>();
   CLI::App* cmd = render.add_subcommand(
@@ -157,6 +193,7 @@ void setup_render(CLI::App& app) {
   setup_schedule_picture(*render, "rounds", "one panel per round showing its matching, in a grid", true);
   setup_topology(*render);
   setup_timeline(*render);
+  setup_report(*render);
 }
 
 }  // namespace ua2a::cli

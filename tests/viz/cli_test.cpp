@@ -86,6 +86,26 @@ TEST_F(RenderCli, TopologyAndTimeline) {
   EXPECT_EQ(viz::test::xml_problem(read(path("tl.svg"))), "");
 }
 
+TEST_F(RenderCli, DrawsWhatSimulateWrites) {
+  // The contract end to end: the simulator's command writes the document, render reads it.
+  Result r = run("simulate --ranks 8 --algo round-robin --topology 4090x8-2s --with-dot --json-out " +
+                 path("sim.json") + " > /dev/null");
+  ASSERT_EQ(r.code, 0) << r.out;
+  r = run("render timeline " + path("sim.json") + " -o " + path("tl.svg"));
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_EQ(viz::test::count(read(path("tl.svg")), "class=\"transfer\""), 2u * 56u);  // 8 x 7 blocks, twice
+  r = run("render topology 4090x8-2s --load " + path("sim.json") + " -o " + path("t.svg"));
+  ASSERT_EQ(r.code, 0) << r.out;
+  const std::string svg = read(path("t.svg"));
+  EXPECT_EQ(viz::test::xml_problem(svg), "");
+  EXPECT_EQ(viz::test::count(svg, ">BOTTLENECK"), 1u);
+  r = run("render report --ranks 8 -o " + dir_.string() + " --simulation " + path("sim.json") + " --json");
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["pictures"].size(), 4u);
+  for (const char* name : {"pairings.svg", "rounds.svg", "topology-load.svg", "timeline.svg"})
+    EXPECT_EQ(viz::test::xml_problem(read(dir_ / name)), "") << name;
+}
+
 TEST_F(RenderCli, UserErrorsExitTwoWithAMessage) {
   struct Case {
     std::string args;
