@@ -60,17 +60,24 @@ struct RowCoord {
   std::uint64_t r, tok, hh;
 };
 
+/// 32-bit index arithmetic with a shift for the lane: a 64-bit division costs more instructions
+/// than a 16-byte move is worth, and would make these memory-bound kernels compute-bound.
+/// grid_of() guarantees that s * h * lanes fits in 32 bits.
 __device__ RowCoord row_coord(const RowMap& m) {
   RowCoord c;
-  const int lanes = static_cast<int>(m.head_dim / kElemsPerLane);
-  const std::uint64_t gid = static_cast<std::uint64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  const std::uint32_t lanes_log2 = m.head_dim == 128 ? 4 : 3;  // D / 8 lanes per row
+  const std::uint32_t gid = blockIdx.x * blockDim.x + threadIdx.x;
+  const std::uint32_t rows = static_cast<std::uint32_t>(m.seq * m.heads);
+  const std::uint32_t heads = static_cast<std::uint32_t>(m.heads);
+  const std::uint32_t r = gid >> lanes_log2;
+  const std::uint32_t tok = r / heads;
   c.j = blockIdx.y / m.tensors;
-  c.t = blockIdx.y % m.tensors;
-  c.lane = static_cast<std::uint32_t>(gid % lanes);
-  c.r = gid / lanes;
-  c.active = c.r < m.seq * m.heads;
-  c.tok = c.r / m.heads;
-  c.hh = c.r - c.tok * m.heads;
+  c.t = blockIdx.y - c.j * m.tensors;
+  c.lane = gid & ((1u << lanes_log2) - 1);
+  c.active = r < rows;
+  c.r = r;
+  c.tok = tok;
+  c.hh = r - tok * heads;
   return c;
 }
 
@@ -130,7 +137,7 @@ dim3 grid_of(const RowMap& m) {
   const std::uint64_t threads = m.seq * m.heads * (m.head_dim / kElemsPerLane);
   const std::uint64_t x = (threads + kThreads - 1) / kThreads;
   const std::uint64_t y = static_cast<std::uint64_t>(m.blocks) * m.tensors;
-  if (x > 0x7fffffffu || y > 65535)
+  if (x * kThreads > 0xffffffffu || y > 65535)  // row_coord's 32-bit thread index
     throw std::invalid_argument("pack/unpack grid too large: " + std::to_string(m.blocks) + " ranks x " +
                                 std::to_string(m.seq * m.heads) + " rows; use fewer tokens per rank");
   return dim3(static_cast<unsigned>(x), static_cast<unsigned>(y));
