@@ -118,13 +118,14 @@ void run_topology(const TopologyOptions& o) {
 
 void run_timeline(const TimelineOptions& o) {
   const viz::ImageFormat format = output_format(o.out);
-  // Graphviz lays out graphs, not Gantt charts: the timeline is SVG written directly.
-  if (format != viz::ImageFormat::svg)
-    throw std::invalid_argument("render timeline writes SVG only (got " + viz::to_string(format) +
-                                "): name the output .svg and convert it if needed, e.g. rsvg-convert -o t.png t.svg");
+  // Graphviz lays out graphs, not Gantt charts: the timeline is SVG written directly, and
+  // converted by Graphviz's SVG loader for png and pdf.
+  if (format == viz::ImageFormat::dot)
+    throw std::invalid_argument("render timeline has no DOT form (it is not a graph): use svg, png or pdf");
   const viz::Simulation sim = viz::simulation_from_json(read_file(o.simulation));
   const viz::SimulationRun& run = viz::select_run(sim, o.run);
-  finish(o.out, "timeline", format, viz::timeline_svg(run, sim.topology_name, {.link_lanes = o.links}),
+  finish(o.out, "timeline", format,
+         viz::convert_svg(viz::timeline_svg(run, sim.topology_name, {.link_lanes = o.links}), format),
          {{"ranks", run.ranks}, {"transfers", run.transfers.size()}, {"rounds", run.round_count()},
           {"time_s", run.time_s}});
 }

@@ -4,8 +4,15 @@
 #include <graphviz/cgraph.h>
 #include <graphviz/gvc.h>
 
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
 #include <memory>
 #include <mutex>
+
+#include "viz/text.h"
 
 namespace ua2a::viz {
 
@@ -76,6 +83,46 @@ std::string render_graph(const std::string& dot, const std::string& engine, Imag
   if (format == ImageFormat::dot) return dot;
   std::lock_guard lock(g_graphviz_mutex);
   return render_locked(dot, engine, format);
+}
+
+namespace {
+
+/// A temporary file holding `text`, removed when this goes out of scope.
+class TempFile {
+ public:
+  TempFile(const std::string& text, const char* suffix) {
+    std::string pattern = "/tmp/ua2a-viz-XXXXXX" + std::string(suffix);
+    const int fd = ::mkstemps(pattern.data(), static_cast<int>(std::char_traits<char>::length(suffix)));
+    if (fd < 0) throw GraphvizError("cannot create a temporary file in /tmp for the SVG conversion");
+    ::close(fd);
+    path_ = pattern;
+    std::ofstream out(path_, std::ios::binary);
+    out << text;
+    if (!out) throw GraphvizError("cannot write the temporary file " + path_);
+  }
+  ~TempFile() { std::remove(path_.c_str()); }
+  TempFile(const TempFile&) = delete;
+  TempFile& operator=(const TempFile&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+}  // namespace
+
+std::string convert_svg(const std::string& svg, ImageFormat format) {
+  if (format == ImageFormat::svg) return svg;
+  if (format == ImageFormat::dot) throw std::invalid_argument("an SVG picture has no DOT form: use svg, png or pdf");
+  // Graphviz loads node images from files only.
+  const TempFile file(svg, ".svg");
+  const std::string dot =
+      "graph { graph [pad=0, margin=0]; picture [shape=none, margin=0, label=\"\", image=" + dot_quote(file.path()) +
+      "] }";
+  std::string out = render_graph(dot, kDotEngine, format);
+  if (out.size() < 100)  // a missing loader leaves an empty page, not an error
+    throw GraphvizError("Graphviz could not load the SVG (is libgvc6-plugins-gtk, its rsvg loader, installed?)");
+  return out;
 }
 
 bool graphviz_supports(ImageFormat format) {

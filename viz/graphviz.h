@@ -22,6 +22,12 @@ inline constexpr const char* kNeatoEngine = "neato";  ///< spring model; honours
 /// message when the text does not parse or the format's plugin is missing.
 std::string render_graph(const std::string& dot, const std::string& engine, ImageFormat format);
 
+/// Converts an SVG document (the timeline) to `format`: svg returns it unchanged; png and pdf go
+/// through Graphviz's rsvg image loader (package libgvc6-plugins-gtk, which libgraphviz-dev
+/// depends on): the SVG is the image of a single borderless node. Throws GraphvizError when the
+/// loader is missing and std::invalid_argument for ImageFormat::dot (an SVG has no DOT form).
+std::string convert_svg(const std::string& svg, ImageFormat format);
+
 /// True when this Graphviz installation can render `format` (png and pdf need the cairo plugin).
 bool graphviz_supports(ImageFormat format);
 

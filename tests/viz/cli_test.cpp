@@ -84,6 +84,15 @@ TEST_F(RenderCli, TopologyAndTimeline) {
   ASSERT_EQ(r.code, 0) << r.out;
   EXPECT_EQ(nlohmann::json::parse(r.out)["transfers"], 12);
   EXPECT_EQ(viz::test::xml_problem(read(path("tl.svg"))), "");
+  // PNG and PDF of the timeline go through Graphviz's SVG loader.
+  r = run("render timeline " + sim4() + " -o " + path("tl.png"));
+  ASSERT_EQ(r.code, 0) << r.out;
+  const std::string png = read(path("tl.png"));
+  EXPECT_TRUE(viz::test::is_png(png));
+  EXPECT_GT(png.size(), 20000u);  // a blank page of this size compresses to a few kB
+  r = run("render timeline " + sim4() + " -o " + path("tl.pdf"));
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_EQ(read(path("tl.pdf")).rfind("%PDF-", 0), 0u);
 }
 
 TEST_F(RenderCli, DrawsWhatSimulateWrites) {
@@ -113,7 +122,7 @@ TEST_F(RenderCli, UserErrorsExitTwoWithAMessage) {
   };
   const std::vector<Case> cases = {
       {"render pairings -n 8 -o " + path("p.jpeg"), "--format"},
-      {"render timeline " + sim4() + " -o " + path("t.png"), "SVG only"},
+      {"render timeline " + sim4() + " -o " + path("t.dot"), "no DOT form"},
       {"render topology 4090x8-2s --load " + sim4() + " -o " + path("x.svg"), "gpu0->sw0"},
       {"render topology no-such-box -o " + path("x.svg"), "no-such-box"},
       {"render pairings -n 0 -o " + path("x.svg"), "--ranks"},
