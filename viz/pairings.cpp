@@ -81,7 +81,7 @@ void write_header(std::ostringstream& out, const RoundArcs& arcs, const std::str
       << "  graph [layout=neato, splines=" << (arcs.directed ? "curved" : "false")
       << ", outputorder=edgesfirst, bgcolor=white, pad=0.25, fontname=\"Helvetica\", fontsize=18, labelloc=t, "
          "label="
-      << dot_quote(title) << "];\n";
+      << dot_quote(title + "\n ") << "];\n";  // the empty line keeps the title off rank 0's node
 }
 
 std::string schedule_title(const Schedule& s, const RoundArcs& arcs) {
@@ -97,7 +97,7 @@ void write_legend(std::ostringstream& out, std::size_t rounds, double x0, double
       std::max<std::size_t>(8, static_cast<std::size_t>(height / kLegendRowHeight));
   const std::size_t rows = std::min(rounds, rows_per_column);
   const double top = (static_cast<double>(rows) - 1) * kLegendRowHeight / 2;
-  out << "  legend [shape=plaintext, fontsize=13, label=" << dot_quote(heading)
+  out << "  legend [shape=plaintext, fixedsize=false, fontsize=13, label=" << dot_quote(heading)
       << ", pos=" << pos(x0 + kLegendSampleLength, top + kLegendRowHeight * 1.2) << "];\n";
   for (std::size_t i = 0; i < rounds; ++i) {
     const double x = x0 + static_cast<double>(i / rows_per_column) * kLegendColumnWidth;
