@@ -111,21 +111,28 @@ void FlowModel::collect_component(LinkId seed) {
   }
 }
 
-namespace {
-using Level = std::pair<double, FlowModel::LinkId>;
-using LevelHeap = std::priority_queue<Level, std::vector<Level>, std::greater<Level>>;
-}  // namespace
-
 void FlowModel::fill_component() {
-  LevelHeap heap;
+  // A min-heap in a member vector: components are many and small, so no allocation per solve.
+  auto& heap = heap_;
+  heap.clear();
+  const auto later = [](const Level& a, const Level& b) { return a > b; };
+  auto heap_push = [&](Level v) {
+    heap.push_back(v);
+    std::push_heap(heap.begin(), heap.end(), later);
+  };
+  auto heap_pop = [&] {
+    std::pop_heap(heap.begin(), heap.end(), later);
+    heap.pop_back();
+  };
   for (LinkId id : comp_links_) {
     Link& l = links_[id];
     l.remaining = l.capacity;
     l.weight = 0;
     for (std::size_t i = 0; i < l.flows.size(); ++i) l.weight += flows_[l.flows[i]].uses[l.which[i]].weight;
-    if (!l.flows.empty()) heap.push({std::max(0.0, l.remaining) / l.weight, id});
+    if (!l.flows.empty()) heap_push({std::max(0.0, l.remaining) / l.weight, id});
   }
-  std::vector<std::pair<double, FlowId>> caps;
+  auto& caps = caps_;
+  caps.clear();
   for (FlowId id : comp_flows_) {
     flows_[id].fixed = false;
     if (std::isfinite(flows_[id].cap)) caps.push_back({flows_[id].cap, id});
@@ -133,38 +140,53 @@ void FlowModel::fill_component() {
   std::sort(caps.begin(), caps.end());
   std::size_t next_cap = 0;
   std::size_t unfixed = comp_flows_.size();
-  auto push_links_of = [&](FlowId f) {
-    for (const FlowUse& u : flows_[f].uses) {
-      const Link& other = links_[u.link];
-      if (other.weight > 0) heap.push({std::max(0.0, other.remaining) / other.weight, u.link});
+  // Links whose level changed since the last push: pushed once each, not once per flow fixed.
+  ++epoch_;
+  touched_.clear();
+  auto touch_links_of = [&](FlowId f) {
+    for (const FlowUse& u : flows_[f].uses)
+      if (links_[u.link].mark != epoch_) {
+        links_[u.link].mark = epoch_;
+        touched_.push_back(u.link);
+      }
+  };
+  auto push_touched = [&] {
+    for (LinkId id : touched_) {
+      Link& l = links_[id];
+      l.mark = 0;
+      if (l.weight > 0) heap_push({std::max(0.0, l.remaining) / l.weight, id});
     }
+    touched_.clear();
+    ++epoch_;
   };
   while (unfixed > 0) {
     while (next_cap < caps.size() && flows_[caps[next_cap].second].fixed) ++next_cap;
     // Drop heap entries made stale by later updates of the same link.
     while (!heap.empty()) {
-      const Link& l = links_[heap.top().second];
-      if (l.weight > 0 && std::max(0.0, l.remaining) / l.weight == heap.top().first) break;
-      heap.pop();
+      const Link& l = links_[heap.front().second];
+      if (l.weight > 0 && std::max(0.0, l.remaining) / l.weight == heap.front().first) break;
+      heap_pop();
     }
-    const double link_level = heap.empty() ? kUncapped : heap.top().first;
+    const double link_level = heap.empty() ? kUncapped : heap.front().first;
     if (next_cap < caps.size() && caps[next_cap].first <= link_level) {
       fix(caps[next_cap].second, caps[next_cap].first);
-      push_links_of(caps[next_cap].second);
+      touch_links_of(caps[next_cap].second);
+      push_touched();
       --unfixed;
       continue;
     }
     if (heap.empty()) break;  // only flows without links or caps remain (cannot happen: they start fixed)
-    const LinkId id = heap.top().second;
-    heap.pop();
+    const LinkId id = heap.front().second;
+    heap_pop();
     const double level = std::max(0.0, link_level);
     Link& l = links_[id];
     for (FlowId f : l.flows)
       if (!flows_[f].fixed) {
         fix(f, level);
         --unfixed;
-        push_links_of(f);
+        touch_links_of(f);
       }
+    push_touched();
   }
   for (LinkId id : comp_links_) {
     Link& l = links_[id];

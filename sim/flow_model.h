@@ -26,6 +26,7 @@
 #include <cstdint>
 #include <limits>
 #include <span>
+#include <utility>
 #include <vector>
 
 namespace ua2a {
@@ -99,6 +100,10 @@ class FlowModel {
   std::vector<LinkId> updated_links_;
   std::vector<FlowId> comp_flows_;
   std::vector<LinkId> comp_links_;
+  std::vector<LinkId> touched_;
+  using Level = std::pair<double, LinkId>;
+  std::vector<Level> heap_;
+  std::vector<std::pair<double, FlowId>> caps_;
   std::uint32_t epoch_ = 0;
   std::size_t active_ = 0;
 };

@@ -35,6 +35,11 @@ Router::Router(const Topology& topology, Transport transport) : topology_(topolo
                           topology.node(boost::target(e, topology.graph)).name, to_string(l.kind),
                           l.capacity_bytes_per_s});
   }
+  for (EdgeRef e : topology.edges()) {
+    edge_source_.push_back(boost::source(e, topology.graph));
+    edge_capacity_.push_back(topology.link(e).capacity_bytes_per_s);
+    edge_latency_.push_back(topology.link(e).latency_s);
+  }
   forward_resource_.assign(topology.node_count(), -1);
   std::int32_t sockets = 0, boxes = 0;
   for (NodeIndex v = 0; v < topology.node_count(); ++v) {
@@ -87,12 +92,11 @@ void Router::append_path(Route& r, NodeIndex from, NodeIndex to, Mode mode) cons
                                 "': choose another --transport (shm, p2p, nvlink) or fix the topology");
   const std::size_t first = r.uses.size();
   for (NodeIndex v = to; v != from;) {
-    const EdgeRef e = topology_.edges()[parents[v]];
-    const TopoLink& l = topology_.link(e);
-    r.uses.push_back({l.id, 1.0});
-    r.latency_s += l.latency_s;
-    r.min_capacity = std::min(r.min_capacity, l.capacity_bytes_per_s);
-    v = boost::source(e, topology_.graph);
+    const std::uint32_t id = parents[v];
+    r.uses.push_back({id, 1.0});
+    r.latency_s += edge_latency_[id];
+    r.min_capacity = std::min(r.min_capacity, edge_capacity_[id]);
+    v = edge_source_[id];
     if (mode == kP2p && v != from && forward_resource_[v] >= 0) {
       const Resource& fwd = resources_[forward_resource_[v]];
       const double overhead = topology_.node(v).p2p_overhead;
@@ -107,6 +111,7 @@ Route Router::route(std::int32_t src, std::int32_t dst) const {
   const auto& gpus = topology_.gpus();
   const NodeIndex a = gpus.at(src), b = gpus.at(dst);
   Route r;
+  r.uses.reserve(16);
   r.min_capacity = FlowModel::kUncapped;
   r.transport = transport_;
   if (topology_.node(a).box != topology_.node(b).box) {

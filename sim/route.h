@@ -62,6 +62,10 @@ class Router {
   std::vector<std::int32_t> forward_resource_;  // per node: resource id of its forwarding, or -1
   std::vector<std::int64_t> memory_by_socket_;  // node index of mem<socket>, or -1
   std::vector<NodeIndex> nic_by_box_;
+  // Per edge id, flat: routes are walked once per transfer (a million at N = 1024).
+  std::vector<NodeIndex> edge_source_;
+  std::vector<double> edge_capacity_;
+  std::vector<double> edge_latency_;
   mutable std::vector<std::vector<std::uint32_t>> trees_;  // (node * kModes + mode) -> parents
 };
 

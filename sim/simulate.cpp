@@ -47,6 +47,7 @@ struct InFlight {
   double since = 0;
   double rate = 0;
   std::uint64_t version = 0;
+  double started = 0;  // when the flow entered the model
 };
 
 struct LinkState {
@@ -110,7 +111,7 @@ class Executor {
     if (!drain_matches()) return finish();
     while (!events_.empty()) {
       now_ = events_.top().time;
-      const double batch_end = now_ + kSameInstant * std::max(now_, 1e-6);
+      const double batch_end = now_ + window(events_.top());
       while (!events_.empty() && events_.top().time <= batch_end) {
         const Event e = events_.top();
         events_.pop();
@@ -131,6 +132,14 @@ class Executor {
     report_.ranks = programs_.ranks;
     report_.block_bytes = programs_.payload.block_bytes();
     report_.chunks = programs_.payload.chunks;
+  }
+
+  /// How far past `first` events still belong to its instant.
+  double window(const Event& first) const {
+    double w = kSameInstant * std::max(now_, 1e-6);
+    if (options_.time_tolerance > 0 && first.kind == EventKind::finish)
+      w = std::max(w, options_.time_tolerance * (first.time - flights_[first.id].started));
+    return w;
   }
 
   void push(double time, EventKind kind, std::uint32_t id, std::uint64_t version = 0) {
@@ -185,7 +194,7 @@ class Executor {
     Pending& p = pending_[slot];
     const FlowModel::FlowId f = model_.add_flow(p.route.uses, p.cap);
     if (f >= flights_.size()) flights_.resize(f + 1);
-    flights_[f] = {p.match, p.record, static_cast<double>(p.bytes), now_, 0, flights_[f].version + 1};
+    flights_[f] = {p.match, p.record, static_cast<double>(p.bytes), now_, 0, flights_[f].version + 1, now_};
     p.route.uses.clear();
     free_pending_.push_back(slot);
   }
@@ -215,6 +224,8 @@ class Executor {
     ++report_.solves;
     for (FlowModel::FlowId id : model_.updated_flows()) {
       InFlight& f = flights_[id];
+      // An unchanged rate keeps its finish prediction; only new flows (rate 0) and changed ones move.
+      if (model_.rate(id) == f.rate && f.rate > 0) continue;
       f.remaining = std::max(0.0, f.remaining - f.rate * (now_ - f.since));
       f.since = now_;
       f.rate = model_.rate(id);
@@ -314,6 +325,8 @@ SimReport simulate(const Topology& topology, const ProgramSet& programs, const S
                                 topology.name + "' has " + std::to_string(gpus) +
                                 " GPUs: use fewer --ranks, more --boxes or a bigger topology");
   if (programs.ranks < 1) throw std::invalid_argument("nothing to simulate: the programs have no ranks");
+  if (!(options.time_tolerance >= 0 && options.time_tolerance < 1))
+    throw std::invalid_argument("time tolerance must be in [0, 1): it is a fraction of a transfer's duration");
   return Executor(topology, programs, options).run();
 }
 
