@@ -2,13 +2,13 @@
 /// The `cuda-peer` transport: one process, every rank's buffers on some visible GPU (several
 /// ranks may share one: on a one-GPU machine 8 virtual ranks do), a stream per rank.
 ///
-/// One host thread drives the schedule's Matcher and turns it into stream work: when rank x
-/// enters step k it waits for the copies that read its send buffer in earlier steps and records
-/// a "ready" event; each match (a's send at step ka, b's receive at step kb) becomes, on b's
-/// stream, wait(ready(a, ka)) + cudaMemcpyPeerAsync + a "done" event that a's stream waits on
-/// before its step ka + 1. That is exactly zero-buffer rendezvous with the program's step order;
-/// the two directions of one step stay concurrent. Arrivals are recorded in the ledger when the
-/// copy is enqueued (the data itself is checked after the run).
+/// The schedule's Matcher is turned into stream work by plan_peer_copies (../peer_plan.h, tested
+/// on the CPU): per-rank "ready" events at step starts, a copy on the receiver's stream after the
+/// sender's ready event, a "done" event the sender waits on before its next step. That is exactly
+/// zero-buffer rendezvous in the program's step order; the two directions of one step stay
+/// concurrent. This file only enqueues the plan (cudaMemcpyPeerAsync, cudaEventRecord,
+/// cudaStreamWaitEvent). Arrivals are recorded in the ledger when the copy is enqueued (the data
+/// itself is checked after the run).
 #include <memory>
 
 #include "backend/transport.h"
