@@ -24,7 +24,7 @@ LayerPrograms make_layer_programs(const LayerShape& shape, const std::string& al
 /// Throws std::invalid_argument unless both program sets have the plan's ranks and block bytes.
 void check_fit(const LayerPlan& plan, const LayerPrograms& programs);
 
-/// Seconds per stage, summed over the timed iterations' ranks in parallel (wall or GPU time).
+/// Seconds per stage of one layer call over all ranks (host wall time, or GPU time); += sums calls.
 struct StageTimes {
   double pack = 0, exchange = 0, unpack = 0, attention = 0, reverse_pack = 0, reverse_exchange = 0,
          reverse_unpack = 0;
