@@ -33,6 +33,7 @@ struct Options {
   std::string json_out;
   std::string trace;
   bool with_dot = false;
+  double time_tolerance = 0;
   // Which flags the user gave (CLI11 counts), to pick the defaults.
   bool algo_given = false, bytes_given = false, seq_given = false;
 };
@@ -104,8 +105,9 @@ std::vector<std::optional<Transport>> transports(const Options& o) {
 }
 
 SimReport run_one(const Topology& topology, const Schedule* schedule, const ProgramSet& programs,
-                  std::optional<Transport> transport, bool record) {
+                  std::optional<Transport> transport, bool record, double tolerance) {
   SimOptions so;
+  so.time_tolerance = tolerance;
   so.transport = transport;
   so.schedule = schedule;
   so.record_transfers = record;
@@ -120,11 +122,11 @@ std::vector<SimReport> run_all(const Options& o, const Topology& topology) {
     const std::string text = read_file(o.input);
     for (auto t : transports(o)) {
       if (document_kind(text) == DocumentKind::programs) {
-        runs.push_back(run_one(topology, nullptr, programs_from_json(text), t, record));
+        runs.push_back(run_one(topology, nullptr, programs_from_json(text), t, record, o.time_tolerance));
       } else {
         const Schedule s = schedule_from_json(text);
         const std::string d = o.discipline.empty() ? "paired-full" : o.discipline;
-        runs.push_back(run_one(topology, &s, lower(s, parse_discipline(d)), t, record));
+        runs.push_back(run_one(topology, &s, lower(s, parse_discipline(d)), t, record, o.time_tolerance));
       }
     }
     return runs;
@@ -151,7 +153,7 @@ std::vector<SimReport> run_all(const Options& o, const Topology& topology) {
       }
       if (c.unmerged) programs.algo += " (unmerged)";
       for (auto t : transports(o)) {
-        runs.push_back(run_one(topology, &schedule, programs, t, record));
+        runs.push_back(run_one(topology, &schedule, programs, t, record, o.time_tolerance));
         if (exchanges.size() > 1) runs.back().exchange = exchange;
       }
     }
@@ -194,6 +196,10 @@ void setup_simulate(CLI::App& app) {
   cmd->add_flag("--json", opt->json, "print the simulation JSON (docs/simulate.md) instead of the table");
   cmd->add_option("--json-out", opt->json_out, "also write the simulation JSON to FILE");
   cmd->add_flag("--with-dot", opt->with_dot, "include the topology's DOT text in the JSON");
+  cmd->add_option("--time-tolerance", opt->time_tolerance,
+                  "batch events up to this fraction of a transfer's duration (0 = exact; 0.01 for N >= 512)")
+      ->check(CLI::Range(0.0, 0.5))
+      ->capture_default_str();
   cmd->add_option("--trace", opt->trace, "write a Chrome trace-event JSON to FILE (open in ui.perfetto.dev)");
   // --algo and --exchange also take lists here: "round-robin,grouped", "all"; --exchange both.
   cmd->get_option("--algo")->description("schedule generator(s): a comma list or all (default: the issue-4 study)");
