@@ -103,6 +103,11 @@ class Matcher {
     int shift_ = 0;
   };
 
+  /// How far ahead pop_match() warms the caches: step offsets of a match kWarmSteps ahead, then
+  /// the ops of its ranks' next steps kWarmOps ahead (enough misses in flight, yet still cached).
+  static constexpr std::size_t kWarmOps = 16;
+  static constexpr std::size_t kWarmSteps = 32;
+
   std::uint32_t id(OpRef op) const { return base_[op.rank] + op.index; }
   void post_step(Rank r);
   void post(Rank r, std::uint32_t index);
