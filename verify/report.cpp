@@ -137,8 +137,8 @@ std::string buffering(const std::optional<std::uint64_t>& eager) {
 
 std::string report_to_text(const VerifyReport& r) {
   std::ostringstream s;
-  s << "verify: " << (r.algo.empty() ? "programs" : r.algo) << ", " << r.ranks << " ranks, discipline "
-    << (r.discipline.empty() ? "?" : r.discipline) << ", " << buffering(r.execution.eager_bytes) << "\n";
+  s << "verify: " << (r.algo.empty() ? "programs" : r.algo) << ", " << r.ranks << " ranks, "
+    << (r.discipline.empty() ? "" : "discipline " + r.discipline + ", ") << buffering(r.execution.eager_bytes) << "\n";
   if (r.structure) structure_text(s, *r.structure);
   execution_text(s, r.execution);
   if (r.ok()) {
