@@ -88,7 +88,7 @@ void run_schedule_picture(const PairingsOptions& o, bool rounds) {
   const Schedule s = make_schedule(o.schedule);
   const std::string dot = rounds ? viz::rounds_dot(s) : viz::pairings_dot(s, {.highlight = o.highlight});
   const viz::RoundArcs arcs = viz::round_arcs(s);
-  finish(o.out, rounds ? "rounds" : "pairings", format, viz::render_graph(dot, viz::kNeatoEngine, format),
+  finish(o.out, rounds ? "rounds" : "pairings", format, viz::render_graph(dot, viz::kPinnedEngine, format),
          {{"ranks", s.ranks}, {"algo", s.algo}, {"rounds", arcs.rounds.size()}, {"edges", arcs.arc_count()},
           {"directed", arcs.directed}});
 }

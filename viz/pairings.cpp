@@ -13,8 +13,8 @@ namespace ua2a::viz {
 
 namespace {
 
-// Geometry in inches (Graphviz's unit for pinned positions). Chosen by rendering N = 4, 8, 16,
-// 32 and 64 and checking that labels stay readable and nodes never touch.
+// Geometry in inches (written to the DOT in points). Chosen by rendering N = 4, 8, 16, 32 and 64
+// and checking that labels stay readable and nodes never touch.
 constexpr double kPi = std::numbers::pi;
 constexpr double kMinCircleRadius = 1.6;
 constexpr double kMinPanelRadius = 0.85;
@@ -45,13 +45,17 @@ double circle_radius(std::int32_t ranks, double node_width, double min_radius) {
   return std::max(min_radius, ranks * node_width * 1.9 / (2 * kPi));
 }
 
+/// A pinned position: inches here, points (1/72 inch) in the DOT, as the "nop" engine reads them.
+std::string pos(double x_in, double y_in) {
+  constexpr double kPointsPerInch = 72;
+  return dot_quote(fixed(x_in * kPointsPerInch, 1) + "," + fixed(y_in * kPointsPerInch, 1) + "!");
+}
+
 /// Position of rank r of N on a circle of `radius` around (cx, cy): rank 0 on top, clockwise.
 std::string circle_pos(Rank r, std::int32_t ranks, double radius, double cx, double cy) {
   const double angle = kPi / 2 - 2 * kPi * r / ranks;
-  return dot_quote(fixed(cx + radius * std::cos(angle), 3) + "," + fixed(cy + radius * std::sin(angle), 3) + "!");
+  return pos(cx + radius * std::cos(angle), cy + radius * std::sin(angle));
 }
-
-std::string pos(double x, double y) { return dot_quote(fixed(x, 3) + "," + fixed(y, 3) + "!"); }
 
 void check_ranks(const Schedule& s) {
   if (s.ranks < 1 || s.ranks > kMaxPictureRanks)
@@ -78,7 +82,7 @@ std::string describe_arc(std::size_t round, const Arc& a, bool directed) {
 void write_header(std::ostringstream& out, const RoundArcs& arcs, const std::string& name,
                   const std::string& title) {
   out << (arcs.directed ? "digraph " : "graph ") << dot_quote(name) << " {\n"
-      << "  graph [layout=neato, splines=" << (arcs.directed ? "curved" : "false")
+      << "  graph [layout=nop, splines=" << (arcs.directed ? "curved" : "false")
       << ", outputorder=edgesfirst, bgcolor=white, pad=0.25, fontname=\"Helvetica\", fontsize=18, labelloc=t, "
          "label="
       << dot_quote(title + "\n ") << "];\n";  // the empty line keeps the title off rank 0's node

@@ -1,5 +1,6 @@
 #pragma once
-/// Pictures of a schedule's structure as DOT text (laid out by neato with pinned positions):
+/// Pictures of a schedule's structure as DOT text, every node pinned (Graphviz's "nop" engine,
+/// i.e. `neato -n`, only routes the edges):
 ///   - pairings: every rank on one circle, every exchange an edge coloured by its round, with a
 ///     legend of rounds; for the round-robin schedule this is the 1-factorisation of K_N;
 ///   - rounds: one small circle per round showing that round's matching, panels in a grid.

@@ -26,8 +26,8 @@ std::string write_file(const std::string& dir, const std::string& name, const st
 std::vector<std::string> render_report_pictures(const std::string& dir, const Schedule& schedule,
                                                 const std::string& simulation_json, std::size_t run) {
   std::vector<std::string> written;
-  written.push_back(write_file(dir, "pairings.svg", render_graph(pairings_dot(schedule), kNeatoEngine, ImageFormat::svg)));
-  written.push_back(write_file(dir, "rounds.svg", render_graph(rounds_dot(schedule), kNeatoEngine, ImageFormat::svg)));
+  written.push_back(write_file(dir, "pairings.svg", render_graph(pairings_dot(schedule), kPinnedEngine, ImageFormat::svg)));
+  written.push_back(write_file(dir, "rounds.svg", render_graph(rounds_dot(schedule), kPinnedEngine, ImageFormat::svg)));
   if (simulation_json.empty()) return written;
   const Simulation sim = simulation_from_json(simulation_json);
   const SimulationRun& r = select_run(sim, run);

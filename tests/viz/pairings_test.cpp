@@ -73,7 +73,7 @@ TEST(PairingsDot, NamesEveryRankAndColoursEveryPairByItsRound) {
   EXPECT_NE(dot.find("r0 -- r3 [color=\"#E69F00\""), std::string::npos) << dot;
   EXPECT_NE(dot.find("r0 -- r2 [color=\"#56B4E9\""), std::string::npos);
   EXPECT_NE(dot.find("r0 -- r1 [color=\"#009E73\""), std::string::npos);
-  EXPECT_NE(dot.find("r0 [label=\"0\", pos=\"0.000,1.600!\"]"), std::string::npos);  // rank 0 on top
+  EXPECT_NE(dot.find("r0 [label=\"0\", pos=\"0.0,115.2!\"]"), std::string::npos);  // on top, 1.6 in = 115.2 pt
   EXPECT_EQ(count(dot, " -- r"), 6u);  // the pairs; the legend's samples join legend anchors
   EXPECT_EQ(dot.rfind("graph \"pairings\"", 0), 0u);
 }
@@ -101,7 +101,7 @@ class PairingsSvg : public ::testing::TestWithParam<std::int32_t> {};
 TEST_P(PairingsSvg, RoundRobinHasNNodesAndKnEdgesPlusTheLegend) {
   const std::int32_t n = GetParam();
   const Schedule s = round_robin(n, kBlock);
-  const std::string svg = render_graph(pairings_dot(s), kNeatoEngine, ImageFormat::svg);
+  const std::string svg = render_graph(pairings_dot(s), kPinnedEngine, ImageFormat::svg);
   EXPECT_EQ(test::xml_problem(svg), "");
   const std::size_t rounds = static_cast<std::size_t>(n - 1);
   // Ranks, one label per legend row and the legend's heading (its anchors are invisible).
@@ -112,7 +112,7 @@ TEST_P(PairingsSvg, RoundRobinHasNNodesAndKnEdgesPlusTheLegend) {
 
 TEST_P(PairingsSvg, RoundsGridHasOnePanelPerRound) {
   const std::int32_t n = GetParam();
-  const std::string svg = render_graph(rounds_dot(round_robin(n, kBlock)), kNeatoEngine, ImageFormat::svg);
+  const std::string svg = render_graph(rounds_dot(round_robin(n, kBlock)), kPinnedEngine, ImageFormat::svg);
   EXPECT_EQ(test::xml_problem(svg), "");
   const std::size_t rounds = static_cast<std::size_t>(n - 1);
   EXPECT_EQ(svg_nodes(svg), rounds * (static_cast<std::size_t>(n) + 1));  // N ranks and a title each
@@ -123,7 +123,7 @@ TEST_P(PairingsSvg, RoundsGridHasOnePanelPerRound) {
 INSTANTIATE_TEST_SUITE_P(Sizes, PairingsSvg, ::testing::Values(8, 32));
 
 TEST(PairingsSvg, ShiftDrawsNTimesNMinusOneArrows) {
-  const std::string svg = render_graph(pairings_dot(shift(8, kBlock)), kNeatoEngine, ImageFormat::svg);
+  const std::string svg = render_graph(pairings_dot(shift(8, kBlock)), kPinnedEngine, ImageFormat::svg);
   EXPECT_EQ(test::xml_problem(svg), "");
   EXPECT_EQ(svg_edges(svg), 8u * 7u + 7u);
   // Arrowheads are polygons inside the edges: one per arrow, none on the legend's samples.
@@ -132,14 +132,14 @@ TEST(PairingsSvg, ShiftDrawsNTimesNMinusOneArrows) {
 
 TEST(PairingsPng, IsANonEmptyPng) {
   ASSERT_TRUE(graphviz_supports(ImageFormat::png)) << "Graphviz lacks the cairo PNG plugin (libgvc6)";
-  const std::string png = render_graph(pairings_dot(round_robin(8, kBlock)), kNeatoEngine, ImageFormat::png);
+  const std::string png = render_graph(pairings_dot(round_robin(8, kBlock)), kPinnedEngine, ImageFormat::png);
   EXPECT_TRUE(test::is_png(png));
   EXPECT_GT(png.size(), 10000u);  // a blank 400 x 300 PNG compresses to far less
 }
 
 TEST(PairingsPdf, IsAPdf) {
   ASSERT_TRUE(graphviz_supports(ImageFormat::pdf));
-  const std::string pdf = render_graph(rounds_dot(round_robin(4, kBlock)), kNeatoEngine, ImageFormat::pdf);
+  const std::string pdf = render_graph(rounds_dot(round_robin(4, kBlock)), kPinnedEngine, ImageFormat::pdf);
   EXPECT_EQ(pdf.rfind("%PDF-", 0), 0u);
 }
 
