@@ -137,28 +137,38 @@ std::string simulation_table(const Topology& topology, const std::vector<SimRepo
   for (const SimReport& r : runs) order.push_back(&r);
   std::stable_sort(order.begin(), order.end(), [](const SimReport* a, const SimReport* b) {
     if (a->ok != b->ok) return a->ok;
+    if (a->exchange != b->exchange) return a->exchange < b->exchange;
     return a->time_s < b->time_s;
   });
-  double baseline = 0;
-  for (const SimReport& r : runs)
-    if (r.ok && r.algo == baseline_algo && (baseline == 0 || r.time_s < baseline)) baseline = r.time_s;
+  // The baseline is the fastest run of `baseline_algo` of the same exchange.
+  auto baseline_of = [&](const SimReport& run) {
+    double best = 0;
+    for (const SimReport& r : runs)
+      if (r.ok && r.algo == baseline_algo && r.exchange == run.exchange && (best == 0 || r.time_s < best)) best = r.time_s;
+    return best;
+  };
+  bool any_baseline = false;
+  for (const SimReport& r : runs) any_baseline |= baseline_of(r) > 0;
   std::ostringstream out;
   if (!runs.empty())
-    out << "topology " << topology.name << ", " << runs.front().ranks << " ranks, " << fixed(runs.front().block_bytes / 1e6, 2)
-        << " MB per block, " << runs.front().chunks << " chunk(s)\n";
+    out << "topology " << topology.name << " (" << topology.gpus().size() << " GPUs), " << runs.front().ranks << " ranks\n";
   char line[512];
-  std::snprintf(line, sizeof line, "%-20s %-12s %-9s %10s %8s %8s %10s %6s %-22s %s\n", "algo", "discipline", "transport",
-                "time_ms", "algbw", "busbw", "bound_ms", "eff", "bottleneck", baseline > 0 ? ("vs " + baseline_algo).c_str() : "");
+  std::snprintf(line, sizeof line, "%-20s %-12s %-9s %-4s %9s %10s %8s %8s %10s %6s %-22s %s\n", "algo", "discipline",
+                "transport", "exch", "MB/block", "time_ms", "algbw", "busbw", "bound_ms", "eff", "bottleneck",
+                any_baseline ? ("vs " + baseline_algo).c_str() : "");
   out << line;
   for (const SimReport* r : order) {
     if (!r->ok) {
       out << r->algo << " " << r->discipline << " " << r->transport << ": " << r->error << "\n";
       continue;
     }
+    const double baseline = baseline_of(*r);
     const std::string speedup = baseline > 0 ? fixed(baseline / r->time_s, 2) + "x" : "";
-    std::snprintf(line, sizeof line, "%-20s %-12s %-9s %10.3f %8.2f %8.2f %10.3f %5.0f%% %-22s %s\n", r->algo.c_str(),
-                  r->discipline.c_str(), r->transport.c_str(), r->time_s * 1e3, r->algbw_gbps, r->busbw_gbps,
-                  r->bound_s * 1e3, r->efficiency * 100, r->bottleneck.c_str(), speedup.c_str());
+    const std::string exchange = r->exchange.empty() ? "-" : r->exchange;
+    std::snprintf(line, sizeof line, "%-20s %-12s %-9s %-4s %9.2f %10.3f %8.2f %8.2f %10.3f %5.0f%% %-22s %s\n",
+                  r->algo.c_str(), r->discipline.c_str(), r->transport.c_str(), exchange.c_str(), r->block_bytes / 1e6,
+                  r->time_s * 1e3, r->algbw_gbps, r->busbw_gbps, r->bound_s * 1e3, r->efficiency * 100,
+                  r->bottleneck.c_str(), speedup.c_str());
     out << line;
   }
   out << "algbw = N x block / time, busbw = algbw x (N-1)/N (GB/s, nccl-tests); bound = max over links of bytes / "
