@@ -129,7 +129,7 @@ class Node {
 json parse(const std::string& text) {
   try {
     return json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for numbers like 10E8576
     throw FormatError(std::string("not valid JSON: ") + e.what());
   }
 }
