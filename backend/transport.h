@@ -63,6 +63,7 @@ struct TransportOptions {
   double timeout_s = 60.0;     ///< abort a run that makes no progress for this long
   std::string nccl_id_file;    ///< nccl, one process per GPU: where rank 0 writes the unique id
   std::int32_t process_rank = -1;  ///< nccl, one process per GPU: this process's rank (-1: all local)
+  bool mpi = false;            ///< nccl, one process per GPU: broadcast the unique id with MPI
 };
 
 struct TransportInfo {

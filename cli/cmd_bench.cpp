@@ -144,6 +144,8 @@ nlohmann::json kernel_section(const Options& o, std::ostringstream& text) {
 void run(const Options& o) {
   std::ostringstream text;
   nlohmann::json j = {{"ranks", o.layer.ranks}, {"transport", o.layer.transport}};
+  if (o.layer.mpi || o.layer.rank >= 0)
+    throw std::invalid_argument("bench runs every rank in one process: --mpi, --rank and --nccl-id-file are for run");
   make_shape(o.layer);  // bad shapes fail before any timing
   if (!o.no_exchange) j["exchange"] = exchange_section(o, text);
   if (!o.no_layer) j["layer"] = layer_section(o, text);

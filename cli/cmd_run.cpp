@@ -103,7 +103,8 @@ std::string report_text(const Options& o, const RunReport& r) {
   return out.str();
 }
 
-void run(const Options& o) {
+void run(Options o) {
+  apply_mpi(o.layer);
   const LayerShape shape = make_shape(o.layer);
   const LayerPrograms programs = make_programs(o.layer, shape);
   RunConfig c;

@@ -6,6 +6,7 @@
 
 #include "backend/layer.h"
 #include "backend/models.h"
+#include "backend/mpi_world.h"
 #include "backend/transport.h"
 #include "cli/common.h"
 #include "schedule/lower.h"
@@ -28,6 +29,7 @@ struct LayerOptions {
   double timeout_s = 60;
   std::int32_t rank = -1;         ///< nccl, one process per GPU
   std::string nccl_id_file;
+  bool mpi = false;               ///< nccl under mpirun: rank, size and the unique id from MPI
 };
 
 inline void add_layer_options(CLI::App& cmd, LayerOptions& o) {
@@ -51,6 +53,19 @@ inline void add_layer_options(CLI::App& cmd, LayerOptions& o) {
   cmd.add_option("--timeout", o.timeout_s, "seconds without progress before a transport aborts")->capture_default_str();
   cmd.add_option("--rank", o.rank, "nccl, one process per GPU: this process's rank (needs --nccl-id-file)");
   cmd.add_option("--nccl-id-file", o.nccl_id_file, "nccl, one process per GPU: file where rank 0 writes the unique id");
+  cmd.add_flag("--mpi", o.mpi, "nccl under mpirun: this process's rank and --ranks from MPI, the unique id by MPI_Bcast");
+}
+
+/// With --mpi: the rank comes from MPI, and --ranks must be the job size.
+inline void apply_mpi(LayerOptions& o) {
+  if (!o.mpi) return;
+  if (o.transport != "nccl") throw std::invalid_argument("--mpi applies to --transport nccl only");
+  const MpiWorld w = mpi_world();
+  if (w.size != o.ranks)
+    throw std::invalid_argument("--ranks " + std::to_string(o.ranks) + " differs from the MPI job size " +
+                                std::to_string(w.size) + ": start one process per rank (mpirun -np " +
+                                std::to_string(o.ranks) + ")");
+  o.rank = w.rank;
 }
 
 inline LayerShape make_shape(const LayerOptions& o) {
@@ -89,6 +104,7 @@ inline TransportOptions transport_options(const LayerOptions& o) {
   t.timeout_s = o.timeout_s;
   t.process_rank = o.rank;
   t.nccl_id_file = o.nccl_id_file;
+  t.mpi = o.mpi;
   return t;
 }
 

@@ -7,6 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev
   libgtest-dev libgmock-dev libcli11-dev libboost-graph-dev nlohmann-json3-dev
   libgraphviz-dev graphviz spin libsimgrid-dev
+  libopenmpi-dev  # optional: MPI bootstrap of the nccl transport (backend); builds without it
 )
 
 missing=()

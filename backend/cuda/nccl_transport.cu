@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "backend/cuda/check.h"
+#include "backend/mpi_world.h"
 
 namespace ua2a {
 
@@ -74,9 +75,15 @@ ncclUniqueId NcclTransport::unique_id(Clock::time_point deadline) const {
     UA2A_NCCL_CHECK(ncclGetUniqueId(&id));
     return id;
   }
+  if (options_.mpi) {  // rank 0 makes the id, MPI hands it to everyone
+    if (options_.process_rank == 0) UA2A_NCCL_CHECK(ncclGetUniqueId(&id));
+    mpi_broadcast(id.internal, sizeof id.internal, 0);
+    return id;
+  }
   const std::filesystem::path path = options_.nccl_id_file;
   if (path.empty())
-    throw std::invalid_argument("nccl with one process per GPU (--rank) needs --nccl-id-file PATH on a shared file system");
+    throw std::invalid_argument("nccl with one process per GPU (--rank) needs --nccl-id-file PATH on a shared file "
+                                "system, or --mpi under mpirun");
   if (options_.process_rank == 0) {
     UA2A_NCCL_CHECK(ncclGetUniqueId(&id));
     const std::filesystem::path tmp = path.string() + ".tmp";

@@ -5,7 +5,8 @@
 /// Modes: one process driving every local GPU (communicators created together in one group,
 /// as ncclCommInitAll does, and one host thread per rank so no rank's group blocks another's),
 /// or one process per GPU (TransportOptions::process_rank), the unique id passed through a file
-/// (rank 0 writes TransportOptions::nccl_id_file, the others wait for it), across machines too.
+/// (rank 0 writes TransportOptions::nccl_id_file, the others wait for it) or through MPI
+/// (TransportOptions::mpi: MPI_Bcast from rank 0, under mpirun), across machines too.
 /// Communicators are non-blocking; every wait polls ncclCommGetAsyncError against a deadline and
 /// aborts all communicators (ncclCommAbort) with a clear error instead of hanging. Two ranks on
 /// one GPU are refused up front: NCCL does not support them.

@@ -59,6 +59,9 @@ TEST(RunCommand, UserErrorsExitTwoWithTheFix) {
   EXPECT_NE(r.out.find("deadlock"), std::string::npos) << r.out;
   r = cli("run --model wan2.1-14b-480p --seq 5");
   EXPECT_EQ(r.code, 2) << r.out;
+  r = cli("run --mpi");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.out.find("--mpi applies to --transport nccl only"), std::string::npos) << r.out;
   r = cli("run --model wan9");
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.out.find("wan2.1-14b-480p"), std::string::npos) << r.out;
