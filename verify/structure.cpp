@@ -105,40 +105,32 @@ class RoundScan {
   std::vector<Rank> touched_;
 };
 
-/// Scheduled pieces grouped by sender, to be recorded in the coverage ledger sender by sender:
-/// each sender's ledger entries form one short row, so the records hit the cache, where recording
-/// in round order misses on nearly every transfer (1.5 s at N = 4096).
+/// Scheduled pieces grouped by sender, to be recorded in the coverage ledger group by group.
+/// The ledger's entries are sender-major, so a group of kSendersPerGroup senders covers one
+/// contiguous stretch of it (1 MB at N = 4096) that stays in cache while its records land; in
+/// round order nearly every record missed the cache and the TLB. Whole check at N = 4096, CPU
+/// seconds: 2.0 in round order, 1.07 with one group per sender (4096 write frontiers, each on its
+/// own page), 0.67 with groups of 64.
 class CoverageBuckets {
  public:
-  explicit CoverageBuckets(std::int32_t ranks) : begin_(ranks + 1, 0) {}
-  /// First pass: count the pieces of every sender.
-  void count(const Transfer& t) { ++begin_[t.src + 1]; }
-  /// Between the passes: turn counts into bucket offsets.
-  void allocate() {
-    for (std::size_t r = 1; r < begin_.size(); ++r) begin_[r] += begin_[r - 1];
-    fill_.assign(begin_.begin(), begin_.end() - 1);
-    pieces_.resize(begin_.back());
-  }
-  /// Second pass: file every piece under its sender.
-  void add(const Transfer& t) { pieces_[fill_[t.src]++] = {t.dst, t.chunk, t.part}; }
+  static constexpr std::int32_t kSendersPerGroup = 64;
+  explicit CoverageBuckets(std::int32_t ranks) : groups_((ranks + kSendersPerGroup - 1) / kSendersPerGroup) {}
+  /// Files a piece under its sender's group.
+  void add(const Transfer& t) { groups_[t.src / kSendersPerGroup].push_back({t.src, t.dst, t.chunk, t.part}); }
   void record(DeliveryLedger& ledger) const {
-    for (Rank src = 0; src + 1 < static_cast<Rank>(begin_.size()); ++src)
-      for (std::size_t i = begin_[src]; i < begin_[src + 1]; ++i) {
-        const Entry& p = pieces_[i];
-        // A scheduled transfer is a promised arrival at dst in the slot for src.
-        ledger.record(p.dst, src, {src, p.dst}, p.part, p.chunk);
-      }
+    // A scheduled transfer is a promised arrival at dst in the slot for src.
+    for (const auto& group : groups_)
+      for (const Entry& p : group) ledger.record(p.dst, p.src, {p.src, p.dst}, p.part, p.chunk);
   }
 
  private:
   struct Entry {
+    Rank src;
     Rank dst;
     std::uint32_t chunk;
     std::uint16_t part;
   };
-  std::vector<std::size_t> begin_;
-  std::vector<std::size_t> fill_;
-  std::vector<Entry> pieces_;
+  std::vector<std::vector<Entry>> groups_;
 };
 
 void check_ranks(const Schedule& s, std::size_t round, const Transfer& t) {
@@ -150,6 +142,7 @@ void check_ranks(const Schedule& s, std::size_t round, const Transfer& t) {
 
 void check_transfer(const Schedule& s, std::size_t round, const Transfer& t, CoverageBuckets& coverage,
                     StructureReport& report) {
+  check_ranks(s, round, t);
   if (t.src == t.dst) {
     ++report.self_send_count;
     if (report.self_sends.size() < StructureReport::kMaxListed) report.self_sends.push_back(t);
@@ -161,21 +154,6 @@ void check_transfer(const Schedule& s, std::size_t round, const Transfer& t, Cov
   if (t.bytes == expected) return;
   ++report.size_error_count;
   if (report.size_errors.size() < StructureReport::kMaxListed) report.size_errors.push_back({round, t, expected});
-}
-
-/// Calls f(round, transfer) for every transfer the schedule's kind reads, counting per-rank
-/// orders at the sender only.
-template <class F>
-void for_each_transfer(const Schedule& s, F f) {
-  if (s.kind != ScheduleKind::per_rank) {
-    for (std::size_t i = 0; i < s.rounds.size(); ++i)
-      for (const Transfer& t : s.rounds[i].transfers) f(i, t);
-    return;
-  }
-  for (std::size_t r = 0; r < s.rank_orders.size(); ++r)
-    for (std::size_t i = 0; i < s.rank_orders[r].size(); ++i)
-      for (const Transfer& t : s.rank_orders[r][i].transfers)
-        if (t.src == static_cast<Rank>(r)) f(i, t);
 }
 
 bool totals_equal(const std::vector<RankLoad>& loads) {
@@ -199,11 +177,6 @@ StructureReport check_structure(const Schedule& s) {
   if (s.kind == ScheduleKind::per_rank && s.rank_orders.size() != static_cast<std::size_t>(s.ranks))
     throw std::invalid_argument("per-rank schedule has " + std::to_string(s.rank_orders.size()) + " rank orders for " +
                                 std::to_string(s.ranks) + " ranks: give one per rank");
-  for_each_transfer(s, [&](std::size_t round, const Transfer& t) {
-    check_ranks(s, round, t);
-    if (t.src != t.dst) coverage.count(t);
-  });
-  coverage.allocate();
   if (s.kind == ScheduleKind::per_rank) {
     // Every exchange is listed at both ends; count each transfer once, in its sender's order.
     for (Rank r = 0; r < s.ranks; ++r) {
