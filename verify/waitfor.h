@@ -15,9 +15,9 @@ struct WaitEdge {
 };
 
 /// The ranks of one simple cycle r0 -> r1 -> ... -> r0 (r0 listed once), or empty when the graph
-/// is acyclic. Deterministic: the cycle through the lowest rank that lies on any cycle, following
-/// the lowest-numbered successor that keeps the walk inside that rank's strongly connected
-/// component (found with Boost.Graph's strong_components).
+/// is acyclic. Deterministic: a shortest cycle through the lowest rank that lies on any cycle
+/// (ranks on cycles found with Boost.Graph's strong_components; the cycle by breadth-first search
+/// inside that rank's component, lower-numbered successors first).
 std::vector<Rank> find_wait_cycle(std::int32_t ranks, const std::vector<WaitEdge>& edges);
 
 /// The number of ranks that lie on some cycle (the ranks in non-trivial strongly connected
