@@ -24,4 +24,11 @@ struct AttentionParams {
 /// The CPU reference: scores and softmax in float32, output rounded once to `elem`.
 void attention_cpu(const AttentionParams& p);
 
+/// The CPU mirror of the GPU flash kernel's arithmetic (backend/cuda/flash/): keys in tiles of
+/// `block_n`, online softmax with exp2 and the scale folded into log2 e, the probabilities
+/// rounded to `elem` before they multiply V (the kernel feeds them to the tensor cores in
+/// bf16/fp16), sums and accumulators in float32. Tests bound its distance to attention_cpu, so
+/// the tolerance the GPU test applies is known to hold for the algorithm itself.
+void attention_tiled_cpu(const AttentionParams& p, std::uint32_t block_n = 64);
+
 }  // namespace ua2a

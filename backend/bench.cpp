@@ -82,6 +82,9 @@ ExchangeTiming time_exchange(const std::string& transport, const ProgramSet& pro
 KernelBench bench_kernels(const LayerShape&, const ProgramSet&, std::uint32_t) {
   throw TransportError("kernel benchmarks need a CUDA build and a GPU: reconfigure with a CUDA toolkit");
 }
+AttentionBench bench_attention(std::uint64_t, std::uint64_t, std::uint64_t, ElemType, std::uint32_t, bool) {
+  throw TransportError("attention benchmarks need a CUDA build and a GPU: reconfigure with a CUDA toolkit");
+}
 #endif
 
 }  // namespace ua2a

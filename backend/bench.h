@@ -44,6 +44,24 @@ struct KernelBench {
   double plain_copy_seconds = 0;
 };
 
+/// Attention on one GPU: the flash kernel (attention_forward) in TFLOP/s = 4 S^2 D h / time
+/// (non-causal), against the simple kernel on the same inputs where that is affordable.
+struct AttentionBench {
+  std::string device;
+  std::uint64_t seq = 0;
+  std::uint64_t heads = 0;
+  std::uint64_t head_dim = 0;
+  double flash_seconds = 0;
+  double flash_tflops = 0;
+  double simple_tflops = 0;     ///< 0 when not measured (long sequences: the simple kernel is slow)
+  double max_abs_vs_simple = 0; ///< largest |flash - simple| over the output, when measured
+};
+
+/// Measures AttentionBench at (seq, heads, head_dim) in `elem` with `iterations` timed launches.
+/// Throws TransportError without a GPU or without CUDA.
+AttentionBench bench_attention(std::uint64_t seq, std::uint64_t heads, std::uint64_t head_dim, ElemType elem,
+                               std::uint32_t iterations, bool with_simple);
+
 /// Measures KernelBench for `shape` with `programs` (the forward exchange) on GPU 0. Throws
 /// TransportError without a GPU or without CUDA.
 KernelBench bench_kernels(const LayerShape& shape, const ProgramSet& forward, std::uint32_t iterations);

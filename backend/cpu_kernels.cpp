@@ -131,4 +131,40 @@ void attention_cpu(const AttentionParams& p) {
     pool.emplace_back([&p, t, threads] { attention_heads(p, p.heads * t / threads, p.heads * (t + 1) / threads); });
 }
 
+void attention_tiled_cpu(const AttentionParams& p, std::uint32_t block_n) {
+  const std::uint64_t S = p.seq, D = p.head_dim, H = p.heads;
+  const float scale_log2 = p.scale * 1.4426950408889634f;
+  auto at = [&](const void* t, std::uint64_t token, std::uint64_t head, std::uint64_t d) {
+    return elem_to_float(static_cast<const std::uint16_t*>(t)[(token * H + head) * D + d], p.elem);
+  };
+  std::vector<float> s(block_n), acc(D);
+  for (std::uint64_t head = 0; head < H; ++head)
+    for (std::uint64_t i = 0; i < S; ++i) {
+      float m = -INFINITY, l = 0.0f;
+      std::fill(acc.begin(), acc.end(), 0.0f);
+      for (std::uint64_t key0 = 0; key0 < S; key0 += block_n) {
+        const std::uint64_t keys = std::min<std::uint64_t>(block_n, S - key0);
+        float mx = m;
+        for (std::uint64_t j = 0; j < keys; ++j) {
+          float dot = 0.0f;
+          for (std::uint64_t d = 0; d < D; ++d) dot += at(p.q, i, head, d) * at(p.k, key0 + j, head, d);
+          s[j] = dot;
+          mx = std::fmax(mx, dot);
+        }
+        const float correction = std::exp2((m - mx) * scale_log2);  // 0 on the first tile
+        l *= correction;
+        for (float& a : acc) a *= correction;
+        for (std::uint64_t j = 0; j < keys; ++j) {
+          const float pj = std::exp2(s[j] * scale_log2 - mx * scale_log2);
+          l += pj;
+          const float pj_rounded = elem_to_float(float_to_elem(pj, p.elem), p.elem);
+          for (std::uint64_t d = 0; d < D; ++d) acc[d] += pj_rounded * at(p.v, key0 + j, head, d);
+        }
+        m = mx;
+      }
+      auto* out = static_cast<std::uint16_t*>(p.out);
+      for (std::uint64_t d = 0; d < D; ++d) out[(i * H + head) * D + d] = float_to_elem(acc[d] / l, p.elem);
+    }
+}
+
 }  // namespace ua2a

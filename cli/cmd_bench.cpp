@@ -29,6 +29,7 @@ struct Options {
   bool no_exchange = false;
   bool no_layer = false;
   bool kernels = false;
+  bool attention = false;
   bool json = false;
 };
 
@@ -141,6 +142,34 @@ nlohmann::json kernel_section(const Options& o, std::ostringstream& text) {
           {"exchange_s", k.exchange_seconds}, {"plain_copy_s", k.plain_copy_seconds}};
 }
 
+/// The Ulysses layer's attention shapes (issue 8): Wan2.1-14B at N = 8 has h = 5 heads per rank
+/// and S = N s tokens (480p: 33272, 720p: 76112); S = 8192 with all 40 heads as a dense case.
+struct AttentionShape {
+  std::uint64_t seq, heads, head_dim;
+};
+constexpr AttentionShape kAttentionShapes[] = {{33272, 5, 128}, {76112, 5, 128}, {8192, 40, 128}};
+
+nlohmann::json attention_section(const Options& o, std::ostringstream& text) {
+  nlohmann::json rows = nlohmann::json::array();
+  text << "# attention (flash kernel, bf16, non-causal; TFLOP/s = 4 S^2 D h / time; simple = the plain kernel)\n"
+       << "#      S   heads    D   time(ms)  TFLOP/s   simple TFLOP/s   max|flash-simple|\n";
+  for (const AttentionShape& a : kAttentionShapes) {
+    const bool with_simple = a.seq <= 8192;  // the simple kernel takes minutes on the long ones
+    const AttentionBench b = bench_attention(a.seq, a.heads, a.head_dim, ElemType::bf16, o.iterations, with_simple);
+    char line[200];
+    std::snprintf(line, sizeof line, "  %6llu  %5llu  %4llu  %9.3f  %7.1f  %15s  %18s\n",
+                  static_cast<unsigned long long>(a.seq), static_cast<unsigned long long>(a.heads),
+                  static_cast<unsigned long long>(a.head_dim), b.flash_seconds * 1e3, b.flash_tflops,
+                  with_simple ? std::to_string(b.simple_tflops).substr(0, 6).c_str() : "-",
+                  with_simple ? std::to_string(b.max_abs_vs_simple).substr(0, 8).c_str() : "-");
+    text << line;
+    rows.push_back({{"device", b.device}, {"seq", a.seq}, {"heads", a.heads}, {"head_dim", a.head_dim},
+                    {"flash_s", b.flash_seconds}, {"flash_tflops", b.flash_tflops},
+                    {"simple_tflops", b.simple_tflops}, {"max_abs_vs_simple", b.max_abs_vs_simple}});
+  }
+  return rows;
+}
+
 void run(const Options& o) {
   std::ostringstream text;
   nlohmann::json j = {{"ranks", o.layer.ranks}, {"transport", o.layer.transport}};
@@ -150,6 +179,7 @@ void run(const Options& o) {
   if (!o.no_exchange) j["exchange"] = exchange_section(o, text);
   if (!o.no_layer) j["layer"] = layer_section(o, text);
   if (o.kernels) j["kernels"] = kernel_section(o, text);
+  if (o.attention) j["attention"] = attention_section(o, text);
   std::cout << (o.json ? j.dump(2) + "\n" : text.str());
 }
 
@@ -169,6 +199,8 @@ void setup_bench(CLI::App& app) {
   cmd->add_flag("--no-exchange", opt->no_exchange, "skip the message-size sweep");
   cmd->add_flag("--no-layer", opt->no_layer, "skip the layer's stage times");
   cmd->add_flag("--kernels", opt->kernels, "GPU: pack/unpack (with FP8) against a device copy, exchange against one copy");
+  cmd->add_flag("--attention", opt->attention,
+                "GPU: flash attention TFLOP/s at the Ulysses shapes (S = 33272 and 76112 with h = 5, S = 8192 with 40 heads; D = 128)");
   cmd->add_flag("--json", opt->json, "print JSON");
   cmd->callback([opt] { run(*opt); });
 }

@@ -4,7 +4,8 @@
 #   2. run the GPU tests (kernels vs CPU, cuda-peer with 8 virtual ranks, nccl per visible GPU),
 #   3. run the layer end to end with --check (threads, cuda-peer, and nccl when >= 2 GPUs),
 #   4. benchmark the kernels, the exchange and the layer at Wan2.1-14B shapes,
-#   5. measure the PyTorch baselines on the same GPU (scripts/torch_baselines.py),
+#   5. measure the PyTorch baselines on the same GPU (scripts/torch_baselines.py; SDPA flash and
+#      cuDNN attention at the same shapes: scripts/torch_attention.py),
 # and print ONE summary: every figure as a ratio measured in this run, each target PASS or FAIL.
 # Exit status: 0 when everything passed, 1 otherwise. Outputs stay in $BUILD/device-check/.
 set -euo pipefail
@@ -76,7 +77,13 @@ done
 "$CLI" bench --transport cuda-peer --ranks 8 --min-bytes 65536 --max-bytes 16777216 --factor 4 --no-layer \
   --iterations 10 >"$OUT/bench_exchange.txt" 2>&1; record bench-exchange $?
 
+# Flash attention at the layer's shapes (issue 8), against PyTorch's SDPA flash and cuDNN below.
+"$CLI" bench --attention --no-exchange --no-layer --iterations 10 --json >"$OUT/bench_attention.json" \
+  2>"$OUT/bench_attention.err"; record bench-attention $?
+
 step "PyTorch baselines"
+"$PY" "$ROOT/scripts/torch_attention.py" >"$OUT/torch_attention.json" 2>"$OUT/torch_attention.err"
+record torch-attention $?
 "$PY" "$ROOT/scripts/torch_baselines.py" --ranks 8 --seq 9450 --heads 40 --head-dim 128 >"$OUT/torch.json" \
   2>"$OUT/torch.err"; record torch-baselines $?
 set -e
@@ -131,8 +138,19 @@ for name, layer in (("bf16", lb), ("fp8", lf)):
     if layer:
         print(f"  layer 480p {name}, ms: pack {layer['pack_s']*1e3:.3f} exchange {layer['exchange_s']*1e3:.3f} "
               f"unpack {layer['unpack_s']*1e3:.3f} attention {layer['attention_s']*1e3:.1f} "
-              f"({layer['attention_tflops']:.1f} TFLOP/s, simple kernel) reverse pack {layer['reverse_pack_s']*1e3:.3f} "
+              f"({layer['attention_tflops']:.1f} TFLOP/s, flash kernel) reverse pack {layer['reverse_pack_s']*1e3:.3f} "
               f"reverse exchange {layer['reverse_exchange_s']*1e3:.3f} reverse unpack {layer['reverse_unpack_s']*1e3:.3f}")
+# Attention (issue 8): ours against PyTorch's SDPA flash (target >= 60 % at both Wan shapes) and cuDNN.
+ours_attn = {(r["seq"], r["heads"]): r for r in load("bench_attention.json").get("attention", [])}
+torch_attn = {(r["seq"], r["heads"]): r for r in load("torch_attention.json").get("attention", [])}
+for key in sorted(ours_attn, key=lambda x: -x[0]):
+    o, p = ours_attn[key], torch_attn.get(key, {})
+    print(f"  attention S = {key[0]}, h = {key[1]}: flash kernel {o['flash_tflops']:.0f} TFLOP/s; PyTorch flash "
+          f"{p.get('flash_tflops', 0):.0f}, cuDNN {p.get('cudnn_tflops', 0):.0f} TFLOP/s"
+          + (f"; simple kernel {o['simple_tflops']:.1f}, max |flash - simple| {o['max_abs_vs_simple']:.4f}" if o.get("simple_tflops") else ""))
+    if key[1] == 5:
+        target(f"attention S={key[0]} / PyTorch flash", ratio(o["flash_tflops"], p.get("flash_tflops")), 0.60, ">=",
+               f"cuDNN ratio {ratio(o['flash_tflops'], p.get('cudnn_tflops')) or 0:.2f}")
 print(f"  {'target':58} {'value':>8} {'limit':>8}  verdict")
 for r in rows:
     print(f"  {r[0]:58} {r[1]:>8} {r[2]:>8}  {r[3]}  {r[4]}")

@@ -1,5 +1,5 @@
-// The simple, correct GPU attention (non-causal, any length, D in {64, 128}). Traits, launch and
-// kernel body in FlashAttention's layers; a fast kernel replaces attention_forward later.
+// The simple GPU attention (non-causal, any length, D in {64, 128}): plain float32 arithmetic, a
+// second kernel to check the flash kernel against (attention_forward, flash/flash_launch.cu).
 //
 // One thread block: kWarps warps x kRowsPerWarp query rows of one head. Per tile of kKeys = 32
 // keys, K and V are staged in shared memory as float32; lane i scores key i of the tile against
@@ -125,7 +125,7 @@ void launch(const AttentionParams& p, cudaStream_t stream) {
 
 }  // namespace
 
-void attention_forward(const AttentionParams& p, cudaStream_t stream) {
+void attention_forward_simple(const AttentionParams& p, cudaStream_t stream) {
   if (p.head_dim != 64 && p.head_dim != 128)
     throw std::invalid_argument("attention takes head dims 64 and 128, got " + std::to_string(p.head_dim));
   if (p.seq == 0 || p.heads == 0 || p.heads > 65535 || (p.seq + 15) / 16 > 0x7fffffffu)

@@ -22,8 +22,12 @@ void unpack_gpu(const RowMap& map, ElemType elem, const std::byte* packed, void*
 /// row0 .. of dst [*, heads, D] (one strided 2-D copy).
 void append_text_gpu(const void* text, std::uint64_t tokens, std::uint64_t heads_total, std::uint64_t first_head,
                      std::uint64_t heads, std::uint64_t head_dim, void* dst, std::uint64_t row0, cudaStream_t stream);
-/// Simple, correct attention: one thread block per (16 query rows, head), K/V tiles of 32 keys
-/// in shared memory, online softmax in float32. The interface a fast kernel will implement.
+/// The layer's attention: the flash kernel (flash/): tensor cores through mma.sync (sm_80-class,
+/// runs on sm_89 and sm_90), online softmax in float32, K/V double-buffered with cp.async.
+/// Needs 16-byte aligned tensors; D in {64, 128}; any sequence length.
 void attention_forward(const AttentionParams& params, cudaStream_t stream);
+/// Simple attention in plain float32: one thread block per (16 query rows, head), K/V tiles of
+/// 32 keys in shared memory. Slow; kept as a second GPU kernel to check the flash kernel against.
+void attention_forward_simple(const AttentionParams& params, cudaStream_t stream);
 
 }  // namespace ua2a

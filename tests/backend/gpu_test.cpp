@@ -101,11 +101,13 @@ INSTANTIATE_TEST_SUITE_P(Shapes, GpuPack,
                          ::testing::Combine(::testing::Values(1, 3, 8), ::testing::Bool(), ::testing::Values(64, 128),
                                             ::testing::Values(ElemType::bf16, ElemType::fp16)));
 
-class GpuAttention : public ::testing::TestWithParam<std::tuple<int, int, ElemType>> {};
+enum class Kernel { flash, simple };
+
+class GpuAttention : public ::testing::TestWithParam<std::tuple<int, int, ElemType, Kernel>> {};
 
 TEST_P(GpuAttention, MatchesTheCpuAttention) {
   SKIP_WITHOUT_GPU();
-  const auto [seq, d, elem] = GetParam();
+  const auto [seq, d, elem, kernel] = GetParam();
   const std::uint64_t heads = 3;
   std::vector<std::uint16_t> x[3];
   for (int t = 0; t < 3; ++t) {
@@ -117,8 +119,8 @@ TEST_P(GpuAttention, MatchesTheCpuAttention) {
   attention_cpu({x[0].data(), x[1].data(), x[2].data(), want.data(), static_cast<std::uint64_t>(seq), heads,
                  static_cast<std::uint64_t>(d), scale, elem});
   Dev q(x[0]), k(x[1]), v(x[2]), o(want.size() * 2);
-  attention_forward({q.p, k.p, v.p, o.p, static_cast<std::uint64_t>(seq), heads, static_cast<std::uint64_t>(d), scale, elem},
-                    nullptr);
+  const AttentionParams params{q.p, k.p, v.p, o.p, static_cast<std::uint64_t>(seq), heads, static_cast<std::uint64_t>(d), scale, elem};
+  kernel == Kernel::flash ? attention_forward(params, nullptr) : attention_forward_simple(params, nullptr);
   ok(cudaDeviceSynchronize());
   const auto got = o.read<std::uint16_t>();
   for (std::size_t i = 0; i < got.size(); ++i) {
@@ -127,10 +129,11 @@ TEST_P(GpuAttention, MatchesTheCpuAttention) {
   }
 }
 
-// Lengths around the 16-row and 32-key tiles, and one long sequence.
+// Lengths around the 16-row, 32-key (simple) and 64-row, 64-key (flash) tiles, and a long one.
 INSTANTIATE_TEST_SUITE_P(Shapes, GpuAttention,
-                         ::testing::Combine(::testing::Values(1, 31, 33, 100, 1029), ::testing::Values(64, 128),
-                                            ::testing::Values(ElemType::bf16, ElemType::fp16)));
+                         ::testing::Combine(::testing::Values(1, 31, 33, 63, 65, 100, 1029), ::testing::Values(64, 128),
+                                            ::testing::Values(ElemType::bf16, ElemType::fp16),
+                                            ::testing::Values(Kernel::flash, Kernel::simple)));
 
 class GpuLayerEndToEnd : public ::testing::TestWithParam<std::tuple<std::string, bool>> {};
 
