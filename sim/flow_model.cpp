@@ -41,6 +41,7 @@ FlowModel::FlowId FlowModel::add_flow(std::span<const Use> uses, double cap) {
     f.uses.push_back({u.link, u.weight, static_cast<std::uint32_t>(l.flows.size())});
     l.flows.push_back(id);
     l.which.push_back(static_cast<std::uint32_t>(f.uses.size() - 1));
+    l.total_weight += u.weight;
     if (!l.dirty) {
       l.dirty = true;
       dirty_.push_back(u.link);
@@ -63,6 +64,8 @@ void FlowModel::remove_flow(FlowId id) {
     flows_[l.flows[u.slot]].uses[l.which[u.slot]].slot = u.slot;
     l.flows.pop_back();
     l.which.pop_back();
+    // Recomputed from zero when the link empties, so rounding never leaves a phantom weight.
+    l.total_weight = l.flows.empty() ? 0.0 : l.total_weight - u.weight;
     if (!l.dirty) {
       l.dirty = true;
       dirty_.push_back(u.link);
@@ -125,10 +128,11 @@ void FlowModel::fill_component() {
   for (LinkId id : comp_links_) {
     Link& l = links_[id];
     l.remaining = l.capacity;
-    l.weight = 0;
-    for (std::size_t i = 0; i < l.flows.size(); ++i) l.weight += flows_[l.flows[i]].uses[l.which[i]].weight;
-    if (!l.flows.empty()) heap_push({std::max(0.0, l.remaining) / l.weight, id});
+    l.weight = l.total_weight;
+    l.load = 0;  // fix() adds each flow's share
+    if (!l.flows.empty()) heap.push_back({l.remaining / l.weight, id});
   }
+  std::make_heap(heap.begin(), heap.end(), later);  // O(links), not O(links log links)
   auto& caps = caps_;
   caps.clear();
   for (FlowId id : comp_flows_) {
@@ -186,13 +190,7 @@ void FlowModel::fill_component() {
       }
     push_touched();
   }
-  for (LinkId id : comp_links_) {
-    Link& l = links_[id];
-    double load = 0;
-    for (std::size_t i = 0; i < l.flows.size(); ++i) load += flows_[l.flows[i]].uses[l.which[i]].weight * flows_[l.flows[i]].rate;
-    l.load = load;
-    updated_links_.push_back(id);
-  }
+  updated_links_.insert(updated_links_.end(), comp_links_.begin(), comp_links_.end());
   updated_flows_.insert(updated_flows_.end(), comp_flows_.begin(), comp_flows_.end());
 }
 
@@ -203,6 +201,7 @@ void FlowModel::fix(FlowId id, double rate) {
   for (const FlowUse& u : f.uses) {
     Link& l = links_[u.link];
     l.remaining -= u.weight * rate;
+    l.load += u.weight * rate;
     l.weight -= u.weight;
     if (l.weight < 1e-12) l.weight = 0;
   }

@@ -82,8 +82,9 @@ class FlowModel {
     double load = 0;
     std::vector<FlowId> flows;
     std::vector<std::uint32_t> which;  // parallel to flows: index of this link in that flow's uses
-    double remaining = 0;  // solve scratch
-    double weight = 0;     // solve scratch: sum of weights of unfixed flows
+    double total_weight = 0;  // sum of the weights of its flows, kept by add_flow/remove_flow
+    double remaining = 0;     // solve scratch
+    double weight = 0;        // solve scratch: sum of weights of unfixed flows
     std::uint32_t mark = 0;
     bool dirty = false;
   };

@@ -31,7 +31,8 @@ struct Platform {
 
 struct SimGridResult {
   double time_s = 0;       ///< simulated completion time of the last rank
-  double wall_s = 0;       ///< wall-clock time SimGrid took (engine run only)
+  double wall_s = 0;       ///< wall-clock time SimGrid took: platform, routes, actors and the run
+  double run_wall_s = 0;   ///< of which the engine run alone
   std::uint64_t comms = 0; ///< point-to-point communications executed
 };
 
