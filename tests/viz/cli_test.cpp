@@ -18,7 +18,8 @@ namespace {
 
 struct Result {
   int code = -1;
-  std::string out;  // stdout and stderr together
+  std::string out;  // stdout
+  std::string err;  // stderr: error messages (and sanitizer reports in sanitized builds)
 };
 
 class RenderCli : public ::testing::Test {
@@ -30,10 +31,10 @@ class RenderCli : public ::testing::Test {
   void TearDown() override { fs::remove_all(dir_); }
 
   Result run(const std::string& args) const {
-    const fs::path log = dir_ / "log.txt";
-    const std::string command = std::string(UA2A_CLI) + " " + args + " > " + log.string() + " 2>&1";
+    const fs::path out = dir_ / "out.txt", err = dir_ / "err.txt";
+    const std::string command = std::string(UA2A_CLI) + " " + args + " > " + out.string() + " 2> " + err.string();
     const int status = std::system(command.c_str());
-    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read(log)};
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read(out), read(err)};
   }
   std::string path(const std::string& name) const { return (dir_ / name).string(); }
   static std::string read(const fs::path& p) {
@@ -51,7 +52,7 @@ class RenderCli : public ::testing::Test {
 
 TEST_F(RenderCli, PairingsSvgByExtension) {
   const Result r = run("render pairings --ranks 8 --algo round-robin -o " + path("p.svg"));
-  ASSERT_EQ(r.code, 0) << r.out;
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("wrote pairings"), std::string::npos);
   const std::string svg = read(path("p.svg"));
   EXPECT_EQ(viz::test::xml_problem(svg), "");
@@ -60,7 +61,7 @@ TEST_F(RenderCli, PairingsSvgByExtension) {
 
 TEST_F(RenderCli, RoundsPngAndJsonReport) {
   const Result r = run("render rounds -n 6 -a shift -o " + path("r.png") + " --json");
-  ASSERT_EQ(r.code, 0) << r.out;
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
   EXPECT_TRUE(viz::test::is_png(read(path("r.png"))));
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["picture"], "rounds");
@@ -71,45 +72,45 @@ TEST_F(RenderCli, RoundsPngAndJsonReport) {
 
 TEST_F(RenderCli, FormatOptionOverridesTheExtensionAndDotGoesToStdout) {
   const Result r = run("render pairings -n 4 -o - --format dot");
-  ASSERT_EQ(r.code, 0) << r.out;
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
   EXPECT_EQ(r.out.rfind("graph \"pairings\"", 0), 0u) << r.out;
 }
 
 TEST_F(RenderCli, TopologyAndTimeline) {
   Result r = run("render topology 4090x8-2s -o " + path("t.svg"));
-  ASSERT_EQ(r.code, 0) << r.out;
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
   // 8 GPUs, 2 CPUs, 2 memories and the label of the socket link.
   EXPECT_EQ(viz::test::count(read(path("t.svg")), "class=\"node\""), 13u);
   r = run("render timeline " + sim4() + " -o " + path("tl.svg") + " --json");
-  ASSERT_EQ(r.code, 0) << r.out;
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
   EXPECT_EQ(nlohmann::json::parse(r.out)["transfers"], 12);
   EXPECT_EQ(viz::test::xml_problem(read(path("tl.svg"))), "");
   // PNG and PDF of the timeline go through Graphviz's SVG loader.
   r = run("render timeline " + sim4() + " -o " + path("tl.png"));
-  ASSERT_EQ(r.code, 0) << r.out;
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
   const std::string png = read(path("tl.png"));
   EXPECT_TRUE(viz::test::is_png(png));
   EXPECT_GT(png.size(), 20000u);  // a blank page of this size compresses to a few kB
   r = run("render timeline " + sim4() + " -o " + path("tl.pdf"));
-  ASSERT_EQ(r.code, 0) << r.out;
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
   EXPECT_EQ(read(path("tl.pdf")).rfind("%PDF-", 0), 0u);
 }
 
 TEST_F(RenderCli, DrawsWhatSimulateWrites) {
   // The contract end to end: the simulator's command writes the document, render reads it.
   Result r = run("simulate --ranks 8 --algo round-robin --topology 4090x8-2s --with-dot --json-out " +
-                 path("sim.json") + " > /dev/null");
-  ASSERT_EQ(r.code, 0) << r.out;
+                 path("sim.json"));
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
   r = run("render timeline " + path("sim.json") + " -o " + path("tl.svg"));
-  ASSERT_EQ(r.code, 0) << r.out;
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
   EXPECT_EQ(viz::test::count(read(path("tl.svg")), "class=\"transfer\""), 2u * 56u);  // 8 x 7 blocks, twice
   r = run("render topology 4090x8-2s --load " + path("sim.json") + " -o " + path("t.svg"));
-  ASSERT_EQ(r.code, 0) << r.out;
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
   const std::string svg = read(path("t.svg"));
   EXPECT_EQ(viz::test::xml_problem(svg), "");
   EXPECT_EQ(viz::test::count(svg, ">BOTTLENECK"), 1u);
   r = run("render report --ranks 8 -o " + dir_.string() + " --simulation " + path("sim.json") + " --json");
-  ASSERT_EQ(r.code, 0) << r.out;
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
   EXPECT_EQ(nlohmann::json::parse(r.out)["pictures"].size(), 4u);
   for (const char* name : {"pairings.svg", "rounds.svg", "topology-load.svg", "timeline.svg"})
     EXPECT_EQ(viz::test::xml_problem(read(dir_ / name)), "") << name;
@@ -131,7 +132,7 @@ TEST_F(RenderCli, UserErrorsExitTwoWithAMessage) {
   };
   for (const Case& c : cases) {
     const Result r = run(c.args);
-    EXPECT_EQ(r.code, 2) << c.args << "\n" << r.out;
-    EXPECT_NE(r.out.find(c.expect), std::string::npos) << c.args << "\n" << r.out;
+    EXPECT_EQ(r.code, 2) << c.args << "\n" << r.err;
+    EXPECT_NE(r.err.find(c.expect), std::string::npos) << c.args << "\n" << r.err;
   }
 }
