@@ -38,13 +38,6 @@ struct Options {
   bool algo_given = false, bytes_given = false, seq_given = false;
 };
 
-/// One run to make: schedule algo, discipline, merged or not.
-struct Combo {
-  std::string algo;
-  std::string discipline;
-  bool unmerged = false;
-};
-
 std::vector<std::string> split(const std::string& list) {
   std::vector<std::string> out;
   std::stringstream s(list);
@@ -53,15 +46,8 @@ std::vector<std::string> split(const std::string& list) {
   return out;
 }
 
-/// The study of issue 4: the reference, its full-duplex variant, the pre-#590 staircase, NCCL's
-/// grouped all-to-all, shift and XOR.
-std::vector<Combo> default_combos() {
-  return {{"round-robin", "paired-half"}, {"round-robin", "paired-full"}, {"staircase", "paired-half", true},
-          {"grouped", "grouped"},         {"shift", "paired-full"},       {"xor", "paired-full"}};
-}
-
 std::vector<Combo> combos(const Options& o) {
-  if (!o.algo_given && o.discipline.empty()) return default_combos();
+  if (!o.algo_given && o.discipline.empty()) return study_schedules();
   std::vector<std::string> algos = o.schedule.algo == "all" ? std::vector<std::string>{} : split(o.schedule.algo);
   if (algos.empty())
     for (const auto& g : generators()) algos.push_back(g.name);
@@ -97,15 +83,15 @@ ScheduleOptions workload(const Options& o) {
   return s;
 }
 
-std::vector<std::optional<Transport>> transports(const Options& o) {
+std::vector<std::optional<TransportKind>> transports(const Options& o) {
   if (o.transport.empty()) return {std::nullopt};
-  std::vector<std::optional<Transport>> out;
+  std::vector<std::optional<TransportKind>> out;
   for (const std::string& t : split(o.transport == "all" ? "shm,p2p,nvlink" : o.transport)) out.push_back(parse_transport(t));
   return out;
 }
 
 SimReport run_one(const Topology& topology, const Schedule* schedule, const ProgramSet& programs,
-                  std::optional<Transport> transport, bool record, double tolerance) {
+                  std::optional<TransportKind> transport, bool record, double tolerance) {
   SimOptions so;
   so.time_tolerance = tolerance;
   so.transport = transport;

@@ -41,6 +41,13 @@ Schedule make_schedule(const ScheduleOptions& o) {
   return generate(o.algo, o.ranks, payload);
 }
 
+const std::vector<Combo>& study_schedules() {
+  static const std::vector<Combo> study = {{"round-robin", "paired-half"}, {"round-robin", "paired-full"},
+                                           {"staircase", "paired-half", true}, {"grouped", "grouped"},
+                                           {"shift", "paired-full"},         {"xor", "paired-full"}};
+  return study;
+}
+
 void write_output(const std::string& path, const std::string& text) {
   if (path.empty() || path == "-") {
     std::cout << text;

@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "schedule/schedule.h"
 
@@ -30,6 +31,18 @@ struct ScheduleOptions {
 void add_schedule_options(CLI::App& cmd, ScheduleOptions& o);
 /// Builds the payload and runs the generator; throws std::invalid_argument on bad values.
 Schedule make_schedule(const ScheduleOptions& o);
+
+/// One schedule of a comparison: generator, discipline, merged or not.
+struct Combo {
+  std::string algo;
+  std::string discipline;
+  bool unmerged = false;
+};
+
+/// The study of the reference (issue 4): the reference (round-robin paired-half), its
+/// full-duplex variant, the pre-#590 staircase (unmerged), NCCL's grouped all-to-all, shift and
+/// XOR. `simulate` and `report` compare these by default.
+const std::vector<Combo>& study_schedules();
 
 /// Writes `text` to `path`, or to stdout when path is empty or "-".
 void write_output(const std::string& path, const std::string& text);

@@ -237,7 +237,7 @@ Topology import_nvidia_smi(const std::string& text, const NvsmiOptions& o) {
         all_nvlink = false;
     }
   if (gpus == 0) throw TopologyError("nvidia-smi topo -m: the matrix has no GPU rows");
-  t.params.transport = all_nvlink && gpus > 1 ? Transport::nvlink : Transport::shm;
+  t.params.transport = all_nvlink && gpus > 1 ? TransportKind::nvlink : TransportKind::shm;
   return t;
 }
 

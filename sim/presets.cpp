@@ -68,7 +68,7 @@ NodeIndex add_switch(Topology& t, std::int32_t index, std::int32_t socket, NodeI
 
 TopoParams rtx4090_params() {
   TopoParams p;
-  p.transport = Transport::shm;  // facts:22: P2P is off on stock GeForce drivers; NCCL uses SHM
+  p.transport = TransportKind::shm;  // facts:22: P2P is off on stock GeForce drivers; NCCL uses SHM
   p.op_cost_s = kOpCost;
   p.chunk_bytes = 128 * 1024;  // NCCL's chunk on PCIe (issue 4)
   p.shm_flow_cap_bytes_per_s = kShmFlowCap;
@@ -125,7 +125,7 @@ Topology box_4090x8_sw2() {
 Topology box_h100x8_nvs() {
   Topology t;
   t.name = "h100x8-nvs";
-  t.params.transport = Transport::nvlink;
+  t.params.transport = TransportKind::nvlink;
   t.params.op_cost_s = kOpCost;
   t.params.chunk_bytes = 512 * 1024;  // assumption: NCCL's larger NVLink chunk
   t.params.nic_bytes_per_s = 50e9;    // assumption: one 400 Gb/s NIC per box

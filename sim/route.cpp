@@ -28,7 +28,7 @@ bool transit_allowed(int mode, NodeKind k) {
 
 }  // namespace
 
-Router::Router(const Topology& topology, Transport transport) : topology_(topology), transport_(transport) {
+Router::Router(const Topology& topology, TransportKind transport) : topology_(topology), transport_(transport) {
   for (EdgeRef e : topology.edges()) {
     const TopoLink& l = topology.link(e);
     resources_.push_back({topology.link_name(e), topology.node(boost::source(e, topology.graph)).name,
@@ -115,14 +115,14 @@ Route Router::route(std::int32_t src, std::int32_t dst) const {
   r.min_capacity = FlowModel::kUncapped;
   r.transport = transport_;
   if (topology_.node(a).box != topology_.node(b).box) {
-    r.transport = Transport::network;
+    r.transport = TransportKind::network;
     r.staged = true;
     append_path(r, a, b, kNetwork);
     merge_repeats(r);
     return r;
   }
   switch (transport_) {
-    case Transport::shm: {
+    case TransportKind::shm: {
       const std::int32_t socket = topology_.node(b).socket;
       const std::int64_t mem = socket < static_cast<std::int32_t>(memory_by_socket_.size()) ? memory_by_socket_[socket] : -1;
       if (mem < 0)
@@ -134,9 +134,9 @@ Route Router::route(std::int32_t src, std::int32_t dst) const {
       r.staged = true;
       break;
     }
-    case Transport::p2p: append_path(r, a, b, kP2p); break;
-    case Transport::nvlink: append_path(r, a, b, kNvlink); break;
-    case Transport::network: append_path(r, a, b, kNetwork); r.staged = true; break;
+    case TransportKind::p2p: append_path(r, a, b, kP2p); break;
+    case TransportKind::nvlink: append_path(r, a, b, kNvlink); break;
+    case TransportKind::network: append_path(r, a, b, kNetwork); r.staged = true; break;
   }
   merge_repeats(r);
   return r;

@@ -26,7 +26,7 @@ struct Route {
   double latency_s = 0;        ///< sum of link latencies
   double min_capacity = 0;     ///< narrowest resource on the way (bytes/s), for the pipeline fill
   bool staged = false;         ///< store-and-forward through host memory or a NIC
-  Transport transport = Transport::shm;  ///< what was used (network between boxes)
+  TransportKind transport = TransportKind::shm;  ///< what was used (network between boxes)
 };
 
 /// A flow-model resource as the simulation output names it.
@@ -42,12 +42,12 @@ class Router {
  public:
   /// Throws std::invalid_argument when `transport` has no route on this topology (e.g. nvlink on
   /// a 4090 box), naming the GPUs and the fix.
-  Router(const Topology& topology, Transport transport);
+  Router(const Topology& topology, TransportKind transport);
 
   const std::vector<Resource>& resources() const { return resources_; }
   /// The route from rank `src`'s GPU to rank `dst`'s. Computed from cached BFS trees: cheap.
   Route route(std::int32_t src, std::int32_t dst) const;
-  Transport transport() const { return transport_; }
+  TransportKind transport() const { return transport_; }
 
  private:
   enum Mode { kShm, kP2p, kNvlink, kNetwork, kModes };
@@ -57,7 +57,7 @@ class Router {
   static void merge_repeats(Route& r);
 
   const Topology& topology_;
-  Transport transport_;
+  TransportKind transport_;
   std::vector<Resource> resources_;
   std::vector<std::int32_t> forward_resource_;  // per node: resource id of its forwarding, or -1
   std::vector<std::int64_t> memory_by_socket_;  // node index of mem<socket>, or -1

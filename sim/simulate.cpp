@@ -156,7 +156,7 @@ class Executor {
       p.match = m;
       p.bytes = send.bytes;
       p.route = router_.route(m.send.rank, m.recv.rank);
-      if (p.route.staged && topology_.params.shm_flow_cap_bytes_per_s > 0 && p.route.transport == Transport::shm)
+      if (p.route.staged && topology_.params.shm_flow_cap_bytes_per_s > 0 && p.route.transport == TransportKind::shm)
         p.cap = topology_.params.shm_flow_cap_bytes_per_s;
       double delay = p.route.latency_s + topology_.params.op_cost_s;
       if (p.route.staged && std::isfinite(p.route.min_capacity))

@@ -23,7 +23,7 @@
 namespace ua2a {
 
 struct SimOptions {
-  std::optional<Transport> transport;  ///< default: the topology's
+  std::optional<TransportKind> transport;  ///< default: the topology's
   /// Where to find each transfer's round (the schedule the programs were lowered from); without
   /// it, round = the sender's step.
   const Schedule* schedule = nullptr;

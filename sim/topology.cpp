@@ -26,8 +26,8 @@ std::string to_string(NodeKind kind) { return kNodeKinds[static_cast<int>(kind)]
 NodeKind parse_node_kind(const std::string& name) { return parse_named<NodeKind>(name, kNodeKinds, "node kind"); }
 std::string to_string(LinkKind kind) { return kLinkKinds[static_cast<int>(kind)]; }
 LinkKind parse_link_kind(const std::string& name) { return parse_named<LinkKind>(name, kLinkKinds, "link kind"); }
-std::string to_string(Transport t) { return kTransports[static_cast<int>(t)]; }
-Transport parse_transport(const std::string& name) { return parse_named<Transport>(name, kTransports, "transport"); }
+std::string to_string(TransportKind t) { return kTransports[static_cast<int>(t)]; }
+TransportKind parse_transport(const std::string& name) { return parse_named<TransportKind>(name, kTransports, "transport"); }
 
 Topology::Topology(const Topology& other) : name(other.name), graph(other.graph), params(other.params) {
   rebuild_index();

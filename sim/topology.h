@@ -54,14 +54,15 @@ using TopologyGraph =
 using NodeIndex = TopologyGraph::vertex_descriptor;
 using EdgeRef = TopologyGraph::edge_descriptor;
 
-/// How a transfer between two GPUs is routed (sim/route.h).
-enum class Transport : std::uint8_t { shm, p2p, nvlink, network };
-std::string to_string(Transport t);
-Transport parse_transport(const std::string& name);
+/// How a transfer between two GPUs is routed (sim/route.h). Named apart from the backend's
+/// Transport (the interface that moves real bytes), which cli/ sees in the same namespace.
+enum class TransportKind : std::uint8_t { shm, p2p, nvlink, network };
+std::string to_string(TransportKind t);
+TransportKind parse_transport(const std::string& name);
 
 /// Model parameters that are not links: software costs and the staging pipeline.
 struct TopoParams {
-  Transport transport = Transport::shm;  ///< default transport of the box
+  TransportKind transport = TransportKind::shm;  ///< default transport of the box
   double op_cost_s = 0;                  ///< per-operation software cost added to each transfer
   std::uint64_t chunk_bytes = 128 * 1024;  ///< pipeline fill of staged or chunked transfers
   /// Cap on one host-staged (shm) flow, bytes/s; 0 = none.

@@ -30,7 +30,7 @@ Platform platform_from_sim(const Topology& topology, const Router& router) {
     }
     if (std::abs(latency - route.latency_s) > 1e-12 * (1 + route.latency_s))
       throw std::logic_error("route latency is not the sum of its links' latencies");
-    if (route.staged && route.transport == Transport::shm && shm_cap > 0) out.cap_bytes_per_s = shm_cap;
+    if (route.staged && route.transport == TransportKind::shm && shm_cap > 0) out.cap_bytes_per_s = shm_cap;
     return out;
   };
   return platform;

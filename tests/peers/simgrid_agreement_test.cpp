@@ -43,7 +43,7 @@ TEST(SimGridAgreement, EightRanksWithinOnePercent) {
 TEST(SimGridAgreement, WeightedRoutesAreRefusedNotMisrepresented) {
   // P2P through a Xeon root complex charges 6/5 of the bytes: SimGrid routes cannot say that.
   const Topology topo = make_preset("4090x4");
-  const Router router(topo, Transport::p2p);
+  const Router router(topo, TransportKind::p2p);
   const peers::Platform platform = peers::platform_from_sim(topo, router);
   EXPECT_THROW(platform.route(0, 1), std::invalid_argument);
 }

@@ -34,7 +34,7 @@ TEST(Nvsmi, DualSocketSwitchBoxBecomesTwoSwitchesAndTwoSockets) {
   EXPECT_TRUE(has_link(t, "sw1->cpu1", 24));
   EXPECT_TRUE(has_link(t, "cpu0->cpu1", 10));
   EXPECT_EQ(t.node(t.gpus()[5]).socket, 1);
-  EXPECT_EQ(t.params.transport, Transport::shm);
+  EXPECT_EQ(t.params.transport, TransportKind::shm);
 }
 
 TEST(Nvsmi, ImportedSwitchBoxSimulatesLikeThePreset) {
@@ -72,7 +72,7 @@ TEST(Nvsmi, HgxBoxGetsNvlinksNicsAndOverrides) {
   o.socket_gbps = 22;
   const Topology t = import_nvidia_smi(sample("h100x8-hgx.txt"), o);
   ASSERT_EQ(t.gpus().size(), 8u);
-  EXPECT_EQ(t.params.transport, Transport::nvlink);
+  EXPECT_EQ(t.params.transport, TransportKind::nvlink);
   EXPECT_TRUE(has_link(t, "gpu0->gpu7", 18 * 20));
   EXPECT_TRUE(has_link(t, "cpu0->cpu1", 22));
   ASSERT_TRUE(t.find("nic3").has_value());

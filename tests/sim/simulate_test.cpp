@@ -44,7 +44,7 @@ Topology star() {
     gpu3 -> sw0 [capacity_gbps=10]; sw0 -> gpu3 [capacity_gbps=10]; })");
 }
 
-SimReport run(const Topology& t, const std::string& algo, const std::string& discipline, Transport transport,
+SimReport run(const Topology& t, const std::string& algo, const std::string& discipline, TransportKind transport,
               std::int32_t ranks, std::uint64_t bytes) {
   const Schedule s = generate(algo, ranks, uniform_payload(bytes, true, 1));
   SimOptions o;
@@ -114,16 +114,16 @@ TEST(Simulate, P2pThroughTheCpuCollapsesGroupedButWinsForOnePair) {
   //       per GPU = busbw.
   //  p2p: 12 flows through cpu0's forwarding (24 GB/s, 6/5 charged): 20 / 12 GB/s each, busbw 5.
   const Topology box = make_preset("4090x4");
-  const SimReport shm = run(box, "grouped", "grouped", Transport::shm, 4, 256u << 20);
-  const SimReport p2p = run(box, "grouped", "grouped", Transport::p2p, 4, 256u << 20);
+  const SimReport shm = run(box, "grouped", "grouped", TransportKind::shm, 4, 256u << 20);
+  const SimReport p2p = run(box, "grouped", "grouped", TransportKind::p2p, 4, 256u << 20);
   ASSERT_TRUE(shm.ok && p2p.ok);
   EXPECT_NEAR(shm.busbw_gbps, 17.6, 0.1);
   EXPECT_NEAR(p2p.busbw_gbps, 5.0, 0.05);
   EXPECT_GT(shm.busbw_gbps / p2p.busbw_gbps, 3.0);
   EXPECT_EQ(p2p.bottleneck, "cpu0/p2p-forward");
   // One pair alone: p2p gets 24 / 1.2 = 20 GB/s, a host-staged flow its 13 GB/s cap.
-  const SimReport one_shm = simulate(box, one_step(4, {{0, 1}}, 1 << 30), {Transport::shm});
-  const SimReport one_p2p = simulate(box, one_step(4, {{0, 1}}, 1 << 30), {Transport::p2p});
+  const SimReport one_shm = simulate(box, one_step(4, {{0, 1}}, 1 << 30), {TransportKind::shm});
+  const SimReport one_p2p = simulate(box, one_step(4, {{0, 1}}, 1 << 30), {TransportKind::p2p});
   EXPECT_LT(one_p2p.time_s, one_shm.time_s);
   EXPECT_NEAR(one_p2p.time_s, (1 << 30) / 20e9, 1e-4);
   EXPECT_NEAR(one_shm.time_s, (1 << 30) / 13e9, 1e-4);
@@ -139,30 +139,30 @@ TEST(Simulate, RoundRobinAgainstGroupedOnTheDualSocketSwitchBox) {
   // stays saturated; see docs/simulate.md ("limits").
   const Topology box = make_preset("4090x8-2s-sw");
   const double b = 128.0 * (1 << 20);
-  const SimReport rr = run(box, "round-robin", "paired-full", Transport::shm, 8, 128u << 20);
-  const SimReport gr = run(box, "grouped", "grouped", Transport::shm, 8, 128u << 20);
+  const SimReport rr = run(box, "round-robin", "paired-full", TransportKind::shm, 8, 128u << 20);
+  const SimReport gr = run(box, "grouped", "grouped", TransportKind::shm, 8, 128u << 20);
   ASSERT_TRUE(rr.ok && gr.ok);
   EXPECT_NEAR(gr.time_s, 1.6 * b / 1e9, 1e-3 * gr.time_s);
   EXPECT_NEAR(rr.time_s, (2 / 2.5 + 4 / 5.0 + 1 / 6.0) * b / 1e9, 1e-3 * rr.time_s);
   EXPECT_EQ(gr.bottleneck, "cpu0->cpu1");
   EXPECT_NEAR(gr.efficiency, 1.0, 1e-3);
   // Tiny messages: latency and per-op costs dominate; grouped pays them once, round-robin 7 times.
-  const SimReport rr_tiny = run(box, "round-robin", "paired-full", Transport::shm, 8, 1024);
-  const SimReport gr_tiny = run(box, "grouped", "grouped", Transport::shm, 8, 1024);
+  const SimReport rr_tiny = run(box, "round-robin", "paired-full", TransportKind::shm, 8, 1024);
+  const SimReport gr_tiny = run(box, "grouped", "grouped", TransportKind::shm, 8, 1024);
   EXPECT_GT(rr_tiny.time_s, 5 * gr_tiny.time_s);
 }
 
 TEST(Simulate, IdenticalInputsGiveIdenticalOutputs) {
   const Topology box = make_preset("4090x8-sw2");
-  const SimReport a = run(box, "round-robin", "paired-half", Transport::shm, 8, 3'000'001);
-  const SimReport b = run(box, "round-robin", "paired-half", Transport::shm, 8, 3'000'001);
+  const SimReport a = run(box, "round-robin", "paired-half", TransportKind::shm, 8, 3'000'001);
+  const SimReport b = run(box, "round-robin", "paired-half", TransportKind::shm, 8, 3'000'001);
   EXPECT_EQ(simulation_json(box, {a}), simulation_json(box, {b}));
   EXPECT_EQ(simulation_trace({a}), simulation_trace({b}));
 }
 
 TEST(Simulate, DeadlockIsReportedNotHung) {
   // naive: every rank sends first and, zero-buffer, waits forever for a receive nobody posts.
-  const SimReport r = run(make_preset("4090x4"), "round-robin", "naive", Transport::shm, 4, 1024);
+  const SimReport r = run(make_preset("4090x4"), "round-robin", "naive", TransportKind::shm, 4, 1024);
   EXPECT_FALSE(r.ok);
   EXPECT_EQ(r.blocked.size(), 4u);
   EXPECT_NE(r.error.find("deadlock"), std::string::npos);
@@ -170,8 +170,8 @@ TEST(Simulate, DeadlockIsReportedNotHung) {
 }
 
 TEST(Simulate, RejectsMoreRanksThanGpusAndMissingRoutes) {
-  EXPECT_THROW(run(make_preset("4090x4"), "grouped", "grouped", Transport::shm, 8, 1024), std::invalid_argument);
-  EXPECT_THROW(run(make_preset("4090x4"), "grouped", "grouped", Transport::nvlink, 4, 1024), std::invalid_argument);
+  EXPECT_THROW(run(make_preset("4090x4"), "grouped", "grouped", TransportKind::shm, 8, 1024), std::invalid_argument);
+  EXPECT_THROW(run(make_preset("4090x4"), "grouped", "grouped", TransportKind::nvlink, 4, 1024), std::invalid_argument);
 }
 
 TEST(Simulate, BoxesRouteAcrossTheNetwork) {
@@ -188,7 +188,7 @@ TEST(Simulate, BoxesRouteAcrossTheNetwork) {
 
 TEST(Simulate, JsonCarriesTheContractFields) {
   const Topology box = make_preset("4090x8-2s");
-  const SimReport r = run(box, "round-robin", "paired-half", Transport::shm, 8, 1 << 20);
+  const SimReport r = run(box, "round-robin", "paired-half", TransportKind::shm, 8, 1 << 20);
   const std::string j = simulation_json(box, {r}, true);
   for (const char* field : {"\"format\"", "\"ulysses-a2a/simulation\"", "\"algo\"", "\"discipline\"", "\"transport\"",
                             "\"time_s\"", "\"algbw_gbps\"", "\"busbw_gbps\"", "\"bound_s\"", "\"efficiency\"",

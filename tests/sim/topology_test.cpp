@@ -51,7 +51,7 @@ TEST(Topology, ReadsAHandWrittenDotFileWithNaturalGpuOrder) {
     gpu10 [kind=gpu]; gpu2 [kind=gpu, socket=0]; c [kind=cpu, forward_gbps=8];
     gpu2 -> c [capacity_gbps=12.5, latency_us=1]; c -> gpu10 [capacity_gbps=12]; })");
   EXPECT_EQ(t.name, "two");
-  EXPECT_EQ(t.params.transport, Transport::p2p);
+  EXPECT_EQ(t.params.transport, TransportKind::p2p);
   ASSERT_EQ(t.gpus().size(), 2u);
   EXPECT_EQ(t.node(t.gpus()[0]).name, "gpu2");  // natural order: 2 before 10
   EXPECT_DOUBLE_EQ(capacity(t, "gpu2", "c"), 12.5e9);

@@ -23,7 +23,7 @@ struct Simulated {
   std::string json;
 };
 
-Simulated simulated(const std::string& preset, const std::string& algo, Transport transport, bool with_dot) {
+Simulated simulated(const std::string& preset, const std::string& algo, TransportKind transport, bool with_dot) {
   Simulated s{make_preset(preset), generate(algo, 8, uniform_payload(1 << 20, true, 2)), ""};
   const ProgramSet programs = lower(s.schedule, Discipline::paired_full);
   const SimReport report = simulate(s.topology, programs, {.transport = transport, .schedule = &s.schedule});
@@ -34,7 +34,7 @@ Simulated simulated(const std::string& preset, const std::string& algo, Transpor
 }  // namespace
 
 TEST(SimulatorOutput, TimelineDrawsEveryTransferOfARealRun) {
-  const Simulated s = simulated("4090x8-2s", "round-robin", Transport::shm, false);
+  const Simulated s = simulated("4090x8-2s", "round-robin", TransportKind::shm, false);
   const Simulation sim = simulation_from_json(s.json);
   ASSERT_EQ(sim.runs.size(), 1u);
   const SimulationRun& run = sim.runs[0];
@@ -47,7 +47,7 @@ TEST(SimulatorOutput, TimelineDrawsEveryTransferOfARealRun) {
 }
 
 TEST(SimulatorOutput, TopologyWithDotShowsEveryLinkAndTheBottleneck) {
-  const Simulated s = simulated("4090x8-2s", "round-robin", Transport::shm, true);
+  const Simulated s = simulated("4090x8-2s", "round-robin", TransportKind::shm, true);
   const Simulation sim = simulation_from_json(s.json);
   ASSERT_FALSE(sim.topology_dot.empty());
   const TopologyPicture p = picture_of_simulation(sim, sim.runs[0]);
@@ -62,7 +62,7 @@ TEST(SimulatorOutput, TopologyWithDotShowsEveryLinkAndTheBottleneck) {
 
 TEST(SimulatorOutput, ForwardingCpuIsDrawnOnItsNode) {
   // P2P through the root complex: the CPU's forwarding resource (from == to) loads the node.
-  const Simulated s = simulated("4090x8-2s", "round-robin", Transport::p2p, false);
+  const Simulated s = simulated("4090x8-2s", "round-robin", TransportKind::p2p, false);
   const Simulation sim = simulation_from_json(s.json);
   bool forward = false;
   for (const LinkLoad& l : sim.runs[0].links) forward |= l.from == l.to;

@@ -1,0 +1,176 @@
+// ulysses-a2a report: the main job. For one box and one video model it proves every schedule of
+// the study correct (verify), times it on the box (simulate), checks the whole layer end to end on
+// the CPU (run, threads transport), and writes the report, its JSON and its pictures to a folder.
+#include <filesystem>
+#include <iomanip>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "backend/runner.h"
+#include "cli/commands.h"
+#include "cli/common.h"
+#include "schedule/generators.h"
+#include "schedule/lower.h"
+#include "sim/simulate.h"
+#include "sim/workload.h"
+#include "verify/report.h"
+#include "viz/report.h"
+
+namespace ua2a::cli {
+
+namespace {
+
+struct Options {
+  std::string out = "out";
+  std::string topology = "4090x8-2s-sw";  ///< the 8 x 4090 layout with public measurements
+  std::int32_t ranks = 8;
+  std::string model = "wan2.1-14b";
+  std::string resolution = "480p";
+  std::uint32_t frames = 81;
+  std::string dtype = "bf16";
+  bool no_layer_check = false;
+};
+
+/// One schedule of the study, proved and timed.
+struct Entry {
+  Combo combo;
+  Schedule schedule;
+  VerifyReport verdict;
+  SimReport sim;
+};
+
+Payload study_payload(const Options& o, bool unmerged) {
+  const VideoModel& m = find_video_model(o.model);
+  const UlyssesShape shape = ulysses_shape(video_tokens(m, o.resolution, o.frames), m.heads, m.head_dim, o.ranks,
+                                           parse_dtype(o.dtype), Exchange::qkv);
+  return ulysses_payload(shape, !unmerged, 1);
+}
+
+std::vector<Entry> prove_and_time(const Options& o, const Topology& topology) {
+  std::vector<Entry> entries;
+  for (const Combo& c : study_schedules()) {
+    if (std::string(c.algo) == "xor" && (o.ranks & (o.ranks - 1)) != 0) continue;  // power-of-two N only
+    Entry e{c, generate(c.algo, o.ranks, study_payload(o, c.unmerged)), {}, {}};
+    const ProgramSet programs = lower(e.schedule, parse_discipline(c.discipline));
+    e.verdict = verify(e.schedule, programs);
+    SimOptions so;
+    so.schedule = &e.schedule;
+    e.sim = simulate(topology, programs, so);
+    e.sim.exchange = "qkv";
+    entries.push_back(std::move(e));
+  }
+  return entries;
+}
+
+std::string yes_no(bool b) { return b ? "yes" : "NO"; }
+
+std::string table(const Options& o, const std::vector<Entry>& entries) {
+  double grouped = 0, reference = 0;
+  for (const Entry& e : entries) {
+    if (e.combo.algo == "grouped") grouped = e.sim.time_s;
+    if (e.combo.algo == "round-robin" && e.combo.discipline == "paired-half") reference = e.sim.time_s;
+  }
+  std::ostringstream s;
+  s << std::fixed;
+  s << "ulysses-a2a report: " << o.model << " " << o.resolution << " (" << o.frames << " frames, " << o.dtype
+    << "), N = " << o.ranks << ", on " << o.topology << "\n"
+    << "forward q|k|v exchange, " << std::setprecision(2) << entries.front().schedule.payload.block_bytes() / 1e6
+    << " MB per block (merged)\n\n";
+  s << std::left << std::setw(22) << "schedule" << std::setw(13) << "discipline" << std::setw(10) << "deadlock" << std::setw(9)
+    << "verified" << std::right << std::setw(9) << "time_ms" << std::setw(8) << "busbw" << std::setw(6) << "eff" << "  "
+    << std::left << std::setw(22) << "bottleneck" << std::right << std::setw(11) << "vs_grouped" << std::setw(13)
+    << "vs_reference" << "\n";
+  for (const Entry& e : entries) {
+    const ExecutionReport& x = e.verdict.execution;
+    const std::string name = e.combo.algo + (e.combo.unmerged ? " (unmerged)" : "");
+    s << std::left << std::setw(22) << name << std::setw(13) << e.combo.discipline << std::setw(10)
+      << (x.deadlock ? "DEADLOCK" : "free") << std::setw(9) << yes_no(e.verdict.ok()) << std::right << std::setprecision(3)
+      << std::setw(9) << e.sim.time_s * 1e3 << std::setprecision(2) << std::setw(8) << e.sim.busbw_gbps << std::setprecision(0)
+      << std::setw(5) << e.sim.efficiency * 100 << "%  " << std::left << std::setw(22) << e.sim.bottleneck << std::right
+      << std::setprecision(2) << std::setw(10) << (grouped > 0 ? grouped / e.sim.time_s : 0) << "x" << std::setw(12)
+      << (reference > 0 ? reference / e.sim.time_s : 0) << "x\n";
+  }
+  s << "\ndeadlock, verified: verify (zero-buffer execution: deadlock-free, exactly-once, no mismatch)\n"
+    << "time, busbw (GB/s, nccl-tests), eff = bound / time: simulate on the model of " << o.topology << " (docs/simulate.md)\n"
+    << "vs_grouped, vs_reference: speedup against NCCL's grouped all-to-all and the reference round-robin paired-half\n";
+  return s.str();
+}
+
+/// The whole layer on the CPU (threads transport) at a small shape, against the reference.
+nlohmann::json layer_check(const Options& o, std::ostringstream& text) {
+  RunConfig c;
+  c.shape.ranks = o.ranks;
+  c.shape.seq_per_rank = 16;
+  c.shape.heads = 2 * static_cast<std::uint64_t>(o.ranks);
+  c.shape.head_dim = 64;
+  c.shape.text_tokens = 7;
+  c.shape.fp8 = o.dtype == "fp8";
+  c.check = true;
+  const RunReport r = run_layer(c, make_layer_programs(c.shape, "round-robin", Discipline::paired_half));
+  double worst = 0;
+  for (const RankError& e : r.errors) worst = std::max(worst, e.max_abs);
+  text << "\nlayer check (run --transport threads --check, round-robin paired-half): s = " << c.shape.seq_per_rank
+       << ", H = " << c.shape.heads << ", D = 64, L = 7, " << o.dtype << ": " << (r.ok() ? "PASS" : "FAIL")
+       << ", max abs error " << std::setprecision(4) << worst << ", delivery exactly once: "
+       << yes_no(r.forward_ledger_ok && r.reverse_ledger_ok) << "\n";
+  return {{"ok", r.ok()}, {"max_abs_error", worst}, {"exactly_once", r.forward_ledger_ok && r.reverse_ledger_ok}};
+}
+
+void run(const Options& o) {
+  const Topology topology = load_topology(o.topology);
+  const std::vector<Entry> entries = prove_and_time(o, topology);
+  std::ostringstream text;
+  text << table(o, entries);
+  nlohmann::json doc = {{"format", "ulysses-a2a/report"}, {"version", 1}, {"topology", o.topology}, {"ranks", o.ranks},
+                        {"model", o.model}, {"resolution", o.resolution}, {"dtype", o.dtype}};
+  nlohmann::json schedules = nlohmann::json::array();
+  std::vector<SimReport> runs;
+  for (const Entry& e : entries) {
+    schedules.push_back({{"algo", e.combo.algo}, {"discipline", e.combo.discipline}, {"unmerged", e.combo.unmerged},
+                         {"verified", e.verdict.ok()}, {"deadlock", e.verdict.execution.deadlock.has_value()},
+                         {"time_s", e.sim.time_s}, {"busbw_gbps", e.sim.busbw_gbps}, {"efficiency", e.sim.efficiency},
+                         {"bottleneck", e.sim.bottleneck}});
+    runs.push_back(e.sim);
+  }
+  doc["schedules"] = schedules;
+  if (!o.no_layer_check) doc["layer_check"] = layer_check(o, text);
+
+  std::filesystem::create_directories(o.out);
+  const std::string dir = o.out + "/";
+  const std::string sim_json = simulation_json(topology, runs);
+  write_output(dir + "report.txt", text.str());
+  write_output(dir + "report.json", doc.dump(1) + "\n");
+  write_output(dir + "simulation.json", sim_json);
+  write_output(dir + "trace.json", simulation_trace(runs));
+  // Pictures of the reference schedule (round-robin, the first run of the study).
+  std::vector<std::string> files = {dir + "report.txt", dir + "report.json", dir + "simulation.json", dir + "trace.json"};
+  for (const std::string& f : viz::render_report_pictures(o.out, entries.front().schedule, sim_json, 0)) files.push_back(f);
+  std::cout << text.str() << "\nwritten:";
+  for (const std::string& f : files) std::cout << " " << f;
+  std::cout << "\n";
+  bool all_verified = true;
+  for (const Entry& e : entries) all_verified &= e.verdict.ok();
+  if (!all_verified || (doc.contains("layer_check") && !doc["layer_check"]["ok"].get<bool>()))
+    throw CLI::RuntimeError(kExitViolation);
+}
+
+}  // namespace
+
+void setup_report_command(CLI::App& app) {
+  auto opt = std::make_shared<Options>();
+  CLI::App* cmd = app.add_subcommand(
+      "report", "the main job: prove, simulate and picture every schedule of the study for one box and model");
+  cmd->add_option("-o,--out", opt->out, "folder for report.txt, report.json, simulation.json, trace.json, pictures")
+      ->capture_default_str();
+  cmd->add_option("-t,--topology", opt->topology, "a preset (topo list) or a DOT file")->capture_default_str();
+  cmd->add_option("-n,--ranks", opt->ranks, "number of ranks N")->check(CLI::Range(2, 4096))->capture_default_str();
+  cmd->add_option("--model", opt->model, "video model (wan2.1-14b, wan2.1-1.3b, hunyuanvideo-1.5)")->capture_default_str();
+  cmd->add_option("--resolution", opt->resolution, "480p or 720p")->capture_default_str();
+  cmd->add_option("--frames", opt->frames, "video frames (4k + 1)")->capture_default_str();
+  cmd->add_option("--dtype", opt->dtype, "bf16 or fp8 on the wire")->check(CLI::IsMember({"bf16", "fp8"}))->capture_default_str();
+  cmd->add_flag("--no-layer-check", opt->no_layer_check, "skip the end-to-end CPU run of the layer");
+  cmd->callback([opt] { run(*opt); });
+}
+
+}  // namespace ua2a::cli

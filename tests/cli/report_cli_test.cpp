@@ -1,0 +1,60 @@
+// `ulysses-a2a report`, the main job: every schedule of the study proved and timed, the layer
+// checked, and the report, its JSON and its pictures written.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "tests/cli/cli_runner.h"
+
+using ua2a::testing::run_cli;
+
+namespace {
+
+std::string slurp(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+}  // namespace
+
+TEST(ReportCli, DefaultJobWritesAVerifiedReportWithPictures) {
+  const auto dir = std::filesystem::temp_directory_path() / "ua2a_report_test";
+  std::filesystem::remove_all(dir);
+  const auto r = run_cli("report --out " + dir.string());
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("round-robin           paired-half  free      yes"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("layer check"), std::string::npos);
+  const auto doc = nlohmann::json::parse(slurp(dir / "report.json"));
+  ASSERT_EQ(doc["schedules"].size(), 6u);
+  for (const auto& s : doc["schedules"]) {
+    EXPECT_TRUE(s["verified"].get<bool>()) << s.dump();
+    EXPECT_GT(s["time_s"].get<double>(), 0.0);
+  }
+  EXPECT_TRUE(doc["layer_check"]["ok"].get<bool>());
+  const auto sim = nlohmann::json::parse(slurp(dir / "simulation.json"));
+  EXPECT_EQ(sim["runs"].size(), 6u);
+  for (const char* svg : {"pairings.svg", "rounds.svg", "topology-load.svg", "timeline.svg"}) {
+    const std::string text = slurp(dir / svg);
+    EXPECT_NE(text.find("<svg"), std::string::npos) << svg;
+    EXPECT_NE(text.find("</svg>"), std::string::npos) << svg;
+  }
+  std::filesystem::remove_all(dir);
+}
+
+TEST(ReportCli, OddRanksWithoutXorAndBadShapes) {
+  const auto dir = std::filesystem::temp_directory_path() / "ua2a_report_odd";
+  // 40 heads do not split over 6 ranks: a clear error, exit 2.
+  const auto bad = run_cli("report --ranks 6 --no-layer-check --out " + dir.string());
+  EXPECT_EQ(bad.exit_code, 2) << bad.out;
+  EXPECT_NE(bad.out.find("divisible"), std::string::npos) << bad.out;
+  // 5 ranks (odd: round-robin with byes) of Wan2.1-14B's 40 heads fit the 8-GPU box.
+  const auto ok = run_cli("report --ranks 5 --out " + dir.string());
+  EXPECT_EQ(ok.exit_code, 0) << ok.out;
+  EXPECT_EQ(ok.out.find("xor "), std::string::npos) << "xor needs a power of two";
+  std::filesystem::remove_all(dir);
+}
