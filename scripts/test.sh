@@ -28,7 +28,7 @@ stage "tests" run_ctest build-test
 stage "build (asan+ubsan)" bash scripts/build.sh build-asan -DUA2A_SANITIZE=ON -DUA2A_CUDA=OFF \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo
 stage "tests (asan+ubsan)" env ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 run_ctest build-asan
-fuzz_targets=$(sed -n 's/^add_executable(\(fuzz_[a-z_]*\).*/\1/p' tests/fuzz/CMakeLists.txt | tr '\n' ' ')
+fuzz_targets=$(sed -n 's/^ua2a_add_fuzzer(\(fuzz_[a-z_]*\).*/\1/p' tests/fuzz/CMakeLists.txt | tr '\n' ' ')
 stage "build (fuzz)" env UA2A_TARGETS="$fuzz_targets" bash scripts/build.sh build-fuzz -DUA2A_FUZZ=ON -DUA2A_TESTS=OFF -DUA2A_CUDA=OFF \
   -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_COMPILER=clang
 for target in build-fuzz/tests/fuzz/fuzz_*; do
