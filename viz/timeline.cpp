@@ -290,7 +290,9 @@ class TimelineWriter {
   void link_lanes() {
     const std::vector<const LinkLoad*> links = busiest_links();
     if (links.empty()) return;
-    text(10, y_ + 12, "link utilisation (the " + std::to_string(links.size()) + " links that carried the most bytes)",
+    text(10, y_ + 12,
+         "link utilisation: the " + std::to_string(links.size()) +
+             " links that carried the most bytes, the bottleneck always among them",
          "font-size=\"13\"");
     y_ += 22;
     const double top = y_;
