@@ -2,15 +2,26 @@
 
 #include <stdexcept>
 
+#include "schedule/workload.h"
+
 namespace ua2a {
 
 const std::vector<ModelPreset>& model_presets() {
-  // Wan2.1-14B, 81 frames: latent 21 x 30 x 52 (480p) and 21 x 45 x 80 (720p) image tokens,
-  // 40 heads of 128, no text tokens in self-attention (reference, "Worked sizes").
-  static const std::vector<ModelPreset> table = {
-      {"wan2.1-14b-480p", "Wan2.1-14B 480p 81 frames: S = 21x30x52 = 32760, H = 40, D = 128", 32760, 40, 128, 0},
-      {"wan2.1-14b-720p", "Wan2.1-14B 720p 81 frames: S = 21x45x80 = 75600, H = 40, D = 128", 75600, 40, 128, 0},
-  };
+  // Derived from the one table of video models (schedule/workload.h), 81 frames, no text tokens
+  // in self-attention (reference, "Worked sizes": Wan2.1-14B 480p is 21 x 30 x 52 = 32760 tokens).
+  static const std::vector<ModelPreset> table = [] {
+    constexpr std::uint32_t kFrames = 81;
+    std::vector<ModelPreset> out;
+    for (const VideoModel& m : video_models())
+      for (const char* resolution : {"480p", "720p"}) {
+        const std::uint64_t tokens = video_tokens(m, resolution, kFrames);
+        out.push_back({std::string(m.name) + "-" + resolution,
+                       std::string(m.description) + ", " + resolution + ", " + std::to_string(kFrames) +
+                           " frames: S = " + std::to_string(tokens),
+                       tokens, m.heads, m.head_dim, 0});
+      }
+    return out;
+  }();
   return table;
 }
 

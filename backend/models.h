@@ -1,5 +1,6 @@
 #pragma once
-/// Model presets: the shapes of ../shared/reference/ulysses-4090.md's worked sizes.
+/// Model presets for `run` and `bench` (--model wan2.1-14b-480p ...): every video model of
+/// schedule/workload.h at 480p and 720p, 81 frames; the worked sizes of the reference.
 #include <string>
 #include <vector>
 
@@ -8,8 +9,8 @@
 namespace ua2a {
 
 struct ModelPreset {
-  const char* name;
-  const char* description;
+  std::string name;  ///< "<model>-<resolution>"
+  std::string description;
   std::uint64_t image_tokens;  ///< S before padding to a multiple of N
   std::uint64_t heads;
   std::uint64_t head_dim;

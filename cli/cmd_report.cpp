@@ -13,7 +13,7 @@
 #include "schedule/generators.h"
 #include "schedule/lower.h"
 #include "sim/simulate.h"
-#include "sim/workload.h"
+#include "schedule/workload.h"
 #include "verify/report.h"
 #include "viz/report.h"
 

@@ -10,7 +10,7 @@
 #include "schedule/io.h"
 #include "schedule/lower.h"
 #include "sim/simulate.h"
-#include "sim/workload.h"
+#include "schedule/workload.h"
 
 namespace ua2a::cli {
 

@@ -8,6 +8,7 @@
 #include "backend/bench.h"
 #include "backend/cuda/check.h"
 #include "backend/cuda/kernels.h"
+#include "backend/cuda/timing.h"
 #include "backend/reference.h"
 #include "backend/runner.h"
 
@@ -23,24 +24,6 @@ struct DeviceBuffer {
   DeviceBuffer(const DeviceBuffer&) = delete;
   DeviceBuffer& operator=(const DeviceBuffer&) = delete;
 };
-
-/// Mean seconds of `iterations` launches after one warm-up, timed with events on `stream`.
-template <typename F>
-double time_launches(cudaStream_t stream, std::uint32_t iterations, F&& launch) {
-  cudaEvent_t a, b;
-  UA2A_CUDA_CHECK(cudaEventCreate(&a));
-  UA2A_CUDA_CHECK(cudaEventCreate(&b));
-  launch();
-  UA2A_CUDA_CHECK(cudaEventRecord(a, stream));
-  for (std::uint32_t i = 0; i < iterations; ++i) launch();
-  UA2A_CUDA_CHECK(cudaEventRecord(b, stream));
-  UA2A_CUDA_CHECK(cudaEventSynchronize(b));
-  float ms = 0;
-  UA2A_CUDA_CHECK(cudaEventElapsedTime(&ms, a, b));
-  cudaEventDestroy(a);
-  cudaEventDestroy(b);
-  return ms * 1e-3 / std::max(1u, iterations);
-}
 
 }  // namespace
 
@@ -66,12 +49,12 @@ AttentionBench bench_attention(std::uint64_t seq, std::uint64_t heads, std::uint
   const float scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
   const double flops = 4.0 * static_cast<double>(seq) * seq * head_dim * heads;
   const AttentionParams flash{q.p, k.p, v.p, out.p, seq, heads, head_dim, scale, elem};
-  r.flash_seconds = time_launches(stream, iterations, [&] { attention_forward(flash, stream); });
+  r.flash_seconds = time_on(stream, iterations, [&] { attention_forward(flash, stream); });
   r.flash_tflops = flops / r.flash_seconds / 1e12;
   if (with_simple) {
     AttentionParams simple = flash;
     simple.out = out_simple.p;
-    r.simple_tflops = flops / time_launches(stream, 1, [&] { attention_forward_simple(simple, stream); }) / 1e12;
+    r.simple_tflops = flops / time_on(stream, 1, [&] { attention_forward_simple(simple, stream); }) / 1e12;
     std::vector<std::uint16_t> a(elems), b(elems);
     UA2A_CUDA_CHECK(cudaMemcpy(a.data(), out.p, elems * 2, cudaMemcpyDeviceToHost));
     UA2A_CUDA_CHECK(cudaMemcpy(b.data(), out_simple.p, elems * 2, cudaMemcpyDeviceToHost));

@@ -7,6 +7,7 @@
 #include "backend/bench.h"
 #include "backend/cuda/check.h"
 #include "backend/cuda/kernels.h"
+#include "backend/cuda/timing.h"
 #include "backend/reference.h"
 #include "backend/runner.h"
 
@@ -58,24 +59,6 @@ class DeviceRanks {
  private:
   std::vector<DeviceRank> ranks_;
 };
-
-/// Times `f` on `stream` with events: mean seconds over `iterations` after one warm-up call.
-template <class F>
-double time_on(cudaStream_t stream, std::uint32_t iterations, F&& f) {
-  cudaEvent_t a, b;
-  UA2A_CUDA_CHECK(cudaEventCreate(&a));
-  UA2A_CUDA_CHECK(cudaEventCreate(&b));
-  f();
-  UA2A_CUDA_CHECK(cudaEventRecord(a, stream));
-  for (std::uint32_t i = 0; i < iterations; ++i) f();
-  UA2A_CUDA_CHECK(cudaEventRecord(b, stream));
-  UA2A_CUDA_CHECK(cudaEventSynchronize(b));
-  float ms = 0;
-  UA2A_CUDA_CHECK(cudaEventElapsedTime(&ms, a, b));
-  cudaEventDestroy(a);
-  cudaEventDestroy(b);
-  return ms * 1e-3 / std::max(1u, iterations);
-}
 
 std::uint64_t stride_of(const ProgramSet& p) { return (p.payload.block_bytes() + kBlockAlign - 1) / kBlockAlign * kBlockAlign; }
 

@@ -19,7 +19,7 @@
 #include "schedule/lower.h"
 #include "schedule/payload.h"
 #include "sim/simulate.h"
-#include "sim/workload.h"
+#include "schedule/workload.h"
 
 using namespace ua2a;
 

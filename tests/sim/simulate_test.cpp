@@ -5,7 +5,7 @@
 #include "schedule/lower.h"
 #include "schedule/payload.h"
 #include "sim/simulate.h"
-#include "sim/workload.h"
+#include "schedule/workload.h"
 
 using namespace ua2a;
 

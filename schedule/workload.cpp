@@ -1,4 +1,4 @@
-#include "sim/workload.h"
+#include "schedule/workload.h"
 
 #include <stdexcept>
 
