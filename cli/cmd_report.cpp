@@ -138,7 +138,7 @@ void run(const Options& o) {
 
   std::filesystem::create_directories(o.out);
   const std::string dir = o.out + "/";
-  const std::string sim_json = simulation_json(topology, runs);
+  const std::string sim_json = simulation_json(topology, runs, /*with_dot=*/true);  // idle links too, for the picture
   write_output(dir + "report.txt", text.str());
   write_output(dir + "report.json", doc.dump(1) + "\n");
   write_output(dir + "simulation.json", sim_json);
