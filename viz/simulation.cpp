@@ -156,7 +156,7 @@ Simulation simulation_from_json(const std::string& text) {
   json doc;
   try {
     doc = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for numbers like 8889e8882888
     throw FormatError(std::string("simulation document is not JSON: ") + e.what());
   }
   const Fields top(doc, "");

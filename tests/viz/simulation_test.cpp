@@ -92,6 +92,10 @@ TEST(SimulationDocument, ErrorsNameTheField) {
 TEST(SimulationDocument, NotJsonIsAFormatError) {
   EXPECT_THROW(simulation_from_json("{\"format\": "), FormatError);
   EXPECT_THROW(simulation_from_json("[]"), FormatError);
+  // A number too large for a double: nlohmann throws out_of_range, not parse_error (found by
+  // fuzz_simulation_json once the library was instrumented).
+  EXPECT_THROW(simulation_from_json("8889e8882888"), FormatError);
+  EXPECT_THROW(simulation_from_json("{\"format\": 1e999999}"), FormatError);
 }
 
 TEST(SimulationDocument, SelectRunNamesTheCount) {
