@@ -23,11 +23,15 @@ run_ctest() {  # run_ctest DIR: runs the suite of one build tree
   (cd "$1" && ctest --output-on-failure -j2 --timeout 900)
 }
 
+run_ctest_sanitized() {  # run_ctest_sanitized DIR: the same, with leak checks and UBSan stacks
+  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 run_ctest "$1"
+}
+
 stage "build" bash scripts/build.sh build-test
 stage "tests" run_ctest build-test
 stage "build (asan+ubsan)" bash scripts/build.sh build-asan -DUA2A_SANITIZE=ON -DUA2A_CUDA=OFF \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo
-stage "tests (asan+ubsan)" env ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 run_ctest build-asan
+stage "tests (asan+ubsan)" run_ctest_sanitized build-asan
 fuzz_targets=$(sed -n 's/^ua2a_add_fuzzer(\(fuzz_[a-z_]*\).*/\1/p' tests/fuzz/CMakeLists.txt | tr '\n' ' ')
 stage "build (fuzz)" env UA2A_TARGETS="$fuzz_targets" bash scripts/build.sh build-fuzz -DUA2A_FUZZ=ON -DUA2A_TESTS=OFF -DUA2A_CUDA=OFF \
   -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_COMPILER=clang
@@ -37,8 +41,9 @@ for target in build-fuzz/tests/fuzz/fuzz_*; do
   corpus="tests/fuzz/corpus/${name#fuzz_}"
   work=$(mktemp -d)
   [ -d "$corpus" ] && cp -r "$corpus/." "$work/"
+  mkdir -p build-fuzz/crashes
   stage "fuzz $name (${fuzz_seconds}s)" "$target" -max_total_time="$fuzz_seconds" -max_len=65536 -rss_limit_mb=4096 \
-    -print_final_stats=0 "$work"
+    -print_final_stats=0 -artifact_prefix=build-fuzz/crashes/ "$work"
   rm -rf "$work"
 done
 
