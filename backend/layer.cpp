@@ -123,7 +123,8 @@ void CpuLayer::run(const LayerInputs& inputs, const LayerPrograms& programs, Tra
   t.reverse_unpack = timed_per_rank(N, [&](Rank r) {
     std::uint16_t* dst[1] = {outputs.out[r].data()};
     unpack_cpu(rev_unpack, shape.elem, region_a(r), dst);
-    std::memcpy(outputs.text_out[r].data(), region_o(r) + N * shape.seq_per_rank * h * D * 2, L * h * D * 2);
+    if (L > 0)  // an empty text_out has no buffer: memcpy's pointers must not be null even for 0 bytes
+      std::memcpy(outputs.text_out[r].data(), region_o(r) + N * shape.seq_per_rank * h * D * 2, L * h * D * 2);
   });
   if (times) *times += t;
 }

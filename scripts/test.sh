@@ -29,8 +29,9 @@ run_ctest_sanitized() {  # run_ctest_sanitized DIR: the same, with leak checks a
 
 stage "build" bash scripts/build.sh build-test
 stage "tests" run_ctest build-test
+# Without MPI: Open MPI's initialisation leaks by design and would fail every leak check.
 stage "build (asan+ubsan)" bash scripts/build.sh build-asan -DUA2A_SANITIZE=ON -DUA2A_CUDA=OFF \
-  -DCMAKE_BUILD_TYPE=RelWithDebInfo
+  -DCMAKE_DISABLE_FIND_PACKAGE_MPI=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
 stage "tests (asan+ubsan)" run_ctest_sanitized build-asan
 fuzz_targets=$(sed -n 's/^ua2a_add_fuzzer(\(fuzz_[a-z_]*\).*/\1/p' tests/fuzz/CMakeLists.txt | tr '\n' ' ')
 stage "build (fuzz)" env UA2A_TARGETS="$fuzz_targets" bash scripts/build.sh build-fuzz -DUA2A_FUZZ=ON -DUA2A_TESTS=OFF -DUA2A_CUDA=OFF \
