@@ -102,20 +102,14 @@ nlohmann::json layer_section(const Options& o, std::ostringstream& text) {
   text << "# memory per rank: workspace " << human_bytes(r.workspace_bytes_per_rank);
   if (r.measured_bytes_per_rank) text << ", measured " << human_bytes(r.measured_bytes_per_rank);
   text << "; send + receive + attention output = " << human_bytes(target) << "\n";
-  return {{"device", r.device},
-          {"pack_s", t.pack},
-          {"exchange_s", t.exchange},
-          {"unpack_s", t.unpack},
-          {"attention_s", t.attention},
-          {"reverse_pack_s", t.reverse_pack},
-          {"reverse_exchange_s", t.reverse_exchange},
-          {"reverse_unpack_s", t.reverse_unpack},
-          {"total_s", t.total()},
-          {"attention_tflops", 4.0 * shape.attn_tokens() * shape.attn_tokens() * shape.head_dim * shape.heads_per_rank() /
-                                   std::max(t.attention, 1e-12) / 1e12},
-          {"workspace_bytes_per_rank", r.workspace_bytes_per_rank},
-          {"measured_bytes_per_rank", r.measured_bytes_per_rank},
-          {"send_recv_out_bytes", target}};
+  nlohmann::json j = stage_json(t);
+  j.update({{"device", r.device},
+            {"attention_tflops", 4.0 * shape.attn_tokens() * shape.attn_tokens() * shape.head_dim *
+                                     shape.heads_per_rank() / std::max(t.attention, 1e-12) / 1e12},
+            {"workspace_bytes_per_rank", r.workspace_bytes_per_rank},
+            {"measured_bytes_per_rank", r.measured_bytes_per_rank},
+            {"send_recv_out_bytes", target}});
+  return j;
 }
 
 nlohmann::json kernel_section(const Options& o, std::ostringstream& text) {

@@ -22,16 +22,6 @@ struct Options {
   bool json = false;
 };
 
-nlohmann::json stage_json(const StageTimes& t) {
-  return {{"pack_s", t.pack},
-          {"exchange_s", t.exchange},
-          {"unpack_s", t.unpack},
-          {"attention_s", t.attention},
-          {"reverse_pack_s", t.reverse_pack},
-          {"reverse_exchange_s", t.reverse_exchange},
-          {"reverse_unpack_s", t.reverse_unpack},
-          {"total_s", t.total()}};
-}
 
 nlohmann::json ledger_json(const LedgerReport& r, bool ok) {
   return {{"ok", ok},           {"expected", r.expected},           {"arrived", r.arrived},

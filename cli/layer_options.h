@@ -2,6 +2,7 @@
 /// Options shared by `run` and `bench`: the layer shape (or a model preset), the schedule that
 /// drives both exchanges, and the transport. Header-only so cli/CMakeLists.txt stays unchanged.
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "backend/layer.h"
@@ -97,6 +98,18 @@ inline LayerPrograms make_programs(const LayerOptions& o, const LayerShape& s) {
   so.exchange = "out";
   p.reverse = lower(make_schedule(so), d);
   return p;
+}
+
+/// The layer's stage times as JSON (seconds), for run and bench.
+inline nlohmann::json stage_json(const StageTimes& t) {
+  return {{"pack_s", t.pack},
+          {"exchange_s", t.exchange},
+          {"unpack_s", t.unpack},
+          {"attention_s", t.attention},
+          {"reverse_pack_s", t.reverse_pack},
+          {"reverse_exchange_s", t.reverse_exchange},
+          {"reverse_unpack_s", t.reverse_unpack},
+          {"total_s", t.total()}};
 }
 
 inline TransportOptions transport_options(const LayerOptions& o) {
