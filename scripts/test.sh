@@ -3,7 +3,8 @@
 #   1. builds (with CUDA when a toolkit is present) and runs every test (GPU tests skip without a GPU),
 #   2. builds again with -fsanitize=address,undefined (CPU parts) and runs every test,
 #   3. builds the libFuzzer targets with clang and runs each for a short while.
-# Prints one closing line "tests: N passed, N failed" and exits non-zero on any failure.
+# Prints one closing line "stages: N passed, N failed" (each stage: a build, a ctest run of the
+# whole suite, or one fuzz target) and exits non-zero on any failure.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -48,5 +49,5 @@ for target in build-fuzz/tests/fuzz/fuzz_*; do
   rm -rf "$work"
 done
 
-echo "tests: $passed passed, $failed failed"
+echo "stages: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
