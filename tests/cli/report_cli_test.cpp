@@ -3,24 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "tests/cli/cli_runner.h"
 
+using ua2a::testing::read_text;
 using ua2a::testing::run_cli;
-
-namespace {
-
-std::string slurp(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-}  // namespace
 
 TEST(ReportCli, DefaultJobWritesAVerifiedReportWithPictures) {
   const auto dir = std::filesystem::temp_directory_path() / "ua2a_report_test";
@@ -29,17 +17,17 @@ TEST(ReportCli, DefaultJobWritesAVerifiedReportWithPictures) {
   ASSERT_EQ(r.exit_code, 0) << r.out;
   EXPECT_NE(r.out.find("round-robin           paired-half  free      yes"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("layer check"), std::string::npos);
-  const auto doc = nlohmann::json::parse(slurp(dir / "report.json"));
+  const auto doc = nlohmann::json::parse(read_text(dir / "report.json"));
   ASSERT_EQ(doc["schedules"].size(), 6u);
   for (const auto& s : doc["schedules"]) {
     EXPECT_TRUE(s["verified"].get<bool>()) << s.dump();
     EXPECT_GT(s["time_s"].get<double>(), 0.0);
   }
   EXPECT_TRUE(doc["layer_check"]["ok"].get<bool>());
-  const auto sim = nlohmann::json::parse(slurp(dir / "simulation.json"));
+  const auto sim = nlohmann::json::parse(read_text(dir / "simulation.json"));
   EXPECT_EQ(sim["runs"].size(), 6u);
   for (const char* svg : {"pairings.svg", "rounds.svg", "topology-load.svg", "timeline.svg"}) {
-    const std::string text = slurp(dir / svg);
+    const std::string text = read_text(dir / svg);
     EXPECT_NE(text.find("<svg"), std::string::npos) << svg;
     EXPECT_NE(text.find("</svg>"), std::string::npos) << svg;
   }

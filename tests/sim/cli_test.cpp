@@ -9,17 +9,11 @@
 #include "sim/topology.h"
 #include "tests/cli/cli_runner.h"
 
+using ua2a::testing::read_text;
 using ua2a::testing::run_cli;
 using nlohmann::json;
 
 namespace {
-
-std::string slurp(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 json first_run(const std::string& args) {
   const auto r = run_cli(args + " --json");
@@ -77,9 +71,9 @@ TEST(SimulateCli, TraceAndJsonFilesAreWritten) {
   const auto r = run_cli("simulate --ranks 4 --topology 4090x4 --bytes 65536 --algo round-robin --discipline paired-full "
                          "--trace " + trace.string() + " --json-out " + out.string());
   ASSERT_EQ(r.exit_code, 0) << r.out;
-  const json t = json::parse(slurp(trace));
+  const json t = json::parse(read_text(trace));
   EXPECT_GT(t.at("traceEvents").size(), 10u);
-  EXPECT_EQ(json::parse(slurp(out)).at("format"), "ulysses-a2a/simulation");
+  EXPECT_EQ(json::parse(read_text(out)).at("format"), "ulysses-a2a/simulation");
   std::filesystem::remove(trace);
   std::filesystem::remove(out);
 }
