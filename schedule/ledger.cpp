@@ -1,27 +1,35 @@
 #include "schedule/ledger.h"
 
+#include <algorithm>
+#include <atomic>
 #include <sstream>
 #include <stdexcept>
 
+#include "schedule/huge_pages.h"
+
 namespace ua2a {
 
-DeliveryLedger::DeliveryLedger(std::int32_t ranks, const Payload& payload)
-    : ranks_(ranks), parts_(static_cast<std::uint32_t>(payload.parts.size())), chunks_(payload.chunks) {
+namespace {
+constexpr std::size_t kCacheLine = 64;
+}  // namespace
+
+DeliveryLedger::DeliveryLedger(std::int32_t ranks, const Payload& payload, LedgerThreads threads)
+    : ranks_(ranks), parts_(static_cast<std::uint32_t>(payload.parts.size())), chunks_(payload.chunks),
+      threads_(threads) {
   if (ranks <= 0) throw std::invalid_argument("ledger needs at least one rank");
-  size_ = static_cast<std::size_t>(ranks) * ranks * parts_ * chunks_;
-  counts_ = std::make_unique<std::atomic<std::uint32_t>[]>(size_);
-  for (std::size_t i = 0; i < size_; ++i) counts_[i].store(0, std::memory_order_relaxed);
+  row_stride_ = static_cast<std::size_t>(ranks) * parts_ * chunks_ + kCacheLine;
+  size_ = static_cast<std::size_t>(ranks) * row_stride_;
+  counts_.reset(new std::uint8_t[size_]);
+  advise_huge_pages(counts_.get(), size_);
+  std::fill_n(counts_.get(), size_, 0);
 }
 
-std::size_t DeliveryLedger::index(BlockId block, std::uint16_t part, std::uint32_t chunk) const {
-  return ((static_cast<std::size_t>(block.src) * ranks_ + block.dst) * parts_ + part) * chunks_ + chunk;
-}
-
-void DeliveryLedger::record(Rank at, Rank slot, BlockId block, std::uint16_t part, std::uint32_t chunk) {
-  const bool known = block.src >= 0 && block.src < ranks_ && block.dst >= 0 && block.dst < ranks_ &&
-                     block.src != block.dst && part < parts_ && chunk < chunks_;
-  if (known && at == block.dst && slot == block.src) {
-    counts_[index(block, part, chunk)].fetch_add(1, std::memory_order_relaxed);
+void DeliveryLedger::record_slow(Rank at, Rank slot, BlockId block, std::uint16_t part, std::uint32_t chunk) {
+  if (expected(at, slot, block, part, chunk)) {
+    const std::size_t i = index(block, part, chunk);
+    if (increment(i)) return;
+    std::lock_guard lock(misplaced_mutex_);
+    ++overflow_[i];
     return;
   }
   std::lock_guard lock(misplaced_mutex_);
@@ -29,14 +37,37 @@ void DeliveryLedger::record(Rank at, Rank slot, BlockId block, std::uint16_t par
   if (misplaced_.size() < LedgerReport::kMaxListed) misplaced_.push_back({at, slot, block, part, chunk});
 }
 
+/// Adds one arrival to piece i's byte; false when it is saturated (the caller counts it aside).
+bool DeliveryLedger::increment(std::size_t i) {
+  if (threads_ == LedgerThreads::one) {
+    if (counts_[i] == kSaturated) return false;
+    ++counts_[i];
+    return true;
+  }
+  std::atomic_ref<std::uint8_t> c(counts_[i]);
+  std::uint8_t seen = c.load(std::memory_order_relaxed);
+  while (seen != kSaturated)
+    if (c.compare_exchange_weak(seen, static_cast<std::uint8_t>(seen + 1), std::memory_order_relaxed)) return true;
+  return false;
+}
+
+/// Called with misplaced_mutex_ held.
+std::uint64_t DeliveryLedger::count(std::size_t i) const {
+  const std::uint8_t n = std::atomic_ref<std::uint8_t>(counts_[i]).load(std::memory_order_relaxed);
+  if (n != kSaturated) return n;
+  const auto extra = overflow_.find(i);
+  return n + (extra == overflow_.end() ? 0 : extra->second);
+}
+
 LedgerReport DeliveryLedger::report() const {
+  std::lock_guard lock(misplaced_mutex_);
   LedgerReport rep;
   for (Rank src = 0; src < ranks_; ++src)
     for (Rank dst = 0; dst < ranks_; ++dst) {
       if (src == dst) continue;
       for (std::uint32_t part = 0; part < parts_; ++part)
         for (std::uint32_t chunk = 0; chunk < chunks_; ++chunk) {
-          const std::uint32_t n = counts_[index({src, dst}, part, chunk)].load(std::memory_order_relaxed);
+          const std::uint64_t n = count(index({src, dst}, part, chunk));
           ++rep.expected;
           rep.arrived += n;
           if (n == 1) continue;
@@ -46,7 +77,6 @@ LedgerReport DeliveryLedger::report() const {
           if (list.size() < LedgerReport::kMaxListed) list.push_back(piece);
         }
     }
-  std::lock_guard lock(misplaced_mutex_);
   rep.misplaced_count = misplaced_count_;
   rep.arrived += misplaced_count_;
   rep.misplaced = misplaced_;

@@ -3,30 +3,13 @@
 #include <stdexcept>
 #include <string>
 
-#if defined(__linux__)
-#include <sys/mman.h>
-#endif
+#include "schedule/huge_pages.h"
 
 namespace ua2a {
 
 namespace {
 
 constexpr std::size_t kInitialSlots = 1024;
-
-/// Sizes `v` to `n` copies of `value`, asking Linux for transparent huge pages first. The
-/// per-op arrays are touched rank by rank in round order, a page per rank per round: with 4 KiB
-/// pages nearly every access misses the TLB at N = 4096 (33 M ops).
-template <class T>
-void assign_huge(std::vector<T>& v, std::size_t n, T value) {
-  v.reserve(n);
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-  constexpr std::uintptr_t kHuge = std::uintptr_t{2} << 20;
-  const auto begin = (reinterpret_cast<std::uintptr_t>(v.data()) + kHuge - 1) & ~(kHuge - 1);
-  const auto end = (reinterpret_cast<std::uintptr_t>(v.data() + n)) & ~(kHuge - 1);
-  if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);  // a hint; failure is harmless
-#endif
-  v.assign(n, value);
-}
 
 }  // namespace
 
@@ -45,19 +28,8 @@ Matcher::Channels::Slot* Matcher::Channels::find(std::uint64_t pair) {
   const std::size_t mask = slots_.size() - 1;
   for (std::size_t i = home(key);; i = (i + 1) & mask) {
     Slot& s = slots_[i];
-    if (s.key == 0) return nullptr;
-    if ((s.key & (kSends - 1)) == key) return &s;
+    if (s.key == 0 || (s.key & (kSends - 1)) == key) return &s;
   }
-}
-
-void Matcher::Channels::insert(std::uint64_t pair, bool sends, std::uint32_t op_id) {
-  if (2 * (size_ + 1) > slots_.size()) grow();  // load factor at most 1/2 keeps probes short
-  const std::uint64_t key = (pair + 1) | (sends ? kSends : 0);
-  const std::size_t mask = slots_.size() - 1;
-  std::size_t i = home(key);
-  while (slots_[i].key != 0) i = (i + 1) & mask;
-  slots_[i] = {key, {op_id, op_id}};
-  ++size_;
 }
 
 void Matcher::Channels::erase(Slot* slot) {
@@ -99,10 +71,9 @@ Matcher::Matcher(const ProgramSet& programs, MatcherOptions options) : programs_
                                 std::to_string(ranks) + " programs");
   const std::size_t total = programs.op_count();
   if (total >= kNone) throw std::invalid_argument("too many operations for one matcher: " + std::to_string(total));
-  base_.resize(ranks);
+  ranks_.resize(ranks);
   std::uint32_t next_id = 0;
   for (std::size_t r = 0; r < ranks; ++r) {
-    base_[r] = next_id;
     const Program& p = programs.programs[r];
     if (p.rank != static_cast<Rank>(r))
       throw std::invalid_argument("program " + std::to_string(r) + " says it is rank " + std::to_string(p.rank));
@@ -110,17 +81,26 @@ Matcher::Matcher(const ProgramSet& programs, MatcherOptions options) : programs_
       if (op.peer < 0 || op.peer >= static_cast<Rank>(ranks))
         throw std::invalid_argument("rank " + std::to_string(r) + ": " + describe(op) + " names peer outside 0.." +
                                     std::to_string(ranks - 1));
+    ranks_[r] = {p.ops.data(), p.step_begin.data(), static_cast<std::uint32_t>(p.step_count()), 0, 0, next_id};
     next_id += static_cast<std::uint32_t>(p.ops.size());
   }
   assign_huge(state_, total, OpState::unposted);
-  assign_huge(next_, total, kNone);
-  step_.assign(ranks, 0);
-  remaining_.assign(ranks, 0);
+  // Links are written before they are read (when an op joins a queue behind another), so the
+  // array is left unwritten: Linux maps its pages only where a queue ever held two ops.
+  next_.reset(new std::uint32_t[total]);
+}
+
+void Matcher::MatchQueue::grow() {
+  // Full: unroll into a ring twice the size.
+  std::vector<Match> bigger(2 * ring_.size());
+  for (std::size_t i = 0; i < size_; ++i) bigger[i] = (*this)[i];
+  ring_.swap(bigger);
+  head_ = 0;
 }
 
 void Matcher::start() {
-  for (Rank r = 0; r < static_cast<Rank>(programs_.programs.size()); ++r) {
-    if (programs_.programs[r].step_count() == 0) {
+  for (Rank r = 0; r < static_cast<Rank>(ranks_.size()); ++r) {
+    if (ranks_[r].steps == 0) {
       ++ranks_done_;
       continue;
     }
@@ -130,43 +110,56 @@ void Matcher::start() {
 }
 
 void Matcher::post_step(Rank r) {
-  const Program& p = programs_.programs[r];
-  const std::uint32_t begin = p.step_begin[step_[r]], end = p.step_begin[step_[r] + 1];
-  remaining_[r] = end - begin;
+  Cursor& c = ranks_[r];
+  const std::uint32_t begin = c.step_begin[c.step], end = c.step_begin[c.step + 1];
+  c.remaining = end - begin;
   for (std::uint32_t i = begin; i < end; ++i) post(r, i);
 }
 
 void Matcher::post(Rank r, std::uint32_t index) {
-  const std::uint32_t op_id = base_[r] + index;
-  const Op& op = programs_.programs[r].ops[index];
+  const Cursor& c = ranks_[r];
+  const std::uint32_t op_id = c.base + index;
+  const Op& op = c.ops[index];
   state_[op_id] = OpState::posted;
   if (op.kind == OpKind::copy) {
     complete_op(r, op_id);
     return;
   }
   const bool is_send = op.kind == OpKind::send;
-  const auto n = static_cast<std::uint64_t>(programs_.programs.size());
+  const auto n = static_cast<std::uint64_t>(ranks_.size());
   const std::uint64_t pair = is_send ? static_cast<std::uint64_t>(r) * n + op.peer : static_cast<std::uint64_t>(op.peer) * n + r;
+  channels_.make_room();
   Channels::Slot* slot = channels_.find(pair);
-  // The queue holds unmatched ops of one kind only: match the oldest of the other kind, FIFO.
-  // Its ops belong to this op's peer (the queue of pair a->b holds a's sends or b's receives).
-  if (slot && ((slot->key & Channels::kSends) != 0) != is_send) {
-    const std::uint32_t other = slot->queue.head;
-    slot->queue.head = next_[other];
-    if (slot->queue.head == kNone) channels_.erase(slot);
-    const OpRef mine{r, index}, theirs{op.peer, other - base_[op.peer]};
-    is_send ? match(mine, theirs) : match(theirs, mine);
-  } else if (slot) {
+  if (slot->key == 0) {
+    channels_.occupy(slot, pair, is_send, op_id);
+  } else if (((slot->key & Channels::kSends) != 0) == is_send) {
     next_[slot->queue.tail] = op_id;
     slot->queue.tail = op_id;
   } else {
-    channels_.insert(pair, is_send, op_id);
+    // The queue holds unmatched ops of the other kind: match the oldest, FIFO. Its ops belong to
+    // this op's peer (the queue of pair a->b holds a's sends or b's receives).
+    const std::uint32_t other = slot->queue.head;
+    // A queue's last op has no link to read: next_[other] was never written, and reading it was
+    // a cache miss on nearly every match of a pairing (a queue there holds one op).
+    if (other == slot->queue.tail) channels_.erase(slot);
+    else slot->queue.head = next_[other];
+    const OpRef mine{r, index}, theirs{op.peer, other - ranks_[op.peer].base};
+    is_send ? match(mine, theirs) : match(theirs, mine);
   }
   if (is_send && options_.eager_bytes && op.bytes <= *options_.eager_bytes && state_[op_id] != OpState::completed)
     complete_op(r, op_id);  // buffered: the sender moves on; the receive still waits for the match
 }
 
 void Matcher::match(OpRef s, OpRef r) {
+  const Op& a = op(s);
+  const Op& b = op(r);
+  if (a.block != b.block || a.part != b.part || a.chunk != b.chunk || a.bytes != b.bytes) note_mismatch(s, r);
+  if (state_[id(s)] != OpState::completed) state_[id(s)] = OpState::matched;
+  state_[id(r)] = OpState::matched;
+  matches_.push({s, r});
+}
+
+void Matcher::note_mismatch(OpRef s, OpRef r) {
   const Op& a = op(s);
   const Op& b = op(r);
   std::string what;
@@ -178,55 +171,53 @@ void Matcher::match(OpRef s, OpRef r) {
   differ("part", a.part, b.part);
   differ("chunk", a.chunk, b.chunk);
   differ("bytes", a.bytes, b.bytes);
-  if (!what.empty()) mismatches_.push_back({s, r, what});
-  if (state_[id(s)] != OpState::completed) state_[id(s)] = OpState::matched;
-  state_[id(r)] = OpState::matched;
-  matches_.push_back({s, r});
+  mismatches_.push_back({s, r, what});
 }
 
 bool Matcher::pop_match(Match& out) {
   if (matches_.empty()) return false;
-  out = matches_.front();
-  matches_.pop_front();
+  out = matches_.pop();
   // Software pipelining: completing a match posts its ranks' next steps, whose ops sit in
   // programs far apart in memory. Warm them a few matches ahead so those cache misses overlap
-  // instead of stalling one after another (the op load was 70% of the matcher's time). Written
-  // out here: GCC drops calls to a helper that only prefetches, as if it had no effect.
+  // instead of stalling one after another (the op load was 70% of the matcher's time): first the
+  // step offsets, which say where the ops are, then the ops. Written out here: GCC drops calls
+  // to a helper that only prefetches, as if it had no effect.
   if (matches_.size() > kWarmSteps) {
     const Match& m = matches_[kWarmSteps];
-    for (const OpRef& o : {m.send, m.recv}) {
-      const Program& p = programs_.programs[o.rank];
-      if (step_[o.rank] + 2 < p.step_begin.size()) __builtin_prefetch(p.step_begin.data() + step_[o.rank] + 2);
+    for (const Rank r : {m.send.rank, m.recv.rank}) {
+      const Cursor& c = ranks_[r];
+      if (c.step + 2 <= c.steps) __builtin_prefetch(c.step_begin + c.step + 2);
     }
   }
   if (matches_.size() > kWarmOps) {
     const Match& m = matches_[kWarmOps];
-    for (const OpRef& o : {m.send, m.recv}) {
-      const Program& p = programs_.programs[o.rank];
-      const std::uint32_t next = step_[o.rank] + 1;
-      if (next >= p.step_count()) continue;
-      const std::uint32_t begin = p.step_begin[next], end = p.step_begin[next + 1];
-      __builtin_prefetch(p.ops.data() + begin);
-      __builtin_prefetch(p.ops.data() + end - 1);
-      __builtin_prefetch(state_.data() + base_[o.rank] + begin);
+    for (const Rank r : {m.send.rank, m.recv.rank}) {
+      const Cursor& c = ranks_[r];
+      if (c.step + 1 >= c.steps) continue;
+      const std::uint32_t begin = c.step_begin[c.step + 1], end = c.step_begin[c.step + 2];
+      __builtin_prefetch(c.ops + begin);
+      __builtin_prefetch(c.ops + end - 1);
+      __builtin_prefetch(state_.data() + c.base + begin);
     }
   }
   return true;
 }
 
 void Matcher::complete(const Match& m) {
-  for (const OpRef& o : {m.send, m.recv}) {
-    const std::uint32_t op_id = id(o);
-    if (state_[op_id] == OpState::matched) complete_op(o.rank, op_id);
-    else if (state_[op_id] != OpState::completed)
-      throw std::logic_error("complete() on an operation that was never matched");
-  }
+  finish(m.send);
+  finish(m.recv);
   advance_ready_ranks();
+}
+
+void Matcher::finish(OpRef o) {
+  const std::uint32_t op_id = id(o);
+  if (state_[op_id] == OpState::matched) complete_op(o.rank, op_id);
+  else if (state_[op_id] != OpState::completed) throw std::logic_error("complete() on an operation that was never matched");
 }
 
 void Matcher::complete_op(Rank r, std::uint32_t op_id) {
   state_[op_id] = OpState::completed;
-  if (--remaining_[r] == 0) ready_ranks_.push_back(r);
+  if (--ranks_[r].remaining == 0) ready_ranks_.push_back(r);
 }
 
 void Matcher::advance_ready_ranks() {
@@ -236,7 +227,7 @@ void Matcher::advance_ready_ranks() {
     const Rank r = ready_ranks_.back();
     ready_ranks_.pop_back();
     ++steps_completed_;
-    if (++step_[r] == programs_.programs[r].step_count()) {
+    if (++ranks_[r].step == ranks_[r].steps) {
       ++ranks_done_;
       continue;
     }
@@ -247,9 +238,9 @@ void Matcher::advance_ready_ranks() {
 std::vector<OpRef> Matcher::pending(Rank r) const {
   std::vector<OpRef> out;
   if (rank_done(r)) return out;
-  const Program& p = programs_.programs[r];
-  for (std::uint32_t i = p.step_begin[step_[r]]; i < p.step_begin[step_[r] + 1]; ++i)
-    if (state_[base_[r] + i] != OpState::completed) out.push_back({r, i});
+  const Cursor& c = ranks_[r];
+  for (std::uint32_t i = c.step_begin[c.step]; i < c.step_begin[c.step + 1]; ++i)
+    if (state_[c.base + i] != OpState::completed) out.push_back({r, i});
   return out;
 }
 

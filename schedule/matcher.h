@@ -7,7 +7,7 @@
 /// it. When no match is outstanding and !finished(), the programs are deadlocked and pending()
 /// says which rank waits on which operation.
 #include <cstdint>
-#include <deque>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -56,12 +56,12 @@ class Matcher {
   /// Marks both operations of `match` complete; advances ranks whose step completed.
   void complete(const Match& match);
 
-  bool finished() const { return ranks_done_ == static_cast<std::int32_t>(programs_.programs.size()); }
-  bool rank_done(Rank r) const { return step_[r] >= programs_.programs[r].step_count(); }
+  bool finished() const { return ranks_done_ == static_cast<std::int32_t>(ranks_.size()); }
+  bool rank_done(Rank r) const { return ranks_[r].step >= ranks_[r].steps; }
   /// Index of the step rank r is executing (= step_count() once done).
-  std::uint32_t current_step(Rank r) const { return step_[r]; }
+  std::uint32_t current_step(Rank r) const { return ranks_[r].step; }
   OpState state(OpRef op) const { return state_[id(op)]; }
-  const Op& op(OpRef ref) const { return programs_.programs[ref.rank].ops[ref.index]; }
+  const Op& op(OpRef ref) const { return ranks_[ref.rank].ops[ref.index]; }
   /// Operations of r's current step that have not completed.
   std::vector<OpRef> pending(Rank r) const;
   const std::vector<Mismatch>& mismatches() const { return mismatches_; }
@@ -89,10 +89,17 @@ class Matcher {
     };
     static constexpr std::uint64_t kSends = std::uint64_t{1} << 40;
     Channels();
-    /// The live queue of `pair` (from * N + to), or nullptr.
+    /// Grows the table if one more queue would fill it over half: call before find().
+    void make_room() {
+      if (2 * (size_ + 1) > slots_.size()) grow();
+    }
+    /// The live queue of `pair` (from * N + to), or else the free slot where it would go.
     Slot* find(std::uint64_t pair);
-    /// Adds a queue for an absent `pair` holding the single op `op_id`.
-    void insert(std::uint64_t pair, bool sends, std::uint32_t op_id);
+    /// Starts the queue of `pair` with the single op `op_id` in the free slot find() gave.
+    void occupy(Slot* free, std::uint64_t pair, bool sends, std::uint32_t op_id) {
+      *free = {(pair + 1) | (sends ? kSends : 0), {op_id, op_id}};
+      ++size_;
+    }
     void erase(Slot* slot);
 
    private:
@@ -108,23 +115,60 @@ class Matcher {
   static constexpr std::size_t kWarmOps = 16;
   static constexpr std::size_t kWarmSteps = 32;
 
-  std::uint32_t id(OpRef op) const { return base_[op.rank] + op.index; }
+  /// What the hot loop needs of one rank, in one cache line's half: its program's arrays, where
+  /// it is, and its ops' global ids. Four separate per-rank arrays cost four cache lines a step.
+  struct Cursor {
+    const Op* ops = nullptr;
+    const std::uint32_t* step_begin = nullptr;
+    std::uint32_t steps = 0;      // step count
+    std::uint32_t step = 0;       // current step
+    std::uint32_t remaining = 0;  // incomplete ops of the current step
+    std::uint32_t base = 0;       // global id of ops[0]
+  };
+
+  /// Matches handed out in order: a ring buffer, whose look-ahead indexing (pop_match warms the
+  /// caches for matches further down) is a mask where a deque's is a division.
+  class MatchQueue {
+   public:
+    bool empty() const { return size_ == 0; }
+    std::size_t size() const { return size_; }
+    const Match& operator[](std::size_t i) const { return ring_[(head_ + i) & (ring_.size() - 1)]; }
+    void push(const Match& m) {
+      if (size_ == ring_.size()) grow();
+      ring_[(head_ + size_) & (ring_.size() - 1)] = m;
+      ++size_;
+    }
+    Match pop() {
+      const Match m = ring_[head_];
+      head_ = (head_ + 1) & (ring_.size() - 1);
+      --size_;
+      return m;
+    }
+
+   private:
+    void grow();
+    std::vector<Match> ring_ = std::vector<Match>(64);
+    std::size_t head_ = 0;
+    std::size_t size_ = 0;
+  };
+
+  std::uint32_t id(OpRef op) const { return ranks_[op.rank].base + op.index; }
   void post_step(Rank r);
   void post(Rank r, std::uint32_t index);
   void match(OpRef send, OpRef recv);
+  void note_mismatch(OpRef send, OpRef recv);
   void complete_op(Rank r, std::uint32_t op_id);
+  void finish(OpRef op);
   void advance_ready_ranks();
 
   const ProgramSet& programs_;
   MatcherOptions options_;
-  std::vector<std::uint32_t> base_;      // first global op id of each rank
+  std::vector<Cursor> ranks_;
   std::vector<OpState> state_;
-  std::vector<std::uint32_t> next_;      // channel queue links
-  std::vector<std::uint32_t> step_;      // current step per rank
-  std::vector<std::uint32_t> remaining_; // incomplete ops of the current step per rank
+  std::unique_ptr<std::uint32_t[]> next_; // channel queue links, by global op id
   Channels channels_;
   std::vector<Rank> ready_ranks_;        // ranks whose current step just completed
-  std::deque<Match> matches_;
+  MatchQueue matches_;
   std::vector<Mismatch> mismatches_;
   std::int32_t ranks_done_ = 0;
   std::uint64_t steps_completed_ = 0;

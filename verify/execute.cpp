@@ -110,7 +110,7 @@ ExecutionReport execute(const ProgramSet& programs, const ExecuteOptions& option
   ExecutionReport rep;
   rep.eager_bytes = options.eager_bytes;
   Matcher m(programs, {.eager_bytes = options.eager_bytes});
-  DeliveryLedger ledger(programs.ranks, programs.payload);
+  DeliveryLedger ledger(programs.ranks, programs.payload, LedgerThreads::one);
   rep.ops = programs.op_count();
   // With eager sends, which sends were matched (one bit per op, by global op id); zero-buffer runs
   // read it from the op states instead, saving a cache miss per match.

@@ -25,23 +25,21 @@ namespace {
 /// Per-round bookkeeping reused across rounds: only the ranks a round touched are reset.
 class RoundScan {
  public:
-  RoundScan(std::int32_t ranks, StructureReport& report)
-      : report_(report), out_(ranks, 0), in_(ranks, 0), dst_(ranks, -1), src_(ranks, -1),
-        dst_conflict_(ranks, kNone), src_conflict_(ranks, kNone), touched_flag_(ranks, 0) {}
+  RoundScan(std::int32_t ranks, StructureReport& report) : report_(report), ranks_(ranks) {}
 
   void add(std::size_t round, const Transfer& t, bool check_matching, bool pairing) {
-    touch(t.src);
-    touch(t.dst);
-    out_[t.src] += t.bytes;
-    in_[t.dst] += t.bytes;
+    RankRound& src = touch(t.src);
+    RankRound& dst = touch(t.dst);
+    src.out += t.bytes;
+    dst.in += t.bytes;
     if (!check_matching) return;
     if (pairing) {
       // In a pairing both ends of a transfer count as partners of each other.
-      note(round, t.src, t.dst, dst_, dst_conflict_, "partners");
-      note(round, t.dst, t.src, dst_, dst_conflict_, "partners");
+      note(round, t.src, t.dst, src.dst, src.dst_conflict, "partners");
+      note(round, t.dst, t.src, dst.dst, dst.dst_conflict, "partners");
     } else {
-      note(round, t.src, t.dst, dst_, dst_conflict_, "destinations");
-      note(round, t.dst, t.src, src_, src_conflict_, "sources");
+      note(round, t.src, t.dst, src.dst, src.dst_conflict, "destinations");
+      note(round, t.dst, t.src, dst.src, dst.src_conflict, "sources");
     }
   }
 
@@ -49,22 +47,29 @@ class RoundScan {
   void end_round() {
     std::uint64_t out = 0, in = 0;
     for (Rank r : touched_) {
+      RankRound& rr = ranks_[r];
       RankLoad& load = report_.loads[r];
-      load.bytes_out += out_[r];
-      load.bytes_in += in_[r];
-      load.max_round_bytes_out = std::max(load.max_round_bytes_out, out_[r]);
-      load.max_round_bytes_in = std::max(load.max_round_bytes_in, in_[r]);
-      if (!same(out, out_[r]) || !same(in, in_[r])) report_.balanced = false;
-      out_[r] = in_[r] = 0;
-      dst_[r] = src_[r] = -1;
-      dst_conflict_[r] = src_conflict_[r] = kNone;
-      touched_flag_[r] = 0;
+      load.bytes_out += rr.out;
+      load.bytes_in += rr.in;
+      load.max_round_bytes_out = std::max(load.max_round_bytes_out, rr.out);
+      load.max_round_bytes_in = std::max(load.max_round_bytes_in, rr.in);
+      if (!same(out, rr.out) || !same(in, rr.in)) report_.balanced = false;
+      rr = {};
     }
     touched_.clear();
   }
 
  private:
-  static constexpr std::size_t kNone = static_cast<std::size_t>(-1);
+  static constexpr std::uint32_t kNone = 0xffffffffu;
+
+  /// One rank's figures for the current round, together: a transfer touches two ranks, and one
+  /// cache line each (seven per-rank arrays cost seven).
+  struct RankRound {
+    std::uint64_t out = 0, in = 0;
+    Rank dst = -1, src = -1;  // the first destination (partner) and source seen this round
+    std::uint32_t dst_conflict = kNone, src_conflict = kNone;  // index into report.conflicts
+    bool touched = false;
+  };
 
   /// Ranks that move nothing in a round (a bye) do not break balance; the others must agree.
   static bool same(std::uint64_t& reference, std::uint64_t value) {
@@ -73,64 +78,57 @@ class RoundScan {
     return reference == value;
   }
 
-  void touch(Rank r) {
-    if (touched_flag_[r]) return;
-    touched_flag_[r] = 1;
-    touched_.push_back(r);
+  RankRound& touch(Rank r) {
+    RankRound& rr = ranks_[r];
+    if (!rr.touched) {
+      rr.touched = true;
+      touched_.push_back(r);
+    }
+    return rr;
   }
 
-  void note(std::size_t round, Rank rank, Rank peer, std::vector<Rank>& first, std::vector<std::size_t>& conflict,
-            const char* what) {
-    if (first[rank] == -1) {
-      first[rank] = peer;
+  void note(std::size_t round, Rank rank, Rank peer, Rank& first, std::uint32_t& conflict, const char* what) {
+    if (first == -1) {
+      first = peer;
       return;
     }
-    if (first[rank] == peer) return;
-    if (conflict[rank] == kNone) {
+    if (first == peer) return;
+    if (conflict == kNone) {
       ++report_.conflict_count;
       if (report_.conflicts.size() >= StructureReport::kMaxListed) return;
-      conflict[rank] = report_.conflicts.size();
-      report_.conflicts.push_back({round, rank, {first[rank]}, what});
+      conflict = static_cast<std::uint32_t>(report_.conflicts.size());
+      report_.conflicts.push_back({round, rank, {first}, what});
     }
-    if (conflict[rank] >= report_.conflicts.size()) return;
-    auto& peers = report_.conflicts[conflict[rank]].peers;
+    if (conflict >= report_.conflicts.size()) return;
+    auto& peers = report_.conflicts[conflict].peers;
     if (std::find(peers.begin(), peers.end(), peer) == peers.end()) peers.push_back(peer);
   }
 
   StructureReport& report_;
-  std::vector<std::uint64_t> out_, in_;
-  std::vector<Rank> dst_, src_;
-  std::vector<std::size_t> dst_conflict_, src_conflict_;
-  std::vector<char> touched_flag_;
+  std::vector<RankRound> ranks_;
   std::vector<Rank> touched_;
 };
 
-/// Scheduled pieces grouped by sender, to be recorded in the coverage ledger group by group.
-/// The ledger's entries are sender-major, so a group of kSendersPerGroup senders covers one
-/// contiguous stretch of it (1 MB at N = 4096) that stays in cache while its records land; in
-/// round order nearly every record missed the cache and the TLB. Whole check at N = 4096, CPU
-/// seconds: 2.0 in round order, 1.07 with one group per sender (4096 write frontiers, each on its
-/// own page), 0.67 with groups of 64.
-class CoverageBuckets {
+/// The byte count of every payload piece, looked up rather than divided out per transfer (two
+/// 64-bit divisions each were a sixth of the check at N = 4096). Payloads with more pieces than
+/// kMaxTable (a hand-written file may declare billions of chunks) are divided out.
+class PieceBytes {
  public:
-  static constexpr std::int32_t kSendersPerGroup = 64;
-  explicit CoverageBuckets(std::int32_t ranks) : groups_((ranks + kSendersPerGroup - 1) / kSendersPerGroup) {}
-  /// Files a piece under its sender's group.
-  void add(const Transfer& t) { groups_[t.src / kSendersPerGroup].push_back({t.src, t.dst, t.chunk, t.part}); }
-  void record(DeliveryLedger& ledger) const {
-    // A scheduled transfer is a promised arrival at dst in the slot for src.
-    for (const auto& group : groups_)
-      for (const Entry& p : group) ledger.record(p.dst, p.src, {p.src, p.dst}, p.part, p.chunk);
+  explicit PieceBytes(const Payload& payload) : payload_(payload) {
+    const std::uint64_t pieces = static_cast<std::uint64_t>(payload.parts.size()) * payload.chunks;
+    if (pieces > kMaxTable) return;
+    for (std::uint32_t part = 0; part < payload.parts.size(); ++part)
+      for (std::uint32_t chunk = 0; chunk < payload.chunks; ++chunk) table_.push_back(payload.chunk_bytes(part, chunk));
+  }
+  /// Valid part and chunk only.
+  std::uint64_t operator()(std::uint32_t part, std::uint32_t chunk) const {
+    return table_.empty() ? payload_.chunk_bytes(part, chunk) : table_[std::uint64_t{part} * payload_.chunks + chunk];
   }
 
  private:
-  struct Entry {
-    Rank src;
-    Rank dst;
-    std::uint32_t chunk;
-    std::uint16_t part;
-  };
-  std::vector<std::vector<Entry>> groups_;
+  static constexpr std::uint64_t kMaxTable = std::uint64_t{1} << 16;
+  const Payload& payload_;
+  std::vector<std::uint64_t> table_;
 };
 
 void check_ranks(const Schedule& s, std::size_t round, const Transfer& t) {
@@ -140,17 +138,17 @@ void check_ranks(const Schedule& s, std::size_t round, const Transfer& t) {
                                 ": fix the schedule's ranks or transfers");
 }
 
-void check_transfer(const Schedule& s, std::size_t round, const Transfer& t, CoverageBuckets& coverage,
-                    StructureReport& report) {
+void check_transfer(const Schedule& s, std::size_t round, const Transfer& t, const PieceBytes& piece_bytes,
+                    DeliveryLedger& coverage, StructureReport& report) {
   check_ranks(s, round, t);
   if (t.src == t.dst) {
     ++report.self_send_count;
     if (report.self_sends.size() < StructureReport::kMaxListed) report.self_sends.push_back(t);
     return;
   }
-  coverage.add(t);
+  coverage.record(t.dst, t.src, t.block(), t.part, t.chunk);  // a promised arrival at dst in the slot for src
   if (t.part >= s.payload.parts.size() || t.chunk >= s.payload.chunks) return;  // the ledger flags it
-  const std::uint64_t expected = s.payload.chunk_bytes(t.part, t.chunk);
+  const std::uint64_t expected = piece_bytes(t.part, t.chunk);
   if (t.bytes == expected) return;
   ++report.size_error_count;
   if (report.size_errors.size() < StructureReport::kMaxListed) report.size_errors.push_back({round, t, expected});
@@ -171,7 +169,8 @@ StructureReport check_structure(const Schedule& s) {
   report.matching_applies = s.kind == ScheduleKind::pairing || s.kind == ScheduleKind::directed;
   report.loads.resize(s.ranks);
   report.round_lower_bound = round_lower_bound(s.kind, s.ranks);
-  CoverageBuckets coverage(s.ranks);
+  DeliveryLedger coverage(s.ranks, s.payload, LedgerThreads::one);
+  const PieceBytes piece_bytes(s.payload);
   RoundScan scan(s.ranks, report);
   const bool pairing = s.kind == ScheduleKind::pairing;
   if (s.kind == ScheduleKind::per_rank && s.rank_orders.size() != static_cast<std::size_t>(s.ranks))
@@ -184,7 +183,7 @@ StructureReport check_structure(const Schedule& s) {
       for (std::size_t i = 0; i < s.rank_orders[r].size(); ++i) {
         for (const Transfer& t : s.rank_orders[r][i].transfers) {
           if (t.src != r) continue;
-          check_transfer(s, i, t, coverage, report);
+          check_transfer(s, i, t, piece_bytes, coverage, report);
           scan.add(i, t, false, false);
         }
         scan.end_round();
@@ -194,15 +193,13 @@ StructureReport check_structure(const Schedule& s) {
     report.rounds = s.rounds.size();
     for (std::size_t i = 0; i < s.rounds.size(); ++i) {
       for (const Transfer& t : s.rounds[i].transfers) {
-        check_transfer(s, i, t, coverage, report);
+        check_transfer(s, i, t, piece_bytes, coverage, report);
         scan.add(i, t, report.matching_applies, pairing);
       }
       scan.end_round();
     }
   }
-  DeliveryLedger ledger(s.ranks, s.payload);
-  coverage.record(ledger);
-  report.coverage = ledger.report();
+  report.coverage = coverage.report();
   if (!totals_equal(report.loads)) report.balanced = false;
   return report;
 }

@@ -56,3 +56,36 @@ TEST(Ledger, ConcurrentRecordsAreCounted) {
   for (auto& t : threads) t.join();
   EXPECT_TRUE(ledger.report().ok());
 }
+
+TEST(Ledger, CountsPastOneByteStayExact) {
+  // Counts are kept in a byte and spill into an overflow table: 300 and 256 arrivals must be
+  // reported as such, from one thread and from several.
+  for (const LedgerThreads threads : {LedgerThreads::one, LedgerThreads::many}) {
+    DeliveryLedger ledger(3, uniform_payload(8, true, 1), threads);
+    record_all(ledger, 3);
+    for (int i = 1; i < 300; ++i) ledger.record(1, 0, {0, 1}, 0, 0);
+    for (int i = 1; i < 256; ++i) ledger.record(0, 2, {2, 0}, 0, 0);
+    const LedgerReport r = ledger.report();
+    ASSERT_EQ(r.duplicated_count, 2u);
+    EXPECT_EQ(r.duplicated[0].count, 300u);  // block 0->1 comes first in the report
+    EXPECT_EQ(r.duplicated[1].count, 256u);
+    EXPECT_EQ(r.arrived, 6u + 299u + 255u);
+    EXPECT_EQ(r.missing_count, 0u);
+  }
+}
+
+TEST(Ledger, OneThreadModeReportsTheSameProblems) {
+  for (const LedgerThreads threads : {LedgerThreads::one, LedgerThreads::many}) {
+    DeliveryLedger ledger(3, uniform_payload(8, false, 2), threads);
+    ledger.record(1, 0, {0, 1}, 2, 1);
+    ledger.record(1, 0, {0, 1}, 2, 1);  // duplicate of the last piece of block 0->1
+    ledger.record(1, 0, {0, 1}, 2, 2);  // no chunk 2
+    ledger.record(1, 2, {0, 1}, 0, 0);  // slot of the wrong source
+    const LedgerReport r = ledger.report();
+    EXPECT_EQ(r.expected, 36u);
+    EXPECT_EQ(r.duplicated_count, 1u);
+    EXPECT_EQ(r.misplaced_count, 2u);
+    EXPECT_EQ(r.missing_count, 35u);
+    EXPECT_EQ(r.arrived, 4u);
+  }
+}
