@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstring>
 #include <sstream>
 #include <stdexcept>
 
@@ -62,25 +63,50 @@ std::uint64_t DeliveryLedger::count(std::size_t i) const {
 LedgerReport DeliveryLedger::report() const {
   std::lock_guard lock(misplaced_mutex_);
   LedgerReport rep;
-  for (Rank src = 0; src < ranks_; ++src)
-    for (Rank dst = 0; dst < ranks_; ++dst) {
-      if (src == dst) continue;
-      for (std::uint32_t part = 0; part < parts_; ++part)
-        for (std::uint32_t chunk = 0; chunk < chunks_; ++chunk) {
-          const std::uint64_t n = count(index({src, dst}, part, chunk));
-          ++rep.expected;
-          rep.arrived += n;
-          if (n == 1) continue;
-          const Piece piece{{src, dst}, static_cast<std::uint16_t>(part), chunk, n};
-          auto& list = n == 0 ? rep.missing : rep.duplicated;
-          ++(n == 0 ? rep.missing_count : rep.duplicated_count);
-          if (list.size() < LedgerReport::kMaxListed) list.push_back(piece);
-        }
-    }
+  const std::size_t per_block = static_cast<std::size_t>(parts_) * chunks_;
+  for (Rank src = 0; src < ranks_; ++src) {
+    // Blocks src -> dst sit side by side in src's row; the diagonal block is not expected.
+    const std::size_t row = static_cast<std::size_t>(src) * row_stride_, diagonal = src * per_block;
+    report_pieces(rep, row, row + diagonal);
+    report_pieces(rep, row + diagonal + per_block, row + ranks_ * per_block);
+  }
   rep.misplaced_count = misplaced_count_;
   rep.arrived += misplaced_count_;
   rep.misplaced = misplaced_;
   return rep;
+}
+
+void DeliveryLedger::report_pieces(LedgerReport& rep, std::size_t begin, std::size_t end) const {
+  constexpr std::uint64_t kAllOnce = 0x0101010101010101ull;  // eight counts of 1
+  rep.expected += end - begin;
+  std::size_t i = begin;
+  while (i < end) {
+    // Eight pieces at a time while they all arrived once: the common case, and a byte compare
+    // per piece made the report a tenth of a 4096-rank verification.
+    std::uint64_t word = 0;
+    if (end - i >= 8) std::memcpy(&word, counts_.get() + i, 8);
+    if (word == kAllOnce) {
+      rep.arrived += 8;
+      i += 8;
+      continue;
+    }
+    const std::uint64_t n = count(i);
+    rep.arrived += n;
+    if (n != 1) note_piece(rep, i, n);
+    ++i;
+  }
+}
+
+void DeliveryLedger::note_piece(LedgerReport& rep, std::size_t i, std::uint64_t n) const {
+  const std::size_t per_block = static_cast<std::size_t>(parts_) * chunks_;
+  const auto src = static_cast<Rank>(i / row_stride_);
+  const std::size_t in_row = i % row_stride_;
+  const Piece piece{{src, static_cast<Rank>(in_row / per_block)},
+                    static_cast<std::uint16_t>(in_row % per_block / chunks_),
+                    static_cast<std::uint32_t>(in_row % chunks_), n};
+  auto& list = n == 0 ? rep.missing : rep.duplicated;
+  ++(n == 0 ? rep.missing_count : rep.duplicated_count);
+  if (list.size() < LedgerReport::kMaxListed) list.push_back(piece);
 }
 
 namespace {

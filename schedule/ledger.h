@@ -79,6 +79,9 @@ class DeliveryLedger {
            (static_cast<std::size_t>(block.dst) * parts_ + part) * chunks_ + chunk;
   }
   void record_slow(Rank at, Rank slot, BlockId block, std::uint16_t part, std::uint32_t chunk);
+  /// Adds counts [begin, end) of the flat array to `rep` (called with misplaced_mutex_ held).
+  void report_pieces(LedgerReport& rep, std::size_t begin, std::size_t end) const;
+  void note_piece(LedgerReport& rep, std::size_t i, std::uint64_t n) const;
   bool increment(std::size_t i);
   std::uint64_t count(std::size_t i) const;
   std::int32_t ranks_;

@@ -87,5 +87,13 @@ TEST(Ledger, OneThreadModeReportsTheSameProblems) {
     EXPECT_EQ(r.misplaced_count, 2u);
     EXPECT_EQ(r.missing_count, 35u);
     EXPECT_EQ(r.arrived, 4u);
+    ASSERT_EQ(r.duplicated.size(), 1u);
+    EXPECT_EQ(r.duplicated[0].block, (BlockId{0, 1}));
+    EXPECT_EQ(r.duplicated[0].part, 2u);
+    EXPECT_EQ(r.duplicated[0].chunk, 1u);
+    ASSERT_FALSE(r.missing.empty());
+    EXPECT_EQ(r.missing.back().block, (BlockId{2, 1}));  // the last piece of the last row
+    EXPECT_EQ(r.missing.back().part, 2u);
+    EXPECT_EQ(r.missing.back().chunk, 1u);
   }
 }
