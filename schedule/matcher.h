@@ -46,7 +46,8 @@ enum class OpState : std::uint8_t { unposted, posted, matched, completed };
 
 class Matcher {
  public:
-  /// Keeps a reference to `programs`: they must outlive the matcher.
+  /// Keeps a reference to `programs` and pointers into them: they must outlive the matcher,
+  /// unchanged.
   explicit Matcher(const ProgramSet& programs, MatcherOptions options = {});
 
   /// Posts the first step of every rank.

@@ -92,7 +92,12 @@ class RoundScan {
       first = peer;
       return;
     }
-    if (first == peer) return;
+    if (first != peer) note_conflict(round, rank, peer, first, conflict, what);
+  }
+
+  /// Out of line: the loop over millions of transfers stays small.
+  [[gnu::noinline, gnu::cold]] void note_conflict(std::size_t round, Rank rank, Rank peer, Rank first,
+                                                 std::uint32_t& conflict, const char* what) {
     if (conflict == kNone) {
       ++report_.conflict_count;
       if (report_.conflicts.size() >= StructureReport::kMaxListed) return;
@@ -131,27 +136,31 @@ class PieceBytes {
   std::vector<std::uint64_t> table_;
 };
 
-void check_ranks(const Schedule& s, std::size_t round, const Transfer& t) {
-  if (t.src < 0 || t.src >= s.ranks || t.dst < 0 || t.dst >= s.ranks)
-    throw std::invalid_argument("round " + std::to_string(round) + " has a transfer " + std::to_string(t.src) + "->" +
-                                std::to_string(t.dst) + " outside ranks 0.." + std::to_string(s.ranks - 1) +
-                                ": fix the schedule's ranks or transfers");
+[[noreturn, gnu::cold]] void throw_rank_error(const Schedule& s, std::size_t round, const Transfer& t) {
+  throw std::invalid_argument("round " + std::to_string(round) + " has a transfer " + std::to_string(t.src) + "->" +
+                              std::to_string(t.dst) + " outside ranks 0.." + std::to_string(s.ranks - 1) +
+                              ": fix the schedule's ranks or transfers");
 }
 
-void check_transfer(const Schedule& s, std::size_t round, const Transfer& t, const PieceBytes& piece_bytes,
-                    DeliveryLedger& coverage, StructureReport& report) {
-  check_ranks(s, round, t);
-  if (t.src == t.dst) {
-    ++report.self_send_count;
-    if (report.self_sends.size() < StructureReport::kMaxListed) report.self_sends.push_back(t);
-    return;
-  }
+[[gnu::cold]] void note_self_send(const Transfer& t, StructureReport& report) {
+  ++report.self_send_count;
+  if (report.self_sends.size() < StructureReport::kMaxListed) report.self_sends.push_back(t);
+}
+
+[[gnu::cold]] void note_size_error(std::size_t round, const Transfer& t, std::uint64_t expected, StructureReport& report) {
+  ++report.size_error_count;
+  if (report.size_errors.size() < StructureReport::kMaxListed) report.size_errors.push_back({round, t, expected});
+}
+
+/// The per-transfer checks; the rare findings are recorded out of line.
+inline void check_transfer(const Schedule& s, std::size_t round, const Transfer& t, const PieceBytes& piece_bytes,
+                           DeliveryLedger& coverage, StructureReport& report) {
+  if (t.src < 0 || t.src >= s.ranks || t.dst < 0 || t.dst >= s.ranks) throw_rank_error(s, round, t);
+  if (t.src == t.dst) return note_self_send(t, report);
   coverage.record(t.dst, t.src, t.block(), t.part, t.chunk);  // a promised arrival at dst in the slot for src
   if (t.part >= s.payload.parts.size() || t.chunk >= s.payload.chunks) return;  // the ledger flags it
   const std::uint64_t expected = piece_bytes(t.part, t.chunk);
-  if (t.bytes == expected) return;
-  ++report.size_error_count;
-  if (report.size_errors.size() < StructureReport::kMaxListed) report.size_errors.push_back({round, t, expected});
+  if (t.bytes != expected) note_size_error(round, t, expected, report);
 }
 
 bool totals_equal(const std::vector<RankLoad>& loads) {
@@ -191,10 +200,11 @@ StructureReport check_structure(const Schedule& s) {
     }
   } else {
     report.rounds = s.rounds.size();
+    const bool matching = report.matching_applies;
     for (std::size_t i = 0; i < s.rounds.size(); ++i) {
       for (const Transfer& t : s.rounds[i].transfers) {
         check_transfer(s, i, t, piece_bytes, coverage, report);
-        scan.add(i, t, report.matching_applies, pairing);
+        scan.add(i, t, matching, pairing);
       }
       scan.end_round();
     }
