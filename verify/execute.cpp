@@ -81,16 +81,18 @@ void keep(std::vector<T>& list, std::uint64_t& count, T item) {
 /// miss per match (1.5 s of a 4096-rank run when recorded in match order).
 void account(const Matcher& m, const std::vector<bool>& eager_matched, DeliveryLedger& ledger, ExecutionReport& rep) {
   const ProgramSet& set = m.programs();
+  const bool eager = !eager_matched.empty();
   std::size_t id = 0;
   for (Rank r = 0; r < set.ranks; ++r) {
-    const std::vector<Op>& ops = set.programs[r].ops;
-    for (std::uint32_t i = 0; i < ops.size(); ++i, ++id) {
+    const Op* const ops = set.programs[r].ops.data();
+    const auto count = static_cast<std::uint32_t>(set.programs[r].ops.size());
+    for (std::uint32_t i = 0; i < count; ++i, ++id) {
       const Op& op = ops[i];
       const OpState state = m.state({r, i});
       // Zero-buffer: a send leaves `posted` only through its match. Eager: a send completes when
       // posted, so only the record of the run tells whether anyone received it.
-      const bool matched = eager_matched.empty() ? state == OpState::matched || state == OpState::completed
-                                                 : static_cast<bool>(eager_matched[id]);
+      const bool matched = eager ? static_cast<bool>(eager_matched[id])
+                                 : state == OpState::matched || state == OpState::completed;
       if (op.kind == OpKind::send && matched) {
         ledger.record(op.peer, r, op.block, op.part, op.chunk);
         continue;
