@@ -38,9 +38,8 @@ FlowModel::FlowId FlowModel::add_flow(std::span<const Use> uses, double cap) {
     if (!(u.weight >= 1e-6) || !std::isfinite(u.weight))
       throw std::invalid_argument("flow model: a link weight must be a finite number >= 1e-6");
     Link& l = links_[u.link];
-    f.uses.push_back({u.link, u.weight, static_cast<std::uint32_t>(l.flows.size())});
-    l.flows.push_back(id);
-    l.which.push_back(static_cast<std::uint32_t>(f.uses.size() - 1));
+    f.uses.push_back({u.weight, u.link, static_cast<std::uint32_t>(l.members.size())});
+    l.members.push_back({id, static_cast<std::uint32_t>(f.uses.size() - 1)});
     l.total_weight += u.weight;
     if (!l.dirty) {
       l.dirty = true;
@@ -58,14 +57,12 @@ void FlowModel::remove_flow(FlowId id) {
   for (const FlowUse& u : f.uses) {
     Link& l = links_[u.link];
     // Swap-remove, and tell the flow that moved into the hole where it now sits.
-    const std::uint32_t last = static_cast<std::uint32_t>(l.flows.size() - 1);
-    l.flows[u.slot] = l.flows[last];
-    l.which[u.slot] = l.which[last];
-    flows_[l.flows[u.slot]].uses[l.which[u.slot]].slot = u.slot;
-    l.flows.pop_back();
-    l.which.pop_back();
+    const Member moved = l.members.back();
+    l.members[u.slot] = moved;
+    flows_[moved.flow].uses[moved.use].slot = u.slot;
+    l.members.pop_back();
     // Recomputed from zero when the link empties, so rounding never leaves a phantom weight.
-    l.total_weight = l.flows.empty() ? 0.0 : l.total_weight - u.weight;
+    l.total_weight = l.members.empty() ? 0.0 : l.total_weight - u.weight;
     if (!l.dirty) {
       l.dirty = true;
       dirty_.push_back(u.link);
@@ -88,110 +85,95 @@ void FlowModel::solve() {
   dirty_.clear();
 }
 
+/// Finds the component of `seed` (links joined by active flows) breadth-first and readies it for
+/// fill(): links reset to their capacity, shared links queued, each flow's tightest bound listed.
 void FlowModel::collect_component(LinkId seed) {
   ++epoch_;
   comp_links_.clear();
   comp_flows_.clear();
-  links_[seed].mark = epoch_;
-  comp_links_.push_back(seed);
+  shared_links_.clear();
+  shared_links_.reserve_ids(links_.size());
+  bounds_.clear();
+  enter_link(seed);
   // comp_links_ doubles as the BFS queue.
   for (std::size_t head = 0; head < comp_links_.size(); ++head) {
     Link& l = links_[comp_links_[head]];
     l.dirty = false;
-    for (FlowId fid : l.flows) {
-      Flow& f = flows_[fid];
+    for (const Member& m : l.members) {
+      Flow& f = flows_[m.flow];
       if (f.mark == epoch_) continue;
       f.mark = epoch_;
-      comp_flows_.push_back(fid);
+      f.fixed = false;
+      comp_flows_.push_back(m.flow);
       for (const FlowUse& u : f.uses)
-        if (links_[u.link].mark != epoch_) {
-          links_[u.link].mark = epoch_;
-          comp_links_.push_back(u.link);
-        }
+        if (links_[u.link].mark != epoch_) enter_link(u.link);
+      const Bound b = tightest_bound(m.flow);
+      if (std::isfinite(b.level)) bounds_.push_back(b);
     }
   }
+  shared_links_.heapify();
+  std::sort(bounds_.begin(), bounds_.end(), [](const Bound& a, const Bound& b) {
+    return a.level != b.level ? a.level < b.level : a.order < b.order;
+  });
+}
+
+void FlowModel::enter_link(LinkId id) {
+  Link& l = links_[id];
+  l.mark = epoch_;
+  comp_links_.push_back(id);
+  l.remaining = l.capacity;
+  l.weight = l.total_weight;
+  l.load = 0;  // fix() adds each flow's share
+  if (l.members.size() > 1) shared_links_.append_unordered(id, l.remaining / l.weight);
 }
 
 void FlowModel::fill_component() {
-  // A min-heap in a member vector: components are many and small, so no allocation per solve.
-  auto& heap = heap_;
-  heap.clear();
-  const auto later = [](const Level& a, const Level& b) { return a > b; };
-  auto heap_push = [&](Level v) {
-    heap.push_back(v);
-    std::push_heap(heap.begin(), heap.end(), later);
-  };
-  auto heap_pop = [&] {
-    std::pop_heap(heap.begin(), heap.end(), later);
-    heap.pop_back();
-  };
-  for (LinkId id : comp_links_) {
-    Link& l = links_[id];
-    l.remaining = l.capacity;
-    l.weight = l.total_weight;
-    l.load = 0;  // fix() adds each flow's share
-    if (!l.flows.empty()) heap.push_back({l.remaining / l.weight, id});
-  }
-  std::make_heap(heap.begin(), heap.end(), later);  // O(links), not O(links log links)
-  auto& caps = caps_;
-  caps.clear();
-  for (FlowId id : comp_flows_) {
-    flows_[id].fixed = false;
-    if (std::isfinite(flows_[id].cap)) caps.push_back({flows_[id].cap, id});
-  }
-  std::sort(caps.begin(), caps.end());
-  std::size_t next_cap = 0;
-  std::size_t unfixed = comp_flows_.size();
-  // Links whose level changed since the last push: pushed once each, not once per flow fixed.
-  ++epoch_;
-  touched_.clear();
-  auto touch_links_of = [&](FlowId f) {
-    for (const FlowUse& u : flows_[f].uses)
-      if (links_[u.link].mark != epoch_) {
-        links_[u.link].mark = epoch_;
-        touched_.push_back(u.link);
-      }
-  };
-  auto push_touched = [&] {
-    for (LinkId id : touched_) {
-      Link& l = links_[id];
-      l.mark = 0;
-      if (l.weight > 0) heap_push({std::max(0.0, l.remaining) / l.weight, id});
-    }
-    touched_.clear();
-    ++epoch_;
-  };
-  while (unfixed > 0) {
-    while (next_cap < caps.size() && flows_[caps[next_cap].second].fixed) ++next_cap;
-    // Drop heap entries made stale by later updates of the same link.
-    while (!heap.empty()) {
-      const Link& l = links_[heap.front().second];
-      if (l.weight > 0 && std::max(0.0, l.remaining) / l.weight == heap.front().first) break;
-      heap_pop();
-    }
-    const double link_level = heap.empty() ? kUncapped : heap.front().first;
-    if (next_cap < caps.size() && caps[next_cap].first <= link_level) {
-      fix(caps[next_cap].second, caps[next_cap].first);
-      touch_links_of(caps[next_cap].second);
-      push_touched();
-      --unfixed;
-      continue;
-    }
-    if (heap.empty()) break;  // only flows without links or caps remain (cannot happen: they start fixed)
-    const LinkId id = heap.front().second;
-    heap_pop();
-    const double level = std::max(0.0, link_level);
-    Link& l = links_[id];
-    for (FlowId f : l.flows)
-      if (!flows_[f].fixed) {
-        fix(f, level);
-        --unfixed;
-        touch_links_of(f);
-      }
-    push_touched();
-  }
+  fill(comp_flows_.size());
   updated_links_.insert(updated_links_.end(), comp_links_.begin(), comp_links_.end());
   updated_flows_.insert(updated_flows_.end(), comp_flows_.begin(), comp_flows_.end());
+}
+
+/// The first of the flow's own cap and its single-flow links to bind; only that one can fix it.
+FlowModel::Bound FlowModel::tightest_bound(FlowId id) const {
+  const Flow& f = flows_[id];
+  Bound best{f.cap, id, id};
+  for (const FlowUse& u : f.uses) {
+    const Link& l = links_[u.link];
+    if (l.members.size() != 1) continue;
+    const Bound b{l.capacity / l.total_weight, kLinkBound + u.link, id};
+    if (b.level < best.level || (b.level == best.level && b.order < best.order)) best = b;
+  }
+  return best;
+}
+
+bool FlowModel::bound_first(const Bound& b, const IndexedMinHeap::Entry& link) {
+  if (b.level != link.key) return b.level < link.key;
+  return b.order < kLinkBound + link.id;
+}
+
+/// Progressive filling: fix flows constraint by constraint in increasing level order.
+void FlowModel::fill(std::size_t unfixed) {
+  std::size_t next = 0;
+  ++epoch_;
+  touched_.clear();
+  while (unfixed > 0) {
+    while (next < bounds_.size() && flows_[bounds_[next].flow].fixed) ++next;
+    if (next < bounds_.size() && (shared_links_.empty() || bound_first(bounds_[next], shared_links_.top()))) {
+      fix(bounds_[next].flow, bounds_[next].level);
+      --unfixed;
+      requeue_touched();
+      continue;
+    }
+    if (shared_links_.empty()) break;  // only flows without links or caps remain (cannot happen: they start fixed)
+    const IndexedMinHeap::Entry tightest = shared_links_.top();
+    shared_links_.pop();
+    for (const Member& m : links_[tightest.id].members)
+      if (!flows_[m.flow].fixed) {
+        fix(m.flow, tightest.key);
+        --unfixed;
+      }
+    requeue_touched();
+  }
 }
 
 void FlowModel::fix(FlowId id, double rate) {
@@ -204,7 +186,24 @@ void FlowModel::fix(FlowId id, double rate) {
     l.load += u.weight * rate;
     l.weight -= u.weight;
     if (l.weight < 1e-12) l.weight = 0;
+    if (l.mark != epoch_) {
+      l.mark = epoch_;
+      touched_.push_back(u.link);
+    }
   }
+}
+
+/// New levels of the shared links that the last fixes changed: re-keyed once per step.
+void FlowModel::requeue_touched() {
+  for (LinkId id : touched_) {
+    Link& l = links_[id];
+    l.mark = 0;
+    if (!shared_links_.contains(id)) continue;
+    if (l.weight > 0) shared_links_.set(id, std::max(0.0, l.remaining) / l.weight);
+    else shared_links_.erase(id);
+  }
+  touched_.clear();
+  ++epoch_;
 }
 
 }  // namespace ua2a

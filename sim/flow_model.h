@@ -19,6 +19,11 @@
 ///     link on which no other flow gets more (f2 and f3 on B; f1 on A), so none can grow.
 /// With a cap of 1 GB/s on f3, f3 fixes first at 1; B then fills at 4 - 1 = 3 for f2, and f1 = 7.
 ///
+/// Progressive filling takes constraints in increasing level order: the own caps and the links
+/// that carry a single flow of the component (both bound one flow and never change during a fill)
+/// from one sorted list, the links shared by several flows from an indexed heap that re-keys a link
+/// in place when a flow on it is fixed. Ties go to own caps first, then to the lower link id.
+///
 /// Incremental solving: adding or removing a flow marks its links; solve() recomputes only the
 /// connected components (links joined by active flows) that hold a marked link, so a start or a
 /// finish in one box never touches another. Callers batch all changes at one instant and solve
@@ -28,6 +33,8 @@
 #include <span>
 #include <utility>
 #include <vector>
+
+#include "sim/indexed_heap.h"
 
 namespace ua2a {
 
@@ -65,9 +72,14 @@ class FlowModel {
 
  private:
   struct FlowUse {
-    LinkId link;
     double weight;
-    std::uint32_t slot;  // position of this flow in the link's flow list
+    LinkId link;
+    std::uint32_t slot;  // position of this flow in the link's member list
+  };
+  /// A flow on a link, and which of the flow's uses that is.
+  struct Member {
+    FlowId flow;
+    std::uint32_t use;
   };
   struct Flow {
     std::vector<FlowUse> uses;
@@ -80,8 +92,7 @@ class FlowModel {
   struct Link {
     double capacity = 0;
     double load = 0;
-    std::vector<FlowId> flows;
-    std::vector<std::uint32_t> which;  // parallel to flows: index of this link in that flow's uses
+    std::vector<Member> members;
     double total_weight = 0;  // sum of the weights of its flows, kept by add_flow/remove_flow
     double remaining = 0;     // solve scratch
     double weight = 0;        // solve scratch: sum of weights of unfixed flows
@@ -89,9 +100,22 @@ class FlowModel {
     bool dirty = false;
   };
 
+  /// A constraint on one flow: its own cap or a link no other flow of the component uses.
+  struct Bound {
+    double level;
+    std::uint64_t order;  // ties: own caps (the flow id) before links (kLinkBound + link id)
+    FlowId flow;
+  };
+  static constexpr std::uint64_t kLinkBound = std::uint64_t{1} << 32;
+
   void collect_component(LinkId seed);
+  void enter_link(LinkId id);
   void fill_component();
+  Bound tightest_bound(FlowId id) const;
+  void fill(std::size_t unfixed);
+  static bool bound_first(const Bound& b, const IndexedMinHeap::Entry& link);
   void fix(FlowId f, double rate);
+  void requeue_touched();
 
   std::vector<Link> links_;
   std::vector<Flow> flows_;
@@ -102,9 +126,8 @@ class FlowModel {
   std::vector<FlowId> comp_flows_;
   std::vector<LinkId> comp_links_;
   std::vector<LinkId> touched_;
-  using Level = std::pair<double, LinkId>;
-  std::vector<Level> heap_;
-  std::vector<std::pair<double, FlowId>> caps_;
+  IndexedMinHeap shared_links_;  // solve scratch: links of several unfixed flows, by level
+  std::vector<Bound> bounds_;     // solve scratch: one per bounded flow, sorted
   std::uint32_t epoch_ = 0;
   std::size_t active_ = 0;
 };

@@ -1,0 +1,206 @@
+// The simulator's speed-ups must not change a prediction. Three checks:
+//  - the indexed heap against std::set, the order it replaces;
+//  - the flow model's solve against plain progressive filling, written here the slow, obvious way
+//    (every step scans every constraint): the same rates, bit for bit;
+//  - whole runs pinned to the predictions the simulator gave before any speed-up (commit 249b226):
+//    unequal flows finishing at the same instant, several components, staged, network and P2P
+//    routes with weighted forwarding, chunks, event batching.
+#include <gtest/gtest.h>
+
+#include <random>
+#include <set>
+
+#include "schedule/generators.h"
+#include "schedule/lower.h"
+#include "schedule/payload.h"
+#include "sim/flow_model.h"
+#include "sim/indexed_heap.h"
+#include "sim/simulate.h"
+
+using namespace ua2a;
+
+namespace {
+
+/// Progressive filling as flow_model.h describes it, step by step: the smallest own cap (ties by
+/// flow id) or the link of smallest level (ties by link id) binds next, a cap winning a tie with
+/// a link; a link fixes its unfixed flows in the order they were added. Same arithmetic, in the
+/// same order, as the model.
+struct ReferenceFill {
+  std::vector<double> capacity;
+  std::vector<std::vector<FlowModel::Use>> uses;  // per flow
+  std::vector<double> cap;                         // per flow
+
+  std::vector<double> solve() const {
+    const std::size_t links = capacity.size(), flows = uses.size();
+    std::vector<double> remaining = capacity, weight(links, 0.0), rate(flows, 0.0);
+    std::vector<std::vector<std::size_t>> on(links);
+    for (std::size_t f = 0; f < flows; ++f)
+      for (const auto& u : uses[f]) {
+        weight[u.link] += u.weight;
+        on[u.link].push_back(f);
+      }
+    std::vector<bool> fixed(flows, false);
+    auto fix = [&](std::size_t f, double r) {
+      fixed[f] = true;
+      rate[f] = r;
+      for (const auto& u : uses[f]) {
+        remaining[u.link] -= u.weight * r;
+        weight[u.link] -= u.weight;
+        if (weight[u.link] < 1e-12) weight[u.link] = 0;
+      }
+    };
+    for (;;) {
+      std::size_t cap_flow = flows, link = links;
+      for (std::size_t f = 0; f < flows; ++f)
+        if (!fixed[f] && std::isfinite(cap[f]) && (cap_flow == flows || cap[f] < cap[cap_flow])) cap_flow = f;
+      double level = FlowModel::kUncapped;
+      for (std::size_t l = 0; l < links; ++l) {
+        if (weight[l] <= 0) continue;
+        const double lv = std::max(0.0, remaining[l]) / weight[l];
+        if (link == links || lv < level) link = l, level = lv;
+      }
+      if (cap_flow < flows && (link == links || cap[cap_flow] <= level)) {
+        fix(cap_flow, cap[cap_flow]);
+      } else if (link < links) {
+        for (std::size_t f : on[link])
+          if (!fixed[f]) fix(f, level);
+      } else {
+        break;
+      }
+    }
+    return rate;
+  }
+};
+
+}  // namespace
+
+TEST(IndexedMinHeap, KeepsTheOrderOfASetOfKeyIdPairs) {
+  std::mt19937 rng(7);
+  IndexedMinHeap heap;
+  heap.reserve_ids(64);
+  std::set<std::pair<double, std::uint32_t>> ref;
+  std::vector<double> key(64, -1);  // -1: absent
+  for (int i = 0; i < 20000; ++i) {
+    const std::uint32_t id = rng() % 64;
+    const double k = static_cast<double>(rng() % 16);  // few keys: many ties, broken by id
+    switch (rng() % 4) {
+      case 0:
+      case 1:  // insert or re-key, up or down
+        if (key[id] >= 0) ref.erase({key[id], id});
+        heap.set(id, k);
+        ref.insert({k, id});
+        key[id] = k;
+        break;
+      case 2:
+        if (key[id] >= 0) {
+          heap.erase(id);
+          ref.erase({key[id], id});
+          key[id] = -1;
+        }
+        break;
+      default:
+        if (!ref.empty()) {
+          ASSERT_EQ(heap.top().key, ref.begin()->first);
+          ASSERT_EQ(heap.top().id, ref.begin()->second);
+          key[heap.top().id] = -1;
+          heap.pop();
+          ref.erase(ref.begin());
+        }
+    }
+    ASSERT_EQ(heap.size(), ref.size());
+  }
+}
+
+TEST(FlowModel, SolveIsBitIdenticalToPlainProgressiveFilling) {
+  // Random systems with many ties (capacities and caps from a few values), links of one flow
+  // (which the model treats as caps), weighted uses and own caps.
+  std::mt19937 rng(20261128);
+  for (int trial = 0; trial < 500; ++trial) {
+    FlowModel model;
+    ReferenceFill ref;
+    const int links = 1 + static_cast<int>(rng() % 16);
+    for (int l = 0; l < links; ++l) {
+      ref.capacity.push_back(static_cast<double>(1 + rng() % (trial % 2 ? 4 : 100)));
+      model.add_link(ref.capacity.back());
+    }
+    const int flows = 1 + static_cast<int>(rng() % 40);
+    std::vector<FlowModel::FlowId> ids;
+    for (int f = 0; f < flows; ++f) {
+      std::vector<FlowModel::Use> uses;
+      for (int l = 0; l < links; ++l)
+        if (rng() % 4 == 0) uses.push_back({static_cast<FlowModel::LinkId>(l), 1.0 + (rng() % 3) * 0.1});
+      if (uses.empty()) uses.push_back({static_cast<FlowModel::LinkId>(rng() % links), 1.0});
+      const double cap = rng() % 4 == 0 ? static_cast<double>(1 + rng() % 8) / 2 : FlowModel::kUncapped;
+      ids.push_back(model.add_flow(uses, cap));
+      ref.uses.push_back(uses);
+      ref.cap.push_back(cap);
+    }
+    model.solve();
+    const std::vector<double> expected = ref.solve();
+    for (int f = 0; f < flows; ++f) ASSERT_EQ(model.rate(ids[f]), expected[f]) << "trial " << trial << " flow " << f;
+  }
+}
+
+namespace {
+
+/// Link latencies, per-operation cost and pipeline fill switched off: the SimGrid comparison's model.
+Topology bare(Topology t) {
+  t.params.op_cost_s = 0;
+  t.params.chunk_bytes = 0;
+  for (EdgeRef e : t.edges()) t.graph[e].latency_s = 0;
+  return t;
+}
+
+struct Pinned {
+  double time_s, sum_start_s, sum_end_s, sum_busy_s;
+};
+
+void expect_pinned(const Topology& t, const char* algo, std::int32_t ranks, Discipline d, std::uint64_t bytes,
+                   std::uint32_t chunks, TransportKind transport, double tolerance, const Pinned& want) {
+  const Schedule s = generate(algo, ranks, uniform_payload(bytes, true, chunks));
+  SimOptions o;
+  o.transport = transport;
+  o.time_tolerance = tolerance;
+  o.schedule = &s;
+  const SimReport r = simulate(t, lower(s, d), o);
+  Pinned got{r.time_s, 0, 0, 0};
+  for (const TransferReport& x : r.transfers) {
+    got.sum_start_s += x.start_s;
+    got.sum_end_s += x.end_s;
+  }
+  for (const LinkReport& l : r.links) got.sum_busy_s += l.busy_s;
+  EXPECT_EQ(got.time_s, want.time_s) << algo << " on " << t.name;
+  EXPECT_EQ(got.sum_start_s, want.sum_start_s) << algo << " on " << t.name;
+  EXPECT_EQ(got.sum_end_s, want.sum_end_s) << algo << " on " << t.name;
+  EXPECT_EQ(got.sum_busy_s, want.sum_busy_s) << algo << " on " << t.name;
+}
+
+}  // namespace
+
+TEST(Simulate, PredictionsArePinnedToTheStraightforwardExecutor) {
+  // Values printed with %.17g by the executor of commit 249b226 (before the speed-ups).
+  const Topology boxes = join_boxes(make_preset("4090x8-2s"), 4);
+  // Staged inside boxes, network between them, with latencies, per-op cost and pipeline fill.
+  expect_pinned(boxes, "round-robin", 32, Discipline::paired_full, 1 << 24, 1, TransportKind::shm, 0,
+                {0.20878231732736671, 98.069846694469604, 103.07297205380304, 5.0585034801648519});
+  // The SimGrid comparison's model: many unequal flows end at the same instant.
+  expect_pinned(bare(boxes), "round-robin", 32, Discipline::paired_full, 1 << 24, 1, TransportKind::shm, 0,
+                {0.2080374784, 97.731189672661927, 102.72076189500936, 5.0585034801648483});
+  // P2P through root complexes that charge 6/5 per byte: weighted uses, unequal rates.
+  expect_pinned(make_preset("4090x8-sw2"), "xor", 8, Discipline::paired_full, 1 << 28, 1, TransportKind::p2p, 0,
+                {0.54810572266666668, 9.5574542336000015, 13.942300014933341, 4.2591759018666648});
+  // Two boxes, shift: boxes and the network are separate components for most of the run.
+  expect_pinned(join_boxes(make_preset("4090x8-2s-sw"), 2), "shift", 16, Discipline::paired_full, 1 << 20, 1,
+                TransportKind::shm, 0,
+                {0.0055475531774358978, 0.61813063071179397, 0.69348089535028079, 0.086886913861818127});
+  // Grouped with 4 chunks: every transfer starts at 0 and groups of them end together.
+  expect_pinned(make_preset("4090x4"), "grouped", 4, Discipline::grouped, 1 << 22, 4, TransportKind::p2p, 0,
+                {0.0025225824000000025, 0, 0.12108395520000005, 0.0067108864000000011});
+  // Event batching of 1 %.
+  expect_pinned(boxes, "round-robin", 32, Discipline::paired_full, 1 << 24, 1, TransportKind::shm, 0.01,
+                {0.20811096666666667, 97.775919760087888, 102.76772062970235, 5.0581160847241939});
+  // Staircase, paired-half, 2 chunks: several steps per round.
+  expect_pinned(join_boxes(make_preset("4090x8-2s-sw"), 2), "staircase", 16, Discipline::paired_half, 1 << 20, 2,
+                TransportKind::shm, 0,
+                {0.0143639073261221, 3.1632165342715828, 3.2775643734814492, 0.086886913861818196});
+}
