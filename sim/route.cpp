@@ -108,18 +108,25 @@ void Router::append_path(Route& r, NodeIndex from, NodeIndex to, Mode mode) cons
 }
 
 Route Router::route(std::int32_t src, std::int32_t dst) const {
+  Route r;
+  route(src, dst, r);
+  return r;
+}
+
+void Router::route(std::int32_t src, std::int32_t dst, Route& r) const {
   const auto& gpus = topology_.gpus();
   const NodeIndex a = gpus.at(src), b = gpus.at(dst);
-  Route r;
-  r.uses.reserve(16);
+  r.uses.clear();
+  r.latency_s = 0;
   r.min_capacity = FlowModel::kUncapped;
+  r.staged = false;
   r.transport = transport_;
   if (topology_.node(a).box != topology_.node(b).box) {
     r.transport = TransportKind::network;
     r.staged = true;
     append_path(r, a, b, kNetwork);
     merge_repeats(r);
-    return r;
+    return;
   }
   switch (transport_) {
     case TransportKind::shm: {
@@ -139,7 +146,6 @@ Route Router::route(std::int32_t src, std::int32_t dst) const {
     case TransportKind::network: append_path(r, a, b, kNetwork); r.staged = true; break;
   }
   merge_repeats(r);
-  return r;
 }
 
 void Router::merge_repeats(Route& r) {

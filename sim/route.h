@@ -47,6 +47,8 @@ class Router {
   const std::vector<Resource>& resources() const { return resources_; }
   /// The route from rank `src`'s GPU to rank `dst`'s. Computed from cached BFS trees: cheap.
   Route route(std::int32_t src, std::int32_t dst) const;
+  /// The same, written over `out`, whose buffer is reused: no allocation per transfer.
+  void route(std::int32_t src, std::int32_t dst, Route& out) const;
   TransportKind transport() const { return transport_; }
 
  private:

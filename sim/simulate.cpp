@@ -112,12 +112,13 @@ class Executor {
     while (!events_.empty()) {
       now_ = events_.top().time;
       const double batch_end = now_ + window(events_.top());
-      while (!events_.empty() && events_.top().time <= batch_end) {
-        const Event e = events_.top();
-        events_.pop();
+      in_batch_ = true;
+      Event e;
+      while (next_in_batch(batch_end, e)) {
         if (e.kind == EventKind::start) start_flow(e.id);
         else if (!finish_flow(e)) return finish();
       }
+      in_batch_ = false;
       ++report_.events;
       solve();
     }
@@ -142,8 +143,32 @@ class Executor {
     return w;
   }
 
+  /// Events at the batch's own instant (transfers that start with no delay: most of them) skip
+  /// the heap: they would come out right after the heap's events at that instant, which are older,
+  /// and before any later one, so a FIFO gives the same order for less (perf: the event heap was
+  /// 6 % of an N = 256 run).
   void push(double time, EventKind kind, std::uint32_t id, std::uint64_t version = 0) {
-    events_.push({time, seq_++, kind, id, version});
+    const Event e{time, seq_++, kind, id, version};
+    if (in_batch_ && time == now_) instant_.push_back(e);
+    else events_.push(e);
+  }
+
+  /// The next event of the batch that ends at `batch_end`, in (time, seq) order; false at its end.
+  bool next_in_batch(double batch_end, Event& e) {
+    if (!events_.empty() && events_.top().time == now_) return pop_heap_event(e);
+    if (instant_head_ < instant_.size()) {
+      e = instant_[instant_head_++];
+      return true;
+    }
+    instant_.clear();
+    instant_head_ = 0;
+    return !events_.empty() && events_.top().time <= batch_end && pop_heap_event(e);
+  }
+
+  bool pop_heap_event(Event& e) {
+    e = events_.top();
+    events_.pop();
+    return true;
   }
 
   /// Turns every new match into a pending transfer; false on a mismatch.
@@ -152,33 +177,37 @@ class Executor {
     while (matcher_.pop_match(m)) {
       if (!matcher_.mismatches().empty()) return false;
       const Op& send = matcher_.op(m.send);
-      Pending p;
+      const std::uint32_t slot = take_pending_slot();
+      Pending& p = pending_[slot];
       p.match = m;
       p.bytes = send.bytes;
-      p.route = router_.route(m.send.rank, m.recv.rank);
+      router_.route(m.send.rank, m.recv.rank, p.route);
+      p.cap = FlowModel::kUncapped;
       if (p.route.staged && topology_.params.shm_flow_cap_bytes_per_s > 0 && p.route.transport == TransportKind::shm)
         p.cap = topology_.params.shm_flow_cap_bytes_per_s;
       double delay = p.route.latency_s + topology_.params.op_cost_s;
       if (p.route.staged && std::isfinite(p.route.min_capacity))
         delay += static_cast<double>(std::min<std::uint64_t>(topology_.params.chunk_bytes, send.bytes)) /
                  std::min(p.route.min_capacity, p.cap);
-      if (options_.record_transfers) p.record = record_transfer(m, send);
+      p.record = options_.record_transfers ? record_transfer(m, send) : kNone;
       for (const FlowModel::Use& u : p.route.uses) {
         report_.links[u.link].bytes += static_cast<double>(send.bytes);
         report_.links[u.link].charged += static_cast<double>(send.bytes) * u.weight;
       }
-      std::uint32_t slot;
-      if (!free_pending_.empty()) {
-        slot = free_pending_.back();
-        free_pending_.pop_back();
-        pending_[slot] = std::move(p);
-      } else {
-        slot = static_cast<std::uint32_t>(pending_.size());
-        pending_.push_back(std::move(p));
-      }
       push(now_ + delay, EventKind::start, slot);
     }
     return matcher_.mismatches().empty();
+  }
+
+  /// A free slot of pending_; its route buffer is kept, so routing allocates nothing.
+  std::uint32_t take_pending_slot() {
+    if (free_pending_.empty()) {
+      pending_.emplace_back();
+      return static_cast<std::uint32_t>(pending_.size() - 1);
+    }
+    const std::uint32_t slot = free_pending_.back();
+    free_pending_.pop_back();
+    return slot;
   }
 
   std::uint32_t record_transfer(const Match& m, const Op& send) {
@@ -307,6 +336,9 @@ class Executor {
   FlowModel model_;
   SimReport report_;
   std::priority_queue<Event, std::vector<Event>, std::greater<Event>> events_;
+  std::vector<Event> instant_;  // events pushed during a batch at its own instant, FIFO
+  std::size_t instant_head_ = 0;
+  bool in_batch_ = false;
   std::uint64_t seq_ = 0;
   double now_ = 0;
   std::vector<Pending> pending_;
