@@ -15,6 +15,7 @@ FlowModel::LinkId FlowModel::add_link(double bytes_per_s) {
   Link l;
   l.capacity = bytes_per_s;
   links_.push_back(std::move(l));
+  local_link_.push_back(0);
   return static_cast<LinkId>(links_.size() - 1);
 }
 
@@ -27,6 +28,7 @@ FlowModel::FlowId FlowModel::add_flow(std::span<const Use> uses, double cap) {
   } else {
     id = static_cast<FlowId>(flows_.size());
     flows_.emplace_back();
+    local_flow_.push_back(0);
   }
   Flow& f = flows_[id];
   f.uses.clear();
@@ -75,8 +77,8 @@ void FlowModel::remove_flow(FlowId id) {
 }
 
 void FlowModel::solve() {
-  updated_flows_.clear();
-  updated_links_.clear();
+  changed_flows_.clear();
+  changed_links_.clear();
   for (std::size_t i = 0; i < dirty_.size(); ++i) {
     if (!links_[dirty_[i]].dirty) continue;  // already solved as part of an earlier component
     collect_component(dirty_[i]);
@@ -85,125 +87,142 @@ void FlowModel::solve() {
   dirty_.clear();
 }
 
-/// Finds the component of `seed` (links joined by active flows) breadth-first and readies it for
-/// fill(): links reset to their capacity, shared links queued, each flow's tightest bound listed.
+/// Finds the component of `seed` (links joined by active flows) breadth-first and copies it into
+/// the local arrays, ready for fill(): links at their capacity, shared links queued, each flow's
+/// tightest bound listed.
 void FlowModel::collect_component(LinkId seed) {
   ++epoch_;
-  comp_links_.clear();
-  comp_flows_.clear();
-  shared_links_.clear();
-  shared_links_.reserve_ids(links_.size());
-  bounds_.clear();
+  clear_component();
   enter_link(seed);
   // comp_links_ doubles as the BFS queue.
   for (std::size_t head = 0; head < comp_links_.size(); ++head) {
     Link& l = links_[comp_links_[head]];
     l.dirty = false;
-    for (const Member& m : l.members) {
-      Flow& f = flows_[m.flow];
-      if (f.mark == epoch_) continue;
-      f.mark = epoch_;
-      f.fixed = false;
-      comp_flows_.push_back(m.flow);
-      for (const FlowUse& u : f.uses)
-        if (links_[u.link].mark != epoch_) enter_link(u.link);
-      const Bound b = tightest_bound(m.flow);
-      if (std::isfinite(b.level)) bounds_.push_back(b);
-    }
+    for (const Member& m : l.members)
+      if (flows_[m.flow].mark != epoch_) enter_flow(m.flow);
   }
-  shared_links_.heapify();
-  std::sort(bounds_.begin(), bounds_.end(), [](const Bound& a, const Bound& b) {
-    return a.level != b.level ? a.level < b.level : a.order < b.order;
-  });
+  local_use_begin_.push_back(static_cast<std::uint32_t>(local_uses_.size()));
+  queue_constraints();
+}
+
+/// Queues the shared links (ids: local link index) and the flows' bounds (ids: local link count
+/// + local flow index).
+void FlowModel::queue_constraints() {
+  const auto links = static_cast<std::uint32_t>(comp_links_.size());
+  constraints_.reserve_ids(links + comp_flows_.size());
+  for (std::uint32_t l : shared_local_links_) {
+    const Link& link = links_[comp_links_[l]];
+    constraints_.add(l, link.capacity / link.total_weight, kLinkBound + comp_links_[l]);
+  }
+  for (const Bound& b : bounds_) constraints_.add(links + b.flow, b.level, b.order);
+}
+
+void FlowModel::clear_component() {
+  comp_links_.clear();
+  comp_flows_.clear();
+  local_links_.clear();
+  local_uses_.clear();
+  local_use_begin_.clear();
+  local_rate_.clear();
+  local_fixed_.clear();
+  constraints_.clear();
+  shared_local_links_.clear();
+  bounds_.clear();
 }
 
 void FlowModel::enter_link(LinkId id) {
   Link& l = links_[id];
   l.mark = epoch_;
+  const auto local = static_cast<std::uint32_t>(comp_links_.size());
+  local_link_[id] = local;
   comp_links_.push_back(id);
-  l.remaining = l.capacity;
-  l.weight = l.total_weight;
-  l.load = 0;  // fix() adds each flow's share
-  if (l.members.size() > 1) shared_links_.append_unordered(id, l.remaining / l.weight);
+  local_links_.push_back({l.capacity, l.total_weight, 0.0});
+  if (l.members.size() > 1) shared_local_links_.push_back(local);
+}
+
+/// Copies a flow's uses (entering its links) and lists the first of its own cap and its
+/// single-flow links to bind: only that one can fix it.
+void FlowModel::enter_flow(FlowId id) {
+  Flow& f = flows_[id];
+  f.mark = epoch_;
+  const auto local = static_cast<std::uint32_t>(comp_flows_.size());
+  local_flow_[id] = local;
+  comp_flows_.push_back(id);
+  local_use_begin_.push_back(static_cast<std::uint32_t>(local_uses_.size()));
+  local_rate_.push_back(0);
+  local_fixed_.push_back(0);
+  Bound best{f.cap, id, local};
+  for (const FlowUse& u : f.uses) {
+    const Link& l = links_[u.link];
+    if (l.mark != epoch_) enter_link(u.link);
+    local_uses_.push_back({u.weight, local_link_[u.link]});
+    if (l.members.size() != 1) continue;
+    const Bound b{l.capacity / l.total_weight, kLinkBound + u.link, local};
+    if (b.level < best.level || (b.level == best.level && b.order < best.order)) best = b;
+  }
+  if (std::isfinite(best.level)) bounds_.push_back(best);
 }
 
 void FlowModel::fill_component() {
   fill(comp_flows_.size());
-  updated_links_.insert(updated_links_.end(), comp_links_.begin(), comp_links_.end());
-  updated_flows_.insert(updated_flows_.end(), comp_flows_.begin(), comp_flows_.end());
-}
-
-/// The first of the flow's own cap and its single-flow links to bind; only that one can fix it.
-FlowModel::Bound FlowModel::tightest_bound(FlowId id) const {
-  const Flow& f = flows_[id];
-  Bound best{f.cap, id, id};
-  for (const FlowUse& u : f.uses) {
-    const Link& l = links_[u.link];
-    if (l.members.size() != 1) continue;
-    const Bound b{l.capacity / l.total_weight, kLinkBound + u.link, id};
-    if (b.level < best.level || (b.level == best.level && b.order < best.order)) best = b;
-  }
-  return best;
-}
-
-bool FlowModel::bound_first(const Bound& b, const IndexedMinHeap::Entry& link) {
-  if (b.level != link.key) return b.level < link.key;
-  return b.order < kLinkBound + link.id;
+  store_component();
 }
 
 /// Progressive filling: fix flows constraint by constraint in increasing level order.
 void FlowModel::fill(std::size_t unfixed) {
-  std::size_t next = 0;
-  ++epoch_;
-  touched_.clear();
-  while (unfixed > 0) {
-    while (next < bounds_.size() && flows_[bounds_[next].flow].fixed) ++next;
-    if (next < bounds_.size() && (shared_links_.empty() || bound_first(bounds_[next], shared_links_.top()))) {
-      fix(bounds_[next].flow, bounds_[next].level);
+  const auto links = static_cast<std::uint32_t>(comp_links_.size());
+  while (unfixed > 0 && !constraints_.empty()) {
+    const LevelQueue::Tightest next = constraints_.tightest();
+    constraints_.remove(next.id);
+    if (next.id >= links) {  // a flow's own bound
+      fix(next.id - links, next.level);
       --unfixed;
-      requeue_touched();
       continue;
     }
-    if (shared_links_.empty()) break;  // only flows without links or caps remain (cannot happen: they start fixed)
-    const IndexedMinHeap::Entry tightest = shared_links_.top();
-    shared_links_.pop();
-    for (const Member& m : links_[tightest.id].members)
-      if (!flows_[m.flow].fixed) {
-        fix(m.flow, tightest.key);
-        --unfixed;
-      }
-    requeue_touched();
+    for (const Member& m : links_[comp_links_[next.id]].members) {
+      const std::uint32_t f = local_flow_[m.flow];
+      if (local_fixed_[f]) continue;
+      fix(f, next.level);
+      --unfixed;
+    }
   }
 }
 
-void FlowModel::fix(FlowId id, double rate) {
-  Flow& f = flows_[id];
-  f.fixed = true;
-  f.rate = rate;
-  for (const FlowUse& u : f.uses) {
-    Link& l = links_[u.link];
+/// Fixes a flow's rate and charges it to its links; a shared link's level is updated at once, or
+/// the link leaves the shared set when its last unfixed flow is fixed.
+void FlowModel::fix(std::uint32_t flow, double rate) {
+  local_fixed_[flow] = 1;
+  local_rate_[flow] = rate;
+  const auto bound = static_cast<std::uint32_t>(comp_links_.size()) + flow;
+  if (constraints_.contains(bound)) constraints_.remove(bound);
+  for (std::uint32_t i = local_use_begin_[flow]; i < local_use_begin_[flow + 1]; ++i) {
+    const LocalUse& u = local_uses_[i];
+    LocalLink& l = local_links_[u.link];
     l.remaining -= u.weight * rate;
     l.load += u.weight * rate;
     l.weight -= u.weight;
     if (l.weight < 1e-12) l.weight = 0;
-    if (l.mark != epoch_) {
-      l.mark = epoch_;
-      touched_.push_back(u.link);
-    }
+    if (!constraints_.contains(u.link)) continue;
+    if (l.weight > 0) constraints_.set_level(u.link, std::max(0.0, l.remaining) / l.weight);
+    else constraints_.remove(u.link);
   }
 }
 
-/// New levels of the shared links that the last fixes changed: re-keyed once per step.
-void FlowModel::requeue_touched() {
-  for (LinkId id : touched_) {
-    Link& l = links_[id];
-    l.mark = 0;
-    if (!shared_links_.contains(id)) continue;
-    if (l.weight > 0) shared_links_.set(id, std::max(0.0, l.remaining) / l.weight);
-    else shared_links_.erase(id);
+/// Writes the fill's rates and loads back to the model and lists what changed: most flows of a
+/// re-solved component keep their rate (perf, N = 256: 1 in 100), and the caller need not look.
+void FlowModel::store_component() {
+  for (std::size_t f = 0; f < comp_flows_.size(); ++f) {
+    Flow& flow = flows_[comp_flows_[f]];
+    if (local_fixed_[f]) {
+      if (local_rate_[f] != flow.rate || flow.rate == 0) changed_flows_.push_back(comp_flows_[f]);
+      flow.rate = local_rate_[f];
+    }
   }
-  touched_.clear();
-  ++epoch_;
+  for (std::size_t l = 0; l < comp_links_.size(); ++l) {
+    Link& link = links_[comp_links_[l]];
+    if (local_links_[l].load != link.load) changed_links_.push_back(comp_links_[l]);
+    link.load = local_links_[l].load;
+  }
 }
 
 }  // namespace ua2a

@@ -19,10 +19,10 @@
 ///     link on which no other flow gets more (f2 and f3 on B; f1 on A), so none can grow.
 /// With a cap of 1 GB/s on f3, f3 fixes first at 1; B then fills at 4 - 1 = 3 for f2, and f1 = 7.
 ///
-/// Progressive filling takes constraints in increasing level order: the own caps and the links
-/// that carry a single flow of the component (both bound one flow and never change during a fill)
-/// from one sorted list, the links shared by several flows from an indexed heap that re-keys a link
-/// in place when a flow on it is fixed. Ties go to own caps first, then to the lower link id.
+/// Progressive filling takes constraints in increasing level order (sim/level_queue.h): the links
+/// shared by several flows, and one bound per flow, the first to bind of its own cap and the links
+/// only it uses (those bound one flow and never change during a fill). Ties go to own caps first,
+/// then to the lower link id.
 ///
 /// Incremental solving: adding or removing a flow marks its links; solve() recomputes only the
 /// connected components (links joined by active flows) that hold a marked link, so a start or a
@@ -34,7 +34,7 @@
 #include <utility>
 #include <vector>
 
-#include "sim/indexed_heap.h"
+#include "sim/level_queue.h"
 
 namespace ua2a {
 
@@ -66,9 +66,11 @@ class FlowModel {
   double capacity(LinkId link) const { return links_[link].capacity; }
   std::size_t link_count() const { return links_.size(); }
   std::size_t active_flows() const { return active_; }
-  /// Flows (and links) whose rates (loads) the last solve() recomputed.
-  const std::vector<FlowId>& updated_flows() const { return updated_flows_; }
-  const std::vector<LinkId>& updated_links() const { return updated_links_; }
+  /// Flows whose rate the last solve() changed or left at 0 (starved), in a deterministic order;
+  /// every other flow kept its rate bit for bit.
+  const std::vector<FlowId>& changed_flows() const { return changed_flows_; }
+  /// Links whose load the last solve() changed.
+  const std::vector<LinkId>& changed_links() const { return changed_links_; }
 
  private:
   struct FlowUse {
@@ -86,7 +88,6 @@ class FlowModel {
     double cap = kUncapped;
     double rate = 0;
     bool active = false;
-    bool fixed = false;
     std::uint32_t mark = 0;
   };
   struct Link {
@@ -94,42 +95,61 @@ class FlowModel {
     double load = 0;
     std::vector<Member> members;
     double total_weight = 0;  // sum of the weights of its flows, kept by add_flow/remove_flow
-    double remaining = 0;     // solve scratch
-    double weight = 0;        // solve scratch: sum of weights of unfixed flows
     std::uint32_t mark = 0;
     bool dirty = false;
   };
 
+  // The component being solved, copied into dense arrays indexed by position in comp_links_ and
+  // comp_flows_ ("local" indices): the fill then reads and writes a few kilobytes instead of
+  // links and flows spread over the model (perf, N = 256: the solve was bound by those misses).
+  struct LocalLink {
+    double remaining;
+    double weight;  // sum of weights of unfixed flows
+    double load;
+  };
+  struct LocalUse {
+    double weight;
+    std::uint32_t link;  // local index
+  };
   /// A constraint on one flow: its own cap or a link no other flow of the component uses.
   struct Bound {
     double level;
     std::uint64_t order;  // ties: own caps (the flow id) before links (kLinkBound + link id)
-    FlowId flow;
+    std::uint32_t flow;   // local index
   };
   static constexpr std::uint64_t kLinkBound = std::uint64_t{1} << 32;
 
   void collect_component(LinkId seed);
+  void clear_component();
   void enter_link(LinkId id);
+  void enter_flow(FlowId id);
   void fill_component();
-  Bound tightest_bound(FlowId id) const;
   void fill(std::size_t unfixed);
-  static bool bound_first(const Bound& b, const IndexedMinHeap::Entry& link);
-  void fix(FlowId f, double rate);
-  void requeue_touched();
+  void queue_constraints();
+  void fix(std::uint32_t flow, double rate);
+  void store_component();
 
   std::vector<Link> links_;
   std::vector<Flow> flows_;
   std::vector<FlowId> free_flows_;
   std::vector<LinkId> dirty_;
-  std::vector<FlowId> updated_flows_;
-  std::vector<LinkId> updated_links_;
-  std::vector<FlowId> comp_flows_;
-  std::vector<LinkId> comp_links_;
-  std::vector<LinkId> touched_;
-  IndexedMinHeap shared_links_;  // solve scratch: links of several unfixed flows, by level
-  std::vector<Bound> bounds_;     // solve scratch: one per bounded flow, sorted
+  std::vector<FlowId> changed_flows_;
+  std::vector<LinkId> changed_links_;
   std::uint32_t epoch_ = 0;
   std::size_t active_ = 0;
+
+  std::vector<LinkId> comp_links_;  // local index -> link id
+  std::vector<FlowId> comp_flows_;  // local index -> flow id
+  std::vector<std::uint32_t> local_link_;  // link id -> local index, while its mark is epoch_
+  std::vector<std::uint32_t> local_flow_;  // flow id -> local index, while its mark is epoch_
+  std::vector<LocalLink> local_links_;
+  std::vector<LocalUse> local_uses_;            // grouped by flow
+  std::vector<std::uint32_t> local_use_begin_;  // per local flow, and one past the last
+  std::vector<double> local_rate_;
+  std::vector<std::uint8_t> local_fixed_;
+  std::vector<std::uint32_t> shared_local_links_;  // local links of several flows
+  std::vector<Bound> bounds_;                       // one per bounded flow
+  LevelQueue constraints_;  // both, by level then order
 };
 
 }  // namespace ua2a

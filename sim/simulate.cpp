@@ -50,9 +50,15 @@ struct InFlight {
   double started = 0;  // when the flow entered the model
 };
 
+/// What the executor keeps per link while it runs, compact (the LinkReports, names included, are
+/// too big to touch for every transfer): copied into the report at the end.
 struct LinkState {
   double last_t = 0;
   double util = 0;
+  double bytes = 0;
+  double charged = 0;
+  double busy_s = 0;
+  double peak_util = 0;
 };
 
 /// Round of every (src, dst, part, chunk), from the schedule: global round index, or for per-rank
@@ -191,8 +197,9 @@ class Executor {
                  std::min(p.route.min_capacity, p.cap);
       p.record = options_.record_transfers ? record_transfer(m, send) : kNone;
       for (const FlowModel::Use& u : p.route.uses) {
-        report_.links[u.link].bytes += static_cast<double>(send.bytes);
-        report_.links[u.link].charged += static_cast<double>(send.bytes) * u.weight;
+        LinkState& l = link_state_[u.link];
+        l.bytes += static_cast<double>(send.bytes);
+        l.charged += static_cast<double>(send.bytes) * u.weight;
       }
       push(now_ + delay, EventKind::start, slot);
     }
@@ -251,10 +258,9 @@ class Executor {
   void solve() {
     model_.solve();
     ++report_.solves;
-    for (FlowModel::FlowId id : model_.updated_flows()) {
+    // An unchanged rate keeps its finish prediction; only new flows (rate 0) and changed ones move.
+    for (FlowModel::FlowId id : model_.changed_flows()) {
       InFlight& f = flights_[id];
-      // An unchanged rate keeps its finish prediction; only new flows (rate 0) and changed ones move.
-      if (model_.rate(id) == f.rate && f.rate > 0) continue;
       f.remaining = std::max(0.0, f.remaining - f.rate * (now_ - f.since));
       f.since = now_;
       f.rate = model_.rate(id);
@@ -263,18 +269,17 @@ class Executor {
       else if (f.remaining == 0) push(now_, EventKind::finish, id, f.version);
       // else starved: the next solve of its component gives it a rate
     }
-    for (FlowModel::LinkId l : model_.updated_links()) set_util(l, model_.load(l) / model_.capacity(l));
+    for (FlowModel::LinkId l : model_.changed_links()) set_util(l, model_.load(l) / model_.capacity(l));
   }
 
   void set_util(FlowModel::LinkId l, double util) {
     LinkState& s = link_state_[l];
     if (util == s.util) return;
-    LinkReport& r = report_.links[l];
-    r.busy_s += s.util * (now_ - s.last_t);
+    s.busy_s += s.util * (now_ - s.last_t);
     s.last_t = now_;
     s.util = util;
-    r.peak_util = std::max(r.peak_util, util);
-    if (options_.record_util) r.util.emplace_back(now_, util);
+    s.peak_util = std::max(s.peak_util, util);
+    if (options_.record_util) report_.links[l].util.emplace_back(now_, util);
   }
 
   SimReport finish() {
@@ -315,7 +320,11 @@ class Executor {
     double best = -1;
     for (std::size_t i = 0; i < r.links.size(); ++i) {
       LinkReport& l = r.links[i];
-      l.busy_s += link_state_[i].util * (r.time_s - link_state_[i].last_t);
+      const LinkState& s = link_state_[i];
+      l.busy_s = s.busy_s + s.util * (r.time_s - s.last_t);
+      l.peak_util = s.peak_util;
+      l.bytes = s.bytes;
+      l.charged = s.charged;
       l.mean_util = r.time_s > 0 ? l.busy_s / r.time_s : 0;
       const double t = l.charged / l.resource.capacity_bytes_per_s;
       if (t > best) {

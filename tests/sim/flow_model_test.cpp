@@ -102,11 +102,12 @@ TEST(FlowModel, SolveTouchesOnlyTheChangedComponent) {
   flow(m, {a});
   const auto g = flow(m, {b});
   m.solve();
-  EXPECT_EQ(m.updated_flows().size(), 2u);
-  flow(m, {b});  // only b's component changes
+  EXPECT_EQ(m.changed_flows().size(), 2u);
+  EXPECT_EQ(m.changed_links().size(), 2u);
+  const auto h = flow(m, {b});  // only b's component changes: g halves, h starts
   m.solve();
-  EXPECT_EQ(m.updated_flows().size(), 2u);
-  EXPECT_EQ(m.updated_links().size(), 1u);
+  EXPECT_EQ(m.changed_flows(), (std::vector<FlowModel::FlowId>{g, h}));
+  EXPECT_TRUE(m.changed_links().empty());  // b stays full
   EXPECT_NEAR(m.rate(g), 5, kTol);
 }
 

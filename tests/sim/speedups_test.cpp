@@ -1,5 +1,5 @@
 // The simulator's speed-ups must not change a prediction. Three checks:
-//  - the indexed heap against std::set, the order it replaces;
+//  - the flow model's queue of constraints against std::set, the order it replaces;
 //  - the flow model's solve against plain progressive filling, written here the slow, obvious way
 //    (every step scans every constraint): the same rates, bit for bit;
 //  - whole runs pinned to the predictions the simulator gave before any speed-up (commit 249b226):
@@ -9,12 +9,13 @@
 
 #include <random>
 #include <set>
+#include <tuple>
 
 #include "schedule/generators.h"
 #include "schedule/lower.h"
 #include "schedule/payload.h"
 #include "sim/flow_model.h"
-#include "sim/indexed_heap.h"
+#include "sim/level_queue.h"
 #include "sim/simulate.h"
 
 using namespace ua2a;
@@ -74,40 +75,41 @@ struct ReferenceFill {
 
 }  // namespace
 
-TEST(IndexedMinHeap, KeepsTheOrderOfASetOfKeyIdPairs) {
+TEST(LevelQueue, HandsOutTheSmallestLevelThenTie) {
+  // Random adds, level changes (mostly up, as in a fill, sometimes down, as rounding can) and
+  // removals against a std::set ordered by (level, tie). Few distinct levels: many ties.
   std::mt19937 rng(7);
-  IndexedMinHeap heap;
-  heap.reserve_ids(64);
-  std::set<std::pair<double, std::uint32_t>> ref;
-  std::vector<double> key(64, -1);  // -1: absent
-  for (int i = 0; i < 20000; ++i) {
-    const std::uint32_t id = rng() % 64;
-    const double k = static_cast<double>(rng() % 16);  // few keys: many ties, broken by id
-    switch (rng() % 4) {
-      case 0:
-      case 1:  // insert or re-key, up or down
-        if (key[id] >= 0) ref.erase({key[id], id});
-        heap.set(id, k);
-        ref.insert({k, id});
-        key[id] = k;
-        break;
-      case 2:
-        if (key[id] >= 0) {
-          heap.erase(id);
-          ref.erase({key[id], id});
-          key[id] = -1;
-        }
-        break;
-      default:
-        if (!ref.empty()) {
-          ASSERT_EQ(heap.top().key, ref.begin()->first);
-          ASSERT_EQ(heap.top().id, ref.begin()->second);
-          key[heap.top().id] = -1;
-          heap.pop();
-          ref.erase(ref.begin());
-        }
+  for (int trial = 0; trial < 50; ++trial) {
+    LevelQueue queue;
+    queue.reserve_ids(64);
+    std::set<std::tuple<double, LevelQueue::Tie, LevelQueue::Id>> ref;
+    std::vector<double> level(64, -1);  // -1: absent
+    std::vector<LevelQueue::Tie> tie(64);
+    for (LevelQueue::Id id = 0; id < 64; ++id) {
+      if (rng() % 2) continue;
+      level[id] = static_cast<double>(rng() % 8);
+      tie[id] = (rng() % 2 ? LevelQueue::Tie{1} << 32 : 0) + (63 - id);
+      queue.add(id, level[id], tie[id]);
+      ref.insert({level[id], tie[id], id});
     }
-    ASSERT_EQ(heap.size(), ref.size());
+    while (!ref.empty()) {
+      const auto next = queue.tightest();
+      ASSERT_EQ(next.level, std::get<0>(*ref.begin()));
+      ASSERT_EQ(next.tie, std::get<1>(*ref.begin()));
+      ASSERT_EQ(next.id, std::get<2>(*ref.begin()));
+      const auto id = static_cast<LevelQueue::Id>(rng() % 64);
+      if (level[id] < 0) continue;
+      ref.erase({level[id], tie[id], id});
+      if (rng() % 4 == 0) {
+        queue.remove(id);
+        level[id] = -1;
+      } else {
+        level[id] = std::max(0.0, level[id] + static_cast<double>(rng() % 5) - 1);
+        queue.set_level(id, level[id]);
+        ref.insert({level[id], tie[id], id});
+      }
+    }
+    EXPECT_TRUE(queue.empty());
   }
 }
 
