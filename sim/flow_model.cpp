@@ -12,9 +12,8 @@ FlowModel::LinkId FlowModel::add_link(double bytes_per_s) {
   if (!(bytes_per_s > 0) || !std::isfinite(bytes_per_s))
     throw std::invalid_argument("flow model: link capacity must be a positive finite bytes/s, got " +
                                 std::to_string(bytes_per_s));
-  Link l;
-  l.capacity = bytes_per_s;
-  links_.push_back(std::move(l));
+  links_.emplace_back();
+  shares_.push_back({bytes_per_s, 0.0, 0, 0});
   local_link_.push_back(0);
   return static_cast<LinkId>(links_.size() - 1);
 }
@@ -28,6 +27,7 @@ FlowModel::FlowId FlowModel::add_flow(std::span<const Use> uses, double cap) {
   } else {
     id = static_cast<FlowId>(flows_.size());
     flows_.emplace_back();
+    flow_marks_.push_back(0);
     local_flow_.push_back(0);
   }
   Flow& f = flows_[id];
@@ -42,9 +42,11 @@ FlowModel::FlowId FlowModel::add_flow(std::span<const Use> uses, double cap) {
     Link& l = links_[u.link];
     f.uses.push_back({u.weight, u.link, static_cast<std::uint32_t>(l.members.size())});
     l.members.push_back({id, static_cast<std::uint32_t>(f.uses.size() - 1)});
-    l.total_weight += u.weight;
-    if (!l.dirty) {
-      l.dirty = true;
+    LinkShare& share = shares_[u.link];
+    share.total_weight += u.weight;
+    ++share.members;
+    if (!share.dirty) {
+      share.dirty = true;
       dirty_.push_back(u.link);
     }
   }
@@ -64,9 +66,11 @@ void FlowModel::remove_flow(FlowId id) {
     flows_[moved.flow].uses[moved.use].slot = u.slot;
     l.members.pop_back();
     // Recomputed from zero when the link empties, so rounding never leaves a phantom weight.
-    l.total_weight = l.members.empty() ? 0.0 : l.total_weight - u.weight;
-    if (!l.dirty) {
-      l.dirty = true;
+    LinkShare& share = shares_[u.link];
+    share.total_weight = l.members.empty() ? 0.0 : share.total_weight - u.weight;
+    --share.members;
+    if (!share.dirty) {
+      share.dirty = true;
       dirty_.push_back(u.link);
     }
   }
@@ -80,11 +84,24 @@ void FlowModel::solve() {
   changed_flows_.clear();
   changed_links_.clear();
   for (std::size_t i = 0; i < dirty_.size(); ++i) {
-    if (!links_[dirty_[i]].dirty) continue;  // already solved as part of an earlier component
+    if (!shares_[dirty_[i]].dirty) continue;  // already solved as part of an earlier component
+    if (shares_[dirty_[i]].members == 0) {
+      empty_link(dirty_[i]);
+      continue;
+    }
     collect_component(dirty_[i]);
     fill_component();
   }
   dirty_.clear();
+}
+
+/// A link whose last flow left: a component of its own with nothing to share, and the most
+/// common one (every finish empties the links only that flow used, 17 per solve at N = 256).
+void FlowModel::empty_link(LinkId id) {
+  Link& l = links_[id];
+  shares_[id].dirty = false;
+  if (l.load != 0) changed_links_.push_back(id);
+  l.load = 0;
 }
 
 /// Finds the component of `seed` (links joined by active flows) breadth-first and copies it into
@@ -94,14 +111,15 @@ void FlowModel::collect_component(LinkId seed) {
   ++epoch_;
   clear_component();
   enter_link(seed);
-  // comp_links_ doubles as the BFS queue.
-  for (std::size_t head = 0; head < comp_links_.size(); ++head) {
-    Link& l = links_[comp_links_[head]];
-    l.dirty = false;
-    for (const Member& m : l.members)
-      if (flows_[m.flow].mark != epoch_) enter_flow(m.flow);
+  expand(seed);
+  // The shared links double as the BFS queue: a link only one flow uses leads nowhere new (and
+  // two thirds of a component's links are such).
+  for (std::size_t head = 0; head < shared_local_links_.size(); ++head) {
+    const LinkId id = comp_links_[shared_local_links_[head]];
+    if (id != seed) expand(id);
   }
   local_use_begin_.push_back(static_cast<std::uint32_t>(local_uses_.size()));
+  solo_use_begin_.push_back(static_cast<std::uint32_t>(solo_uses_.size()));
   queue_constraints();
 }
 
@@ -111,8 +129,8 @@ void FlowModel::queue_constraints() {
   const auto links = static_cast<std::uint32_t>(comp_links_.size());
   constraints_.reserve_ids(links + comp_flows_.size());
   for (std::uint32_t l : shared_local_links_) {
-    const Link& link = links_[comp_links_[l]];
-    constraints_.add(l, link.capacity / link.total_weight, kLinkBound + comp_links_[l]);
+    const LinkShare& share = shares_[comp_links_[l]];
+    constraints_.add(l, share.capacity / share.total_weight, kLinkBound + comp_links_[l]);
   }
   for (const Bound& b : bounds_) constraints_.add(links + b.flow, b.level, b.order);
 }
@@ -123,6 +141,8 @@ void FlowModel::clear_component() {
   local_links_.clear();
   local_uses_.clear();
   local_use_begin_.clear();
+  solo_uses_.clear();
+  solo_use_begin_.clear();
   local_rate_.clear();
   local_fixed_.clear();
   constraints_.clear();
@@ -130,34 +150,45 @@ void FlowModel::clear_component() {
   bounds_.clear();
 }
 
+/// Enters the flows on a link that the BFS has not reached yet.
+void FlowModel::expand(LinkId id) {
+  for (const Member& m : links_[id].members)
+    if (flow_marks_[m.flow] != epoch_) enter_flow(m.flow);
+}
+
 void FlowModel::enter_link(LinkId id) {
-  Link& l = links_[id];
-  l.mark = epoch_;
+  LinkShare& share = shares_[id];
+  share.mark = epoch_;
+  share.dirty = false;
   const auto local = static_cast<std::uint32_t>(comp_links_.size());
   local_link_[id] = local;
   comp_links_.push_back(id);
-  local_links_.push_back({l.capacity, l.total_weight, 0.0});
-  if (l.members.size() > 1) shared_local_links_.push_back(local);
+  local_links_.push_back({share.capacity, share.total_weight, 0.0});
+  if (share.members > 1) shared_local_links_.push_back(local);
 }
 
 /// Copies a flow's uses (entering its links) and lists the first of its own cap and its
 /// single-flow links to bind: only that one can fix it.
 void FlowModel::enter_flow(FlowId id) {
-  Flow& f = flows_[id];
-  f.mark = epoch_;
+  const Flow& f = flows_[id];
+  flow_marks_[id] = epoch_;
   const auto local = static_cast<std::uint32_t>(comp_flows_.size());
   local_flow_[id] = local;
   comp_flows_.push_back(id);
   local_use_begin_.push_back(static_cast<std::uint32_t>(local_uses_.size()));
+  solo_use_begin_.push_back(static_cast<std::uint32_t>(solo_uses_.size()));
   local_rate_.push_back(0);
   local_fixed_.push_back(0);
   Bound best{f.cap, id, local};
   for (const FlowUse& u : f.uses) {
-    const Link& l = links_[u.link];
-    if (l.mark != epoch_) enter_link(u.link);
-    local_uses_.push_back({u.weight, local_link_[u.link]});
-    if (l.members.size() != 1) continue;
-    const Bound b{l.capacity / l.total_weight, kLinkBound + u.link, local};
+    const LinkShare& share = shares_[u.link];
+    if (share.mark != epoch_) enter_link(u.link);
+    if (share.members != 1) {
+      local_uses_.push_back({u.weight, local_link_[u.link]});
+      continue;
+    }
+    solo_uses_.push_back({u.weight, local_link_[u.link]});
+    const Bound b{share.capacity / share.total_weight, kLinkBound + u.link, local};
     if (b.level < best.level || (b.level == best.level && b.order < best.order)) best = b;
   }
   if (std::isfinite(best.level)) bounds_.push_back(best);
@@ -202,7 +233,7 @@ void FlowModel::fix(std::uint32_t flow, double rate) {
     l.load += u.weight * rate;
     l.weight -= u.weight;
     if (l.weight < 1e-12) l.weight = 0;
-    if (!constraints_.contains(u.link)) continue;
+    if (!constraints_.contains(u.link)) continue;  // it has bound, or all its flows are fixed
     if (l.weight > 0) constraints_.set_level(u.link, std::max(0.0, l.remaining) / l.weight);
     else constraints_.remove(u.link);
   }
@@ -213,10 +244,11 @@ void FlowModel::fix(std::uint32_t flow, double rate) {
 void FlowModel::store_component() {
   for (std::size_t f = 0; f < comp_flows_.size(); ++f) {
     Flow& flow = flows_[comp_flows_[f]];
-    if (local_fixed_[f]) {
-      if (local_rate_[f] != flow.rate || flow.rate == 0) changed_flows_.push_back(comp_flows_[f]);
-      flow.rate = local_rate_[f];
-    }
+    if (!local_fixed_[f]) continue;
+    if (local_rate_[f] != flow.rate || flow.rate == 0) changed_flows_.push_back(comp_flows_[f]);
+    flow.rate = local_rate_[f];
+    for (std::uint32_t i = solo_use_begin_[f]; i < solo_use_begin_[f + 1]; ++i)
+      local_links_[solo_uses_[i].link].load = solo_uses_[i].weight * flow.rate;
   }
   for (std::size_t l = 0; l < comp_links_.size(); ++l) {
     Link& link = links_[comp_links_[l]];

@@ -35,10 +35,12 @@ Router::Router(const Topology& topology, TransportKind transport) : topology_(to
                           topology.node(boost::target(e, topology.graph)).name, to_string(l.kind),
                           l.capacity_bytes_per_s});
   }
-  for (EdgeRef e : topology.edges()) {
-    edge_source_.push_back(boost::source(e, topology.graph));
-    edge_capacity_.push_back(topology.link(e).capacity_bytes_per_s);
-    edge_latency_.push_back(topology.link(e).latency_s);
+  for (EdgeRef e : topology.edges())
+    hops_.push_back({boost::source(e, topology.graph), topology.link(e).capacity_bytes_per_s, topology.link(e).latency_s});
+  gpu_node_ = topology.gpus();
+  for (NodeIndex v = 0; v < topology.node_count(); ++v) {
+    node_box_.push_back(topology.node(v).box);
+    node_socket_.push_back(topology.node(v).socket);
   }
   forward_resource_.assign(topology.node_count(), -1);
   std::int32_t sockets = 0, boxes = 0;
@@ -93,10 +95,11 @@ void Router::append_path(Route& r, NodeIndex from, NodeIndex to, Mode mode) cons
   const std::size_t first = r.uses.size();
   for (NodeIndex v = to; v != from;) {
     const std::uint32_t id = parents[v];
+    const Hop& hop = hops_[id];
     r.uses.push_back({id, 1.0});
-    r.latency_s += edge_latency_[id];
-    r.min_capacity = std::min(r.min_capacity, edge_capacity_[id]);
-    v = edge_source_[id];
+    r.latency_s += hop.latency;
+    r.min_capacity = std::min(r.min_capacity, hop.capacity);
+    v = hop.source;
     if (mode == kP2p && v != from && forward_resource_[v] >= 0) {
       const Resource& fwd = resources_[forward_resource_[v]];
       const double overhead = topology_.node(v).p2p_overhead;
@@ -114,14 +117,13 @@ Route Router::route(std::int32_t src, std::int32_t dst) const {
 }
 
 void Router::route(std::int32_t src, std::int32_t dst, Route& r) const {
-  const auto& gpus = topology_.gpus();
-  const NodeIndex a = gpus.at(src), b = gpus.at(dst);
+  const NodeIndex a = gpu_node_.at(src), b = gpu_node_.at(dst);
   r.uses.clear();
   r.latency_s = 0;
   r.min_capacity = FlowModel::kUncapped;
   r.staged = false;
   r.transport = transport_;
-  if (topology_.node(a).box != topology_.node(b).box) {
+  if (node_box_[a] != node_box_[b]) {
     r.transport = TransportKind::network;
     r.staged = true;
     append_path(r, a, b, kNetwork);
@@ -130,7 +132,7 @@ void Router::route(std::int32_t src, std::int32_t dst, Route& r) const {
   }
   switch (transport_) {
     case TransportKind::shm: {
-      const std::int32_t socket = topology_.node(b).socket;
+      const std::int32_t socket = node_socket_[b];
       const std::int64_t mem = socket < static_cast<std::int32_t>(memory_by_socket_.size()) ? memory_by_socket_[socket] : -1;
       if (mem < 0)
         throw std::invalid_argument("topology '" + topology_.name + "' has no memory node on socket " +

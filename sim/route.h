@@ -64,10 +64,17 @@ class Router {
   std::vector<std::int32_t> forward_resource_;  // per node: resource id of its forwarding, or -1
   std::vector<std::int64_t> memory_by_socket_;  // node index of mem<socket>, or -1
   std::vector<NodeIndex> nic_by_box_;
-  // Per edge id, flat: routes are walked once per transfer (a million at N = 1024).
-  std::vector<NodeIndex> edge_source_;
-  std::vector<double> edge_capacity_;
-  std::vector<double> edge_latency_;
+  // Flat copies of what a route needs, so that walking one (once per transfer, a million at
+  // N = 1024) touches one cache line per hop rather than the graph's nodes and edges.
+  struct Hop {
+    NodeIndex source;
+    double capacity;
+    double latency;
+  };
+  std::vector<Hop> hops_;                 // per edge id
+  std::vector<NodeIndex> gpu_node_;       // per rank
+  std::vector<std::int32_t> node_box_;    // per node
+  std::vector<std::int32_t> node_socket_; // per node
   mutable std::vector<std::vector<std::uint32_t>> trees_;  // (node * kModes + mode) -> parents
 };
 
