@@ -110,6 +110,7 @@ void FlowModel::empty_link(LinkId id) {
 void FlowModel::collect_component(LinkId seed) {
   ++epoch_;
   clear_component();
+  seed_ = seed;
   enter_link(seed);
   expand(seed);
   // The shared links double as the BFS queue: a link only one flow uses leads nowhere new (and
@@ -156,7 +157,8 @@ void FlowModel::expand(LinkId id) {
     if (flow_marks_[m.flow] != epoch_) enter_flow(m.flow);
 }
 
-void FlowModel::enter_link(LinkId id) {
+/// Gives a link its local index; returns it.
+std::uint32_t FlowModel::enter_link(LinkId id) {
   LinkShare& share = shares_[id];
   share.mark = epoch_;
   share.dirty = false;
@@ -165,6 +167,7 @@ void FlowModel::enter_link(LinkId id) {
   comp_links_.push_back(id);
   local_links_.push_back({share.capacity, share.total_weight, 0.0});
   if (share.members > 1) shared_local_links_.push_back(local);
+  return local;
 }
 
 /// Copies a flow's uses (entering its links) and lists the first of its own cap and its
@@ -182,12 +185,15 @@ void FlowModel::enter_flow(FlowId id) {
   Bound best{f.cap, id, local};
   for (const FlowUse& u : f.uses) {
     const LinkShare& share = shares_[u.link];
-    if (share.mark != epoch_) enter_link(u.link);
     if (share.members != 1) {
-      local_uses_.push_back({u.weight, local_link_[u.link]});
+      const std::uint32_t l = share.mark == epoch_ ? local_link_[u.link] : enter_link(u.link);
+      local_uses_.push_back({u.weight, l});
       continue;
     }
-    solo_uses_.push_back({u.weight, local_link_[u.link]});
+    // Only this flow uses the link, so only the BFS's seed can have entered it: testing that
+    // rather than the link's mark spares a mispredicted branch per use.
+    const std::uint32_t l = u.link == seed_ ? 0 : enter_link(u.link);
+    solo_uses_.push_back({u.weight, l});
     const Bound b{share.capacity / share.total_weight, kLinkBound + u.link, local};
     if (b.level < best.level || (b.level == best.level && b.order < best.order)) best = b;
   }

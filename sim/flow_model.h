@@ -127,7 +127,7 @@ class FlowModel {
   void collect_component(LinkId seed);
   void expand(LinkId id);
   void clear_component();
-  void enter_link(LinkId id);
+  std::uint32_t enter_link(LinkId id);
   void enter_flow(FlowId id);
   void fill_component();
   void fill(std::size_t unfixed);
@@ -146,6 +146,7 @@ class FlowModel {
   std::uint32_t epoch_ = 0;
   std::size_t active_ = 0;
 
+  LinkId seed_ = 0;                 // where the BFS started: local index 0
   std::vector<LinkId> comp_links_;  // local index -> link id
   std::vector<FlowId> comp_flows_;  // local index -> flow id
   std::vector<std::uint32_t> local_link_;  // link id -> local index, while its mark is epoch_

@@ -94,8 +94,7 @@ class LevelQueue {
   /// Batches every constraint at the lowest level, in tie order.
   void collect_lowest() {
     drop_batch();
-    double lowest = std::numeric_limits<double>::infinity();
-    for (double level : level_) lowest = std::min(lowest, level);
+    const double lowest = minimum();
     for (std::size_t i = 0; i < level_.size(); ++i)
       if (level_[i] == lowest) {
         batch_.push_back(id_[i]);
@@ -104,6 +103,17 @@ class LevelQueue {
     std::sort(batch_.begin(), batch_.end(), [&](Id a, Id b) { return tie_[position_[a]] < tie_[position_[b]]; });
     batch_level_ = lowest;
     batch_valid_ = true;
+  }
+  /// Four running minima, not one: a single one waits on the previous compare for every level.
+  double minimum() const {
+    constexpr double kNone = std::numeric_limits<double>::infinity();
+    double low[4] = {kNone, kNone, kNone, kNone};
+    const std::size_t n = level_.size();
+    std::size_t i = 0;
+    for (; i + 4 <= n; i += 4)
+      for (std::size_t k = 0; k < 4; ++k) low[k] = std::min(low[k], level_[i + k]);
+    for (; i < n; ++i) low[0] = std::min(low[0], level_[i]);
+    return std::min(std::min(low[0], low[1]), std::min(low[2], low[3]));
   }
   void drop_batch() {
     for (std::size_t i = batch_head_; i < batch_.size(); ++i) batched_[batch_[i]] = 0;
