@@ -20,6 +20,12 @@ FlowModel::LinkId FlowModel::add_link(double bytes_per_s) {
 
 FlowModel::FlowId FlowModel::add_flow(std::span<const Use> uses, double cap) {
   if (!(cap > 0)) throw std::invalid_argument("flow model: a flow cap must be > 0");
+  for (const Use& u : uses) {
+    if (u.link >= links_.size()) throw std::invalid_argument("flow model: unknown link " + std::to_string(u.link));
+    if (!(u.weight >= 1e-6) || !std::isfinite(u.weight))
+      throw std::invalid_argument("flow model: a link weight must be a finite number >= 1e-6");
+  }
+  if (uses.size() > use_stride_) widen_use_pool(static_cast<std::uint32_t>(uses.size()));
   FlowId id;
   if (!free_flows_.empty()) {
     id = free_flows_.back();
@@ -29,19 +35,19 @@ FlowModel::FlowId FlowModel::add_flow(std::span<const Use> uses, double cap) {
     flows_.emplace_back();
     flow_marks_.push_back(0);
     local_flow_.push_back(0);
+    use_pool_.resize(use_pool_.size() + use_stride_);
   }
   Flow& f = flows_[id];
-  f.uses.clear();
   f.cap = cap;
   f.rate = 0;
   f.active = true;
-  for (const Use& u : uses) {
-    if (u.link >= links_.size()) throw std::invalid_argument("flow model: unknown link " + std::to_string(u.link));
-    if (!(u.weight >= 1e-6) || !std::isfinite(u.weight))
-      throw std::invalid_argument("flow model: a link weight must be a finite number >= 1e-6");
+  f.use_count = static_cast<std::uint32_t>(uses.size());
+  FlowUse* mine = uses_of(id);
+  for (std::uint32_t k = 0; k < f.use_count; ++k) {
+    const Use& u = uses[k];
     Link& l = links_[u.link];
-    f.uses.push_back({u.weight, u.link, static_cast<std::uint32_t>(l.members.size())});
-    l.members.push_back({id, static_cast<std::uint32_t>(f.uses.size() - 1)});
+    mine[k] = {u.weight, u.link, static_cast<std::uint32_t>(l.members.size())};
+    l.members.push_back({id, k});
     LinkShare& share = shares_[u.link];
     share.total_weight += u.weight;
     ++share.members;
@@ -50,20 +56,31 @@ FlowModel::FlowId FlowModel::add_flow(std::span<const Use> uses, double cap) {
       dirty_.push_back(u.link);
     }
   }
-  if (f.uses.empty()) f.rate = cap;  // nothing to share: infinite unless capped
+  if (f.use_count == 0) f.rate = cap;  // nothing to share: infinite unless capped
   ++active_;
   return id;
+}
+
+/// Re-lays the pool out with `stride` slots per flow (routes only ever get so long: rare).
+void FlowModel::widen_use_pool(std::uint32_t stride) {
+  std::vector<FlowUse> wider(flows_.size() * stride);
+  for (std::size_t f = 0; f < flows_.size(); ++f)
+    std::copy_n(use_pool_.data() + f * use_stride_, flows_[f].use_count, wider.data() + f * stride);
+  use_pool_ = std::move(wider);
+  use_stride_ = stride;
 }
 
 void FlowModel::remove_flow(FlowId id) {
   Flow& f = flows_.at(id);
   if (!f.active) throw std::logic_error("flow model: remove_flow on an inactive flow");
-  for (const FlowUse& u : f.uses) {
+  const FlowUse* mine = uses_of(id);
+  for (std::uint32_t k = 0; k < f.use_count; ++k) {
+    const FlowUse& u = mine[k];
     Link& l = links_[u.link];
     // Swap-remove, and tell the flow that moved into the hole where it now sits.
     const Member moved = l.members.back();
     l.members[u.slot] = moved;
-    flows_[moved.flow].uses[moved.use].slot = u.slot;
+    uses_of(moved.flow)[moved.use].slot = u.slot;
     l.members.pop_back();
     // Recomputed from zero when the link empties, so rounding never leaves a phantom weight.
     LinkShare& share = shares_[u.link];
@@ -183,7 +200,9 @@ void FlowModel::enter_flow(FlowId id) {
   local_rate_.push_back(0);
   local_fixed_.push_back(0);
   Bound best{f.cap, id, local};
-  for (const FlowUse& u : f.uses) {
+  const FlowUse* uses = uses_of(id);
+  for (std::uint32_t k = 0; k < f.use_count; ++k) {
+    const FlowUse& u = uses[k];
     const LinkShare& share = shares_[u.link];
     if (share.members != 1) {
       const std::uint32_t l = share.mark == epoch_ ? local_link_[u.link] : enter_link(u.link);

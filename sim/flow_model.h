@@ -84,9 +84,9 @@ class FlowModel {
     std::uint32_t use;
   };
   struct Flow {
-    std::vector<FlowUse> uses;
     double cap = kUncapped;
     double rate = 0;
+    std::uint32_t use_count = 0;
     bool active = false;
   };
   struct Link {
@@ -139,6 +139,12 @@ class FlowModel {
   std::vector<LinkShare> shares_;
   std::vector<Flow> flows_;
   std::vector<std::uint32_t> flow_marks_;  // epoch_ when the BFS has entered the flow
+  // Every flow's uses in one array, use_stride_ slots per flow id: no pointer to chase when a
+  // removal tells another flow where its member entry moved (perf: half of remove_flow).
+  std::vector<FlowUse> use_pool_;
+  std::uint32_t use_stride_ = 0;
+  FlowUse* uses_of(FlowId id) { return use_pool_.data() + static_cast<std::size_t>(id) * use_stride_; }
+  void widen_use_pool(std::uint32_t stride);
   std::vector<FlowId> free_flows_;
   std::vector<LinkId> dirty_;
   std::vector<FlowId> changed_flows_;

@@ -59,6 +59,7 @@ Router::Router(const Topology& topology, TransportKind transport) : topology_(to
     if (n.kind == NodeKind::memory && memory_by_socket_[n.socket] < 0) memory_by_socket_[n.socket] = v;
   }
   trees_.resize(topology.node_count() * kModes);
+  merge_mark_.assign(resources_.size(), 0);
   // Fail early, with the first pair that has no route, rather than in the middle of a run.
   const auto& gpus = topology.gpus();
   if (gpus.size() > 1) route(0, static_cast<std::int32_t>(gpus.size() - 1));
@@ -150,8 +151,16 @@ void Router::route(std::int32_t src, std::int32_t dst, Route& r) const {
   merge_repeats(r);
 }
 
-void Router::merge_repeats(Route& r) {
+void Router::merge_repeats(Route& r) const {
   // A path that crosses one link twice (possible in odd imported topologies) charges it twice.
+  // Marks find a repeat in one pass; the quadratic merge runs only when there is one.
+  ++merge_epoch_;
+  bool repeated = false;
+  for (const FlowModel::Use& u : r.uses) {
+    repeated |= merge_mark_[u.link] == merge_epoch_;
+    merge_mark_[u.link] = merge_epoch_;
+  }
+  if (!repeated) return;
   for (std::size_t i = 0; i < r.uses.size(); ++i)
     for (std::size_t j = i + 1; j < r.uses.size();)
       if (r.uses[j].link == r.uses[i].link) {

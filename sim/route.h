@@ -56,7 +56,7 @@ class Router {
   /// BFS parents (edge id per node, or kNone) from `source` under `mode`, cached.
   const std::vector<std::uint32_t>& tree(NodeIndex source, Mode mode) const;
   void append_path(Route& r, NodeIndex from, NodeIndex to, Mode mode) const;
-  static void merge_repeats(Route& r);
+  void merge_repeats(Route& r) const;
 
   const Topology& topology_;
   TransportKind transport_;
@@ -76,6 +76,8 @@ class Router {
   std::vector<std::int32_t> node_box_;    // per node
   std::vector<std::int32_t> node_socket_; // per node
   mutable std::vector<std::vector<std::uint32_t>> trees_;  // (node * kModes + mode) -> parents
+  mutable std::vector<std::uint32_t> merge_mark_;           // per resource: merge_epoch_ when on the route
+  mutable std::uint32_t merge_epoch_ = 0;
 };
 
 }  // namespace ua2a

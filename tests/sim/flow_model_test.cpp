@@ -121,6 +121,35 @@ TEST(FlowModel, IdsAreReusedAfterRemoval) {
   EXPECT_THROW(m.add_link(0), std::invalid_argument);
 }
 
+TEST(FlowModel, ABadUseLeavesTheModelUntouched) {
+  // Uses are checked before anything is changed: a flow refused halfway would otherwise leave
+  // members on its first links.
+  FlowModel m;
+  const auto a = m.add_link(10);
+  const std::vector<Use> bad{{a, 1.0}, {7, 1.0}};
+  EXPECT_THROW(m.add_flow(bad), std::invalid_argument);
+  EXPECT_EQ(m.active_flows(), 0u);
+  const auto f = flow(m, {a});
+  m.solve();
+  EXPECT_NEAR(m.rate(f), 10, kTol);
+}
+
+TEST(FlowModel, LongerRoutesWidenTheUsePoolWithoutLosingShortOnes) {
+  // Flows' uses share one pool with a slot count per flow; a longer route re-lays it out.
+  FlowModel m;
+  std::vector<FlowModel::LinkId> l;
+  for (int i = 0; i < 6; ++i) l.push_back(m.add_link(12));
+  const auto f = flow(m, {l[0]}), g = flow(m, {l[0], l[1]});
+  const auto h = flow(m, {l[1], l[2], l[3], l[4], l[5]});  // widens
+  m.remove_flow(f);                                         // moves g's member entry on l[0]
+  m.solve();
+  EXPECT_NEAR(m.rate(g), 6, kTol);  // l[1] shared by g and h: 12 / 2
+  EXPECT_NEAR(m.rate(h), 6, kTol);
+  m.remove_flow(h);
+  m.solve();
+  EXPECT_NEAR(m.rate(g), 12, kTol);
+}
+
 TEST(FlowModel, RandomSystemsAreMaxMinFair) {
   // Properties that characterise max-min fairness (style.md): no link over its capacity, and
   // every flow is either at its cap or crosses a saturated link on which no flow gets more.
