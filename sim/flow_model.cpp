@@ -265,7 +265,7 @@ void FlowModel::fix(std::uint32_t flow, double rate) {
 }
 
 /// Writes the fill's rates and loads back to the model and lists what changed: most flows of a
-/// re-solved component keep their rate (perf, N = 256: 1 in 100), and the caller need not look.
+/// re-solved component keep their rate (N = 256: all but 1 in 200), and the caller need not look.
 void FlowModel::store_component() {
   for (std::size_t f = 0; f < comp_flows_.size(); ++f) {
     Flow& flow = flows_[comp_flows_[f]];
