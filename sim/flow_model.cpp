@@ -136,16 +136,17 @@ void FlowModel::collect_component(LinkId seed) {
     const LinkId id = comp_links_[shared_local_links_[head]];
     if (id != seed) expand(id);
   }
-  local_use_begin_.push_back(static_cast<std::uint32_t>(local_uses_.size()));
-  solo_use_begin_.push_back(static_cast<std::uint32_t>(solo_uses_.size()));
-  queue_constraints();
+  const auto flows = static_cast<std::uint32_t>(local_flows_.size());
+  local_flows_.push_back({0, 0, static_cast<std::uint32_t>(local_uses_.size()),
+                          static_cast<std::uint32_t>(solo_uses_.size()), false});
+  queue_constraints(flows);
 }
 
 /// Queues the shared links (ids: local link index) and the flows' bounds (ids: local link count
 /// + local flow index).
-void FlowModel::queue_constraints() {
+void FlowModel::queue_constraints(std::uint32_t flows) {
   const auto links = static_cast<std::uint32_t>(comp_links_.size());
-  constraints_.reserve_ids(links + comp_flows_.size());
+  constraints_.reserve_ids(links + flows);
   for (std::uint32_t l : shared_local_links_) {
     const LinkShare& share = shares_[comp_links_[l]];
     constraints_.add(l, share.capacity / share.total_weight, kLinkBound + comp_links_[l]);
@@ -155,14 +156,10 @@ void FlowModel::queue_constraints() {
 
 void FlowModel::clear_component() {
   comp_links_.clear();
-  comp_flows_.clear();
+  local_flows_.clear();
   local_links_.clear();
   local_uses_.clear();
-  local_use_begin_.clear();
   solo_uses_.clear();
-  solo_use_begin_.clear();
-  local_rate_.clear();
-  local_fixed_.clear();
   constraints_.clear();
   shared_local_links_.clear();
   bounds_.clear();
@@ -192,13 +189,10 @@ std::uint32_t FlowModel::enter_link(LinkId id) {
 void FlowModel::enter_flow(FlowId id) {
   const Flow& f = flows_[id];
   flow_marks_[id] = epoch_;
-  const auto local = static_cast<std::uint32_t>(comp_flows_.size());
+  const auto local = static_cast<std::uint32_t>(local_flows_.size());
   local_flow_[id] = local;
-  comp_flows_.push_back(id);
-  local_use_begin_.push_back(static_cast<std::uint32_t>(local_uses_.size()));
-  solo_use_begin_.push_back(static_cast<std::uint32_t>(solo_uses_.size()));
-  local_rate_.push_back(0);
-  local_fixed_.push_back(0);
+  local_flows_.push_back({0, id, static_cast<std::uint32_t>(local_uses_.size()),
+                          static_cast<std::uint32_t>(solo_uses_.size()), false});
   Bound best{f.cap, id, local};
   const FlowUse* uses = uses_of(id);
   for (std::uint32_t k = 0; k < f.use_count; ++k) {
@@ -220,7 +214,7 @@ void FlowModel::enter_flow(FlowId id) {
 }
 
 void FlowModel::fill_component() {
-  fill(comp_flows_.size());
+  fill(local_flows_.size() - 1);
   store_component();
 }
 
@@ -237,7 +231,7 @@ void FlowModel::fill(std::size_t unfixed) {
     }
     for (const Member& m : links_[comp_links_[next.id]].members) {
       const std::uint32_t f = local_flow_[m.flow];
-      if (local_fixed_[f]) continue;
+      if (local_flows_[f].fixed) continue;
       fix(f, next.level);
       --unfixed;
     }
@@ -247,11 +241,11 @@ void FlowModel::fill(std::size_t unfixed) {
 /// Fixes a flow's rate and charges it to its links; a shared link's level is updated at once, or
 /// the link leaves the shared set when its last unfixed flow is fixed.
 void FlowModel::fix(std::uint32_t flow, double rate) {
-  local_fixed_[flow] = 1;
-  local_rate_[flow] = rate;
+  local_flows_[flow].fixed = true;
+  local_flows_[flow].rate = rate;
   const auto bound = static_cast<std::uint32_t>(comp_links_.size()) + flow;
   if (constraints_.contains(bound)) constraints_.remove(bound);
-  for (std::uint32_t i = local_use_begin_[flow]; i < local_use_begin_[flow + 1]; ++i) {
+  for (std::uint32_t i = local_flows_[flow].use_begin; i < local_flows_[flow + 1].use_begin; ++i) {
     const LocalUse& u = local_uses_[i];
     LocalLink& l = local_links_[u.link];
     l.remaining -= u.weight * rate;
@@ -267,12 +261,13 @@ void FlowModel::fix(std::uint32_t flow, double rate) {
 /// Writes the fill's rates and loads back to the model and lists what changed: most flows of a
 /// re-solved component keep their rate (N = 256: all but 1 in 200), and the caller need not look.
 void FlowModel::store_component() {
-  for (std::size_t f = 0; f < comp_flows_.size(); ++f) {
-    Flow& flow = flows_[comp_flows_[f]];
-    if (!local_fixed_[f]) continue;
-    if (local_rate_[f] != flow.rate || flow.rate == 0) changed_flows_.push_back(comp_flows_[f]);
-    flow.rate = local_rate_[f];
-    for (std::uint32_t i = solo_use_begin_[f]; i < solo_use_begin_[f + 1]; ++i)
+  for (std::size_t f = 0; f + 1 < local_flows_.size(); ++f) {
+    const LocalFlow& local = local_flows_[f];
+    Flow& flow = flows_[local.id];
+    if (!local.fixed) continue;
+    if (local.rate != flow.rate || flow.rate == 0) changed_flows_.push_back(local.id);
+    flow.rate = local.rate;
+    for (std::uint32_t i = local.solo_begin; i < local_flows_[f + 1].solo_begin; ++i)
       local_links_[solo_uses_[i].link].load = solo_uses_[i].weight * flow.rate;
   }
   for (std::size_t l = 0; l < comp_links_.size(); ++l) {

@@ -104,8 +104,8 @@ class FlowModel {
   };
 
   // The component being solved, copied into dense arrays indexed by position in comp_links_ and
-  // comp_flows_ ("local" indices): the fill then reads and writes a few kilobytes instead of
-  // links and flows spread over the model (perf, N = 256: the solve was bound by those misses).
+  // local_flows_ ("local" indices): the fill then reads and writes a few kilobytes instead of
+  // links and flows spread over the model, and the solo and shared uses come apart on the way.
   struct LocalLink {
     double remaining;
     double weight;  // sum of weights of unfixed flows
@@ -114,6 +114,15 @@ class FlowModel {
   struct LocalUse {
     double weight;
     std::uint32_t link;  // local index
+  };
+  /// A flow of the component: one record, not five parallel arrays (each its own push_back per
+  /// flow entered). Its uses are [use_begin, next's use_begin), and likewise for solo uses.
+  struct LocalFlow {
+    double rate;
+    FlowId id;
+    std::uint32_t use_begin;
+    std::uint32_t solo_begin;
+    bool fixed;
   };
   /// A constraint on one flow: its own cap or a link no other flow of the component uses.
   struct Bound {
@@ -131,7 +140,7 @@ class FlowModel {
   void enter_flow(FlowId id);
   void fill_component();
   void fill(std::size_t unfixed);
-  void queue_constraints();
+  void queue_constraints(std::uint32_t flows);
   void fix(std::uint32_t flow, double rate);
   void store_component();
 
@@ -154,18 +163,14 @@ class FlowModel {
 
   LinkId seed_ = 0;                 // where the BFS started: local index 0
   std::vector<LinkId> comp_links_;  // local index -> link id
-  std::vector<FlowId> comp_flows_;  // local index -> flow id
   std::vector<std::uint32_t> local_link_;  // link id -> local index, while its mark is epoch_
   std::vector<std::uint32_t> local_flow_;  // flow id -> local index, while its mark is epoch_
   std::vector<LocalLink> local_links_;
   // A flow's uses of shared links, which a fill updates, and of links only it uses, whose load
   // is simply its rate (set once stored: 40 % of the uses out of the fill's loop).
-  std::vector<LocalUse> local_uses_;            // shared, grouped by flow
-  std::vector<std::uint32_t> local_use_begin_;  // per local flow, and one past the last
-  std::vector<LocalUse> solo_uses_;             // solo, grouped by flow
-  std::vector<std::uint32_t> solo_use_begin_;   // per local flow, and one past the last
-  std::vector<double> local_rate_;
-  std::vector<std::uint8_t> local_fixed_;
+  std::vector<LocalFlow> local_flows_;  // and one sentinel past the last, closing the use ranges
+  std::vector<LocalUse> local_uses_;    // shared, grouped by flow
+  std::vector<LocalUse> solo_uses_;     // solo, grouped by flow
   std::vector<std::uint32_t> shared_local_links_;  // local links of several flows
   std::vector<Bound> bounds_;                       // one per bounded flow
   LevelQueue constraints_;  // both, by level then order
