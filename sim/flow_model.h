@@ -93,8 +93,8 @@ class FlowModel {
     double load = 0;
     std::vector<Member> members;
   };
-  /// What a fill reads of a link for each flow that uses it, kept apart from Link so that the
-  /// BFS's look-ups stay in cache (perf, N = 256: they were a quarter of the solve).
+  /// What a fill reads of a link for each flow that uses it (32 bytes, two links a cache line),
+  /// kept apart from the member lists, which only the BFS's expansion and removals need.
   struct LinkShare {
     double capacity = 0;
     double total_weight = 0;  // sum of the weights of its flows, kept by add_flow/remove_flow
