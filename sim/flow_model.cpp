@@ -58,6 +58,7 @@ FlowModel::FlowId FlowModel::add_flow(std::span<const Use> uses, double cap) {
   }
   if (f.use_count == 0) f.rate = cap;  // nothing to share: infinite unless capped
   ++active_;
+  active_uses_ += f.use_count;
   return id;
 }
 
@@ -95,11 +96,13 @@ void FlowModel::remove_flow(FlowId id) {
   f.rate = 0;
   free_flows_.push_back(id);
   --active_;
+  active_uses_ -= f.use_count;
 }
 
 void FlowModel::solve() {
   changed_flows_.clear();
   changed_links_.clear();
+  reserve_scratch();
   for (std::size_t i = 0; i < dirty_.size(); ++i) {
     if (!shares_[dirty_[i]].dirty) continue;  // already solved as part of an earlier component
     if (shares_[dirty_[i]].members == 0) {
@@ -110,6 +113,17 @@ void FlowModel::solve() {
     fill_component();
   }
   dirty_.clear();
+}
+
+/// Room in the scratch arrays for a component of every active flow (and a sentinel flow).
+void FlowModel::reserve_scratch() {
+  comp_links_.reserve(links_.size());
+  local_links_.reserve(links_.size());
+  shared_local_links_.reserve(links_.size());
+  local_flows_.reserve(active_ + 1);
+  bounds_.reserve(active_);
+  local_uses_.reserve(active_uses_);
+  solo_uses_.reserve(active_uses_);
 }
 
 /// A link whose last flow left: a component of its own with nothing to share, and the most
@@ -172,7 +186,7 @@ void FlowModel::expand(LinkId id) {
 }
 
 /// Gives a link its local index; returns it.
-std::uint32_t FlowModel::enter_link(LinkId id) {
+[[gnu::always_inline]] inline std::uint32_t FlowModel::enter_link(LinkId id) {
   LinkShare& share = shares_[id];
   share.mark = epoch_;
   share.dirty = false;

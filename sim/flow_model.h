@@ -35,6 +35,7 @@
 #include <vector>
 
 #include "sim/level_queue.h"
+#include "sim/scratch_array.h"
 
 namespace ua2a {
 
@@ -132,6 +133,7 @@ class FlowModel {
   };
   static constexpr std::uint64_t kLinkBound = std::uint64_t{1} << 32;
 
+  void reserve_scratch();
   void empty_link(LinkId id);
   void collect_component(LinkId seed);
   void expand(LinkId id);
@@ -152,6 +154,7 @@ class FlowModel {
   // removal tells another flow where its member entry moved (perf: half of remove_flow).
   std::vector<FlowUse> use_pool_;
   std::uint32_t use_stride_ = 0;
+  std::size_t active_uses_ = 0;  // uses of the active flows: no component has more
   FlowUse* uses_of(FlowId id) { return use_pool_.data() + static_cast<std::size_t>(id) * use_stride_; }
   void widen_use_pool(std::uint32_t stride);
   std::vector<FlowId> free_flows_;
@@ -162,17 +165,17 @@ class FlowModel {
   std::size_t active_ = 0;
 
   LinkId seed_ = 0;                 // where the BFS started: local index 0
-  std::vector<LinkId> comp_links_;  // local index -> link id
+  ScratchArray<LinkId> comp_links_;  // local index -> link id
   std::vector<std::uint32_t> local_link_;  // link id -> local index, while its mark is epoch_
   std::vector<std::uint32_t> local_flow_;  // flow id -> local index, while its mark is epoch_
-  std::vector<LocalLink> local_links_;
+  ScratchArray<LocalLink> local_links_;
   // A flow's uses of shared links, which a fill updates, and of links only it uses, whose load
   // is simply its rate (set once stored: 40 % of the uses out of the fill's loop).
-  std::vector<LocalFlow> local_flows_;  // and one sentinel past the last, closing the use ranges
-  std::vector<LocalUse> local_uses_;    // shared, grouped by flow
-  std::vector<LocalUse> solo_uses_;     // solo, grouped by flow
-  std::vector<std::uint32_t> shared_local_links_;  // local links of several flows
-  std::vector<Bound> bounds_;                       // one per bounded flow
+  ScratchArray<LocalFlow> local_flows_;  // and one sentinel past the last, closing the use ranges
+  ScratchArray<LocalUse> local_uses_;    // shared, grouped by flow
+  ScratchArray<LocalUse> solo_uses_;     // solo, grouped by flow
+  ScratchArray<std::uint32_t> shared_local_links_;  // local links of several flows
+  ScratchArray<Bound> bounds_;                       // one per bounded flow
   LevelQueue constraints_;  // both, by level then order
 };
 

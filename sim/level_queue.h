@@ -16,6 +16,8 @@
 #include <limits>
 #include <vector>
 
+#include "sim/scratch_array.h"
+
 namespace ua2a {
 
 class LevelQueue {
@@ -28,12 +30,15 @@ class LevelQueue {
     Id id;
   };
 
-  /// Makes room for ids below `count`.
+  /// Makes room for ids below `count` (and so for `count` constraints): call before add().
   void reserve_ids(std::size_t count) {
     if (position_.size() < count) {
       position_.resize(count, kAbsent);
       batched_.resize(count, 0);
     }
+    level_.reserve(count);
+    tie_.reserve(count);
+    id_.reserve(count);
   }
   void clear() {
     for (Id id : id_) position_[id] = kAbsent;
@@ -51,7 +56,7 @@ class LevelQueue {
     level_.push_back(level);
     tie_.push_back(tie);
     id_.push_back(id);
-    drop_batch();
+    if (batch_valid_) drop_batch();
   }
   void set_level(Id id, double level) {
     level_[position_[id]] = level;
@@ -122,9 +127,9 @@ class LevelQueue {
     batch_valid_ = false;
   }
 
-  std::vector<double> level_;
-  std::vector<Tie> tie_;
-  std::vector<Id> id_;
+  ScratchArray<double> level_;  // room for every id: reserve_ids
+  ScratchArray<Tie> tie_;
+  ScratchArray<Id> id_;
   std::vector<Id> position_;           // per id: index in the arrays, or kAbsent
   std::vector<std::uint8_t> batched_;  // per id: waiting in batch_
   std::vector<Id> batch_;              // the constraints at batch_level_, by tie, from batch_head_ on

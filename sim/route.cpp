@@ -41,7 +41,12 @@ Router::Router(const Topology& topology, TransportKind transport) : topology_(to
   for (NodeIndex v = 0; v < topology.node_count(); ++v) {
     node_box_.push_back(topology.node(v).box);
     node_socket_.push_back(topology.node(v).socket);
+    node_kind_.push_back(topology.node(v).kind);
+    out_begin_.push_back(static_cast<std::uint32_t>(out_edges_.size()));
+    for (auto [it, end] = boost::out_edges(v, topology.graph); it != end; ++it)
+      out_edges_.push_back({boost::target(*it, topology.graph), topology.link(*it).id, topology.link(*it).kind});
   }
+  out_begin_.push_back(static_cast<std::uint32_t>(out_edges_.size()));
   forward_resource_.assign(topology.node_count(), -1);
   std::int32_t sockets = 0, boxes = 0;
   for (NodeIndex v = 0; v < topology.node_count(); ++v) {
@@ -68,19 +73,21 @@ Router::Router(const Topology& topology, TransportKind transport) : topology_(to
 const std::vector<std::uint32_t>& Router::tree(NodeIndex source, Mode mode) const {
   std::vector<std::uint32_t>& parents = trees_[source * kModes + mode];
   if (!parents.empty()) return parents;
-  parents.assign(topology_.node_count(), kNone);
-  std::vector<NodeIndex> queue{source};
-  std::vector<char> seen(topology_.node_count(), 0);
-  seen[source] = 1;
-  for (std::size_t head = 0; head < queue.size(); ++head) {
-    const NodeIndex v = queue[head];
-    if (v != source && !transit_allowed(mode, topology_.node(v).kind)) continue;
-    for (auto [it, end] = boost::out_edges(v, topology_.graph); it != end; ++it) {
-      const NodeIndex w = boost::target(*it, topology_.graph);
-      if (seen[w] || !edge_allowed(mode, topology_.link(*it).kind)) continue;
-      seen[w] = 1;
-      parents[w] = topology_.link(*it).id;
-      queue.push_back(w);
+  parents.assign(node_kind_.size(), kNone);
+  // Breadth first over the flat out-edge lists (in the graph's own order, so the same tree):
+  // there is one tree per GPU and mode, each spanning every box (N trees of N/8 boxes each).
+  bfs_queue_.assign(1, source);
+  bfs_seen_.assign(node_kind_.size(), 0);
+  bfs_seen_[source] = 1;
+  for (std::size_t head = 0; head < bfs_queue_.size(); ++head) {
+    const NodeIndex v = bfs_queue_[head];
+    if (v != source && !transit_allowed(mode, node_kind_[v])) continue;
+    for (std::uint32_t i = out_begin_[v]; i < out_begin_[v + 1]; ++i) {
+      const OutEdge& e = out_edges_[i];
+      if (bfs_seen_[e.target] || !edge_allowed(mode, e.kind)) continue;
+      bfs_seen_[e.target] = 1;
+      parents[e.target] = e.link;
+      bfs_queue_.push_back(e.target);
     }
   }
   return parents;
@@ -127,8 +134,7 @@ void Router::route(std::int32_t src, std::int32_t dst, Route& r) const {
   if (node_box_[a] != node_box_[b]) {
     r.transport = TransportKind::network;
     r.staged = true;
-    append_path(r, a, b, kNetwork);
-    merge_repeats(r);
+    append_path(r, a, b, kNetwork);  // one BFS path: simple, so no link twice
     return;
   }
   switch (transport_) {
@@ -141,6 +147,7 @@ void Router::route(std::int32_t src, std::int32_t dst, Route& r) const {
                                     "): add one (kind=memory) or use --transport p2p");
       append_path(r, a, static_cast<NodeIndex>(mem), kShm);
       append_path(r, static_cast<NodeIndex>(mem), b, kShm);
+      merge_repeats(r);  // two paths joined at the memory may share a link
       r.staged = true;
       break;
     }
@@ -148,7 +155,6 @@ void Router::route(std::int32_t src, std::int32_t dst, Route& r) const {
     case TransportKind::nvlink: append_path(r, a, b, kNvlink); break;
     case TransportKind::network: append_path(r, a, b, kNetwork); r.staged = true; break;
   }
-  merge_repeats(r);
 }
 
 void Router::merge_repeats(Route& r) const {

@@ -75,6 +75,18 @@ class Router {
   std::vector<NodeIndex> gpu_node_;       // per rank
   std::vector<std::int32_t> node_box_;    // per node
   std::vector<std::int32_t> node_socket_; // per node
+  // The graph's out-edges as flat lists per node (out_edges_[out_begin_[v] .. out_begin_[v + 1])),
+  // for the BFS trees: boost's edge iteration and property lookups were most of their cost.
+  struct OutEdge {
+    NodeIndex target;
+    std::uint32_t link;
+    LinkKind kind;
+  };
+  std::vector<std::uint32_t> out_begin_;
+  std::vector<OutEdge> out_edges_;
+  std::vector<NodeKind> node_kind_;
+  mutable std::vector<NodeIndex> bfs_queue_;
+  mutable std::vector<char> bfs_seen_;
   mutable std::vector<std::vector<std::uint32_t>> trees_;  // (node * kModes + mode) -> parents
   mutable std::vector<std::uint32_t> merge_mark_;           // per resource: merge_epoch_ when on the route
   mutable std::uint32_t merge_epoch_ = 0;
