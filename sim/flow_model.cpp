@@ -255,20 +255,24 @@ void FlowModel::fill(std::size_t unfixed) {
 /// Fixes a flow's rate and charges it to its links; a shared link's level is updated at once, or
 /// the link leaves the shared set when its last unfixed flow is fixed.
 void FlowModel::fix(std::uint32_t flow, double rate) {
-  local_flows_[flow].fixed = true;
-  local_flows_[flow].rate = rate;
+  LocalFlow* const flows = local_flows_.begin();
+  flows[flow].fixed = true;
+  flows[flow].rate = rate;
   const auto bound = static_cast<std::uint32_t>(comp_links_.size()) + flow;
   if (constraints_.contains(bound)) constraints_.remove(bound);
-  for (std::uint32_t i = local_flows_[flow].use_begin; i < local_flows_[flow + 1].use_begin; ++i) {
-    const LocalUse& u = local_uses_[i];
-    LocalLink& l = local_links_[u.link];
-    l.remaining -= u.weight * rate;
-    l.load += u.weight * rate;
-    l.weight -= u.weight;
+  // Locals, not members, in the loop: the queue's byte stores may alias any member, and the
+  // compiler would reload them all for every use.
+  const LocalUse* const end = local_uses_.begin() + flows[flow + 1].use_begin;
+  LocalLink* const links = local_links_.begin();
+  for (const LocalUse* u = local_uses_.begin() + flows[flow].use_begin; u != end; ++u) {
+    LocalLink& l = links[u->link];
+    l.remaining -= u->weight * rate;
+    l.load += u->weight * rate;
+    l.weight -= u->weight;
     if (l.weight < 1e-12) l.weight = 0;
-    if (!constraints_.contains(u.link)) continue;  // it has bound, or all its flows are fixed
-    if (l.weight > 0) constraints_.set_level(u.link, std::max(0.0, l.remaining) / l.weight);
-    else constraints_.remove(u.link);
+    if (!constraints_.contains(u->link)) continue;  // it has bound, or all its flows are fixed
+    if (l.weight > 0) constraints_.set_level(u->link, std::max(0.0, l.remaining) / l.weight);
+    else constraints_.remove(u->link);
   }
 }
 

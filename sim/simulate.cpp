@@ -2,8 +2,8 @@
 #include "sim/simulate.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
-#include <queue>
 #include <stdexcept>
 #include <unordered_map>
 
@@ -27,7 +27,54 @@ struct Event {
   EventKind kind;
   std::uint32_t id;       // pending index (start) or flow id (finish)
   std::uint64_t version;  // finish: the flow's version when predicted
-  bool operator>(const Event& o) const { return time != o.time ? time > o.time : seq > o.seq; }
+  /// (time, seq) as one unsigned number: times are >= 0, and the bits of non-negative doubles
+  /// order as the doubles do, so one branch-free compare replaces two dependent ones.
+  unsigned __int128 key() const {
+    return (static_cast<unsigned __int128>(std::bit_cast<std::uint64_t>(time)) << 64) | seq;
+  }
+};
+
+/// Pending events, earliest (time, seq) first: a 4-ary heap (half the depth of a binary one,
+/// and the four children of a node share a cache line or two). Its sifts were a third of the
+/// executor's own time with std::priority_queue.
+class EventQueue {
+ public:
+  bool empty() const { return heap_.empty(); }
+  const Event& top() const { return heap_.front(); }
+  void push(const Event& e) {
+    std::size_t i = heap_.size();
+    heap_.push_back(e);
+    const auto key = e.key();
+    while (i > 0) {
+      const std::size_t parent = (i - 1) / 4;
+      if (heap_[parent].key() <= key) break;
+      heap_[i] = heap_[parent];
+      i = parent;
+    }
+    heap_[i] = e;
+  }
+  void pop() {
+    const Event last = heap_.back();
+    heap_.pop_back();
+    const std::size_t n = heap_.size();
+    if (n == 0) return;
+    const auto key = last.key();
+    std::size_t i = 0;
+    for (;;) {
+      const std::size_t first = 4 * i + 1;
+      if (first >= n) break;
+      std::size_t best = first;
+      const std::size_t end = std::min(first + 4, n);
+      for (std::size_t c = first + 1; c < end; ++c) best = heap_[c].key() < heap_[best].key() ? c : best;
+      if (key <= heap_[best].key()) break;
+      heap_[i] = heap_[best];
+      i = best;
+    }
+    heap_[i] = last;
+  }
+
+ private:
+  std::vector<Event> heap_;
 };
 
 /// A matched transfer waiting for its latency to pass.
@@ -344,7 +391,7 @@ class Executor {
   RoundIndex rounds_;
   FlowModel model_;
   SimReport report_;
-  std::priority_queue<Event, std::vector<Event>, std::greater<Event>> events_;
+  EventQueue events_;
   std::vector<Event> instant_;  // events pushed during a batch at its own instant, FIFO
   std::size_t instant_head_ = 0;
   bool in_batch_ = false;
