@@ -202,26 +202,28 @@ void FlowModel::expand(LinkId id) {
 /// single-flow links to bind: only that one can fix it.
 void FlowModel::enter_flow(FlowId id) {
   const Flow& f = flows_[id];
-  flow_marks_[id] = epoch_;
+  // Locals, not members: the loop stores 32-bit indices, which may alias epoch_ and seed_.
+  const std::uint32_t epoch = epoch_;
+  const LinkId seed = seed_;
+  flow_marks_[id] = epoch;
   const auto local = static_cast<std::uint32_t>(local_flows_.size());
   local_flow_[id] = local;
   local_flows_.push_back({0, id, static_cast<std::uint32_t>(local_uses_.size()),
                           static_cast<std::uint32_t>(solo_uses_.size()), false});
   Bound best{f.cap, id, local};
-  const FlowUse* uses = uses_of(id);
-  for (std::uint32_t k = 0; k < f.use_count; ++k) {
-    const FlowUse& u = uses[k];
-    const LinkShare& share = shares_[u.link];
+  const FlowUse* const end = uses_of(id) + f.use_count;
+  for (const FlowUse* u = uses_of(id); u != end; ++u) {
+    const LinkShare& share = shares_[u->link];
     if (share.members != 1) {
-      const std::uint32_t l = share.mark == epoch_ ? local_link_[u.link] : enter_link(u.link);
-      local_uses_.push_back({u.weight, l});
+      const std::uint32_t l = share.mark == epoch ? local_link_[u->link] : enter_link(u->link);
+      local_uses_.push_back({u->weight, l});
       continue;
     }
     // Only this flow uses the link, so only the BFS's seed can have entered it: testing that
     // rather than the link's mark spares a mispredicted branch per use.
-    const std::uint32_t l = u.link == seed_ ? 0 : enter_link(u.link);
-    solo_uses_.push_back({u.weight, l});
-    const Bound b{share.capacity / share.total_weight, kLinkBound + u.link, local};
+    const std::uint32_t l = u->link == seed ? 0 : enter_link(u->link);
+    solo_uses_.push_back({u->weight, l});
+    const Bound b{share.capacity / share.total_weight, kLinkBound + u->link, local};
     if (b.level < best.level || (b.level == best.level && b.order < best.order)) best = b;
   }
   if (std::isfinite(best.level)) bounds_.push_back(best);
