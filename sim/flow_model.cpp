@@ -141,8 +141,9 @@ void FlowModel::empty_link(LinkId id) {
 void FlowModel::collect_component(LinkId seed) {
   ++epoch_;
   clear_component();
-  seed_ = seed;
-  enter_link(seed);
+  // A link only one flow uses is not a link of the component (enter_flow: a bound of its flow).
+  if (shares_[seed].members > 1) enter_link(seed);
+  else shares_[seed].dirty = false;
   expand(seed);
   // The shared links double as the BFS queue: a link only one flow uses leads nowhere new (and
   // two thirds of a component's links are such).
@@ -202,9 +203,8 @@ void FlowModel::expand(LinkId id) {
 /// single-flow links to bind: only that one can fix it.
 void FlowModel::enter_flow(FlowId id) {
   const Flow& f = flows_[id];
-  // Locals, not members: the loop stores 32-bit indices, which may alias epoch_ and seed_.
+  // A local, not the member: the loop stores 32-bit indices, which may alias epoch_.
   const std::uint32_t epoch = epoch_;
-  const LinkId seed = seed_;
   flow_marks_[id] = epoch;
   const auto local = static_cast<std::uint32_t>(local_flows_.size());
   local_flow_[id] = local;
@@ -213,16 +213,16 @@ void FlowModel::enter_flow(FlowId id) {
   Bound best{f.cap, id, local};
   const FlowUse* const end = uses_of(id) + f.use_count;
   for (const FlowUse* u = uses_of(id); u != end; ++u) {
-    const LinkShare& share = shares_[u->link];
+    LinkShare& share = shares_[u->link];
     if (share.members != 1) {
       const std::uint32_t l = share.mark == epoch ? local_link_[u->link] : enter_link(u->link);
       local_uses_.push_back({u->weight, l});
       continue;
     }
-    // Only this flow uses the link, so only the BFS's seed can have entered it: testing that
-    // rather than the link's mark spares a mispredicted branch per use.
-    const std::uint32_t l = u->link == seed ? 0 : enter_link(u->link);
-    solo_uses_.push_back({u->weight, l});
+    // A link only this flow uses stays out of the component's links (a third of the uses): it
+    // can only bound this flow, and its load is this flow's rate, written back by store.
+    share.dirty = false;
+    solo_uses_.push_back({u->weight, u->link});
     const Bound b{share.capacity / share.total_weight, kLinkBound + u->link, local};
     if (b.level < best.level || (b.level == best.level && b.order < best.order)) best = b;
   }
@@ -284,11 +284,17 @@ void FlowModel::store_component() {
   for (std::size_t f = 0; f + 1 < local_flows_.size(); ++f) {
     const LocalFlow& local = local_flows_[f];
     Flow& flow = flows_[local.id];
-    if (!local.fixed) continue;
-    if (local.rate != flow.rate || flow.rate == 0) changed_flows_.push_back(local.id);
-    flow.rate = local.rate;
-    for (std::uint32_t i = local.solo_begin; i < local_flows_[f + 1].solo_begin; ++i)
-      local_links_[solo_uses_[i].link].load = solo_uses_[i].weight * flow.rate;
+    if (local.fixed) {
+      if (local.rate != flow.rate || flow.rate == 0) changed_flows_.push_back(local.id);
+      flow.rate = local.rate;
+    }
+    for (std::uint32_t i = local.solo_begin; i < local_flows_[f + 1].solo_begin; ++i) {
+      const LocalUse& solo = solo_uses_[i];
+      const double load = local.fixed ? solo.weight * flow.rate : 0.0;
+      Link& link = links_[solo.link];
+      if (load != link.load) changed_links_.push_back(solo.link);
+      link.load = load;
+    }
   }
   for (std::size_t l = 0; l < comp_links_.size(); ++l) {
     Link& link = links_[comp_links_[l]];

@@ -114,7 +114,7 @@ class FlowModel {
   };
   struct LocalUse {
     double weight;
-    std::uint32_t link;  // local index
+    std::uint32_t link;  // local index (a solo use: the model's link id)
   };
   /// A flow of the component: one record, not five parallel arrays (each its own push_back per
   /// flow entered). Its uses are [use_begin, next's use_begin), and likewise for solo uses.
@@ -164,7 +164,6 @@ class FlowModel {
   std::uint32_t epoch_ = 0;
   std::size_t active_ = 0;
 
-  LinkId seed_ = 0;                 // where the BFS started: local index 0
   ScratchArray<LinkId> comp_links_;  // local index -> link id
   std::vector<std::uint32_t> local_link_;  // link id -> local index, while its mark is epoch_
   std::vector<std::uint32_t> local_flow_;  // flow id -> local index, while its mark is epoch_
