@@ -57,6 +57,7 @@ FlowModel::FlowId FlowModel::add_flow(std::span<const Use> uses, double cap) {
     }
   }
   if (f.use_count == 0) f.rate = cap;  // nothing to share: infinite unless capped
+  else added_.push_back(id);
   ++active_;
   active_uses_ += f.use_count;
   return id;
@@ -74,6 +75,7 @@ void FlowModel::widen_use_pool(std::uint32_t stride) {
 void FlowModel::remove_flow(FlowId id) {
   Flow& f = flows_.at(id);
   if (!f.active) throw std::logic_error("flow model: remove_flow on an inactive flow");
+  min_removed_rate_ = std::min(min_removed_rate_, f.rate);
   const FlowUse* mine = uses_of(id);
   for (std::uint32_t k = 0; k < f.use_count; ++k) {
     const FlowUse& u = mine[k];
@@ -103,6 +105,13 @@ void FlowModel::solve() {
   changed_flows_.clear();
   changed_links_.clear();
   reserve_scratch();
+  const bool refilled = !dirty_.empty() && try_refill_above(freeze_level());
+  added_.clear();
+  min_removed_rate_ = kUncapped;
+  if (refilled) {
+    dirty_.clear();
+    return;
+  }
   for (std::size_t i = 0; i < dirty_.size(); ++i) {
     if (!shares_[dirty_[i]].dirty) continue;  // already solved as part of an earlier component
     if (shares_[dirty_[i]].members == 0) {
@@ -246,6 +255,7 @@ void FlowModel::fill(std::size_t unfixed) {
       continue;
     }
     for (const Member& m : links_[comp_links_[next.id]].members) {
+      if (flow_marks_[m.flow] != epoch_) continue;  // frozen by a refill: not in the local problem
       const std::uint32_t f = local_flow_[m.flow];
       if (local_flows_[f].fixed) continue;
       fix(f, next.level);
@@ -295,6 +305,128 @@ void FlowModel::store_component() {
       if (load != link.load) changed_links_.push_back(solo.link);
       link.load = load;
     }
+  }
+  for (std::size_t l = 0; l < comp_links_.size(); ++l) {
+    Link& link = links_[comp_links_[l]];
+    if (local_links_[l].load != link.load) changed_links_.push_back(comp_links_[l]);
+    link.load = local_links_[l].load;
+  }
+}
+
+// ---- Refill above a level: re-solve only the flows a change can reach --------------------------
+//
+// Progressive filling fixes flows in increasing order of rate. A removed flow f changes nothing
+// below its old rate r_f, and an added flow nothing below the level where it is fixed. So flows
+// whose old rate lies below a level theta under every change keep their rates: they are frozen,
+// their charges come off the links' capacities, and only the rest (and the new flows) are filled.
+// theta is a guess, so the result is checked: it is the max-min fair allocation when every
+// re-solved flow ends at or above the highest frozen rate on the links it shares (then each keeps
+// a bottleneck on which no frozen flow gets more, and each frozen flow keeps its old bottleneck,
+// whose flows all kept their rates). When the check fails the caller solves the components whole.
+// (Max-min fair rates are unique, so both ways give the same rates up to rounding.)
+
+/// The freeze level: no removed flow's old rate, and for each added flow its equal share of each
+/// link it uses (or its cap), whichever is lowest. 0 where nothing can be frozen.
+double FlowModel::freeze_level() const {
+  double theta = min_removed_rate_;
+  for (FlowId id : added_) {
+    const Flow& f = flows_[id];
+    if (!f.active || f.rate != 0) continue;  // removed again, or an id reused and solved
+    theta = std::min(theta, f.cap);
+    const FlowUse* uses = uses_of(id);
+    for (std::uint32_t k = 0; k < f.use_count; ++k)
+      theta = std::min(theta, shares_[uses[k].link].capacity / shares_[uses[k].link].total_weight);
+  }
+  return std::isfinite(theta) ? theta : 0.0;
+}
+
+/// Re-solves the flows at or above `theta` reachable from the changed links; false (and nothing
+/// stored) when the check fails or a previous failure says to wait.
+bool FlowModel::try_refill_above(double theta) {
+  if (!refill_ || theta <= 0) return false;
+  // Strictly below, with room for rounding: flows at the level of a removed one may differ from it
+  // in the last bits, and one that computes a hair lower must not count as below it.
+  theta *= 1 - kFreezeMargin;
+  if (refill_backoff_ > 0) {
+    --refill_backoff_;
+    return false;
+  }
+  ++epoch_;
+  clear_component();
+  double frozen_max = 0;
+  for (LinkId d : dirty_)
+    if (shares_[d].mark != epoch_) enter_refill_link(d);
+  for (std::size_t head = 0; head < comp_links_.size(); ++head) frozen_max = std::max(frozen_max, scan_refill_link(head, theta));
+  local_flows_.push_back({0, 0, static_cast<std::uint32_t>(local_uses_.size()), 0, false});
+  const auto links = static_cast<std::uint32_t>(comp_links_.size());
+  const auto flows = static_cast<std::uint32_t>(local_flows_.size() - 1);
+  constraints_.reserve_ids(links + flows);
+  for (std::uint32_t l = 0; l < links; ++l)
+    if (local_links_[l].weight > 0)
+      constraints_.add(l, std::max(0.0, local_links_[l].remaining) / local_links_[l].weight, kLinkBound + comp_links_[l]);
+  for (std::uint32_t f = 0; f < flows; ++f)
+    if (std::isfinite(flows_[local_flows_[f].id].cap)) constraints_.add(links + f, flows_[local_flows_[f].id].cap, local_flows_[f].id);
+  fill(flows);
+  for (std::uint32_t f = 0; f < flows; ++f)
+    if (!local_flows_[f].fixed || local_flows_[f].rate < frozen_max) {
+      for (LinkId d : dirty_) shares_[d].dirty = true;  // for the whole solve that follows
+      refill_backoff_ = std::min<std::uint32_t>(2 * refill_failures_ + 1, 64);
+      ++refill_failures_;
+      ++refill_fallbacks_;
+      return false;
+    }
+  refill_failures_ = 0;
+  ++refills_;
+  store_refill();
+  return true;
+}
+
+/// Gives a link of the refill its local index; its flows are scanned when the BFS reaches it.
+void FlowModel::enter_refill_link(LinkId id) {
+  shares_[id].mark = epoch_;
+  shares_[id].dirty = false;
+  local_link_[id] = static_cast<std::uint32_t>(comp_links_.size());
+  comp_links_.push_back(id);
+  local_links_.push_back({0, 0, 0});
+}
+
+/// Splits a link's flows into frozen ones (their charge is taken off the capacity) and re-solved
+/// ones (entered, with their links); returns the highest frozen rate on it.
+double FlowModel::scan_refill_link(std::size_t local, double theta) {
+  const LinkId id = comp_links_[local];
+  double frozen_load = 0, weight = 0, frozen_max = 0;
+  for (const Member& m : links_[id].members) {
+    const double rate = flows_[m.flow].rate;
+    const double w = uses_of(m.flow)[m.use].weight;
+    if (rate != 0 && rate < theta) {
+      frozen_load += w * rate;
+      frozen_max = std::max(frozen_max, rate);
+      continue;
+    }
+    weight += w;
+    if (flow_marks_[m.flow] != epoch_) enter_refill_flow(m.flow);
+  }
+  local_links_[local] = {shares_[id].capacity - frozen_load, weight, frozen_load};
+  return frozen_max;
+}
+
+void FlowModel::enter_refill_flow(FlowId id) {
+  flow_marks_[id] = epoch_;
+  local_flow_[id] = static_cast<std::uint32_t>(local_flows_.size());
+  local_flows_.push_back({0, id, static_cast<std::uint32_t>(local_uses_.size()), 0, false});
+  const FlowUse* const end = uses_of(id) + flows_[id].use_count;
+  for (const FlowUse* u = uses_of(id); u != end; ++u) {
+    if (shares_[u->link].mark != epoch_) enter_refill_link(u->link);
+    local_uses_.push_back({u->weight, local_link_[u->link]});
+  }
+}
+
+/// Writes a checked refill back: the re-solved flows' rates and the loads of the links they use.
+void FlowModel::store_refill() {
+  for (std::size_t f = 0; f + 1 < local_flows_.size(); ++f) {
+    Flow& flow = flows_[local_flows_[f].id];
+    if (local_flows_[f].rate != flow.rate || flow.rate == 0) changed_flows_.push_back(local_flows_[f].id);
+    flow.rate = local_flows_[f].rate;
   }
   for (std::size_t l = 0; l < comp_links_.size(); ++l) {
     Link& link = links_[comp_links_[l]];

@@ -28,6 +28,13 @@
 /// connected components (links joined by active flows) that hold a marked link, so a start or a
 /// finish in one box never touches another. Callers batch all changes at one instant and solve
 /// once. Ids of removed flows are reused.
+///
+/// The refill goes further (flow_model.cpp has the argument): progressive filling fixes flows in
+/// increasing order of rate, so a change cannot move the flows below the level where it acts (a
+/// removed flow's old rate, an added flow's new one). solve() guesses that level, keeps the rates
+/// below it, re-fills only the flows above it (with the kept flows' charges taken off the links)
+/// and checks the answer; when the check fails it solves the components whole. In an all-to-all
+/// this re-fills about 45 % of the flows of the touched components instead of all of them.
 #include <cstdint>
 #include <limits>
 #include <span>
@@ -72,6 +79,14 @@ class FlowModel {
   const std::vector<FlowId>& changed_flows() const { return changed_flows_; }
   /// Links whose load the last solve() changed.
   const std::vector<LinkId>& changed_links() const { return changed_links_; }
+
+  /// Whether solve() may re-solve only the flows a change can reach (the refill, below; on by
+  /// default) or always re-solves whole components. Both give the max-min fair rates; they can
+  /// differ in the last bits, as the refill sums the same charges in another order.
+  void set_refill(bool on) { refill_ = on; }
+  /// Solves that a refill answered, and solves whose refill failed its check (whole components).
+  std::uint64_t refills() const { return refills_; }
+  std::uint64_t refill_fallbacks() const { return refill_fallbacks_; }
 
  private:
   struct FlowUse {
@@ -132,8 +147,15 @@ class FlowModel {
     std::uint32_t flow;   // local index
   };
   static constexpr std::uint64_t kLinkBound = std::uint64_t{1} << 32;
+  static constexpr double kFreezeMargin = 1e-9;  // relative; rounding noise is ~1e-15
 
   void reserve_scratch();
+  double freeze_level() const;
+  bool try_refill_above(double theta);
+  void enter_refill_link(LinkId id);
+  double scan_refill_link(std::size_t local, double theta);
+  void enter_refill_flow(FlowId id);
+  void store_refill();
   void empty_link(LinkId id);
   void collect_component(LinkId seed);
   void expand(LinkId id);
@@ -156,8 +178,16 @@ class FlowModel {
   std::uint32_t use_stride_ = 0;
   std::size_t active_uses_ = 0;  // uses of the active flows: no component has more
   FlowUse* uses_of(FlowId id) { return use_pool_.data() + static_cast<std::size_t>(id) * use_stride_; }
+  const FlowUse* uses_of(FlowId id) const { return use_pool_.data() + static_cast<std::size_t>(id) * use_stride_; }
   void widen_use_pool(std::uint32_t stride);
   std::vector<FlowId> free_flows_;
+  std::vector<FlowId> added_;            // since the last solve
+  double min_removed_rate_ = kUncapped;  // lowest old rate of a flow removed since the last solve
+  bool refill_ = true;
+  std::uint32_t refill_backoff_ = 0;     // solves to skip the refill after it failed its check
+  std::uint32_t refill_failures_ = 0;    // failed refills in a row
+  std::uint64_t refills_ = 0;
+  std::uint64_t refill_fallbacks_ = 0;
   std::vector<LinkId> dirty_;
   std::vector<FlowId> changed_flows_;
   std::vector<LinkId> changed_links_;
