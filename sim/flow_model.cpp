@@ -357,15 +357,15 @@ bool FlowModel::try_refill_above(double theta) {
   for (LinkId d : dirty_)
     if (shares_[d].mark != epoch_) enter_refill_link(d);
   for (std::size_t head = 0; head < comp_links_.size(); ++head) frozen_max = std::max(frozen_max, scan_refill_link(head, theta));
-  local_flows_.push_back({0, 0, static_cast<std::uint32_t>(local_uses_.size()), 0, false});
+  local_flows_.push_back({0, 0, static_cast<std::uint32_t>(local_uses_.size()),
+                          static_cast<std::uint32_t>(solo_uses_.size()), false});
   const auto links = static_cast<std::uint32_t>(comp_links_.size());
   const auto flows = static_cast<std::uint32_t>(local_flows_.size() - 1);
   constraints_.reserve_ids(links + flows);
   for (std::uint32_t l = 0; l < links; ++l)
     if (local_links_[l].weight > 0)
       constraints_.add(l, std::max(0.0, local_links_[l].remaining) / local_links_[l].weight, kLinkBound + comp_links_[l]);
-  for (std::uint32_t f = 0; f < flows; ++f)
-    if (std::isfinite(flows_[local_flows_[f].id].cap)) constraints_.add(links + f, flows_[local_flows_[f].id].cap, local_flows_[f].id);
+  for (const Bound& b : bounds_) constraints_.add(links + b.flow, b.level, b.order);
   fill(flows);
   for (std::uint32_t f = 0; f < flows; ++f)
     if (!local_flows_[f].fixed || local_flows_[f].rate < frozen_max) {
@@ -377,7 +377,7 @@ bool FlowModel::try_refill_above(double theta) {
     }
   refill_failures_ = 0;
   ++refills_;
-  store_refill();
+  store_component();  // the re-solved flows' rates and the loads of the links they use
   return true;
 }
 
@@ -410,29 +410,31 @@ double FlowModel::scan_refill_link(std::size_t local, double theta) {
   return frozen_max;
 }
 
+/// Enters a re-solved flow: its links of several flows join the refill; a link only it uses is
+/// a bound on it, as in a whole solve (unless it is a changed link, entered already).
 void FlowModel::enter_refill_flow(FlowId id) {
-  flow_marks_[id] = epoch_;
-  local_flow_[id] = static_cast<std::uint32_t>(local_flows_.size());
-  local_flows_.push_back({0, id, static_cast<std::uint32_t>(local_uses_.size()), 0, false});
-  const FlowUse* const end = uses_of(id) + flows_[id].use_count;
+  const Flow& f = flows_[id];
+  const std::uint32_t epoch = epoch_;
+  flow_marks_[id] = epoch;
+  const auto local = static_cast<std::uint32_t>(local_flows_.size());
+  local_flow_[id] = local;
+  local_flows_.push_back({0, id, static_cast<std::uint32_t>(local_uses_.size()),
+                          static_cast<std::uint32_t>(solo_uses_.size()), false});
+  Bound best{f.cap, id, local};
+  const FlowUse* const end = uses_of(id) + f.use_count;
   for (const FlowUse* u = uses_of(id); u != end; ++u) {
-    if (shares_[u->link].mark != epoch_) enter_refill_link(u->link);
-    local_uses_.push_back({u->weight, local_link_[u->link]});
+    const LinkShare& share = shares_[u->link];
+    if (share.members != 1 || share.mark == epoch) {
+      if (share.mark != epoch) enter_refill_link(u->link);
+      local_uses_.push_back({u->weight, local_link_[u->link]});
+      continue;
+    }
+    solo_uses_.push_back({u->weight, u->link});
+    const Bound b{share.capacity / share.total_weight, kLinkBound + u->link, local};
+    if (b.level < best.level || (b.level == best.level && b.order < best.order)) best = b;
   }
+  if (std::isfinite(best.level)) bounds_.push_back(best);
 }
 
-/// Writes a checked refill back: the re-solved flows' rates and the loads of the links they use.
-void FlowModel::store_refill() {
-  for (std::size_t f = 0; f + 1 < local_flows_.size(); ++f) {
-    Flow& flow = flows_[local_flows_[f].id];
-    if (local_flows_[f].rate != flow.rate || flow.rate == 0) changed_flows_.push_back(local_flows_[f].id);
-    flow.rate = local_flows_[f].rate;
-  }
-  for (std::size_t l = 0; l < comp_links_.size(); ++l) {
-    Link& link = links_[comp_links_[l]];
-    if (local_links_[l].load != link.load) changed_links_.push_back(comp_links_[l]);
-    link.load = local_links_[l].load;
-  }
-}
 
 }  // namespace ua2a

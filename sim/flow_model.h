@@ -155,7 +155,6 @@ class FlowModel {
   void enter_refill_link(LinkId id);
   double scan_refill_link(std::size_t local, double theta);
   void enter_refill_flow(FlowId id);
-  void store_refill();
   void empty_link(LinkId id);
   void collect_component(LinkId seed);
   void expand(LinkId id);
