@@ -85,7 +85,7 @@ int main(int argc, char** argv) {
     const Row r = compare(n, "round-robin", "paired-full", kBlock, true, repetitions(n));
     const Row lat = compare(n, "round-robin", "paired-full", kBlock, false, 1);
     const double diff = 100.0 * (r.ours_s - r.simgrid_s) / r.simgrid_s;
-    std::printf("%6d %12.6f %12.6f %8.4f %10.4f %10.4f %10.4f %7.1fx | %12.6f %12.6f %8.4f\n", r.ranks, r.ours_s,
+    std::printf("%6d %12.6f %12.6f %8.4f %10.6f %10.4f %10.4f %7.1fx | %12.6f %12.6f %8.4f\n", r.ranks, r.ours_s,
                 r.simgrid_s, diff, r.ours_wall_s, r.simgrid_wall_s, r.simgrid_run_wall_s, r.simgrid_wall_s / r.ours_wall_s,
                 lat.ours_s, lat.simgrid_s,
                 100.0 * (lat.ours_s - lat.simgrid_s) / lat.simgrid_s);
