@@ -316,17 +316,19 @@ void FlowModel::store_component() {
 // ---- Refill above a level: re-solve only the flows a change can reach --------------------------
 //
 // Progressive filling fixes flows in increasing order of rate. A removed flow f changes nothing
-// below its old rate r_f, and an added flow nothing below the level where it is fixed. So flows
-// whose old rate lies below a level theta under every change keep their rates: they are frozen,
-// their charges come off the links' capacities, and only the rest (and the new flows) are filled.
-// theta is a guess, so the result is checked: it is the max-min fair allocation when every
-// re-solved flow ends at or above the highest frozen rate on the links it shares (then each keeps
-// a bottleneck on which no frozen flow gets more, and each frozen flow keeps its old bottleneck,
-// whose flows all kept their rates). When the check fails the caller solves the components whole.
-// (Max-min fair rates are unique, so both ways give the same rates up to rounding.)
+// below its old rate r_f, and an added flow g nothing below the level where it is fixed, which is
+// at least g's equal share of one of its links, capacity / total weight (g is fixed on a saturated
+// link where no flow gets more than g), or its cap. So the flows whose old rate lies below theta,
+// the lowest of these over the batch of changes, keep their rates: they are frozen, their charges
+// come off the links' capacities, and only the rest (and the new flows) are filled. Rounding can
+// blur that argument at its edges, so the result is checked: it is the max-min fair allocation
+// when every re-solved flow ends at or above the highest frozen rate on the links it shares (then
+// each keeps a bottleneck on which no frozen flow gets more, and each frozen flow keeps its old
+// bottleneck, whose flows all kept their rates). When the check fails the caller solves the
+// components whole. Max-min fair rates are unique, so both ways agree up to rounding.
 
-/// The freeze level: no removed flow's old rate, and for each added flow its equal share of each
-/// link it uses (or its cap), whichever is lowest. 0 where nothing can be frozen.
+/// The freeze level theta: the lowest of the removed flows' old rates and, for each added flow,
+/// its cap and its equal share of each link it uses. 0 where nothing can be frozen.
 double FlowModel::freeze_level() const {
   double theta = min_removed_rate_;
   for (FlowId id : added_) {
@@ -435,6 +437,5 @@ void FlowModel::enter_refill_flow(FlowId id) {
   }
   if (std::isfinite(best.level)) bounds_.push_back(best);
 }
-
 
 }  // namespace ua2a
