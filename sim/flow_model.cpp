@@ -192,7 +192,7 @@ void FlowModel::clear_component() {
 /// Enters the flows on a link that the BFS has not reached yet.
 void FlowModel::expand(LinkId id) {
   for (const Member& m : links_[id].members)
-    if (flow_marks_[m.flow] != epoch_) enter_flow(m.flow);
+    if (flow_marks_[m.flow] != epoch_) enter_flow<false>(m.flow);
 }
 
 /// Gives a link its local index; returns it.
@@ -209,7 +209,10 @@ void FlowModel::expand(LinkId id) {
 }
 
 /// Copies a flow's uses (entering its links) and lists the first of its own cap and its
-/// single-flow links to bind: only that one can fix it.
+/// single-flow links to bind: only that one can fix it. kRefill: the flow is re-solved by a
+/// refill, whose links are entered to be scanned (and whose changed links are entered already,
+/// even when only this flow uses them).
+template <bool kRefill>
 void FlowModel::enter_flow(FlowId id) {
   const Flow& f = flows_[id];
   // A local, not the member: the loop stores 32-bit indices, which may alias epoch_.
@@ -223,9 +226,12 @@ void FlowModel::enter_flow(FlowId id) {
   const FlowUse* const end = uses_of(id) + f.use_count;
   for (const FlowUse* u = uses_of(id); u != end; ++u) {
     LinkShare& share = shares_[u->link];
-    if (share.members != 1) {
-      const std::uint32_t l = share.mark == epoch ? local_link_[u->link] : enter_link(u->link);
-      local_uses_.push_back({u->weight, l});
+    if (share.members != 1 || share.mark == epoch) {
+      if (share.mark != epoch) {
+        if constexpr (kRefill) enter_refill_link(u->link);
+        else enter_link(u->link);
+      }
+      local_uses_.push_back({u->weight, local_link_[u->link]});
       continue;
     }
     // A link only this flow uses stays out of the component's links (a third of the uses): it
@@ -406,36 +412,10 @@ double FlowModel::scan_refill_link(std::size_t local, double theta) {
       continue;
     }
     weight += w;
-    if (flow_marks_[m.flow] != epoch_) enter_refill_flow(m.flow);
+    if (flow_marks_[m.flow] != epoch_) enter_flow<true>(m.flow);
   }
   local_links_[local] = {shares_[id].capacity - frozen_load, weight, frozen_load};
   return frozen_max;
-}
-
-/// Enters a re-solved flow: its links of several flows join the refill; a link only it uses is
-/// a bound on it, as in a whole solve (unless it is a changed link, entered already).
-void FlowModel::enter_refill_flow(FlowId id) {
-  const Flow& f = flows_[id];
-  const std::uint32_t epoch = epoch_;
-  flow_marks_[id] = epoch;
-  const auto local = static_cast<std::uint32_t>(local_flows_.size());
-  local_flow_[id] = local;
-  local_flows_.push_back({0, id, static_cast<std::uint32_t>(local_uses_.size()),
-                          static_cast<std::uint32_t>(solo_uses_.size()), false});
-  Bound best{f.cap, id, local};
-  const FlowUse* const end = uses_of(id) + f.use_count;
-  for (const FlowUse* u = uses_of(id); u != end; ++u) {
-    const LinkShare& share = shares_[u->link];
-    if (share.members != 1 || share.mark == epoch) {
-      if (share.mark != epoch) enter_refill_link(u->link);
-      local_uses_.push_back({u->weight, local_link_[u->link]});
-      continue;
-    }
-    solo_uses_.push_back({u->weight, u->link});
-    const Bound b{share.capacity / share.total_weight, kLinkBound + u->link, local};
-    if (b.level < best.level || (b.level == best.level && b.order < best.order)) best = b;
-  }
-  if (std::isfinite(best.level)) bounds_.push_back(best);
 }
 
 }  // namespace ua2a

@@ -154,12 +154,12 @@ class FlowModel {
   bool try_refill_above(double theta);
   void enter_refill_link(LinkId id);
   double scan_refill_link(std::size_t local, double theta);
-  void enter_refill_flow(FlowId id);
   void empty_link(LinkId id);
   void collect_component(LinkId seed);
   void expand(LinkId id);
   void clear_component();
   std::uint32_t enter_link(LinkId id);
+  template <bool kRefill>
   void enter_flow(FlowId id);
   void fill_component();
   void fill(std::size_t unfixed);
