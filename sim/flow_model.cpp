@@ -327,24 +327,28 @@ void FlowModel::store_component() {
 // link where no flow gets more than g), or its cap. So the flows whose old rate lies below theta,
 // the lowest of these over the batch of changes, keep their rates: they are frozen, their charges
 // come off the links' capacities, and only the rest (and the new flows) are filled. Rounding can
-// blur that argument at its edges, so the result is checked: it is the max-min fair allocation
-// when every re-solved flow ends at or above the highest frozen rate on the links it shares (then
-// each keeps a bottleneck on which no frozen flow gets more, and each frozen flow keeps its old
-// bottleneck, whose flows all kept their rates). When the check fails the caller solves the
-// components whole. Max-min fair rates are unique, so both ways agree up to rounding.
+// blur the added flows' part of that argument, so the result is checked: given theta below every
+// removed rate, it is the max-min fair allocation when every re-solved flow ends at or above the
+// highest frozen rate on the links it shares (then each keeps a bottleneck on which no frozen flow
+// gets more; and each frozen flow keeps its old bottleneck, which held no removed flow, whose
+// flows all kept their rates, and which an added flow could share only at a rate near 0, failing
+// the check). When the check fails the caller solves the components whole. Max-min fair rates
+// are unique, so both ways agree up to rounding.
 
 /// The freeze level theta: the lowest of the removed flows' old rates and, for each added flow,
 /// its cap and its equal share of each link it uses. 0 where nothing can be frozen.
 double FlowModel::freeze_level() const {
-  double theta = min_removed_rate_;
+  double added = kUncapped;
   for (FlowId id : added_) {
     const Flow& f = flows_[id];
     if (!f.active || f.rate != 0) continue;  // removed again, or an id reused and solved
-    theta = std::min(theta, f.cap);
+    added = std::min(added, f.cap);
     const FlowUse* uses = uses_of(id);
     for (std::uint32_t k = 0; k < f.use_count; ++k)
-      theta = std::min(theta, shares_[uses[k].link].capacity / shares_[uses[k].link].total_weight);
+      added = std::min(added, shares_[uses[k].link].capacity / shares_[uses[k].link].total_weight);
   }
+  // The removed flows' part is exact and must hold: the check below relies on it.
+  const double theta = std::min(min_removed_rate_, added * added_level_scale_);
   return std::isfinite(theta) ? theta : 0.0;
 }
 

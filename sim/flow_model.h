@@ -47,6 +47,8 @@
 namespace ua2a {
 
 class FlowModel {
+  friend struct FlowModelTestAccess;  // tests/sim: makes a refill fail its check
+
  public:
   using LinkId = std::uint32_t;
   using FlowId = std::uint32_t;
@@ -183,6 +185,7 @@ class FlowModel {
   std::vector<FlowId> added_;            // since the last solve
   double min_removed_rate_ = kUncapped;  // lowest old rate of a flow removed since the last solve
   bool refill_ = true;
+  double added_level_scale_ = 1;         // tests only: > 1 freezes too much, for the check to catch
   std::uint32_t refill_backoff_ = 0;     // solves to skip the refill after it failed its check
   std::uint32_t refill_failures_ = 0;    // failed refills in a row
   std::uint64_t refills_ = 0;
