@@ -225,57 +225,62 @@ struct FlowModelTestAccess {
 };
 }  // namespace ua2a
 
+namespace {
+
+/// x and y share a link of 1 (0.5 each); y, p and q share a link of 10, where p and q get
+/// (10 - 0.5) / 2 = 4.75. Solved once.
+struct SmallAndBig {
+  FlowModel m;
+  FlowModel::LinkId small = m.add_link(1), big = m.add_link(10);
+  FlowModel::Use on_small[1] = {{small, 1.0}}, on_both[2] = {{small, 1.0}, {big, 1.0}}, on_big[1] = {{big, 1.0}};
+  FlowModel::FlowId x = m.add_flow(on_small), y = m.add_flow(on_both), p = m.add_flow(on_big), q = m.add_flow(on_big);
+  SmallAndBig() { m.solve(); }
+};
+
+}  // namespace
+
+TEST(FlowModel, ARefillKeepsTheFlowsBelowTheChangeAndRefillsTheRest) {
+  // p leaves: nothing below its rate can move, so x and y keep 0.5 and q alone is re-filled, on
+  // what y leaves of the big link: 9.5.
+  SmallAndBig s;
+  EXPECT_DOUBLE_EQ(s.m.rate(s.y), 0.5);
+  EXPECT_DOUBLE_EQ(s.m.rate(s.q), 4.75);
+  s.m.remove_flow(s.p);
+  s.m.solve();
+  EXPECT_EQ(s.m.refills(), 2u);
+  EXPECT_EQ(s.m.rate(s.x), 0.5);
+  EXPECT_EQ(s.m.rate(s.y), 0.5);
+  EXPECT_DOUBLE_EQ(s.m.rate(s.q), 9.5);
+  EXPECT_DOUBLE_EQ(s.m.load(s.big), 10.0);
+  EXPECT_EQ(s.m.changed_flows(), std::vector<FlowModel::FlowId>{s.q});  // x and y were not touched
+}
+
 TEST(FlowModel, AFailedRefillHandsOverToWholeSolves) {
   // With the added flows' level overestimated a millionfold, a refill keeps flows that a new one
   // does move (it gets what is left of a full link: nothing); the check must catch it and the
   // solve must go on whole, from the same changed links, to the right rates.
-  FlowModel m;
-  const auto small = m.add_link(1), big = m.add_link(10);
-  const FlowModel::Use on_small[] = {{small, 1.0}}, on_both[] = {{small, 1.0}, {big, 1.0}}, on_big[] = {{big, 1.0}};
-  const auto x = m.add_flow(on_small), y = m.add_flow(on_both), p = m.add_flow(on_big), q = m.add_flow(on_big);
-  m.solve();
-  FlowModelTestAccess::overestimate_added_flows(m);
-  const auto z = m.add_flow(on_small);  // x, y and z: 1/3 each; p and q: (10 - 1/3) / 2
-  m.solve();
-  EXPECT_EQ(m.refill_fallbacks(), 1u);
-  for (const auto f : {x, y, z}) EXPECT_DOUBLE_EQ(m.rate(f), 1.0 / 3);
-  for (const auto f : {p, q}) EXPECT_DOUBLE_EQ(m.rate(f), (10 - 1.0 / 3) / 2);
-  EXPECT_DOUBLE_EQ(m.load(small), 1.0);
-  EXPECT_DOUBLE_EQ(m.load(big), 10.0);
+  SmallAndBig s;
+  FlowModelTestAccess::overestimate_added_flows(s.m);
+  const auto z = s.m.add_flow(s.on_small);  // x, y and z: 1/3 each; p and q: (10 - 1/3) / 2
+  s.m.solve();
+  EXPECT_EQ(s.m.refill_fallbacks(), 1u);
+  for (const auto f : {s.x, s.y, z}) EXPECT_DOUBLE_EQ(s.m.rate(f), 1.0 / 3);
+  for (const auto f : {s.p, s.q}) EXPECT_DOUBLE_EQ(s.m.rate(f), (10 - 1.0 / 3) / 2);
+  EXPECT_DOUBLE_EQ(s.m.load(s.small), 1.0);
+  EXPECT_DOUBLE_EQ(s.m.load(s.big), 10.0);
   // After a failure the next solve does not try (it is whole, and right); the one after does,
   // and a removal alone freezes exactly (the added flows' estimate plays no part in it).
-  m.remove_flow(z);
-  m.solve();
-  EXPECT_EQ(m.refills(), 1u);
-  EXPECT_DOUBLE_EQ(m.rate(x), 0.5);
-  EXPECT_DOUBLE_EQ(m.rate(p), 4.75);
-  m.remove_flow(p);
-  m.solve();
-  EXPECT_EQ(m.refills(), 2u);
-  EXPECT_EQ(m.refill_fallbacks(), 1u);
-  EXPECT_DOUBLE_EQ(m.rate(y), 0.5);
-  EXPECT_DOUBLE_EQ(m.rate(q), 9.5);
-}
-
-TEST(FlowModel, ARefillKeepsTheFlowsBelowTheChangeAndRefillsTheRest) {
-  // x and y share a link of 1 (0.5 each); y, p and q share a link of 10, where p and q get
-  // (10 - 0.5) / 2 = 4.75. p leaves: nothing below its rate can move, so x and y keep 0.5 and q
-  // alone is re-filled, on what y leaves of the big link: 9.5.
-  FlowModel m;
-  const auto small = m.add_link(1), big = m.add_link(10);
-  const FlowModel::Use on_small[] = {{small, 1.0}}, on_both[] = {{small, 1.0}, {big, 1.0}}, on_big[] = {{big, 1.0}};
-  const auto x = m.add_flow(on_small), y = m.add_flow(on_both), p = m.add_flow(on_big), q = m.add_flow(on_big);
-  m.solve();
-  EXPECT_DOUBLE_EQ(m.rate(y), 0.5);
-  EXPECT_DOUBLE_EQ(m.rate(q), 4.75);
-  m.remove_flow(p);
-  m.solve();
-  EXPECT_EQ(m.refills(), 2u);
-  EXPECT_EQ(m.rate(x), 0.5);
-  EXPECT_EQ(m.rate(y), 0.5);
-  EXPECT_DOUBLE_EQ(m.rate(q), 9.5);
-  EXPECT_DOUBLE_EQ(m.load(big), 10.0);
-  EXPECT_EQ(m.changed_flows(), std::vector<FlowModel::FlowId>{q});  // x and y were not touched
+  s.m.remove_flow(z);
+  s.m.solve();
+  EXPECT_EQ(s.m.refills(), 1u);
+  EXPECT_DOUBLE_EQ(s.m.rate(s.x), 0.5);
+  EXPECT_DOUBLE_EQ(s.m.rate(s.p), 4.75);
+  s.m.remove_flow(s.p);
+  s.m.solve();
+  EXPECT_EQ(s.m.refills(), 2u);
+  EXPECT_EQ(s.m.refill_fallbacks(), 1u);
+  EXPECT_DOUBLE_EQ(s.m.rate(s.y), 0.5);
+  EXPECT_DOUBLE_EQ(s.m.rate(s.q), 9.5);
 }
 
 namespace {
