@@ -15,10 +15,62 @@ FlowModel::LinkId FlowModel::add_link(double bytes_per_s) {
   links_.emplace_back();
   shares_.push_back({bytes_per_s, 0.0, 0, 0});
   local_link_.push_back(0);
+  if (!loss_.empty()) loss_.push_back({bytes_per_s, 0, 0});
   return static_cast<LinkId>(links_.size() - 1);
 }
 
-FlowModel::FlowId FlowModel::add_flow(std::span<const Use> uses, double cap) {
+void FlowModel::set_interleave(LinkId link, double alpha) {
+  if (link >= links_.size()) throw std::invalid_argument("flow model: unknown link " + std::to_string(link));
+  if (!(alpha >= 0) || !std::isfinite(alpha))
+    throw std::invalid_argument("flow model: an interleaving loss must be a finite number >= 0");
+  if (!links_[link].members.empty()) throw std::logic_error("flow model: set_interleave on a link in use");
+  if (loss_.empty()) {
+    loss_.resize(links_.size());
+    for (std::size_t l = 0; l < links_.size(); ++l) loss_[l].base = shares_[l].capacity;
+  }
+  loss_[link].alpha = alpha;
+}
+
+/// Adds `delta` to the stream count of every link with a loss that flow `id` uses.
+void FlowModel::count_streams(FlowId id, int delta) {
+  if (loss_.empty()) return;
+  const FlowUse* mine = uses_of(id);
+  for (std::uint32_t k = 0; k < flows_[id].use_count; ++k) {
+    const LinkId link = mine[k].link;
+    if (loss_[link].alpha == 0) continue;
+    loss_[link].streams = static_cast<std::uint32_t>(static_cast<int>(loss_[link].streams) + delta);
+    if (!shares_[link].dirty) {
+      shares_[link].dirty = true;
+      dirty_.push_back(link);
+    }
+  }
+}
+
+void FlowModel::set_stream(FlowId id, bool stream) {
+  Flow& f = flows_.at(id);
+  if (!f.active) throw std::logic_error("flow model: set_stream on an inactive flow");
+  if (f.stream == stream) return;
+  f.stream = stream;
+  count_streams(id, stream ? 1 : -1);
+}
+
+/// Brings the capacity of every changed link with a loss up to its stream count; true when one
+/// moved (the refill's frozen levels then no longer hold).
+bool FlowModel::update_lossy_capacities() {
+  if (loss_.empty()) return false;
+  bool moved = false;
+  for (LinkId d : dirty_) {
+    const Loss& l = loss_[d];
+    if (l.alpha == 0) continue;
+    const double extra = l.streams > 1 ? static_cast<double>(l.streams - 1) : 0.0;
+    const double capacity = l.base / (1 + l.alpha * extra);
+    moved |= capacity != shares_[d].capacity;
+    shares_[d].capacity = capacity;
+  }
+  return moved;
+}
+
+FlowModel::FlowId FlowModel::add_flow(std::span<const Use> uses, double cap, bool stream) {
   if (!(cap > 0)) throw std::invalid_argument("flow model: a flow cap must be > 0");
   for (const Use& u : uses) {
     if (u.link >= links_.size()) throw std::invalid_argument("flow model: unknown link " + std::to_string(u.link));
@@ -56,6 +108,8 @@ FlowModel::FlowId FlowModel::add_flow(std::span<const Use> uses, double cap) {
       dirty_.push_back(u.link);
     }
   }
+  f.stream = stream;
+  if (stream) count_streams(id, 1);
   if (f.use_count == 0) f.rate = cap;  // nothing to share: infinite unless capped
   else added_.push_back(id);
   ++active_;
@@ -76,6 +130,7 @@ void FlowModel::remove_flow(FlowId id) {
   Flow& f = flows_.at(id);
   if (!f.active) throw std::logic_error("flow model: remove_flow on an inactive flow");
   min_removed_rate_ = std::min(min_removed_rate_, f.rate);
+  if (f.stream) count_streams(id, -1);
   const FlowUse* mine = uses_of(id);
   for (std::uint32_t k = 0; k < f.use_count; ++k) {
     const FlowUse& u = mine[k];
@@ -105,7 +160,8 @@ void FlowModel::solve() {
   changed_flows_.clear();
   changed_links_.clear();
   reserve_scratch();
-  const bool refilled = !dirty_.empty() && try_refill_above(freeze_level());
+  const bool capacity_moved = update_lossy_capacities();
+  const bool refilled = !dirty_.empty() && !capacity_moved && try_refill_above(freeze_level());
   added_.clear();
   min_removed_rate_ = kUncapped;
   if (refilled) {

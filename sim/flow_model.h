@@ -64,8 +64,12 @@ class FlowModel {
   /// A link of `bytes_per_s` > 0; throws std::invalid_argument otherwise.
   LinkId add_link(double bytes_per_s);
   /// A flow over `uses` (each link at most once), rate at most `cap` bytes/s. A flow with no
-  /// links and no cap gets an infinite rate.
-  FlowId add_flow(std::span<const Use> uses, double cap = kUncapped);
+  /// links and no cap gets an infinite rate. `stream`: it counts as a stream on links with a loss.
+  FlowId add_flow(std::span<const Use> uses, double cap = kUncapped, bool stream = true);
+  /// Gives `link` the interleaving loss `alpha` >= 0 (0: none, the default); before any flow.
+  void set_interleave(LinkId link, double alpha);
+  /// Whether an active flow counts as a stream (e.g. the next of several to one peer takes over).
+  void set_stream(FlowId flow, bool stream);
   /// Removes an active flow; its id may be handed out again by add_flow.
   void remove_flow(FlowId flow);
   /// Recomputes the rates of every component touched since the last solve.
@@ -74,7 +78,11 @@ class FlowModel {
   double rate(FlowId flow) const { return flows_[flow].rate; }
   /// sum of weight x rate over the link's flows, as of the last solve.
   double load(LinkId link) const { return links_[link].load; }
+  /// The capacity as of the last solve (below its base while streams interleave on it).
   double capacity(LinkId link) const { return shares_[link].capacity; }
+  double base_capacity(LinkId link) const { return loss_.empty() ? shares_[link].capacity : loss_[link].base; }
+  /// Streams crossing a link with a loss, as of the last solve (0 for a link without one).
+  std::uint32_t streams(LinkId link) const { return loss_.empty() ? 0 : loss_[link].streams; }
   std::size_t link_count() const { return links_.size(); }
   std::size_t active_flows() const { return active_; }
   /// Flows whose rate the last solve() changed or left at 0 (starved), in a deterministic order;
@@ -107,6 +115,13 @@ class FlowModel {
     double rate = 0;
     std::uint32_t use_count = 0;
     bool active = false;
+    bool stream = true;
+  };
+  /// A link's interleaving loss (all zero until set_interleave is called on some link).
+  struct Loss {
+    double base = 0;
+    double alpha = 0;
+    std::uint32_t streams = 0;
   };
   struct Link {
     double load = 0;
@@ -153,6 +168,8 @@ class FlowModel {
   static constexpr double kFreezeMargin = 1e-9;  // relative; rounding noise is ~1e-15
 
   void reserve_scratch();
+  bool update_lossy_capacities();
+  void count_streams(FlowId id, int delta);
   double freeze_level() const;
   bool try_refill_above(double theta);
   void enter_refill_link(LinkId id);
@@ -182,6 +199,7 @@ class FlowModel {
   FlowUse* uses_of(FlowId id) { return use_pool_.data() + static_cast<std::size_t>(id) * use_stride_; }
   const FlowUse* uses_of(FlowId id) const { return use_pool_.data() + static_cast<std::size_t>(id) * use_stride_; }
   void widen_use_pool(std::uint32_t stride);
+  std::vector<Loss> loss_;  // per link, or empty: no link has a loss
   std::vector<FlowId> free_flows_;
   std::vector<FlowId> added_;            // since the last solve
   double min_removed_rate_ = kUncapped;  // lowest old rate of a flow removed since the last solve

@@ -28,7 +28,8 @@ bool transit_allowed(int mode, NodeKind k) {
 
 }  // namespace
 
-Router::Router(const Topology& topology, TransportKind transport) : topology_(topology), transport_(transport) {
+Router::Router(const Topology& topology, TransportKind transport, bool contention, bool tlp_on_path)
+    : topology_(topology), transport_(transport), contention_(contention), tlp_on_path_(contention && tlp_on_path) {
   for (EdgeRef e : topology.edges()) {
     const TopoLink& l = topology.link(e);
     resources_.push_back({topology.link_name(e), topology.node(boost::source(e, topology.graph)).name,
@@ -57,7 +58,7 @@ Router::Router(const Topology& topology, TransportKind transport) : topology_(to
   nic_by_box_.assign(boxes, kNone);
   for (NodeIndex v = 0; v < topology.node_count(); ++v) {
     const TopoNode& n = topology.node(v);
-    if (n.kind == NodeKind::cpu && n.forward_bytes_per_s > 0) {
+    if (n.kind == NodeKind::cpu && n.forward_bytes_per_s > 0 && !contention_) {
       forward_resource_[v] = static_cast<std::int32_t>(resources_.size());
       resources_.push_back({n.name + "/p2p-forward", n.name, n.name, "forward", n.forward_bytes_per_s});
     }
@@ -99,8 +100,9 @@ void Router::append_path(Route& r, NodeIndex from, NodeIndex to, Mode mode) cons
   if (from != to && parents[to] == kNone)
     throw std::invalid_argument("no " + std::string(kModeNames[mode]) + " path from " + topology_.node(from).name +
                                 " to " + topology_.node(to).name + " on topology '" + topology_.name +
-                                "': choose another --transport (shm, p2p, nvlink) or fix the topology");
+                                "': choose another --transport (shm, p2p, cuda-p2p, cuda-staged, nvlink) or fix the topology");
   const std::size_t first = r.uses.size();
+  double overhead_on_path = 1;  // contention model: a CPU's TLP overhead, charged on every link
   for (NodeIndex v = to; v != from;) {
     const std::uint32_t id = parents[v];
     const Hop& hop = hops_[id];
@@ -108,6 +110,8 @@ void Router::append_path(Route& r, NodeIndex from, NodeIndex to, Mode mode) cons
     r.latency_s += hop.latency;
     r.min_capacity = std::min(r.min_capacity, hop.capacity);
     v = hop.source;
+    if (tlp_on_path_ && mode == kP2p && v != from && node_kind_[v] == NodeKind::cpu)
+      overhead_on_path = std::max(overhead_on_path, topology_.node(v).p2p_overhead);
     if (mode == kP2p && v != from && forward_resource_[v] >= 0) {
       const Resource& fwd = resources_[forward_resource_[v]];
       const double overhead = topology_.node(v).p2p_overhead;
@@ -116,6 +120,8 @@ void Router::append_path(Route& r, NodeIndex from, NodeIndex to, Mode mode) cons
     }
   }
   std::reverse(r.uses.begin() + static_cast<std::ptrdiff_t>(first), r.uses.end());
+  if (overhead_on_path != 1)
+    for (std::size_t i = first; i < r.uses.size(); ++i) r.uses[i].weight *= overhead_on_path;
 }
 
 Route Router::route(std::int32_t src, std::int32_t dst) const {
@@ -138,7 +144,8 @@ void Router::route(std::int32_t src, std::int32_t dst, Route& r) const {
     return;
   }
   switch (transport_) {
-    case TransportKind::shm: {
+    case TransportKind::shm:
+    case TransportKind::cuda_staged: {
       const std::int32_t socket = node_socket_[b];
       const std::int64_t mem = socket < static_cast<std::int32_t>(memory_by_socket_.size()) ? memory_by_socket_[socket] : -1;
       if (mem < 0)
@@ -151,7 +158,8 @@ void Router::route(std::int32_t src, std::int32_t dst, Route& r) const {
       r.staged = true;
       break;
     }
-    case TransportKind::p2p: append_path(r, a, b, kP2p); break;
+    case TransportKind::p2p:
+    case TransportKind::cuda_p2p: append_path(r, a, b, kP2p); break;
     case TransportKind::nvlink: append_path(r, a, b, kNvlink); break;
     case TransportKind::network: append_path(r, a, b, kNetwork); r.staged = true; break;
   }

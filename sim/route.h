@@ -11,6 +11,9 @@
 ///  - nvlink: the NVLink path (through an NVSwitch); an error where there is none.
 ///  - network: used for every transfer between different boxes, whatever the transport: PCIe to
 ///    the source box's NIC, the network, PCIe from the destination box's NIC. Staged.
+///  - cuda-p2p routes as p2p, cuda-staged as shm (the driver's staging buffer, receiver's socket).
+/// The contention model routes P2P without the forwarding resources: a root complex's small TLPs
+/// are charged on the route's links instead (p2p_overhead per byte, as NCCL charges a path).
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -42,7 +45,9 @@ class Router {
  public:
   /// Throws std::invalid_argument when `transport` has no route on this topology (e.g. nvlink on
   /// a 4090 box), naming the GPUs and the fix.
-  Router(const Topology& topology, TransportKind transport);
+  /// `contention`: no shared forwarding resources; then `tlp_on_path` charges p2p_overhead on
+  /// the route's links.
+  Router(const Topology& topology, TransportKind transport, bool contention = false, bool tlp_on_path = true);
 
   const std::vector<Resource>& resources() const { return resources_; }
   /// The route from rank `src`'s GPU to rank `dst`'s. Computed from cached BFS trees: cheap.
@@ -60,6 +65,8 @@ class Router {
 
   const Topology& topology_;
   TransportKind transport_;
+  bool contention_;
+  bool tlp_on_path_;
   std::vector<Resource> resources_;
   std::vector<std::int32_t> forward_resource_;  // per node: resource id of its forwarding, or -1
   std::vector<std::int64_t> memory_by_socket_;  // node index of mem<socket>, or -1

@@ -89,6 +89,7 @@ struct Pending {
 /// A transfer whose flow is in the model.
 struct InFlight {
   Match match;
+  std::uint64_t pair = 0;  // src x ranks + dst: its stream, when streams are counted per pair
   std::uint32_t record = kNone;
   double remaining = 0;  // bytes left at `since`
   double since = 0;
@@ -106,6 +107,7 @@ struct LinkState {
   double charged = 0;
   double busy_s = 0;
   double peak_util = 0;
+  std::uint32_t streams = 0;
 };
 
 /// Round of every (src, dst, part, chunk), from the schedule: global round index, or for per-rank
@@ -145,12 +147,17 @@ class Executor {
       : topology_(topology),
         programs_(programs),
         options_(options),
-        router_(topology, options.transport.value_or(topology.params.transport)),
+        contention_(options.model == SimModel::contention),
+        router_(topology, options.transport.value_or(topology.params.transport), contention_, options.mechanisms.tlp),
         matcher_(programs),
         rounds_(options.record_transfers ? options.schedule : nullptr, programs.payload, programs.ranks) {
     for (const Resource& r : router_.resources()) model_.add_link(r.capacity_bytes_per_s);
     report_.links.resize(router_.resources().size());
     for (std::size_t i = 0; i < report_.links.size(); ++i) report_.links[i].resource = router_.resources()[i];
+    if (contention_ && options.mechanisms.interleave) set_interleaving();
+    // Parts and chunks to one peer go down one connection (NCCL serialises a group's operations
+    // per peer): they are one stream, however many of them are posted.
+    per_pair_streams_ = contention_ && programs.payload.parts.size() * programs.payload.chunks > 1;
     link_state_.resize(report_.links.size());
     step_seen_.assign(programs.ranks, 0);
     report_.rank_finish_s.assign(programs.ranks, 0);
@@ -179,7 +186,54 @@ class Executor {
   }
 
  private:
+  /// Gives every resource the interleaving loss of its role under this run's engine.
+  void set_interleaving() {
+    const ContentionParams& c = topology_.params.contention;
+    const TransportKind t = router_.transport();
+    const bool ce = t == TransportKind::cuda_p2p || t == TransportKind::cuda_staged;
+    const bool sm = t == TransportKind::shm || t == TransportKind::p2p;
+    if (!ce && !sm) return;  // NVLink: no PCIe interleaving in the data
+    const bool forwarded = t == TransportKind::p2p || t == TransportKind::cuda_p2p;
+    const bool staged = t == TransportKind::shm || t == TransportKind::cuda_staged;
+    const auto& edges = topology_.edges();
+    for (std::size_t i = 0; i < edges.size(); ++i) {
+      const NodeKind a = topology_.node(boost::source(edges[i], topology_.graph)).kind;
+      const NodeKind b = topology_.node(boost::target(edges[i], topology_.graph)).kind;
+      const LinkKind kind = topology_.link(edges[i]).kind;
+      auto touches = [&](NodeKind k) { return a == k || b == k; };
+      double alpha = 0;
+      // A GPU sending to many peers at once (serving their reads, or writing): its own link out.
+      if (kind == LinkKind::pcie && a == NodeKind::gpu) alpha = std::max(alpha, ce ? c.gpu_ce_alpha : c.gpu_sm_alpha);
+      if (forwarded && touches(NodeKind::cpu) && (kind == LinkKind::pcie || kind == LinkKind::socket))
+        alpha = std::max(alpha, ce ? c.rc_ce_alpha : c.rc_sm_alpha);
+      if (kind == LinkKind::pcie && touches(NodeKind::pcie_switch) && touches(NodeKind::cpu))
+        alpha = std::max(alpha, c.uplink_alpha);
+      if (staged && kind == LinkKind::memory) alpha = std::max(alpha, c.memory_alpha);
+      if (alpha > 0) {
+        model_.set_interleave(static_cast<FlowModel::LinkId>(i), alpha);
+        report_.links[i].alpha = alpha;
+        report_.links[i].min_capacity = report_.links[i].resource.capacity_bytes_per_s;
+      }
+    }
+  }
+
+  /// The contention model's window: a stream's bytes in flight over its route's round trip.
+  double window_cap(const Route& route) const {
+    if (!contention_ || !options_.mechanisms.window || route.latency_s <= 0) return FlowModel::kUncapped;
+    const ContentionParams& c = topology_.params.contention;
+    double window = 0;
+    switch (route.transport) {
+      case TransportKind::shm:
+      case TransportKind::p2p: window = c.nccl_fifo_bytes; break;  // credits come back per FIFO slot
+      case TransportKind::cuda_p2p: window = options_.ce_reads ? c.read_window_bytes : 0; break;
+      default: break;  // posted writes: PCIe credits are per hop, no end-to-end window
+    }
+    return window > 0 ? window / (2 * route.latency_s) : FlowModel::kUncapped;
+  }
+
   void fill_header() {
+    report_.model = to_string(options_.model);
+    if (contention_) report_.mechanisms = to_string(options_.mechanisms);
     report_.algo = programs_.algo;
     report_.discipline = programs_.discipline;
     report_.transport = to_string(router_.transport());
@@ -235,9 +289,10 @@ class Executor {
       p.match = m;
       p.bytes = send.bytes;
       router_.route(m.send.rank, m.recv.rank, p.route);
-      p.cap = FlowModel::kUncapped;
-      if (p.route.staged && topology_.params.shm_flow_cap_bytes_per_s > 0 && p.route.transport == TransportKind::shm)
-        p.cap = topology_.params.shm_flow_cap_bytes_per_s;
+      p.cap = window_cap(p.route);
+      const bool capped_staging = p.route.transport == TransportKind::shm || p.route.transport == TransportKind::cuda_staged;
+      if (p.route.staged && topology_.params.shm_flow_cap_bytes_per_s > 0 && capped_staging)
+        p.cap = std::min(p.cap, topology_.params.shm_flow_cap_bytes_per_s);
       double delay = p.route.latency_s + topology_.params.op_cost_s;
       if (p.route.staged && std::isfinite(p.route.min_capacity))
         delay += static_cast<double>(std::min<std::uint64_t>(topology_.params.chunk_bytes, send.bytes)) /
@@ -275,9 +330,19 @@ class Executor {
 
   void start_flow(std::uint32_t slot) {
     Pending& p = pending_[slot];
-    const FlowModel::FlowId f = model_.add_flow(p.route.uses, p.cap);
+    // A stream: a transfer of this run's transport (not one that left the box by the network),
+    // and, where several go to one peer, only the first of them (finish_flow hands it on).
+    const std::uint64_t pair = static_cast<std::uint64_t>(p.match.send.rank) * programs_.ranks + p.match.recv.rank;
+    bool stream = p.route.transport == router_.transport();
+    std::vector<FlowModel::FlowId>* same_pair = nullptr;
+    if (stream && per_pair_streams_) {
+      same_pair = &pair_flows_[pair];
+      stream = same_pair->empty();
+    }
+    const FlowModel::FlowId f = model_.add_flow(p.route.uses, p.cap, stream);
+    if (same_pair) same_pair->push_back(f);
     if (f >= flights_.size()) flights_.resize(f + 1);
-    flights_[f] = {p.match, p.record, static_cast<double>(p.bytes), now_, 0, flights_[f].version + 1, now_};
+    flights_[f] = {p.match, pair, p.record, static_cast<double>(p.bytes), now_, 0, flights_[f].version + 1, now_};
     p.route.uses.clear();
     free_pending_.push_back(slot);
   }
@@ -287,13 +352,25 @@ class Executor {
     InFlight& f = flights_[e.id];
     if (e.version != f.version) return true;  // rate changed since this prediction
     ++f.version;
+    const bool was_stream = per_pair_streams_ && pair_flows_.count(f.pair);
     model_.remove_flow(e.id);
+    if (was_stream) hand_on_stream(f.pair, e.id);
     if (f.record != kNone) report_.transfers[f.record].end_s = now_;
     const Match m = f.match;
     matcher_.complete(m);
     note_progress(m.send.rank);
     note_progress(m.recv.rank);
     return drain_matches();
+  }
+
+  /// The first flow of a pair was the stream; when it ends, the next one to that peer is.
+  void hand_on_stream(std::uint64_t pair, FlowModel::FlowId gone) {
+    auto it = pair_flows_.find(pair);
+    std::vector<FlowModel::FlowId>& flows = it->second;
+    const bool was_first = flows.front() == gone;
+    flows.erase(std::find(flows.begin(), flows.end(), gone));
+    if (flows.empty()) pair_flows_.erase(it);
+    else if (was_first) model_.set_stream(flows.front(), true);
   }
 
   void note_progress(Rank r) {
@@ -317,6 +394,23 @@ class Executor {
       // else starved: the next solve of its component gives it a rate
     }
     for (FlowModel::LinkId l : model_.changed_links()) set_util(l, model_.load(l) / model_.capacity(l));
+    if (report_.links.empty() || !contention_) return;
+    for (FlowModel::LinkId l : model_.changed_links()) note_streams(l);
+  }
+
+  /// Records a lossy link's stream count and capacity when they change.
+  void note_streams(FlowModel::LinkId l) {
+    LinkReport& r = report_.links[l];
+    if (r.alpha == 0) return;
+    LinkState& s = link_state_[l];
+    const std::uint32_t k = model_.streams(l);
+    if (k == s.streams) return;
+    s.streams = k;
+    if (k > r.peak_streams) {
+      r.peak_streams = k;
+      r.min_capacity = model_.capacity(l);
+    }
+    if (options_.record_util) r.streams.push_back({now_, k, model_.capacity(l)});
   }
 
   void set_util(FlowModel::LinkId l, double util) {
@@ -386,6 +480,9 @@ class Executor {
   const Topology& topology_;
   const ProgramSet& programs_;
   SimOptions options_;
+  bool contention_;
+  bool per_pair_streams_ = false;
+  std::unordered_map<std::uint64_t, std::vector<FlowModel::FlowId>> pair_flows_;  // active, oldest first
   Router router_;
   Matcher matcher_;
   RoundIndex rounds_;
@@ -405,6 +502,40 @@ class Executor {
 };
 
 }  // namespace
+
+std::string to_string(SimModel model) { return model == SimModel::fluid ? "fluid" : "contention"; }
+
+SimModel parse_sim_model(const std::string& name) {
+  if (name == "fluid") return SimModel::fluid;
+  if (name == "contention") return SimModel::contention;
+  throw std::invalid_argument("unknown simulation model '" + name + "': use contention (the default) or fluid");
+}
+
+Mechanisms parse_mechanisms(const std::string& list) {
+  if (list == "all") return {};
+  Mechanisms m{false, false, false};
+  if (list == "none") return m;
+  std::size_t start = 0;
+  while (start <= list.size()) {
+    const std::size_t comma = std::min(list.find(',', start), list.size());
+    const std::string name = list.substr(start, comma - start);
+    if (name == "tlp") m.tlp = true;
+    else if (name == "interleave") m.interleave = true;
+    else if (name == "window") m.window = true;
+    else
+      throw std::invalid_argument("unknown mechanism '" + name + "' in '" + list +
+                                  "': use a comma list of tlp, interleave, window, or all, or none");
+    start = comma + 1;
+  }
+  return m;
+}
+
+std::string to_string(const Mechanisms& m) {
+  std::string out;
+  for (auto [on, name] : {std::pair{m.tlp, "tlp"}, {m.interleave, "interleave"}, {m.window, "window"}})
+    if (on) out += std::string(out.empty() ? "" : ",") + name;
+  return out.empty() ? "none" : out;
+}
 
 SimReport simulate(const Topology& topology, const ProgramSet& programs, const SimOptions& options) {
   const auto gpus = static_cast<std::int32_t>(topology.gpus().size());

@@ -22,6 +22,23 @@
 
 namespace ua2a {
 
+/// fluid: work-conserving max-min sharing (the bound; SimGrid computes the same). contention:
+/// the fluid model without the CPUs' shared forwarding resources, plus the mechanisms below
+/// (docs/simulate.md, "The contention model").
+enum class SimModel : std::uint8_t { fluid, contention };
+std::string to_string(SimModel model);
+SimModel parse_sim_model(const std::string& name);
+
+/// The contention model's mechanisms, each switchable (all on by default).
+struct Mechanisms {
+  bool tlp = true;         ///< a root complex's TLP overhead (p2p_overhead) charged on the P2P route
+  bool interleave = true;  ///< resources lose capacity as streams interleave through them
+  bool window = true;      ///< a stream's bytes in flight over its round trip cap its rate
+};
+/// "tlp,interleave,window", "all" or "none"; throws std::invalid_argument naming a bad entry.
+Mechanisms parse_mechanisms(const std::string& list);
+std::string to_string(const Mechanisms& m);
+
 struct SimOptions {
   std::optional<TransportKind> transport;  ///< default: the topology's
   /// Where to find each transfer's round (the schedule the programs were lowered from); without
@@ -34,6 +51,11 @@ struct SimOptions {
   /// of a transfer's bytes may be cut short). 0 (default) batches only equal instants (1e-9
   /// relative) and is exact; large runs (N >= 512) trade a bounded error for far fewer solves.
   double time_tolerance = 0;
+  SimModel model = SimModel::fluid;  ///< the library's default; the CLI defaults to contention
+  Mechanisms mechanisms;             ///< with model = contention
+  /// cuda-p2p: the copy engines read from the peer (non-posted: the read window applies), as
+  /// p2pmark does, instead of writing to it.
+  bool ce_reads = false;
 };
 
 struct LinkReport {
@@ -44,6 +66,16 @@ struct LinkReport {
   double peak_util = 0;
   double mean_util = 0;    ///< busy_s / time_s
   std::vector<std::pair<double, double>> util;  ///< (time_s, utilisation) at every change
+  // The contention model's interleaving (resources with a loss only; zero otherwise):
+  double alpha = 0;               ///< its loss per extra stream
+  std::uint32_t peak_streams = 0; ///< most streams that crossed it at once
+  double min_capacity = 0;        ///< lowest capacity it had (bytes/s), at peak_streams
+  struct StreamPoint {
+    double time_s;
+    std::uint32_t streams;
+    double capacity;  ///< bytes/s
+  };
+  std::vector<StreamPoint> streams;  ///< at every change of its stream count (with record_util)
 };
 
 struct TransferReport {
@@ -64,6 +96,12 @@ struct SimReport {
   std::string discipline;
   std::string transport;
   std::string exchange;  ///< workload label set by the caller ("qkv", "out"); empty: not shown
+  std::string model = "fluid";  ///< SimModel
+  std::string mechanisms;       ///< contention: the mechanisms on ("tlp,interleave,window")
+  /// Set by explain_time (sim/contention.h): the mechanism whose removal shortens the run most,
+  /// and the time without it; empty when not asked.
+  std::string set_by;
+  double time_without_s = 0;
   std::int32_t ranks = 0;
   std::uint64_t block_bytes = 0;
   std::uint32_t chunks = 1;

@@ -18,7 +18,7 @@ Enum parse_named(const std::string& name, const char* const (&names)[N], const c
 
 constexpr const char* kNodeKinds[] = {"gpu", "switch", "cpu", "memory", "nic"};
 constexpr const char* kLinkKinds[] = {"pcie", "socket", "memory", "nvlink", "network"};
-constexpr const char* kTransports[] = {"shm", "p2p", "nvlink", "network"};
+constexpr const char* kTransports[] = {"shm", "p2p", "nvlink", "network", "cuda-p2p", "cuda-staged"};
 
 }  // namespace
 

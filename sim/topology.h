@@ -54,11 +54,30 @@ using TopologyGraph =
 using NodeIndex = TopologyGraph::vertex_descriptor;
 using EdgeRef = TopologyGraph::edge_descriptor;
 
-/// How a transfer between two GPUs is routed (sim/route.h). Named apart from the backend's
-/// Transport (the interface that moves real bytes), which cli/ sees in the same namespace.
-enum class TransportKind : std::uint8_t { shm, p2p, nvlink, network };
+/// How a transfer between two GPUs is routed and what moves it (sim/route.h). Named apart from
+/// the backend's Transport (the interface that moves real bytes), which cli/ sees in the same
+/// namespace. shm and p2p are NCCL's SHM and P2P transports (SM kernels); cuda-p2p and
+/// cuda-staged are CUDA peer copies (copy engines) with P2P on, and with P2P off (the driver
+/// stages through host memory).
+enum class TransportKind : std::uint8_t { shm, p2p, nvlink, network, cuda_p2p, cuda_staged };
 std::string to_string(TransportKind t);
 TransportKind parse_transport(const std::string& name);
+
+/// The contention model's parameters (docs/simulate.md, "The contention model"). An interleaving
+/// loss alpha makes a resource crossed by k streams run at C / (1 + alpha (k - 1)); by resource
+/// and by engine (copy engines: ce; SM kernels: sm). Defaults: the fit to pcie-facts.md
+/// (sim/calibration.cpp names the lines), the same for every platform the data covers.
+struct ContentionParams {
+  std::string platform = "intel-xeon";  ///< label of the platform row it came from
+  double gpu_ce_alpha = 0.25;   ///< a GPU's own link, copy engines serving many peers (C10-C13, C15, C16)
+  double gpu_sm_alpha = 0;      ///< the same, SM kernels (C1 host-staged: no loss)
+  double rc_ce_alpha = 0;       ///< a root port forwarding peer traffic, copy engines (C11 vs C12, C16)
+  double rc_sm_alpha = 4.5;     ///< the same, SM stores (C1 P2P)
+  double uplink_alpha = 0;      ///< a switch uplink (C16: 16 flows share fairly; C4)
+  double memory_alpha = 0;      ///< host memory serving staged copies (C1 host-staged)
+  double read_window_bytes = 129000;  ///< non-posted bytes in flight per reading stream (C13)
+  double nccl_fifo_bytes = 4194304;   ///< NCCL's FIFO per connection: the window of shm and p2p
+};
 
 /// Model parameters that are not links: software costs and the staging pipeline.
 struct TopoParams {
@@ -68,6 +87,7 @@ struct TopoParams {
   /// Cap on one host-staged (shm) flow, bytes/s; 0 = none.
   double shm_flow_cap_bytes_per_s = 0;
   double nic_bytes_per_s = 25e9;  ///< per direction, used by join_boxes
+  ContentionParams contention;
 };
 
 /// A named graph plus its parameters. GPU i (in the order GPUs were added) is rank i.
