@@ -34,6 +34,9 @@ struct Options {
   std::string trace;
   bool with_dot = false;
   double time_tolerance = 0;
+  std::string sim_model = "contention";
+  std::string mechanisms = "all";
+  bool ce_reads = false;
   // Which flags the user gave (CLI11 counts), to pick the defaults.
   bool algo_given = false, bytes_given = false, seq_given = false;
 };
@@ -83,22 +86,31 @@ ScheduleOptions workload(const Options& o) {
   return s;
 }
 
-std::vector<std::optional<TransportKind>> transports(const Options& o) {
-  if (o.transport.empty()) return {std::nullopt};
+std::vector<std::optional<TransportKind>> transports(const Options& o, const Topology& topology) {
+  if (o.transport.empty()) {
+    // The contention model compares what a PCIe box really runs: NCCL (SHM, or P2P with the
+    // modified driver) and CUDA peer copies (P2P off: staged by the driver; P2P on).
+    if (parse_sim_model(o.sim_model) == SimModel::contention && topology.params.transport == TransportKind::shm)
+      return {TransportKind::shm, TransportKind::cuda_staged, TransportKind::p2p, TransportKind::cuda_p2p};
+    return {std::nullopt};
+  }
   std::vector<std::optional<TransportKind>> out;
-  for (const std::string& t : split(o.transport == "all" ? "shm,p2p,nvlink" : o.transport)) out.push_back(parse_transport(t));
+  for (const std::string& t : split(o.transport == "all" ? "shm,cuda-staged,p2p,cuda-p2p,nvlink" : o.transport)) out.push_back(parse_transport(t));
   return out;
 }
 
-SimReport run_one(const Topology& topology, const Schedule* schedule, const ProgramSet& programs,
-                  std::optional<TransportKind> transport, bool record, double tolerance) {
+SimReport run_one(const Options& o, const Topology& topology, const Schedule* schedule, const ProgramSet& programs,
+                  std::optional<TransportKind> transport, bool record) {
   SimOptions so;
-  so.time_tolerance = tolerance;
+  so.time_tolerance = o.time_tolerance;
   so.transport = transport;
   so.schedule = schedule;
   so.record_transfers = record;
   so.record_util = record;
-  return simulate(topology, programs, so);
+  so.model = parse_sim_model(o.sim_model);
+  so.mechanisms = parse_mechanisms(o.mechanisms);
+  so.ce_reads = o.ce_reads;
+  return simulate_explained(topology, programs, so);
 }
 
 std::vector<SimReport> run_all(const Options& o, const Topology& topology) {
@@ -106,13 +118,13 @@ std::vector<SimReport> run_all(const Options& o, const Topology& topology) {
   std::vector<SimReport> runs;
   if (!o.input.empty()) {  // one given schedule or program set
     const std::string text = read_file(o.input);
-    for (auto t : transports(o)) {
+    for (auto t : transports(o, topology)) {
       if (document_kind(text) == DocumentKind::programs) {
-        runs.push_back(run_one(topology, nullptr, programs_from_json(text), t, record, o.time_tolerance));
+        runs.push_back(run_one(o, topology, nullptr, programs_from_json(text), t, record));
       } else {
         const Schedule s = schedule_from_json(text);
         const std::string d = o.discipline.empty() ? "paired-full" : o.discipline;
-        runs.push_back(run_one(topology, &s, lower(s, parse_discipline(d)), t, record, o.time_tolerance));
+        runs.push_back(run_one(o, topology, &s, lower(s, parse_discipline(d)), t, record));
       }
     }
     return runs;
@@ -138,8 +150,8 @@ std::vector<SimReport> run_all(const Options& o, const Topology& topology) {
         throw;
       }
       if (c.unmerged) programs.algo += " (unmerged)";
-      for (auto t : transports(o)) {
-        runs.push_back(run_one(topology, &schedule, programs, t, record, o.time_tolerance));
+      for (auto t : transports(o, topology)) {
+        runs.push_back(run_one(o, topology, &schedule, programs, t, record));
         if (exchanges.size() > 1) runs.back().exchange = exchange;
       }
     }
@@ -173,7 +185,15 @@ void setup_simulate(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("-d,--discipline", opt->discipline,
                   "paired-half, paired-full, grouped, naive; a comma list or all (default paired-full, grouped for grouped)");
-  cmd->add_option("--transport", opt->transport, "shm, p2p or nvlink; a comma list or all (default: the box's)");
+  cmd->add_option("--transport", opt->transport,
+                  "shm, p2p (NCCL), cuda-staged, cuda-p2p (CUDA peer copies), nvlink; a comma list or all (default: "
+                  "the four PCIe ones under the contention model, else the box's)");
+  cmd->add_option("--sim-model", opt->sim_model, "contention (interleaving losses, windows) or fluid (fair sharing: the bound)")
+      ->check(CLI::IsMember({"contention", "fluid"}))
+      ->capture_default_str();
+  cmd->add_option("--mechanisms", opt->mechanisms, "contention mechanisms on: a comma list of tlp, interleave, window; all; none")
+      ->capture_default_str();
+  cmd->add_flag("--ce-reads", opt->ce_reads, "cuda-p2p copies read from the peer (non-posted: the read window applies)");
   cmd->add_option("--model", opt->model, "video model for the Ulysses shapes: " + models + " (default wan2.1-14b)");
   cmd->add_option("--resolution", opt->resolution, "480p or 720p")->capture_default_str();
   cmd->add_option("--frames", opt->frames, "video frames (4k + 1)")->capture_default_str();
@@ -194,6 +214,9 @@ void setup_simulate(CLI::App& app) {
     opt->algo_given = cmd->count("--algo") > 0;
     opt->bytes_given = cmd->count("--bytes") > 0;
     opt->seq_given = cmd->count("--seq") > 0;
+    parse_mechanisms(opt->mechanisms);  // a bad list is bad input before anything runs
+    if (opt->sim_model == "fluid" && cmd->count("--mechanisms") > 0)
+      throw std::invalid_argument("--mechanisms applies to --sim-model contention only: drop it, or use contention");
     run(*opt);
   });
 }

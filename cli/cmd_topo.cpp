@@ -92,10 +92,33 @@ void setup_topo(CLI::App& app) {
       ->capture_default_str();
   imp->add_option("--shm-flow-cap-gbps", n.shm_flow_cap_gbps, "cap of one host-staged flow, GB/s (0: none)")
       ->capture_default_str();
+  std::string platform_names;
+  for (const PlatformInfo& p : platforms()) platform_names += std::string(platform_names.empty() ? "" : ", ") + p.name;
+  imp->add_option("--platform", n.contention.platform,
+                  "host platform (" + platform_names + "): sets --p2p-overhead unless given")
+      ->capture_default_str();
+  // The contention model's parameters, one option per DOT attribute (docs/formats.md).
+  auto values = std::make_shared<std::vector<double>>();
+  for (const ContentionAttribute& a : contention_attributes()) values->push_back(n.contention.*a.member / a.scale);
+  for (std::size_t i = 0; i < contention_attributes().size(); ++i) {
+    const ContentionAttribute& a = contention_attributes()[i];
+    std::string flag = std::string("--") + a.name;
+    for (char& c : flag) c = c == '_' ? '-' : c;
+    imp->add_option(flag, (*values)[i], std::string("contention model: ") + a.help)
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
+  }
   imp->add_option("--boxes", opt->boxes, "join K copies, one NIC each (1..128)")->check(CLI::Range(1, kMaxBoxes));
   imp->add_flag("--json", opt->json, "nodes and links as JSON instead of DOT");
   imp->add_option("-o,--output", opt->output, "write to FILE instead of stdout");
-  imp->callback([opt] { emit(*opt, join_boxes(import_nvidia_smi(read_input(opt->target), opt->import), opt->boxes)); });
+  imp->callback([opt, imp, values] {
+    NvsmiOptions& o = opt->import;
+    const PlatformInfo& platform = find_platform(o.contention.platform);
+    if (imp->count("--p2p-overhead") == 0) o.p2p_overhead = platform.p2p_overhead;
+    for (std::size_t i = 0; i < contention_attributes().size(); ++i)
+      o.contention.*contention_attributes()[i].member = (*values)[i] * contention_attributes()[i].scale;
+    emit(*opt, join_boxes(import_nvidia_smi(read_input(opt->target), o), opt->boxes));
+  });
 }
 
 }  // namespace ua2a::cli

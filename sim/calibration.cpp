@@ -280,8 +280,8 @@ std::vector<CalibrationPoint> make_points() {
         b.uplink_gbps = 53.8;
         return p2pmark_score(b, p);
       });
-  add("C18", "dual Turin, 4 GPUs on one NUMA node, all-reduce, NCCL P2P", 39.3, "GB/s busbw", "",
-      "as a ring: NCCL's all-reduce does more than move bytes (reductions, protocol)",
+  add("C18", "dual Turin, 4 GPUs on one NUMA node, all-reduce, NCCL P2P", 39.3, "GB/s busbw",
+      "nccl_channel_bytes_per_s", "as a ring of one connection per GPU, 2 channels each (its only line)",
       [=](const P& p) { return ring_gbps(gen5({{1, 1, 1, 1}}, 55), p, p2p); });
   return v;
 }
@@ -290,6 +290,7 @@ double& parameter(ContentionParams& p, const std::string& name) {
   if (name == "gpu_ce_alpha") return p.gpu_ce_alpha;
   if (name == "rc_sm_alpha") return p.rc_sm_alpha;
   if (name == "read_window_bytes") return p.read_window_bytes;
+  if (name == "nccl_channel_bytes_per_s") return p.nccl_channel_bytes_per_s;
   throw std::logic_error("calibration: no fitted parameter " + name);
 }
 
@@ -304,8 +305,9 @@ void fit_one(ContentionParams& p, const std::vector<CalibrationPoint>& points, c
     x = 0;
     return;
   }
-  const bool log_scale = name == "read_window_bytes";
-  double lo = log_scale ? std::log(1e3) : 0.0, hi = log_scale ? std::log(1e8) : 20.0;
+  const bool log_scale = name == "read_window_bytes" || name == "nccl_channel_bytes_per_s";
+  const bool rate = name == "nccl_channel_bytes_per_s";
+  double lo = log_scale ? std::log(rate ? 1e9 : 1e3) : 0.0, hi = log_scale ? std::log(rate ? 1e12 : 1e8) : 20.0;
   auto cost = [&](double t) {
     x = log_scale ? std::exp(t) : t;
     double sum = 0;
@@ -356,7 +358,8 @@ ContentionParams fit_contention(const std::vector<CalibrationPoint>& points, int
   // The window first (it shapes cross-socket reads), then the losses; a second pass changes
   // nothing beyond the search's precision, as the three act on different points.
   for (int pass = 0; pass < 2; ++pass)
-    for (const char* name : {"read_window_bytes", "gpu_ce_alpha", "rc_sm_alpha"}) fit_one(p, points, name, leave_out);
+    for (const char* name : {"read_window_bytes", "nccl_channel_bytes_per_s", "gpu_ce_alpha", "rc_sm_alpha"})
+      fit_one(p, points, name, leave_out);
   return p;
 }
 
@@ -380,12 +383,13 @@ Calibration calibrate() {
 std::string calibration_table(const Calibration& c) {
   std::ostringstream out;
   out << "fitted: gpu_ce_alpha " << fmt("%.3f", c.fitted.gpu_ce_alpha) << ", rc_sm_alpha "
-      << fmt("%.3f", c.fitted.rc_sm_alpha) << ", read_window_bytes " << fmt("%.0f", c.fitted.read_window_bytes) << "\n";
-  out << "line  measured     unit         model    error   loo_model  loo_err  used_for           what\n";
+      << fmt("%.3f", c.fitted.rc_sm_alpha) << ", read_window_bytes " << fmt("%.0f", c.fitted.read_window_bytes)
+      << ", nccl_channel_gbps " << fmt("%.2f", c.fitted.nccl_channel_bytes_per_s / kGiga) << "\n";
+  out << "line  measured     unit         model    error   loo_model  loo_err  used_for                 what\n";
   for (const CalibrationRow& r : c.rows) {
     const CalibrationPoint& p = *r.point;
     char buf[512];
-    std::snprintf(buf, sizeof buf, "%-5s %8.3f  %-11s %9.3f  %+6.1f%%   %9.3f  %+6.1f%%  %-18s %s\n", p.line.c_str(),
+    std::snprintf(buf, sizeof buf, "%-5s %8.3f  %-11s %9.3f  %+6.1f%%   %9.3f  %+6.1f%%  %-24s %s\n", p.line.c_str(),
                   p.measured, p.unit.c_str(), r.predicted, 100 * r.error, r.loo_predicted, 100 * r.loo_error,
                   p.fits.empty() ? "prediction" : p.fits.c_str(), p.what.c_str());
     out << buf;
@@ -406,7 +410,8 @@ std::string calibration_json(const Calibration& c) {
   j["version"] = 1;
   j["fitted"] = {{"gpu_ce_alpha", c.fitted.gpu_ce_alpha},
                  {"rc_sm_alpha", c.fitted.rc_sm_alpha},
-                 {"read_window_bytes", c.fitted.read_window_bytes}};
+                 {"read_window_bytes", c.fitted.read_window_bytes},
+                 {"nccl_channel_gbps", c.fitted.nccl_channel_bytes_per_s / kGiga}};
   j["points"] = nlohmann::ordered_json::array();
   for (const CalibrationRow& r : c.rows) {
     const CalibrationPoint& p = *r.point;

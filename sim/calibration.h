@@ -3,10 +3,11 @@
 /// ../shared/reference/pcie-facts.md ("Contention measurements" and the 4090 facts), each
 /// reproduced on a box built as the source describes it, with the traffic pattern it ran.
 ///
-/// Three parameters are fitted, each only to the lines named in its points' `fits`:
+/// Four parameters are fitted, each only to the lines named in its points' `fits`:
 ///  - gpu_ce_alpha: all-to-all scores of copy engines (C10-C13, C15, C16);
 ///  - rc_sm_alpha: NCCL's all-to-all with P2P through a root complex (C1, its only line);
-///  - read_window_bytes: one reading stream across the socket link (C13).
+///  - read_window_bytes: one reading stream across the socket link (C13);
+///  - nccl_channel_bytes_per_s: an NCCL P2P ring on Gen5 links (C18, its only line).
 /// Fits minimise the sum of squared log errors (golden-section search, one parameter at a time,
 /// the others held). Every other parameter is a specification, an input of the point (its box's
 /// own single-stream figure), or an assumption stated in its point's note.

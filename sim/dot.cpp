@@ -41,6 +41,12 @@ struct RawParams {
   double chunk_bytes = 128 * 1024;
   double shm_flow_cap_gbps = 0;
   double nic_gbps = 25;
+  std::string platform = ContentionParams{}.platform;
+  std::vector<double> contention;  // contention_attributes() order, in the attributes' units
+  RawParams() {
+    const ContentionParams defaults;
+    for (const ContentionAttribute& a : contention_attributes()) contention.push_back(defaults.*a.member / a.scale);
+  }
 };
 
 /// DOT numerals have no exponent: such values are written as quoted strings (lexical_cast reads both).
@@ -117,6 +123,12 @@ Topology build(const RawGraph& raw, const RawParams& params) {
   t.params.chunk_bytes = static_cast<std::uint64_t>(params.chunk_bytes);
   t.params.shm_flow_cap_bytes_per_s = params.shm_flow_cap_gbps * kGiga;
   t.params.nic_bytes_per_s = params.nic_gbps * kGiga;
+  t.params.contention.platform = find_platform(params.platform).name;
+  for (std::size_t i = 0; i < contention_attributes().size(); ++i) {
+    const ContentionAttribute& a = contention_attributes()[i];
+    check_number(params.contention[i], 0, "graph", a.name);
+    t.params.contention.*a.member = params.contention[i] * a.scale;
+  }
 
   std::vector<std::size_t> order(boost::num_vertices(raw));
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
@@ -173,7 +185,9 @@ std::string write_dot(const Topology& t) {
   out << "digraph topology {\n  graph [name=" << quoted(t.name) << ", transport=" << quoted(to_string(p.transport))
       << ", op_cost_us=" << num(p.op_cost_s / kMicro) << ", chunk_bytes=" << p.chunk_bytes
       << ", shm_flow_cap_gbps=" << num(p.shm_flow_cap_bytes_per_s / kGiga) << ", nic_gbps=" << num(p.nic_bytes_per_s / kGiga)
-      << "];\n";
+      << ",\n         platform=" << quoted(p.contention.platform);
+  for (const ContentionAttribute& a : contention_attributes()) out << ", " << a.name << "=" << num(p.contention.*a.member / a.scale);
+  out << "];\n";
   const std::vector<NodeIndex> nodes = natural_order(t);
   std::vector<std::size_t> rank(t.node_count());
   for (std::size_t i = 0; i < nodes.size(); ++i) rank[nodes[i]] = i;
@@ -219,6 +233,9 @@ Topology read_dot(const std::string& text) {
   dp.property("chunk_bytes", boost::ref_property_map<RawGraph*, double>(params.chunk_bytes));
   dp.property("shm_flow_cap_gbps", boost::ref_property_map<RawGraph*, double>(params.shm_flow_cap_gbps));
   dp.property("nic_gbps", boost::ref_property_map<RawGraph*, double>(params.nic_gbps));
+  dp.property("platform", boost::ref_property_map<RawGraph*, std::string>(params.platform));
+  for (std::size_t i = 0; i < contention_attributes().size(); ++i)
+    dp.property(contention_attributes()[i].name, boost::ref_property_map<RawGraph*, double>(params.contention[i]));
   try {
     if (!boost::read_graphviz(text, raw, dp, "node_id"))
       throw TopologyError("the DOT text is not a graph Boost can read: check the syntax (digraph { a -> b; })");

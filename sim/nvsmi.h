@@ -20,6 +20,7 @@ struct NvsmiOptions {
   double p2p_overhead = 1.2;       ///< bytes charged per P2P byte through a CPU (line 13, Intel)
   double nvlink_gbps_per_link = 25;  ///< one NVLink 4 link: 450 / 18 (line 16)
   double shm_flow_cap_gbps = 13;   ///< one host-staged flow (line 23); 0 = none
+  ContentionParams contention;     ///< the contention model's parameters (platform label included)
 };
 
 /// Parses the text; throws TopologyError naming the line or cell that is wrong.

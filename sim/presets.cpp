@@ -142,6 +142,38 @@ Topology box_h100x8_nvs() {
 
 }  // namespace
 
+const std::vector<ContentionAttribute>& contention_attributes() {
+  static const std::vector<ContentionAttribute> table = {
+      {"gpu_ce_alpha", &ContentionParams::gpu_ce_alpha, 1, "loss per extra stream out of a GPU, copy engines"},
+      {"gpu_sm_alpha", &ContentionParams::gpu_sm_alpha, 1, "loss per extra stream out of a GPU, SM kernels"},
+      {"rc_ce_alpha", &ContentionParams::rc_ce_alpha, 1, "loss per extra stream at a root port forwarding P2P, copy engines"},
+      {"rc_sm_alpha", &ContentionParams::rc_sm_alpha, 1, "loss per extra stream at a root port forwarding P2P, SM kernels"},
+      {"uplink_alpha", &ContentionParams::uplink_alpha, 1, "loss per extra stream on a switch uplink"},
+      {"memory_alpha", &ContentionParams::memory_alpha, 1, "loss per extra stream on host memory (staged copies)"},
+      {"read_window_bytes", &ContentionParams::read_window_bytes, 1, "non-posted bytes in flight per reading stream (0: none)"},
+      {"nccl_fifo_bytes", &ContentionParams::nccl_fifo_bytes, 1, "NCCL's FIFO per connection, its window (0: none)"},
+      {"nccl_channels", &ContentionParams::nccl_channels, 1, "NCCL channels per PCIe peer"},
+      {"nccl_channel_gbps", &ContentionParams::nccl_channel_bytes_per_s, 1e9, "GB/s one NCCL channel moves (0: no cap)"},
+  };
+  return table;
+}
+
+const std::vector<PlatformInfo>& platforms() {
+  static const std::vector<PlatformInfo> table = {
+      {"intel-xeon", "Intel Xeon: P2P through the CPU in 64 B TLPs (NCCL charges 6/5)", kIntelP2pOverhead},
+      {"amd-epyc", "AMD EPYC / Threadripper: no TLP charge (pcie-facts.md: 25 GB/s P2P vs 20 on Intel)", 1.0},
+  };
+  return table;
+}
+
+const PlatformInfo& find_platform(const std::string& name) {
+  for (const PlatformInfo& p : platforms())
+    if (name == p.name) return p;
+  std::string names;
+  for (const PlatformInfo& p : platforms()) names += std::string(names.empty() ? "" : ", ") + p.name;
+  throw TopologyError("unknown platform '" + name + "': use one of " + names);
+}
+
 const std::vector<PresetInfo>& presets() {
   static const std::vector<PresetInfo> table = {
       {"4090x4", "4 x RTX 4090 on one Xeon socket, each on its own x16 root port", box_4090x4},

@@ -34,8 +34,9 @@ struct Mechanisms {
   bool tlp = true;         ///< a root complex's TLP overhead (p2p_overhead) charged on the P2P route
   bool interleave = true;  ///< resources lose capacity as streams interleave through them
   bool window = true;      ///< a stream's bytes in flight over its round trip cap its rate
+  bool channels = true;    ///< an NCCL connection moves at most its channels' rate
 };
-/// "tlp,interleave,window", "all" or "none"; throws std::invalid_argument naming a bad entry.
+/// "tlp,interleave,window,channels", "all" or "none"; throws std::invalid_argument naming a bad entry.
 Mechanisms parse_mechanisms(const std::string& list);
 std::string to_string(const Mechanisms& m);
 
@@ -102,6 +103,7 @@ struct SimReport {
   /// and the time without it; empty when not asked.
   std::string set_by;
   double time_without_s = 0;
+  double fluid_time_s = 0;  ///< the same programs under the fluid model (set by simulate_explained)
   std::int32_t ranks = 0;
   std::uint64_t block_bytes = 0;
   std::uint32_t chunks = 1;
@@ -125,6 +127,11 @@ struct SimReport {
 /// Runs `programs` on `topology`. Throws std::invalid_argument when the programs need more GPUs
 /// than the topology has, or the transport has no route.
 SimReport simulate(const Topology& topology, const ProgramSet& programs, const SimOptions& options = {});
+
+/// simulate(), and for the contention model the same programs again under the fluid model and
+/// with each mechanism off in turn: fills fluid_time_s, set_by (the mechanism whose removal
+/// shortens the run most, or "bandwidth" when none moves it by 1 %) and time_without_s.
+SimReport simulate_explained(const Topology& topology, const ProgramSet& programs, const SimOptions& options);
 
 /// The "ulysses-a2a/simulation" JSON document (docs/simulate.md): topology name (and its DOT when
 /// `with_dot`) and one entry per run.

@@ -77,7 +77,31 @@ struct ContentionParams {
   double memory_alpha = 0;      ///< host memory serving staged copies (C1 host-staged)
   double read_window_bytes = 129000;  ///< non-posted bytes in flight per reading stream (C13)
   double nccl_fifo_bytes = 4194304;   ///< NCCL's FIFO per connection: the window of shm and p2p
+  double nccl_channels = 2;           ///< NCCL's channels per PCIe peer (NCCL_MIN/MAX_P2P_NCHANNELS)
+  double nccl_channel_bytes_per_s = 19.65e9;  ///< what one channel (one SM block) moves (C18)
 };
+
+/// The contention parameters by their DOT attribute (and `topo import` option) names: the value
+/// in the attribute's unit is member / scale (nccl_channel_gbps: GB/s; the rest as stored).
+struct ContentionAttribute {
+  const char* name;
+  double ContentionParams::*member;
+  double scale;
+  const char* help;
+};
+const std::vector<ContentionAttribute>& contention_attributes();
+
+/// A host platform: what its root complex does to peer traffic. The contention model's losses
+/// are fitted across the platforms of pcie-facts.md together (the data cannot tell them apart),
+/// so the rows differ in the TLP overhead alone.
+struct PlatformInfo {
+  const char* name;
+  const char* description;
+  double p2p_overhead;
+};
+const std::vector<PlatformInfo>& platforms();
+/// Throws TopologyError listing the platforms.
+const PlatformInfo& find_platform(const std::string& name);
 
 /// Model parameters that are not links: software costs and the staging pipeline.
 struct TopoParams {
