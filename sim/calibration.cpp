@@ -226,6 +226,16 @@ std::vector<CalibrationPoint> make_points() {
       });
   add("C4", "4 x L40S in one switch, all-reduce", 22, "GB/s busbw", "", "as a ring inside the switch (Gen4: 24)",
       [=](const P& p) { return ring_gbps(rtx4090({{4}}, 1.0), p, p2p); });
+  add("C6", "8 x A40, 2 x EPYC 7302, one pair both ways, same socket, CE", 50, "GB/s", "",
+      "p2pBandwidthLatencyTest (posted writes); Gen4 links of 24",
+      [=](const P& p) { return total_gbps(rtx4090({{1, 1, 1, 1}, {1, 1, 1, 1}}, 1.0), p, {{0, 1}, {1, 0}}, ce, false); });
+  add("C6", "8 x A40, 2 x EPYC 7302, one pair both ways, across sockets, CE", 40.4, "GB/s",
+      "", "39.2-41.6; the model has no loss for posted writes across the socket link",
+      [=](const P& p) {
+        BoxSpec b = rtx4090({{1, 1, 1, 1}, {1, 1, 1, 1}}, 1.0);
+        b.socket_gbps = 1000;  // EPYC Rome's xGMI: not a 4090 preset's QPI
+        return total_gbps(b, p, {{0, 4}, {4, 0}}, ce, false);
+      });
   // --- RTX PRO 6000 boxes (Gen5 x16), copy engines (p2pmark: every GPU reads from all peers).
   add("C10", "8 GPUs behind 3 switches, p2pmark all-to-all", 0.435, "score", kCe,
       "layout inferred by the source: taken as switches of 3, 3 and 2 on one CPU",

@@ -81,6 +81,10 @@ LinkLoad read_link(const Fields& f) {
   l.busy_s = f.number("busy_s");
   l.peak_util = f.number("peak_util", 0, 1 + kUtilSlack);
   l.mean_util = f.number("mean_util", 0, 1 + kUtilSlack);
+  if (f.has("peak_streams")) {  // the contention model's interleaving (docs/simulate.md)
+    l.peak_streams = static_cast<std::uint32_t>(f.integer("peak_streams", 0, std::numeric_limits<std::uint32_t>::max()));
+    l.min_capacity_gbps = f.number("min_capacity_gbps", 0, l.capacity_gbps * (1 + kUtilSlack));
+  }
   const json& util = f.array("util");
   double last_t = -1;
   for (std::size_t i = 0; i < util.size(); ++i) {

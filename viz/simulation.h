@@ -30,6 +30,10 @@ struct LinkLoad {
   double busy_s = 0;
   double peak_util = 0;
   double mean_util = 0;
+  /// Contention model, for resources with an interleaving loss (else 0): most streams at once and
+  /// the capacity at that count.
+  std::uint32_t peak_streams = 0;
+  double min_capacity_gbps = 0;
   /// Piecewise-constant utilisation (0..1): (t_s, u) holds from t_s until the next point.
   std::vector<std::pair<double, double>> util;
 };

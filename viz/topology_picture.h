@@ -8,6 +8,7 @@
 /// The picture has its own small model so that it can be built either from a sim Topology
 /// (viz/topology_from_sim.h) or from the links of a simulation document alone.
 #include <optional>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,8 @@ struct DirectionLoad {
   double mean_util = 0;
   double peak_util = 0;
   double bytes = 0;
+  std::uint32_t peak_streams = 0;  ///< contention model: most streams at once (0: no loss modelled)
+  double min_capacity_gbps = 0;    ///< and the capacity the resource had then
 };
 
 struct PictureNode {

@@ -4,7 +4,10 @@
 //   2. round-robin paired-full, forward exchange of 1 MiB blocks, on K boxes of 4090x8-2s-sw,
 //      N = 8 .. 1024 (K = 128): exact up to N = 256, with 1 % event batching from N = 256 (both at
 //      256, to show the error); grouped too where it is feasible (N <= 256).
-// Correctness is checked inside: every run must finish (no deadlock) and be no faster than its
+// Each scaling case runs under the fluid model (host-staged, shm), then under the contention model
+// on the same transport and on CUDA peer copies staged through the host (cuda-staged, whose GPU
+// links carry an interleaving loss: the mechanism's cost), with the wall-time ratio to the fluid run.
+// Correctness is checked inside: every fluid run must finish (no deadlock) and be no faster than its
 // bound. Usage: bench_sim [max_ranks] (default 1024).
 #include <sys/resource.h>
 
@@ -37,12 +40,16 @@ double peak_rss_mib() {
   return static_cast<double>(u.ru_maxrss) / 1024.0;  // Linux: KiB
 }
 
-SimReport run_quiet(const Topology& t, const Schedule& s, Discipline d, double tolerance = 0) {
+SimReport run_quiet(const Topology& t, const Schedule& s, Discipline d, double tolerance = 0,
+                    SimModel model = SimModel::fluid, TransportKind transport = TransportKind::shm) {
   SimOptions o;
   o.time_tolerance = tolerance;
   o.record_transfers = false;
   o.record_util = false;
+  o.model = model;
+  o.transport = transport;
   SimReport r = simulate(t, lower(s, d), o);
+  // Interleaving losses make runs slower than the lossless bound, never faster.
   if (!r.ok || r.time_s < r.bound_s * (1 - 1e-9)) {
     std::fprintf(stderr, "bench_sim: %s %s failed: %s (time %g < bound %g?)\n", r.algo.c_str(), r.discipline.c_str(),
                  r.error.c_str(), r.time_s, r.bound_s);
@@ -87,15 +94,26 @@ double cpu_seconds() {
 
 void scaling_case(std::int32_t ranks, const char* algo, Discipline d, double tolerance) {
   const Topology t = join_boxes(make_preset("4090x8-2s-sw"), ranks / 8);
-  const auto t0 = Clock::now();
-  const double cpu0 = cpu_seconds();
   const Schedule s = generate(algo, ranks, uniform_payload(1 << 20, true, 1));
-  const SimReport r = run_quiet(t, s, d, tolerance);
-  const double wall = seconds_since(t0), cpu = cpu_seconds() - cpu0;
-  std::printf("%6d %5d  %-12s %-12s %6g %12.3f %9.2f %10.3f %10.3f %10llu %9.0f\n", ranks, ranks / 8, algo,
-              to_string(d).c_str(), tolerance, r.time_s * 1e3, r.busbw_gbps, wall, cpu,
-              static_cast<unsigned long long>(r.solves), peak_rss_mib());
-  std::fflush(stdout);
+  double fluid_wall = 0;
+  const struct {
+    SimModel model;
+    TransportKind transport;
+  } runs[] = {{SimModel::fluid, TransportKind::shm},
+              {SimModel::contention, TransportKind::shm},
+              {SimModel::contention, TransportKind::cuda_staged}};
+  for (const auto& run : runs) {
+    const auto t0 = Clock::now();
+    const double cpu0 = cpu_seconds();
+    const SimReport r = run_quiet(t, s, d, tolerance, run.model, run.transport);
+    const double wall = seconds_since(t0), cpu = cpu_seconds() - cpu0;
+    if (run.model == SimModel::fluid) fluid_wall = wall;
+    std::printf("%6d %5d  %-12s %-12s %6g %-11s %-12s %12.3f %9.2f %10.3f %10.3f %7.2fx %10llu %9.0f\n", ranks, ranks / 8,
+                algo, to_string(d).c_str(), tolerance, to_string(run.model).c_str(), to_string(run.transport).c_str(),
+                r.time_s * 1e3, r.busbw_gbps, wall, cpu, fluid_wall > 0 ? wall / fluid_wall : 0,
+                static_cast<unsigned long long>(r.solves), peak_rss_mib());
+    std::fflush(stdout);
+  }
 }
 
 }  // namespace
@@ -106,8 +124,9 @@ int main(int argc, char** argv) {
   std::printf("\nscaling: 1 MiB blocks, forward exchange, K boxes of 4090x8-2s-sw joined by one NIC each\n");
   std::printf("(tol: event batching as a fraction of a transfer's duration, 0 = exact; wall and user CPU seconds "
               "of the simulation on one thread; peak_MiB: the process's peak RSS so far)\n");
-  std::printf("%6s %5s  %-12s %-12s %6s %12s %9s %10s %10s %10s %9s\n", "N", "boxes", "algo", "discipline", "tol",
-              "sim_ms", "busbw", "wall_s", "cpu_s", "solves", "peak_MiB");
+  std::printf("(vs_fluid: wall time against the fluid run of the same case, measured just before it)\n");
+  std::printf("%6s %5s  %-12s %-12s %6s %-11s %-12s %12s %9s %10s %10s %8s %10s %9s\n", "N", "boxes", "algo", "discipline",
+              "tol", "model", "transport", "sim_ms", "busbw", "wall_s", "cpu_s", "vs_fluid", "solves", "peak_MiB");
   for (std::int32_t n = 8; n <= max_ranks; n *= 2) {
     // Exact up to N = 256, where the batched run is shown beside it to measure its error.
     if (n <= 256) scaling_case(n, "round-robin", Discipline::paired_full, 0);

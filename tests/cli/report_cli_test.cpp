@@ -15,22 +15,37 @@ TEST(ReportCli, DefaultJobWritesAVerifiedReportWithPictures) {
   std::filesystem::remove_all(dir);
   const auto r = run_cli("report --out " + dir.string());
   ASSERT_EQ(r.exit_code, 0) << r.out;
-  EXPECT_NE(r.out.find("round-robin           paired-half  free      yes"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("round-robin           paired-half  shm         free      yes"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("set_by"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("layer check"), std::string::npos);
   const auto doc = nlohmann::json::parse(read_text(dir / "report.json"));
-  ASSERT_EQ(doc["schedules"].size(), 6u);
+  EXPECT_EQ(doc["sim_model"], "contention");
+  ASSERT_EQ(doc["schedules"].size(), 24u);  // 6 schedules x 4 PCIe transports
   for (const auto& s : doc["schedules"]) {
     EXPECT_TRUE(s["verified"].get<bool>()) << s.dump();
     EXPECT_GT(s["time_s"].get<double>(), 0.0);
   }
   EXPECT_TRUE(doc["layer_check"]["ok"].get<bool>());
   const auto sim = nlohmann::json::parse(read_text(dir / "simulation.json"));
-  EXPECT_EQ(sim["runs"].size(), 6u);
+  EXPECT_EQ(sim["runs"].size(), 24u);
+  EXPECT_EQ(sim["runs"][0]["algo"], "round-robin");  // the pictures draw the reference, run 0
+  EXPECT_EQ(sim["runs"][0]["transport"], "shm");
   for (const char* svg : {"pairings.svg", "rounds.svg", "topology-load.svg", "timeline.svg"}) {
     const std::string text = read_text(dir / svg);
     EXPECT_NE(text.find("<svg"), std::string::npos) << svg;
     EXPECT_NE(text.find("</svg>"), std::string::npos) << svg;
   }
+  std::filesystem::remove_all(dir);
+}
+
+TEST(ReportCli, FluidModelGivesTheBoxsOwnTransportOnly) {
+  const auto dir = std::filesystem::temp_directory_path() / "ua2a_report_fluid";
+  const auto r = run_cli("report --sim-model fluid --no-layer-check --out " + dir.string());
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const auto doc = nlohmann::json::parse(read_text(dir / "report.json"));
+  ASSERT_EQ(doc["schedules"].size(), 6u);
+  EXPECT_EQ(r.out.find("set_by"), std::string::npos);
+  EXPECT_EQ(run_cli("report --sim-model exact --out " + dir.string()).exit_code, 2);
   std::filesystem::remove_all(dir);
 }
 

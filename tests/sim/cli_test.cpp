@@ -1,6 +1,7 @@
 // `ulysses-a2a simulate` and `topo` end to end: outputs, files and exit codes as documented.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -59,10 +60,57 @@ TEST(SimulateCli, ModelShapesAndBothExchanges) {
                          "--discipline paired-half --exchange both --json");
   ASSERT_EQ(r.exit_code, 0) << r.out;
   const json runs = json::parse(r.out).at("runs");
-  ASSERT_EQ(runs.size(), 2u);
+  // The contention model runs the four PCIe transports of a 4090 box for each exchange.
+  ASSERT_EQ(runs.size(), 8u);
   EXPECT_EQ(runs[0].at("block_bytes"), 15724800);  // 3 x 4095 x 5 x 128 x 2
-  EXPECT_EQ(runs[1].at("block_bytes"), 5241600);   // the output: a third
-  EXPECT_EQ(runs[1].at("exchange"), "out");
+  EXPECT_EQ(runs[4].at("block_bytes"), 5241600);   // the output: a third
+  EXPECT_EQ(runs[4].at("exchange"), "out");
+  for (std::size_t i = 0; i < 4; ++i)
+    EXPECT_EQ(runs[i].at("transport"), (std::array<const char*, 4>{"shm", "cuda-staged", "p2p", "cuda-p2p"}[i]));
+}
+
+TEST(SimulateCli, ContentionIsTheDefaultAndFluidGivesTheBound) {
+  // 4 x 4090, NCCL P2P all-to-all of 256 MiB: contention ~2 GB/s busbw (C1), set by the root
+  // ports' interleaving; the fluid model gives the shared-forwarder 5.0 GB/s of before.
+  const std::string base = "simulate --topology 4090x4 --ranks 4 --algo grouped --discipline grouped --bytes 268435456 "
+                           "--transport p2p";
+  const json contention = first_run(base);
+  EXPECT_EQ(contention.at("model"), "contention");
+  EXPECT_NEAR(contention.at("busbw_gbps").get<double>(), 2.0, 0.05);
+  EXPECT_EQ(contention.at("set_by"), "interleave");
+  EXPECT_GT(contention.at("fluid_time_s").get<double>(), 0);
+  bool streams = false;
+  for (const json& l : contention.at("links"))
+    if (l.contains("peak_streams")) streams |= l.at("peak_streams") == 3 && !l.at("streams").empty();
+  EXPECT_TRUE(streams);
+  const json fluid = first_run(base + " --sim-model fluid");
+  EXPECT_EQ(fluid.at("model"), "fluid");
+  EXPECT_NEAR(fluid.at("busbw_gbps").get<double>(), 5.0, 0.01);
+  EXPECT_FALSE(fluid.contains("set_by"));
+  // One mechanism off: without interleaving the contention model is no slower than ~fluid.
+  const json no_loss = first_run(base + " --mechanisms tlp,window,channels");
+  EXPECT_GT(no_loss.at("busbw_gbps").get<double>(), 15.0);
+}
+
+TEST(SimulateCli, BadModelAndMechanismsAreBadInput) {
+  for (const char* args : {"simulate --sim-model exact", "simulate --mechanisms tlp,bogus",
+                           "simulate --sim-model fluid --mechanisms tlp", "simulate --transport nccl"}) {
+    const auto r = run_cli(args);
+    EXPECT_EQ(r.exit_code, 2) << args << "\n" << r.out;
+  }
+  EXPECT_NE(run_cli("simulate --mechanisms tlp,bogus").out.find("unknown mechanism 'bogus'"), std::string::npos);
+}
+
+TEST(CalibrateCli, PrintsEveryLineWithItsLeaveOneOutError) {
+  const auto r = run_cli("calibrate");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  for (const char* line : {"C1 ", "C10", "C13", "C16", "C18", "worst |error|", "leave-one-out"})
+    EXPECT_NE(r.out.find(line), std::string::npos) << line;
+  const auto j = run_cli("calibrate --json");
+  ASSERT_EQ(j.exit_code, 0);
+  const json doc = json::parse(j.out);
+  EXPECT_EQ(doc.at("format"), "ulysses-a2a/calibration");
+  EXPECT_GT(doc.at("points").size(), 25u);
 }
 
 TEST(SimulateCli, TraceAndJsonFilesAreWritten) {

@@ -293,7 +293,7 @@ TEST(Contention, ParametersRoundTripThroughDot) {
 }
 
 TEST(Calibration, EveryPointWithinItsReportedErrorAndThePresetsCarryTheFit) {
-  // docs/validation.md reports every reproducible line within 16 % in sample; the presets'
+  // docs/validation.md reports every reproducible line within 19 % in sample; the presets'
   // defaults are the fitted values (rounded); the copy-engine loss, fitted to 9 lines, predicts
   // each of them left out within 17 %.
   const Calibration c = calibrate();
@@ -303,7 +303,7 @@ TEST(Calibration, EveryPointWithinItsReportedErrorAndThePresetsCarryTheFit) {
   EXPECT_NEAR(c.fitted.read_window_bytes, defaults.read_window_bytes, 0.01 * defaults.read_window_bytes);
   EXPECT_NEAR(c.fitted.nccl_channel_bytes_per_s, defaults.nccl_channel_bytes_per_s, 0.01 * defaults.nccl_channel_bytes_per_s);
   for (const CalibrationRow& r : c.rows) {
-    EXPECT_LT(std::abs(r.error), 0.16) << r.point->line << " " << r.point->what;
+    EXPECT_LT(std::abs(r.error), 0.19) << r.point->line << " " << r.point->what;
     if (r.point->fits == "gpu_ce_alpha") {
       EXPECT_LT(std::abs(r.loo_error), 0.17) << r.point->line << " " << r.point->what;
     }
