@@ -165,3 +165,21 @@ TEST(TopoCli, ListShowAndImport) {
   r = run_cli("topo import /nonexistent");
   EXPECT_EQ(r.exit_code, 2);
 }
+
+TEST(TopoCli, ImportTakesThePlatformAndTheContentionParameters) {
+  const std::string sample = std::string(UA2A_SOURCE_DIR) + "/tests/sim/data/4090x4.txt";
+  const auto amd = run_cli("topo import " + sample + " --platform amd-epyc --gpu-ce-alpha 0.5 --nccl-channel-gbps 12");
+  ASSERT_EQ(amd.exit_code, 0) << amd.out;
+  const ua2a::Topology t = ua2a::read_dot(amd.out);
+  EXPECT_EQ(t.params.contention.platform, "amd-epyc");
+  EXPECT_DOUBLE_EQ(t.params.contention.gpu_ce_alpha, 0.5);
+  EXPECT_DOUBLE_EQ(t.params.contention.nccl_channel_bytes_per_s, 12e9);
+  EXPECT_DOUBLE_EQ(t.node(*t.find("cpu0")).p2p_overhead, 1.0);  // AMD: no TLP charge
+  // An explicit --p2p-overhead wins over the platform's.
+  const auto both = run_cli("topo import " + sample + " --platform amd-epyc --p2p-overhead 1.1");
+  EXPECT_DOUBLE_EQ(ua2a::read_dot(both.out).node(*ua2a::read_dot(both.out).find("cpu0")).p2p_overhead, 1.1);
+  for (const char* bad : {" --platform arm", " --gpu-ce-alpha -1", " --rc-sm-alpha x"}) {
+    const auto r = run_cli("topo import " + sample + bad);
+    EXPECT_EQ(r.exit_code, 2) << bad << "\n" << r.out;
+  }
+}

@@ -2,6 +2,8 @@
 // with sim's own writer, and draw it. Guards the sim -> viz file contract from both sides.
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "schedule/generators.h"
 #include "schedule/lower.h"
 #include "schedule/payload.h"
@@ -74,4 +76,27 @@ TEST(SimulatorOutput, ForwardingCpuIsDrawnOnItsNode) {
   const std::string svg = render_graph(topology_dot(p), kDotEngine, ImageFormat::svg);
   EXPECT_EQ(test::xml_problem(svg), "");
   EXPECT_NE(svg.find("p2p&#45;forward"), std::string::npos);
+}
+
+TEST(SimulatorOutput, ContentionLabelsEachLossyDirectionWithItsStreams) {
+  // NCCL P2P grouped on 4090x4 under the contention model: each root port carries 3 streams and
+  // runs at 24 / (1 + 4.5 x 2) = 2.4 GB/s; the picture says so on the link, the reader keeps it.
+  Topology box = make_preset("4090x4");
+  const Schedule sched = generate("grouped", 4, uniform_payload(1 << 20, true, 1));
+  SimOptions o;
+  o.transport = TransportKind::p2p;
+  o.schedule = &sched;
+  o.model = SimModel::contention;
+  const SimReport report = simulate(box, lower(sched, Discipline::grouped), o);
+  const Simulation sim = simulation_from_json(simulation_json(box, {report}, true));
+  bool read = false;
+  for (const LinkLoad& l : sim.runs[0].links)
+    read |= l.name == "gpu0->cpu0" && l.peak_streams == 3 && std::abs(l.min_capacity_gbps - 2.4) < 1e-9;
+  EXPECT_TRUE(read);
+  const std::string dot = topology_dot(picture_of_simulation(sim, sim.runs[0]));
+  EXPECT_NE(dot.find("(3 streams: 2.4 GB/s)"), std::string::npos) << dot;
+  // The fluid run of the same programs has no streams to show.
+  o.model = SimModel::fluid;
+  const Simulation fluid = simulation_from_json(simulation_json(box, {simulate(box, lower(sched, Discipline::grouped), o)}, true));
+  EXPECT_EQ(topology_dot(picture_of_simulation(fluid, fluid.runs[0])).find("streams"), std::string::npos);
 }
