@@ -1,5 +1,7 @@
 #include "schedule/lower.h"
 
+#include "schedule/payload.h"
+
 #include <stdexcept>
 #include <string>
 
@@ -152,6 +154,28 @@ ProgramSet lower(const Schedule& schedule, Discipline discipline) {
   }
   for (Program& p : set.programs) p.end_step();
   return set;
+}
+
+ProgramSet lower_concurrent(std::int32_t ranks, const std::vector<std::pair<Rank, Rank>>& pairs, std::uint64_t bytes,
+                            bool merged) {
+  Schedule s;
+  s.ranks = ranks;
+  s.algo = "pattern";
+  s.kind = ScheduleKind::grouped;
+  s.payload = uniform_payload(bytes, merged, 1);
+  Round round;
+  for (auto [src, dst] : pairs) add_block(round, src, dst, s.payload);
+  s.rounds = {round};
+  ProgramSet p = lower(s, Discipline::grouped);
+  for (Program& prog : p.programs) {  // only the listed transfers: no diagonal copies
+    Program bare;
+    bare.rank = prog.rank;
+    for (const Op& op : prog.ops)
+      if (op.kind != OpKind::copy) bare.ops.push_back(op);
+    bare.end_step();
+    prog = bare;
+  }
+  return p;
 }
 
 }  // namespace ua2a

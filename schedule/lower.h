@@ -1,6 +1,7 @@
 #pragma once
 /// Lowering: a schedule plus a discipline gives the per-rank programs.
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "schedule/program.h"
@@ -30,5 +31,11 @@ std::string to_string(Discipline d);
 /// paired_half needs at most one partner per rank per round (or per exchange of a per-rank
 /// order) and throws std::invalid_argument naming the round and rank otherwise.
 ProgramSet lower(const Schedule& schedule, Discipline discipline);
+
+/// Traffic that is not an all-to-all (a pair, a ring, a lone reader): each (src, dst) of `pairs`
+/// one block of `bytes` (q, k and v of a third each when not `merged`), all posted in one step,
+/// without local copies. For measurements and tests of the simulator.
+ProgramSet lower_concurrent(std::int32_t ranks, const std::vector<std::pair<Rank, Rank>>& pairs, std::uint64_t bytes,
+                            bool merged = true);
 
 }  // namespace ua2a

@@ -65,28 +65,6 @@ Topology build_box(const BoxSpec& spec, const ContentionParams& params) {
 
 using Pairs = std::vector<std::pair<Rank, Rank>>;
 
-/// Every listed transfer posted at once, `bytes` each (no local copies).
-ProgramSet one_round(std::int32_t ranks, const Pairs& pairs, std::uint64_t bytes) {
-  Schedule s;
-  s.ranks = ranks;
-  s.algo = "pattern";
-  s.kind = ScheduleKind::grouped;
-  s.payload = uniform_payload(bytes, true, 1);
-  Round round;
-  for (auto [a, b] : pairs) round.transfers.push_back({a, b, 0, 0, bytes});
-  s.rounds = {round};
-  ProgramSet p = lower(s, Discipline::grouped);
-  for (Program& prog : p.programs) {
-    Program bare;
-    bare.rank = prog.rank;
-    for (const Op& op : prog.ops)
-      if (op.kind != OpKind::copy) bare.ops.push_back(op);
-    bare.end_step();
-    prog = bare;
-  }
-  return p;
-}
-
 Pairs all_to_all(int n) {
   Pairs p;
   for (int a = 0; a < n; ++a)
@@ -124,7 +102,7 @@ double total_gbps(const BoxSpec& spec, const ContentionParams& params, const Pai
   o.ce_reads = reads;
   o.record_transfers = false;
   o.record_util = false;
-  const SimReport r = simulate(t, one_round(gpu_count(spec), pairs, kBytes), o);
+  const SimReport r = simulate(t, lower_concurrent(gpu_count(spec), pairs, kBytes), o);
   if (!r.ok) throw std::logic_error("calibration: a pattern failed: " + r.error);
   return static_cast<double>(pairs.size()) * static_cast<double>(kBytes) / r.time_s / kGiga;
 }
@@ -147,7 +125,7 @@ double preset_alltoall_busbw(const std::string& preset, const ContentionParams& 
   o.model = SimModel::contention;
   o.record_transfers = false;
   o.record_util = false;
-  const SimReport r = simulate(t, one_round(n, all_to_all(n), 256ull << 20), o);
+  const SimReport r = simulate(t, lower_concurrent(n, all_to_all(n), 256ull << 20), o);
   if (!r.ok) throw std::logic_error("calibration: " + r.error);
   return r.busbw_gbps;
 }

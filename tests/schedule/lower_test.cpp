@@ -90,3 +90,21 @@ TEST(Lower, DisciplineNamesRoundTrip) {
   for (const auto& d : disciplines()) EXPECT_EQ(parse_discipline(d.name), d.discipline);
   EXPECT_THROW(parse_discipline("paired"), std::invalid_argument);
 }
+
+TEST(LowerConcurrent, EveryListedTransferInOneStepAndNoCopies) {
+  // Ranks 0 -> 1 and 2 -> 1 of 900 bytes: rank 0 one send, rank 2 one send, rank 1 two receives,
+  // rank 3 nothing; unmerged, q, k and v of 300 each.
+  const ProgramSet p = lower_concurrent(4, {{0, 1}, {2, 1}}, 900);
+  ASSERT_EQ(p.programs.size(), 4u);
+  EXPECT_EQ(p.programs[0].ops.size(), 1u);
+  EXPECT_EQ(p.programs[1].ops.size(), 2u);
+  EXPECT_EQ(p.programs[3].ops.size(), 0u);
+  for (const Program& prog : p.programs) {
+    EXPECT_LE(prog.step_count(), 1u);
+    for (const Op& op : prog.ops) EXPECT_NE(op.kind, OpKind::copy);
+  }
+  EXPECT_EQ(p.programs[1].ops[0].kind, OpKind::recv);
+  const ProgramSet q = lower_concurrent(2, {{0, 1}}, 900, false);
+  ASSERT_EQ(q.programs[0].ops.size(), 3u);
+  for (const Op& op : q.programs[0].ops) EXPECT_EQ(op.bytes, 300u);
+}

@@ -8,10 +8,9 @@
 #include "sim/calibration.h"
 #include "sim/flow_model.h"
 #include "sim/simulate.h"
-#include "tests/sim/one_step.h"
+#include "schedule/lower.h"
 
 using namespace ua2a;
-using ua2a::testing::one_step;
 
 namespace {
 
@@ -162,18 +161,18 @@ TEST(Contention, KStreamsThroughADegradingRootPort) {
   // stream (24). 1 GB each: 0.375 s plus the route latency (2 us).
   ContentionParams c = no_contention();
   c.rc_sm_alpha = 1;
-  const SimReport r = simulate(root_ports(c), one_step(4, {{0, 1}, {0, 2}, {0, 3}}, 1'000'000'000),
+  const SimReport r = simulate(root_ports(c), lower_concurrent(4, {{0, 1}, {0, 2}, {0, 3}}, 1'000'000'000),
                                only(TransportKind::p2p, "interleave"));
   ASSERT_TRUE(r.ok) << r.error;
   EXPECT_NEAR(r.time_s, 0.375 + 2e-6, 1e-9);
   // The same transfers as CUDA peer copies: rc_ce_alpha = 0, so no loss: 24 / 3 = 8 each.
-  EXPECT_NEAR(simulate(root_ports(c), one_step(4, {{0, 1}, {0, 2}, {0, 3}}, 1'000'000'000),
+  EXPECT_NEAR(simulate(root_ports(c), lower_concurrent(4, {{0, 1}, {0, 2}, {0, 3}}, 1'000'000'000),
                        only(TransportKind::cuda_p2p, "interleave")).time_s,
               0.125 + 2e-6, 1e-9);
   // Under the fluid model (no loss; the 24 GB/s forwarding of the DOT default is absent here).
   SimOptions fluid;
   fluid.transport = TransportKind::p2p;
-  EXPECT_NEAR(simulate(root_ports(c), one_step(4, {{0, 1}, {0, 2}, {0, 3}}, 1'000'000'000), fluid).time_s,
+  EXPECT_NEAR(simulate(root_ports(c), lower_concurrent(4, {{0, 1}, {0, 2}, {0, 3}}, 1'000'000'000), fluid).time_s,
               0.125 + 2e-6, 1e-9);
 }
 
@@ -185,12 +184,12 @@ TEST(Contention, WindowBoundStreamOverALongRoute) {
   c.read_window_bytes = 40'000;
   SimOptions reads = only(TransportKind::cuda_p2p, "window");
   reads.ce_reads = true;
-  EXPECT_NEAR(simulate(root_ports(c), one_step(4, {{0, 1}}, 1'000'000'000), reads).time_s, 0.1 + 2e-6, 1e-9);
-  EXPECT_NEAR(simulate(root_ports(c), one_step(4, {{0, 1}}, 1'000'000'000), only(TransportKind::cuda_p2p, "window")).time_s,
+  EXPECT_NEAR(simulate(root_ports(c), lower_concurrent(4, {{0, 1}}, 1'000'000'000), reads).time_s, 0.1 + 2e-6, 1e-9);
+  EXPECT_NEAR(simulate(root_ports(c), lower_concurrent(4, {{0, 1}}, 1'000'000'000), only(TransportKind::cuda_p2p, "window")).time_s,
               1 / 24.0 + 2e-6, 1e-9);
   // With the mechanism off the window is ignored.
   reads.mechanisms = parse_mechanisms("none");
-  EXPECT_NEAR(simulate(root_ports(c), one_step(4, {{0, 1}}, 1'000'000'000), reads).time_s, 1 / 24.0 + 2e-6, 1e-9);
+  EXPECT_NEAR(simulate(root_ports(c), lower_concurrent(4, {{0, 1}}, 1'000'000'000), reads).time_s, 1 / 24.0 + 2e-6, 1e-9);
 }
 
 TEST(Contention, NcclConnectionCappedByItsTwoChannels) {
@@ -199,9 +198,9 @@ TEST(Contention, NcclConnectionCappedByItsTwoChannels) {
   ContentionParams c = no_contention();
   c.nccl_channels = 2;
   c.nccl_channel_bytes_per_s = 5 * kGB;
-  EXPECT_NEAR(simulate(root_ports(c), one_step(4, {{0, 1}}, 1'000'000'000), only(TransportKind::p2p, "channels")).time_s,
+  EXPECT_NEAR(simulate(root_ports(c), lower_concurrent(4, {{0, 1}}, 1'000'000'000), only(TransportKind::p2p, "channels")).time_s,
               0.1 + 2e-6, 1e-9);
-  EXPECT_NEAR(simulate(root_ports(c), one_step(4, {{0, 1}}, 1'000'000'000), only(TransportKind::cuda_p2p, "channels")).time_s,
+  EXPECT_NEAR(simulate(root_ports(c), lower_concurrent(4, {{0, 1}}, 1'000'000'000), only(TransportKind::cuda_p2p, "channels")).time_s,
               1 / 24.0 + 2e-6, 1e-9);
 }
 
@@ -217,8 +216,8 @@ TEST(Contention, CopyEnginesBeatSmStoresAcrossAHostBridge) {
   const Topology box = root_ports(c, 1.2);
   const std::uint64_t bytes = 600'000'000;
   SimOptions sm = only(TransportKind::p2p, "tlp,interleave"), ce = only(TransportKind::cuda_p2p, "tlp,interleave");
-  EXPECT_NEAR(send_rate_gbps(simulate(box, one_step(4, all_pairs(4), bytes), sm), bytes), 2.0, 1e-3);
-  EXPECT_NEAR(send_rate_gbps(simulate(box, one_step(4, all_pairs(4), bytes), ce), bytes), 16 / 1.2, 1e-2);
+  EXPECT_NEAR(send_rate_gbps(simulate(box, lower_concurrent(4, all_pairs(4), bytes), sm), bytes), 2.0, 1e-3);
+  EXPECT_NEAR(send_rate_gbps(simulate(box, lower_concurrent(4, all_pairs(4), bytes), ce), bytes), 16 / 1.2, 1e-2);
 }
 
 TEST(Contention, PartsToOnePeerAreOneStream) {
@@ -227,8 +226,8 @@ TEST(Contention, PartsToOnePeerAreOneStream) {
   ContentionParams c = no_contention();
   c.gpu_ce_alpha = 1;
   const SimOptions o = only(TransportKind::cuda_p2p, "interleave");
-  EXPECT_NEAR(simulate(root_ports(c), one_step(4, {{0, 1}}, 2'400'000'000, 3), o).time_s, 0.1 + 2e-6, 1e-6);
-  EXPECT_NEAR(simulate(root_ports(c), one_step(4, {{0, 1}, {0, 2}, {0, 3}}, 800'000'000), o).time_s, 0.3 + 2e-6, 1e-6);
+  EXPECT_NEAR(simulate(root_ports(c), lower_concurrent(4, {{0, 1}}, 2'400'000'000, false), o).time_s, 0.1 + 2e-6, 1e-6);
+  EXPECT_NEAR(simulate(root_ports(c), lower_concurrent(4, {{0, 1}, {0, 2}, {0, 3}}, 800'000'000), o).time_s, 0.3 + 2e-6, 1e-6);
 }
 
 TEST(Contention, TlpOverheadMovesFromTheForwarderToThePath) {
@@ -238,14 +237,14 @@ TEST(Contention, TlpOverheadMovesFromTheForwarderToThePath) {
   const Topology preset = make_preset("4090x4");
   SimOptions fluid;
   fluid.transport = TransportKind::p2p;
-  const auto both = one_step(4, {{0, 1}, {1, 0}}, 1'000'000'000);
+  const auto both = lower_concurrent(4, {{0, 1}, {1, 0}}, 1'000'000'000);
   EXPECT_NEAR(simulate(preset, both, fluid).time_s, 0.1, 1e-3);
   EXPECT_NEAR(simulate(preset, both, only(TransportKind::p2p, "tlp")).time_s, 0.05, 1e-3);
 }
 
 TEST(Contention, FluidStaysTheLibraryDefault) {
   EXPECT_EQ(SimOptions{}.model, SimModel::fluid);
-  const SimReport r = simulate(make_preset("4090x4"), one_step(4, {{0, 1}}, 1 << 20));
+  const SimReport r = simulate(make_preset("4090x4"), lower_concurrent(4, {{0, 1}}, 1 << 20));
   EXPECT_EQ(r.model, "fluid");
   for (const LinkReport& l : r.links) EXPECT_EQ(l.alpha, 0);
 }
@@ -257,7 +256,7 @@ TEST(Contention, ExplainedRunsNameTheMechanism) {
   SimOptions o;
   o.model = SimModel::contention;
   o.transport = TransportKind::p2p;
-  const SimReport p2p = simulate_explained(box, one_step(4, all_pairs(4), 64 << 20), o);
+  const SimReport p2p = simulate_explained(box, lower_concurrent(4, all_pairs(4), 64 << 20), o);
   EXPECT_EQ(p2p.set_by, "interleave");
   EXPECT_GT(p2p.time_s, 5 * p2p.time_without_s);
   EXPECT_GT(p2p.fluid_time_s, 0);
@@ -265,7 +264,7 @@ TEST(Contention, ExplainedRunsNameTheMechanism) {
   for (const LinkReport& l : p2p.links) counted |= l.peak_streams == 3 && l.alpha == 4.5;
   EXPECT_TRUE(counted);
   o.transport = TransportKind::shm;
-  EXPECT_EQ(simulate_explained(box, one_step(4, all_pairs(4), 64 << 20), o).set_by, "bandwidth");
+  EXPECT_EQ(simulate_explained(box, lower_concurrent(4, all_pairs(4), 64 << 20), o).set_by, "bandwidth");
 }
 
 TEST(Contention, MechanismAndModelNamesAreParsed) {

@@ -11,26 +11,8 @@ using namespace ua2a;
 
 namespace {
 
-/// Programs where each (src, dst) in `pairs` is one transfer of `bytes`, all in one step.
-ProgramSet one_step(std::int32_t ranks, std::vector<std::pair<Rank, Rank>> pairs, std::uint64_t bytes) {
-  Round round;
-  for (auto [s, d] : pairs) round.transfers.push_back({s, d, 0, 0, bytes});
-  Schedule sched;
-  sched.ranks = ranks;
-  sched.algo = "hand";
-  sched.kind = ScheduleKind::grouped;
-  sched.payload = uniform_payload(bytes, true, 1);
-  sched.rounds = {round};
-  ProgramSet p = lower(sched, Discipline::grouped);
-  for (Program& prog : p.programs) {  // no local copies: only the listed transfers
-    Program bare;
-    bare.rank = prog.rank;
-    for (const Op& op : prog.ops)
-      if (op.kind != OpKind::copy) bare.ops.push_back(op);
-    bare.end_step();
-    prog = bare;
-  }
-  return p;
+ProgramSet one_step(std::int32_t ranks, const std::vector<std::pair<Rank, Rank>>& pairs, std::uint64_t bytes) {
+  return lower_concurrent(ranks, pairs, bytes);
 }
 
 /// A star: gpu0..gpu3 under one switch, links of 10 GB/s, no latency, no per-op cost.
