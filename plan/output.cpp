@@ -81,6 +81,15 @@ std::string describe(const Candidate& k) {
   return s;
 }
 
+/// The picture's bar label: the table's columns in one line.
+std::string short_label(const Candidate& k) {
+  std::string s = to_string(k.layout);
+  if (k.algo != "-") s += " | " + schedule_label(k);
+  if (k.transport != "-") s += " | " + k.transport + " | " + to_string(k.dtype);
+  if (k.overlap) s += " | per head";
+  return s;
+}
+
 }  // namespace
 
 std::string plan_table(const PlanResult& r, std::size_t top) {
@@ -160,12 +169,12 @@ std::string plan_svg(const PlanResult& r, std::size_t top) {
                                  "#b3de69", "#bebada", "#fccde5", "#d9d9d9"};
   std::vector<std::pair<std::string, const Candidate*>> bars;
   for (std::size_t i = 0; i < std::min(top, r.candidates.size()); ++i)
-    bars.emplace_back(std::to_string(i + 1) + ". " + describe(r.candidates[i]), &r.candidates[i]);
-  if (r.reference) bars.emplace_back("ref. " + describe(*r.reference), &*r.reference);
+    bars.emplace_back(std::to_string(i + 1) + ". " + short_label(r.candidates[i]), &r.candidates[i]);
+  if (r.reference) bars.emplace_back("ref. " + short_label(*r.reference), &*r.reference);
   bars.emplace_back("one GPU", &r.one_gpu);
   double longest = 0;
   for (const auto& b : bars) longest = std::max(longest, b.second->time_s);
-  constexpr double kLabel = 430, kBar = 520, kRowH = 22, kTop = 40;
+  constexpr double kLabel = 450, kBar = 520, kRowH = 22, kTop = 40;
   const double width = kLabel + kBar + 90;
   const double height = kTop + kRowH * static_cast<double>(bars.size()) + 60;
   std::ostringstream s;
