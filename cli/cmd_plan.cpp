@@ -61,7 +61,6 @@ void run(const Options& o) {
   po.gpus = o.gpus;
   po.attention = plan::parse_attention_kernel(o.attention);
   po.weights = parse_dtype(o.weights);
-  if (po.weights == DType::fp16) po.weights = DType::bf16;  // the same tensor rate
   po.sim_model = parse_sim_model(o.sim_model);
   po.gemm_efficiency = o.gemm_efficiency;
   const std::string gpu = !o.gpu.empty() ? o.gpu : topology.name.rfind("h100", 0) == 0 ? "h100" : "rtx4090";

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <limits>
 #include <map>
 #include <stdexcept>
@@ -406,8 +408,18 @@ PlanResult make_plan(const Topology& topology, const GpuInfo& gpu, const Workloa
         }
   }
   if (r.candidates.empty()) throw std::invalid_argument("no candidate applies: " + (r.skipped.empty() ? "" : r.skipped.front()));
+  // Best first; among times equal to 6 significant digits (an exchange hidden behind attention
+  // makes its schedule and transport irrelevant) the simpler candidate first: bf16, no overlap,
+  // the box's own transport.
+  auto key = [&](const Candidate& k) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.6g", k.time_s);
+    const int extras = (k.dtype != DType::bf16) + k.overlap +
+                       (k.transport != "-" && k.transport != to_string(topology.params.transport));
+    return std::make_pair(std::strtod(buf, nullptr), extras);
+  };
   std::stable_sort(r.candidates.begin(), r.candidates.end(),
-                   [](const Candidate& a, const Candidate& b) { return a.time_s < b.time_s; });
+                   [&](const Candidate& a, const Candidate& b) { return key(a) < key(b); });
   if (w.heads % static_cast<std::uint64_t>(g) == 0 && w.tokens >= static_cast<std::uint64_t>(g)) {
     const Combo ref = reference_schedule();
     Candidate k = g > 1 ? p.evaluate({1, g, 1}, &ref, std::nullopt, DType::bf16, false, why) : r.one_gpu;

@@ -71,6 +71,18 @@ TEST(PlanCli, BareShapeDefaultsToOneAttention) {
   EXPECT_NE(r.out.find("times in ms"), std::string::npos);
 }
 
+TEST(PlanCli, TakesTheBoxFromNvidiaSmiText) {
+  const CliResult r = run_cli("plan --nvidia-smi " + std::string(UA2A_SOURCE_DIR) + "/tests/sim/data/4090x4.txt --json");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const auto doc = nlohmann::json::parse(r.out);
+  EXPECT_EQ(doc["gpus"], 4);
+  EXPECT_EQ(doc["reference"]["ulysses"], 4);
+  const CliResult both = run_cli("plan --topology 4090x4 --nvidia-smi " + std::string(UA2A_SOURCE_DIR) +
+                                 "/tests/sim/data/4090x4.txt");
+  EXPECT_EQ(both.exit_code, 2);
+  EXPECT_NE(both.out.find("--nvidia-smi"), std::string::npos) << both.out;
+}
+
 TEST(PlanCli, ValidatePrintsTheLightX2VLines) {
   const CliResult r = run_cli("plan --validate");
   ASSERT_EQ(r.exit_code, 0) << r.out;
