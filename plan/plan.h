@@ -108,8 +108,8 @@ struct PlanOptions {
   DType weights = DType::bf16;                 ///< GEMM precision and weight storage (bf16 or fp8)
   SimModel sim_model = SimModel::contention;
   double gemm_efficiency = 0;                  ///< 0: kGemmEfficiency (fitted, docs/validation.md)
-  /// Restrict the candidates (empty or unset: all). The validation uses them to evaluate one
-  /// stated configuration; the CLI's --algo, --transport, --wire and --overlap set them.
+  /// Restrict the candidates (empty or unset: all), e.g. to evaluate one stated configuration
+  /// as the validation does.
   std::vector<Combo> combos;                                ///< empty: study_schedules()
   std::vector<std::optional<TransportKind>> transports;     ///< empty: study_transports()
   std::optional<Layout> only_layout;
