@@ -434,10 +434,13 @@ PlanResult make_plan(const Topology& topology, const GpuInfo& gpu, const Workloa
     r.reference->speedup_reference = 1;
   }
   r.one_gpu.speedup_one_gpu = 1;
-  if (!r.candidates.front().fits)
-    r.notes.push_back("the fastest layout needs " + std::to_string(r.candidates.front().memory_bytes / 1e9).substr(0, 5) +
-                      " GB per GPU, more than the card's " + std::to_string(gpu.memory_bytes / 1e9).substr(0, 5) +
-                      " GB: every split here replicates the weights; --weights fp8 halves them (offload is not modelled)");
+  if (!r.candidates.front().fits) {
+    char buf[256];
+    std::snprintf(buf, sizeof buf, "the fastest layout needs %.1f GB per GPU, more than the card's %.1f GB: ",
+                  r.candidates.front().memory_bytes / 1e9, gpu.memory_bytes / 1e9);
+    r.notes.push_back(std::string(buf) +
+                      "every split here replicates the weights; --weights fp8 halves them (offload is not modelled)");
+  }
   return r;
 }
 
