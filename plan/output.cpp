@@ -30,8 +30,8 @@ std::string row(const PlanResult& r, const std::string& rank, const Candidate& k
   const double u = unit_scale(r);
   std::string s;
   char buf[512];
-  std::snprintf(buf, sizeof buf, "%-4s %-17s %-30s %-11s %-4s %-4s %9.4f", rank.c_str(), to_string(k.layout).c_str(),
-                schedule_label(k).c_str(), k.transport.c_str(), to_string(k.dtype).c_str(), k.overlap ? "head" : "no",
+  std::snprintf(buf, sizeof buf, "%-4s %-17s %-30s %-11s %-4s %-5s %9.4f", rank.c_str(), to_string(k.layout).c_str(),
+                schedule_label(k).c_str(), k.transport.c_str(), to_string(k.dtype).c_str(), to_string(k.overlap).c_str(),
                 k.time_s * u);
   s = buf;
   for (double v : stage_values(k.stages)) s += fmt(" %8.4f", v * u);
@@ -54,7 +54,7 @@ nlohmann::json candidate_json(const Candidate& k) {
           {"unmerged", k.unmerged},
           {"transport", k.transport},
           {"dtype", to_string(k.dtype)},
-          {"overlap", k.overlap ? "head" : "none"},
+          {"overlap", to_string(k.overlap)},
           {"time_s", k.time_s},
           {"stages", stages},
           {"bottleneck", k.bottleneck},
@@ -77,7 +77,7 @@ std::string describe(const Candidate& k) {
   if (k.algo != "-") s += ", " + schedule_label(k);
   if (k.transport != "-") s += " over " + k.transport;
   s += ", " + to_string(k.dtype) + " on the wire";
-  if (k.overlap) s += ", exchanges overlapped per head";
+  if (k.overlap != Overlap::none) s += ", exchanges overlapped per " + to_string(k.overlap);
   return s;
 }
 
@@ -86,7 +86,7 @@ std::string short_label(const Candidate& k) {
   std::string s = to_string(k.layout);
   if (k.algo != "-") s += " | " + schedule_label(k);
   if (k.transport != "-") s += " | " + k.transport + " | " + to_string(k.dtype);
-  if (k.overlap) s += " | per head";
+  if (k.overlap != Overlap::none) s += " | per " + to_string(k.overlap);
   return s;
 }
 
@@ -105,7 +105,7 @@ std::string plan_table(const PlanResult& r, std::size_t top) {
     << to_string(r.options.sim_model) << " model\n";
   o << r.candidates.size() << " candidates; times in " << unit_name(r) << "\n";
   char head[512];
-  std::snprintf(head, sizeof head, "%-4s %-17s %-30s %-11s %-4s %-4s %9s", "#", "layout", "exchange schedule", "transport",
+  std::snprintf(head, sizeof head, "%-4s %-17s %-30s %-11s %-4s %-5s %9s", "#", "layout", "exchange schedule", "transport",
                 "wire", "ovl", "time");
   std::string h = head;
   for (const char* n : {"pack", "a2a_fwd", "attn", "ring", "a2a_rev", "unpack", "linear", "xattn", "other"}) {

@@ -75,10 +75,12 @@ class Planner {
 
   /// Seconds of one Ulysses exchange of every group at once, or nullopt (with `why`) when the
   /// schedule does not apply to this group size.
+  /// `chunks` > 1: one of that many token chunks of each rank's block.
   std::optional<double> exchange(const Layout& l, const Combo& c, std::optional<TransportKind> t, DType d,
-                                 Exchange e, std::uint64_t heads_per_rank, std::string& why) {
+                                 Exchange e, std::uint64_t heads_per_rank, std::string& why, std::uint32_t chunks = 1) {
     const PerGpu g = per_gpu(w_, l);
-    const std::uint64_t seq = static_cast<std::uint64_t>(g.bt);
+    const auto bt = static_cast<std::uint64_t>(g.bt);
+    const std::uint64_t seq = (bt + chunks - 1) / chunks;
     const std::string key = std::to_string(l.ulysses) + "/" + std::to_string(seq) + "/" + c.label() + "/" +
                             (t ? to_string(*t) : "-") + "/" + to_string(d) + "/" + to_string(e) + "/" +
                             std::to_string(heads_per_rank);
@@ -139,7 +141,7 @@ class Planner {
   }
 
   /// The compute and memory stages of one forward of one block (or one attention) per GPU.
-  Candidate evaluate(const Layout& l, const Combo* c, std::optional<TransportKind> t, DType d, bool overlap,
+  Candidate evaluate(const Layout& l, const Combo* c, std::optional<TransportKind> t, DType d, Overlap overlap,
                      std::string& why) {
     Candidate k;
     k.layout = l;
@@ -181,7 +183,7 @@ class Planner {
       const double block = s.attention / l.ring;
       s.ring = (l.ring - 1) * std::max(0.0, pass - block);
     }
-    if (overlap) {
+    if (overlap == Overlap::head) {
       // Per head (the reference's head_parallel): head i+1's exchange runs beside head i's
       // attention, head i-1's output goes back meanwhile: a pipeline of h stages of three.
       const std::uint64_t h = w_.heads / static_cast<std::uint64_t>(l.ulysses);
@@ -205,6 +207,20 @@ class Planner {
       s.cross_attention = 4.0 * g.bt * ctx / static_cast<double>(w_.batch) * dd / attn_rate;
       s.other = kElementwisePasses * g.bt * dd * kActivationBytes / bw;
       if (o_.scope == Scope::step) forwards = static_cast<double>(w_.layers) * (w_.cfg ? 2.0 : 1.0) / l.cfg;
+      if (overlap == Overlap::chunk) {
+        // Two pipelines of kOverlapChunks stages: projection of chunk i+1 beside the exchange of
+        // chunk i (q, k, v: 3 d^2 a token), and the exchange of output chunk i+1 beside the
+        // output projection of chunk i (d^2 a token).
+        const auto f1 = exchange(l, *c, t, d, Exchange::qkv, w_.heads / l.ulysses, why, kOverlapChunks);
+        const auto r1 = f1 ? exchange(l, *c, t, d, Exchange::out, w_.heads / l.ulysses, why, kOverlapChunks) : std::nullopt;
+        if (!f1 || !r1) return Candidate{};
+        const double n = kOverlapChunks;
+        const double qkv = 2.0 * g.bt * 3.0 * dd * dd / gemm_rate, out = 2.0 * g.bt * dd * dd / gemm_rate;
+        const double fwd = qkv / n + *f1 + (n - 1) * std::max(qkv / n, *f1);
+        const double rev = *r1 + out / n + (n - 1) * std::max(out / n, *r1);
+        s.a2a_fwd = std::max(0.0, fwd - qkv);
+        s.a2a_rev = std::max(0.0, rev - out);
+      }
     }
     for (double* v : {&s.pack, &s.a2a_fwd, &s.attention, &s.ring, &s.a2a_rev, &s.unpack, &s.linear,
                       &s.cross_attention, &s.other})
@@ -261,6 +277,15 @@ class Planner {
 };
 
 }  // namespace
+
+std::string to_string(Overlap o) {
+  switch (o) {
+    case Overlap::none: return "none";
+    case Overlap::head: return "head";
+    case Overlap::chunk: return "chunk";
+  }
+  return "?";
+}
 
 std::string to_string(Scope s) {
   switch (s) {
@@ -367,7 +392,7 @@ PlanResult make_plan(const Topology& topology, const GpuInfo& gpu, const Workloa
   r.gpus = g;
   Planner p(topology, gpu, w, o, g);
   std::string why;
-  r.one_gpu = p.evaluate({1, 1, 1}, nullptr, std::nullopt, DType::bf16, false, why);
+  r.one_gpu = p.evaluate({1, 1, 1}, nullptr, std::nullopt, DType::bf16, Overlap::none, why);
   std::map<std::string, bool> said;
   auto skip = [&](const std::string& what) {
     if (!said[what]) r.skipped.push_back(what);
@@ -394,8 +419,10 @@ PlanResult make_plan(const Topology& topology, const GpuInfo& gpu, const Workloa
         for (DType d : {DType::bf16, DType::fp8}) {
           if (!exchanges && d == DType::fp8) continue;  // nothing on the wire
           if (o.only_dtype && d != *o.only_dtype) continue;
-          for (bool ov : {false, true}) {
-            if (ov && (l.ulysses == 1 || w.heads / static_cast<std::uint64_t>(l.ulysses) < 2)) continue;
+          for (Overlap ov : {Overlap::none, Overlap::head, Overlap::chunk}) {
+            if (ov != Overlap::none && l.ulysses == 1) continue;  // no exchange to overlap
+            if (ov == Overlap::head && w.heads / static_cast<std::uint64_t>(l.ulysses) < 2) continue;
+            if (ov == Overlap::chunk && o.scope == Scope::attention) continue;  // no projections to hide behind
             if (o.only_overlap && ov != *o.only_overlap) continue;
             std::string reason;
             Candidate k = p.evaluate(l, l.ulysses > 1 ? &c : nullptr, t, d, ov, reason);
@@ -414,7 +441,7 @@ PlanResult make_plan(const Topology& topology, const GpuInfo& gpu, const Workloa
   auto key = [&](const Candidate& k) {
     char buf[32];
     std::snprintf(buf, sizeof buf, "%.6g", k.time_s);
-    const int extras = (k.dtype != DType::bf16) + k.overlap +
+    const int extras = (k.dtype != DType::bf16) + (k.overlap != Overlap::none) +
                        (k.transport != "-" && k.transport != to_string(topology.params.transport));
     return std::make_pair(std::strtod(buf, nullptr), extras);
   };
@@ -422,7 +449,7 @@ PlanResult make_plan(const Topology& topology, const GpuInfo& gpu, const Workloa
                    [&](const Candidate& a, const Candidate& b) { return key(a) < key(b); });
   if (w.heads % static_cast<std::uint64_t>(g) == 0 && w.tokens >= static_cast<std::uint64_t>(g)) {
     const Combo ref = reference_schedule();
-    Candidate k = g > 1 ? p.evaluate({1, g, 1}, &ref, std::nullopt, DType::bf16, false, why) : r.one_gpu;
+    Candidate k = g > 1 ? p.evaluate({1, g, 1}, &ref, std::nullopt, DType::bf16, Overlap::none, why) : r.one_gpu;
     if (k.time_s > 0) r.reference = k;
   }
   for (Candidate& k : r.candidates) {
@@ -462,7 +489,7 @@ std::vector<std::pair<std::string, std::string>> stage_sources(const GpuInfo& gp
                         to_string(o.attention) + " (" + gpu.attention_source + ")"},
       {"ring", "ring-1 K/V passes, each sim::simulate of every ring's shift at once, less the attention block beside it"},
       {"a2a_rev", "sim::simulate of the output exchange, as a2a_fwd; with overlap, only the part the per-head "
-                  "pipeline leaves exposed"},
+                  "pipeline (beside attention) or the per-chunk one (beside the projections) leaves exposed"},
       {"unpack", "as pack"},
       {"linear", "2 B t (6 d^2 + 2 d ffn) + 4 B ctx d^2 FLOPs over " + num(gemm / 1e12, 1) + " TFLOP/s (" +
                      to_string(o.weights) + ") x GEMM efficiency " + num(eff, 2) + " (fitted, docs/validation.md)"},

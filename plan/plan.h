@@ -82,6 +82,15 @@ struct Stages {
 const std::vector<std::string>& stage_names();
 std::vector<double> stage_values(const Stages& s);
 
+/// How the Ulysses exchanges overlap compute. head: per head, as the reference's newer
+/// head_parallel (head i+1's exchange beside head i's attention, head i-1's output going back
+/// meanwhile). chunk: the sequence in kOverlapChunks token chunks, each chunk's q|k|v exchange
+/// beside the next chunk's QKV projection and each output chunk's exchange beside the previous
+/// chunk's output projection (layer and step scope only: it hides behind the block's GEMMs).
+enum class Overlap { none, head, chunk };
+std::string to_string(Overlap o);
+inline constexpr std::uint32_t kOverlapChunks = 4;
+
 struct Candidate {
   Layout layout;
   std::string algo = "-";        ///< the Ulysses exchange's schedule ("-": no exchange)
@@ -89,7 +98,7 @@ struct Candidate {
   bool unmerged = false;
   std::string transport = "-";   ///< "-" when nothing is exchanged
   DType dtype = DType::bf16;     ///< communication precision (exchanges and ring passes)
-  bool overlap = false;          ///< per-head overlap of the exchanges with attention
+  Overlap overlap = Overlap::none;  ///< of the exchanges with compute
   Stages stages;
   double time_s = 0;
   std::string bottleneck;        ///< the largest stage
@@ -114,7 +123,7 @@ struct PlanOptions {
   std::vector<std::optional<TransportKind>> transports;     ///< empty: study_transports()
   std::optional<Layout> only_layout;
   std::optional<DType> only_dtype;
-  std::optional<bool> only_overlap;
+  std::optional<Overlap> only_overlap;
 };
 
 /// The GEMM efficiency: the achieved fraction of the dense tensor rate for the block's linear

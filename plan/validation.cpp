@@ -56,7 +56,7 @@ Candidate predict(const ValidationLine& line, double gemm_efficiency) {
   o.transports = {line.transport};
   o.only_layout = line.layout;
   o.only_dtype = line.wire;
-  o.only_overlap = false;
+  o.only_overlap = Overlap::none;
   const PlanResult r = make_plan(topology, find_gpu(line.gpu), w, o);
   return line.layout.gpus() == 1 ? r.one_gpu : r.candidates.front();
 }

@@ -21,7 +21,7 @@ PlanOptions attention_scope(std::int32_t gpus) {
 }
 
 const Candidate& find(const PlanResult& r, const Layout& l, const std::string& algo, const std::string& discipline,
-                      const std::string& transport, DType d, bool overlap) {
+                      const std::string& transport, DType d, Overlap overlap) {
   for (const Candidate& k : r.candidates)
     if (k.layout == l && k.algo == algo && k.discipline == discipline && k.transport == transport && k.dtype == d &&
         k.overlap == overlap)
@@ -34,7 +34,7 @@ const Candidate& find(const PlanResult& r, const Layout& l, const std::string& a
 TEST(PlanStages, AttentionIsFlopsOverTheKernelRate) {
   const PlanResult r = make_plan(make_preset("4090x8-2s-sw"), find_gpu("rtx4090"), shape_workload(32760, 40, 128, 1),
                                  attention_scope(8));
-  const Candidate& k = find(r, {1, 8, 1}, "grouped", "grouped", "shm", DType::bf16, false);
+  const Candidate& k = find(r, {1, 8, 1}, "grouped", "grouped", "shm", DType::bf16, Overlap::none);
   // 4 S^2 D h = 4 x 32760^2 x 128 x 5 = 2 747 437 056 000 FLOPs; SageAttention 1 on the 4090 at
   // the midpoint of 259-323 TOPS = 291 TFLOP/s.
   EXPECT_NEAR(k.stages.attention, 2747437056000.0 / 291e12, 1e-12);
@@ -43,7 +43,7 @@ TEST(PlanStages, AttentionIsFlopsOverTheKernelRate) {
   EXPECT_NEAR(k.stages.pack, 335462400.0 / 1008e9, 1e-12);
   EXPECT_DOUBLE_EQ(k.stages.unpack, k.stages.pack);
   // FP8 on the wire: 1 + 4/128 bytes an element instead of 2.
-  const Candidate& f = find(r, {1, 8, 1}, "grouped", "grouped", "shm", DType::fp8, false);
+  const Candidate& f = find(r, {1, 8, 1}, "grouped", "grouped", "shm", DType::fp8, Overlap::none);
   EXPECT_NEAR(f.stages.pack, 4.0 * 4095 * 5120 * (2 + 1 + 4.0 / 128) / 1008e9, 1e-12);
   // One GPU: the whole attention, 8 times the FLOPs of one Ulysses-8 rank.
   EXPECT_NEAR(r.one_gpu.stages.attention, 8 * 2747437056000.0 / 291e12, 1e-12);
@@ -83,12 +83,12 @@ TEST(PlanCandidates, EightGpusAndFortyHeads) {
   const Workload small = model_workload("wan2.1-1.3b", "480p", 81, false);
   EXPECT_EQ(layouts(8, small, Scope::step), (std::vector<Layout>{{1, 4, 2}, {1, 2, 4}, {1, 1, 8}}));
   // On the PCIe box: 5 layouts exchange (Ulysses > 1), each with 6 schedules x 4 transports x 2
-  // wire precisions x 2 (overlap or not) = 96; the 2 ring-only layouts have 4 transports x 2
-  // precisions; the 1-GPU-per-branch layouts do not exist at G = 8. 5 x 96 + 2 x 8 = 496.
+  // wire precisions x 3 overlaps (none, per head, per chunk) = 144; the 2 ring-only layouts have
+  // 4 transports x 2 precisions and nothing to overlap. 5 x 144 + 2 x 8 = 736.
   PlanOptions o;
   o.gpus = 8;
   const PlanResult r = make_plan(make_preset("4090x8-2s-sw"), find_gpu("rtx4090"), w, o);
-  EXPECT_EQ(r.candidates.size(), 496u);
+  EXPECT_EQ(r.candidates.size(), 736u);
   EXPECT_TRUE(r.skipped.empty());
   EXPECT_TRUE(std::is_sorted(r.candidates.begin(), r.candidates.end(),
                              [](const Candidate& a, const Candidate& b) { return a.time_s < b.time_s; }));
@@ -183,11 +183,34 @@ TEST(PlanOverlap, PerHeadOverlapHidesTheExchangeBehindAttention) {
   // head's return: far less than the whole exchanges.
   const PlanResult r = make_plan(make_preset("h100x8-nvs"), find_gpu("h100"), shape_workload(32760, 40, 128, 1),
                                  attention_scope(8));
-  const Candidate& plain = find(r, {1, 8, 1}, "grouped", "grouped", "nvlink", DType::bf16, false);
-  const Candidate& ov = find(r, {1, 8, 1}, "grouped", "grouped", "nvlink", DType::bf16, true);
+  const Candidate& plain = find(r, {1, 8, 1}, "grouped", "grouped", "nvlink", DType::bf16, Overlap::none);
+  const Candidate& ov = find(r, {1, 8, 1}, "grouped", "grouped", "nvlink", DType::bf16, Overlap::head);
   EXPECT_LT(ov.stages.a2a_fwd + ov.stages.a2a_rev, plain.stages.a2a_fwd + plain.stages.a2a_rev);
   EXPECT_DOUBLE_EQ(ov.stages.attention, plain.stages.attention);
   EXPECT_LT(ov.time_s, plain.time_s);
+}
+
+TEST(PlanOverlap, PerChunkOverlapHidesTheExchangeBehindTheProjections) {
+  const Topology t = make_preset("4090x8-2s-sw");
+  PlanOptions o;
+  o.scope = Scope::layer;
+  o.gpus = 8;
+  const PlanResult r = make_plan(t, find_gpu("rtx4090"), model_workload("wan2.1-14b", "480p", 81, true), o);
+  const Candidate& k = find(r, {1, 8, 1}, "round-robin", "paired-half", "shm", DType::bf16, Overlap::chunk);
+  // 4 chunks of ceil(4095 / 4) = 1024 tokens: each chunk's exchange simulated on its own, in a
+  // pipeline with the QKV projection of the next chunk (2 x 4095 x 3 x 5120^2 FLOPs in all at
+  // 165.2 TFLOP/s x 0.75); what exceeds the projection is exposed.
+  const double f1 = reference_exchange(t, 1024, Exchange::qkv);
+  const double r1 = reference_exchange(t, 1024, Exchange::out);
+  const double rate = 165.2e12 * kGemmEfficiency;
+  const double qkv = 2.0 * 4095 * 3 * 5120.0 * 5120 / rate, out = 2.0 * 4095 * 5120.0 * 5120 / rate;
+  EXPECT_NEAR(k.stages.a2a_fwd, qkv / 4 + f1 + 3 * std::max(qkv / 4, f1) - qkv, 1e-12);
+  EXPECT_NEAR(k.stages.a2a_rev, std::max(0.0, r1 + out / 4 + 3 * std::max(out / 4, r1) - out), 1e-12);
+  // Here the socket link makes each chunk's exchange longer than its projection: the overlap
+  // hides the projections' time, not the exchange's.
+  const Candidate& plain = find(r, {1, 8, 1}, "round-robin", "paired-half", "shm", DType::bf16, Overlap::none);
+  EXPECT_LT(k.time_s, plain.time_s);
+  EXPECT_GT(k.stages.a2a_fwd, 0);
 }
 
 TEST(PlanMemory, WeightsAgainstTheCard) {
