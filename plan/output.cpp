@@ -75,8 +75,7 @@ const Candidate& recommended(const PlanResult& r) {
 std::string describe(const Candidate& k) {
   std::string s = to_string(k.layout);
   if (k.algo != "-") s += ", " + schedule_label(k);
-  if (k.transport != "-") s += " over " + k.transport;
-  s += ", " + to_string(k.dtype) + " on the wire";
+  if (k.transport != "-") s += " over " + k.transport + ", " + to_string(k.dtype) + " on the wire";
   if (k.overlap != Overlap::none) s += ", exchanges overlapped per " + to_string(k.overlap);
   return s;
 }

@@ -4,7 +4,6 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <limits>
 #include <map>
 #include <stdexcept>
 
@@ -447,9 +446,10 @@ PlanResult make_plan(const Topology& topology, const GpuInfo& gpu, const Workloa
   };
   std::stable_sort(r.candidates.begin(), r.candidates.end(),
                    [&](const Candidate& a, const Candidate& b) { return key(a) < key(b); });
-  if (w.heads % static_cast<std::uint64_t>(g) == 0 && w.tokens >= static_cast<std::uint64_t>(g)) {
+  // The reference layout exists when Ulysses can take every GPU (and means something with two).
+  if (g > 1 && w.heads % static_cast<std::uint64_t>(g) == 0 && w.tokens >= static_cast<std::uint64_t>(g)) {
     const Combo ref = reference_schedule();
-    Candidate k = g > 1 ? p.evaluate({1, g, 1}, &ref, std::nullopt, DType::bf16, Overlap::none, why) : r.one_gpu;
+    Candidate k = p.evaluate({1, g, 1}, &ref, std::nullopt, DType::bf16, Overlap::none, why);
     if (k.time_s > 0) r.reference = k;
   }
   for (Candidate& k : r.candidates) {
