@@ -12,7 +12,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   // The table of subcommands, in the order --help lists them.
   for (auto setup : {ua2a::cli::setup_report_command, ua2a::cli::setup_schedule, ua2a::cli::setup_verify, ua2a::cli::setup_simulate,
-                     ua2a::cli::setup_topo, ua2a::cli::setup_calibrate, ua2a::cli::setup_render, ua2a::cli::setup_run, ua2a::cli::setup_bench})
+                     ua2a::cli::setup_topo, ua2a::cli::setup_calibrate, ua2a::cli::setup_render, ua2a::cli::setup_run, ua2a::cli::setup_bench,
+                     ua2a::cli::setup_plan})
     setup(app);
   try {
     app.parse(argc, argv);

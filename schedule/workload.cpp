@@ -11,10 +11,17 @@ const std::vector<VideoModel>& video_models() {
   // HunyuanVideo-1.5: 16x spatial VAE with 1x1 patches (again 16 x 16 pixels per token), hidden
   // 2048 = 16 heads of 128 (from its public model card; an assumption to check against the
   // checkpoint you run).
+  // Layers, hidden, FFN and text length: Wan2.1's configs (wan/configs/wan_t2v_14B.py,
+  // wan_i2v_14B.py: dim 5120, ffn_dim 13824, 40 layers; wan_t2v_1_3B.py: dim 1536, ffn_dim 8960,
+  // 30 layers; shared_config.py: text_len 512). I2V adds 257 CLIP ViT-H/14 image tokens (16 x 16
+  // patches + class token) to the cross-attention context. HunyuanVideo-1.5's block shape is not
+  // checked here, so its row leaves them 0 (the planner then offers --scope attention only).
   static const std::vector<VideoModel> table = {
-      {"wan2.1-14b", "Wan2.1 14B: H = 40, D = 128", 40, 128, 16, 4},
-      {"wan2.1-1.3b", "Wan2.1 1.3B: H = 12, D = 128", 12, 128, 16, 4},
+      {"wan2.1-14b", "Wan2.1 14B: H = 40, D = 128", 40, 128, 16, 4, 40, 5120, 13824, 512, 0},
+      {"wan2.1-1.3b", "Wan2.1 1.3B: H = 12, D = 128", 12, 128, 16, 4, 30, 1536, 8960, 512, 0},
       {"hunyuanvideo-1.5", "HunyuanVideo-1.5 (8.3B): H = 16, D = 128", 16, 128, 16, 4},
+      {"wan2.1-i2v-14b", "Wan2.1 I2V 14B: H = 40, D = 128, 257 image-context tokens", 40, 128, 16, 4, 40, 5120, 13824,
+       512, 257},
   };
   return table;
 }

@@ -17,6 +17,12 @@ struct VideoModel {
   std::uint64_t head_dim;   ///< D
   std::uint32_t spatial;    ///< pixels per token side: VAE downsampling x patch size
   std::uint32_t temporal;   ///< frames per latent frame (after the first)
+  // What a whole block and step need (the planner, plan/); 0 where the row does not know it.
+  std::uint32_t layers = 0;               ///< transformer blocks
+  std::uint64_t hidden = 0;               ///< model width d (= H x D for these models)
+  std::uint64_t ffn = 0;                  ///< feed-forward inner width
+  std::uint64_t text_tokens = 0;          ///< cross-attention text context (T5 tokens, padded)
+  std::uint64_t image_context_tokens = 0; ///< cross-attention image context (I2V: CLIP tokens)
 };
 
 /// The one table of models: wan2.1-14b, wan2.1-1.3b, hunyuanvideo-1.5.

@@ -1,0 +1,124 @@
+// ulysses-a2a plan: the best parallel layout (CFG x Ulysses x ring, schedule, precision, overlap)
+// for a model or an attention shape on a box, predicted stage by stage (plan/, docs/plan.md).
+#include <iostream>
+
+#include "cli/commands.h"
+#include "cli/common.h"
+#include "plan/plan.h"
+#include "plan/validation.h"
+#include "schedule/workload.h"
+#include "sim/nvsmi.h"
+
+namespace ua2a::cli {
+
+namespace {
+
+struct Options {
+  std::string topology = "4090x8-2s-sw";
+  std::string nvidia_smi;  ///< an `nvidia-smi topo -m` text file instead of --topology
+  std::string gpu;         ///< empty: h100 for an h100 preset, else rtx4090
+  std::string model;       ///< empty with no --seq: wan2.1-14b
+  std::string resolution = "480p";
+  std::uint32_t frames = 81;
+  std::uint64_t seq = 0, heads = 0, head_dim = 128, batch = 1;
+  std::int32_t gpus = 0;
+  std::string scope;       ///< empty: step for a model, attention for a shape
+  bool no_cfg = false;
+  std::string attention = "sage";
+  std::string weights = "bf16";
+  std::string sim_model = "contention";
+  double gemm_efficiency = 0;
+  std::size_t top = 15;
+  bool json = false;
+  std::string picture;
+  bool validate = false;
+  bool model_given = false, shape_given = false, seq_given = false, heads_given = false, topology_given = false;
+};
+
+plan::Workload workload(const Options& o) {
+  if (o.model_given && o.shape_given)
+    throw std::invalid_argument("--model and --seq/--heads both give the shape: use one (a model, or a bare shape)");
+  if (o.shape_given) {
+    if (!o.seq_given) throw std::invalid_argument("--heads needs --seq (the sequence length S): add it");
+    if (o.heads == 0 && !o.heads_given) throw std::invalid_argument("--seq needs --heads (all heads H): add it");
+    return plan::shape_workload(o.seq, o.heads, o.head_dim, o.batch);
+  }
+  if (o.batch != 1) throw std::invalid_argument("--batch applies to a bare shape (--seq): drop it with --model");
+  return plan::model_workload(o.model.empty() ? "wan2.1-14b" : o.model, o.resolution, o.frames, !o.no_cfg);
+}
+
+void run(const Options& o) {
+  if (o.validate) {
+    std::cout << plan::validation_table(plan::validate()) << std::flush;
+    return;
+  }
+  if (!o.nvidia_smi.empty() && o.topology_given)
+    throw std::invalid_argument("--topology and --nvidia-smi both give the box: use one");
+  Topology topology = o.nvidia_smi.empty() ? load_topology(o.topology) : import_nvidia_smi(read_file(o.nvidia_smi));
+  const plan::Workload w = workload(o);
+  plan::PlanOptions po;
+  po.scope = plan::parse_scope(o.scope.empty() ? (o.shape_given ? "attention" : "step") : o.scope);
+  po.gpus = o.gpus;
+  po.attention = plan::parse_attention_kernel(o.attention);
+  po.weights = parse_dtype(o.weights);
+  po.sim_model = parse_sim_model(o.sim_model);
+  po.gemm_efficiency = o.gemm_efficiency;
+  const std::string gpu = !o.gpu.empty() ? o.gpu : topology.name.rfind("h100", 0) == 0 ? "h100" : "rtx4090";
+  const plan::PlanResult r = plan::make_plan(topology, plan::find_gpu(gpu), w, po);
+  if (!o.picture.empty()) write_output(o.picture, plan::plan_svg(r, o.top));
+  std::cout << (o.json ? plan::plan_json(r) : plan::plan_table(r, o.top)) << std::flush;
+}
+
+}  // namespace
+
+void setup_plan(CLI::App& app) {
+  auto opt = std::make_shared<Options>();
+  CLI::App* cmd = app.add_subcommand(
+      "plan", "the best split of the GPUs (CFG x Ulysses x ring, schedule, precision, overlap) for a model on a box, "
+              "predicted stage by stage");
+  std::string presets_list, models, gpus;
+  for (const auto& p : presets()) presets_list += std::string(presets_list.empty() ? "" : ", ") + p.name;
+  for (const auto& m : video_models()) models += std::string(models.empty() ? "" : ", ") + m.name;
+  for (const auto& g : plan::gpus()) gpus += std::string(gpus.empty() ? "" : ", ") + g.name;
+  cmd->add_option("-t,--topology", opt->topology, "a preset (" + presets_list + ") or a DOT file")->capture_default_str();
+  cmd->add_option("--nvidia-smi", opt->nvidia_smi, "the box from `nvidia-smi topo -m` text in FILE")->check(CLI::ExistingFile);
+  cmd->add_option("--gpu", opt->gpu, "GPU kind: " + gpus + " (default h100 on an h100 preset, else rtx4090)");
+  cmd->add_option("--model", opt->model, "video model: " + models + " (default wan2.1-14b)");
+  cmd->add_option("--resolution", opt->resolution, "480p or 720p")->capture_default_str();
+  cmd->add_option("--frames", opt->frames, "video frames (4k + 1)")->capture_default_str();
+  cmd->add_option("--seq", opt->seq, "bare shape: sequence length S (all tokens)");
+  cmd->add_option("--heads", opt->heads, "bare shape: heads H");
+  cmd->add_option("--head-dim", opt->head_dim, "bare shape: head dim D")->capture_default_str();
+  cmd->add_option("--batch", opt->batch, "bare shape: batch B")->capture_default_str();
+  cmd->add_option("-g,--gpus", opt->gpus, "GPUs to split, G (default: all of the box)")->check(CLI::Range(1, 65536));
+  cmd->add_option("--scope", opt->scope, "attention, layer or step (default step for a model, attention for a shape)")
+      ->check(CLI::IsMember({"attention", "layer", "step"}));
+  cmd->add_flag("--no-cfg", opt->no_cfg, "the model runs without classifier-free guidance (one forward a step)");
+  cmd->add_option("--attention", opt->attention, "attention kernel: sage (8-bit QK, the reference's) or flash")
+      ->check(CLI::IsMember({"sage", "flash"}))
+      ->capture_default_str();
+  cmd->add_option("--weights", opt->weights, "GEMM precision and weight storage: bf16 or fp8")
+      ->check(CLI::IsMember({"bf16", "fp8"}))
+      ->capture_default_str();
+  cmd->add_option("--sim-model", opt->sim_model, "the simulator's model: contention or fluid")
+      ->check(CLI::IsMember({"contention", "fluid"}))
+      ->capture_default_str();
+  cmd->add_option("--gemm-efficiency", opt->gemm_efficiency,
+                  "achieved fraction of the dense tensor rate for the linear layers (default: the fitted " +
+                      std::to_string(plan::kGemmEfficiency).substr(0, 4) + ")")
+      ->check(CLI::Range(0.01, 1.0));
+  cmd->add_option("--top", opt->top, "rows of the table and bars of the picture")->check(CLI::Range(1, 100000))->capture_default_str();
+  cmd->add_flag("--json", opt->json, "print the plan JSON (format ulysses-a2a/plan, docs/plan.md) instead of the table");
+  cmd->add_option("--picture", opt->picture, "also write a stacked-bar SVG of the stages to FILE");
+  cmd->add_flag("--validate", opt->validate, "print the planner against LightX2V's published step times (docs/validation.md)");
+  cmd->callback([opt, cmd] {
+    opt->model_given = cmd->count("--model") > 0;
+    opt->seq_given = cmd->count("--seq") > 0;
+    opt->heads_given = cmd->count("--heads") > 0;
+    opt->shape_given = opt->seq_given || opt->heads_given;
+    opt->topology_given = cmd->count("--topology") > 0;
+    run(*opt);
+  });
+}
+
+}  // namespace ua2a::cli
