@@ -1,7 +1,9 @@
 // Flash attention, layer 3: checks at the API boundary, runtime-to-compile-time dispatch in one
 // place, the launch (grid, shared-memory opt-in, launch check). attention_forward is the
 // layer's attention; attention_forward_simple (attention.cu) stays as the plain reference kernel.
+#include <bitset>
 #include <cmath>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 
@@ -13,12 +15,29 @@ namespace ua2a {
 
 namespace {
 
+/// Which devices have a kernel's shared-memory opt-in; one per kernel instantiation.
+struct OptIn {
+  static constexpr int kMaxDevices = 64;
+  std::mutex mu;
+  std::bitset<kMaxDevices> done;
+};
+
 template <int kHeadDim, typename T>
 void launch(const flash::Params& p, cudaStream_t stream) {
   using Tr = flash::Traits<kHeadDim>;
   const auto kernel = flash::flash_forward_kernel<Tr, T>;
-  // Above 48 KiB of dynamic shared memory a kernel must opt in (D = 128 takes 85 KiB).
-  UA2A_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, Tr::kSmemBytes));
+  // Above 48 KiB of dynamic shared memory a kernel must opt in. The attribute belongs to the
+  // function on the current device, so once per device, not on every launch.
+  if constexpr (Tr::kSmemBytes > 48 * 1024) {
+    static OptIn opt_in;
+    int device = 0;
+    UA2A_CUDA_CHECK(cudaGetDevice(&device));
+    std::lock_guard lock(opt_in.mu);
+    if (device >= OptIn::kMaxDevices || !opt_in.done[device]) {
+      UA2A_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, Tr::kSmemBytes));
+      if (device < OptIn::kMaxDevices) opt_in.done[device] = true;
+    }
+  }
   const dim3 grid(static_cast<unsigned>((p.seq + Tr::kBlockM - 1) / Tr::kBlockM), static_cast<unsigned>(p.heads));
   kernel<<<grid, Tr::kThreads, Tr::kSmemBytes, stream>>>(p);
   UA2A_CUDA_CHECK(cudaGetLastError());
@@ -48,6 +67,10 @@ void attention_forward(const AttentionParams& a, cudaStream_t stream) {
   const bool bf16 = a.elem == ElemType::bf16;
   if (a.head_dim == 64) bf16 ? launch<64, __nv_bfloat16>(p, stream) : launch<64, __half>(p, stream);
   else bf16 ? launch<128, __nv_bfloat16>(p, stream) : launch<128, __half>(p, stream);
+}
+
+std::uint32_t flash_block_n(std::uint64_t head_dim) {
+  return head_dim == 64 ? flash::Traits<64>::kBlockN : flash::Traits<128>::kBlockN;
 }
 
 }  // namespace ua2a
