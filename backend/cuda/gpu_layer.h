@@ -19,8 +19,12 @@ class GpuLayer {
   GpuLayer(const GpuLayer&) = delete;
   GpuLayer& operator=(const GpuLayer&) = delete;
 
-  /// Copies the local ranks' inputs (and the text) to their devices.
+  /// Copies the local ranks' inputs (and the text) to their devices, ordered on the rank streams;
+  /// returns when the copies are done.
   void upload(const LayerInputs& inputs);
+  /// Fills every workspace and output with 0xFF bytes (NaN in bf16 and fp16), so an element the
+  /// next run does not write fails the check instead of passing with an earlier run's value.
+  void poison();
   /// Runs the layer once on every local rank and waits for it; adds stage times (GPU events,
   /// max over ranks, stages separated by a barrier) to `times` if given.
   void run(const LayerPrograms& programs, Transport& transport, LayerLedgers ledgers, StageTimes* times = nullptr);
@@ -36,6 +40,8 @@ class GpuLayer {
   /// allocates (NCCL buffers); excludes the user's tensors.
   std::uint64_t measured_bytes_per_rank() const;
   std::string device_description() const;
+  /// Most local ranks mapped to one GPU.
+  std::uint32_t ranks_per_device() const;
 
  private:
   struct Impl;
