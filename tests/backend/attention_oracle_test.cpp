@@ -87,6 +87,8 @@ TEST(AttentionOracle, TheMirrorCriterionRejectsAKernelWithoutTheKeyMask) {
   const test::RmsError maskless = test::error_vs(test::tiled_without_key_mask(x, 64), x.elem, mirror);
   EXPECT_FALSE(test::near_mirror(maskless)) << "max " << maskless.max_ulps() << " rms " << maskless.rms_ulps();
   EXPECT_GT(maskless.rms_ulps(), 3.0) << "the criterion must reject it with a margin";
+  RecordProperty("maskless_rms_ulps", std::to_string(maskless.rms_ulps()));
+  RecordProperty("maskless_max_ulps", std::to_string(maskless.max_ulps()));
   // And against the float64 oracle too.
   EXPECT_FALSE(test::near_reference(test::error_vs(test::tiled_without_key_mask(x, 64), x.elem, test::attention_f64(x))));
 }

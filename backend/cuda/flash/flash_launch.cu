@@ -22,9 +22,9 @@ struct OptIn {
   std::bitset<kMaxDevices> done;
 };
 
-template <int kHeadDim, typename T>
+template <int kHeadDim, int kBlockN, typename T>
 void launch(const flash::Params& p, cudaStream_t stream) {
-  using Tr = flash::Traits<kHeadDim>;
+  using Tr = flash::Traits<kHeadDim, kBlockN>;
   const auto kernel = flash::flash_forward_kernel<Tr, T>;
   // Above 48 KiB of dynamic shared memory a kernel must opt in. The attribute belongs to the
   // function on the current device, so once per device, not on every launch.
@@ -41,6 +41,17 @@ void launch(const flash::Params& p, cudaStream_t stream) {
   const dim3 grid(static_cast<unsigned>((p.seq + Tr::kBlockM - 1) / Tr::kBlockM), static_cast<unsigned>(p.heads));
   kernel<<<grid, Tr::kThreads, Tr::kSmemBytes, stream>>>(p);
   UA2A_CUDA_CHECK(cudaGetLastError());
+}
+
+/// Keys per tile at D = 128 on the current device: 64 where two such blocks fit in an SM's shared
+/// memory (H200: three), else 32 (RTX 4090, 100 KiB per SM: one 64-key block, two 32-key ones).
+/// D = 64 always takes 64 keys (two blocks fit even 100 KiB).
+int block_n_128() {
+  constexpr int kReservedPerBlock = 1024;  // shared memory the runtime keeps per block (sm_80 on)
+  int device = 0, per_sm = 0;
+  UA2A_CUDA_CHECK(cudaGetDevice(&device));
+  UA2A_CUDA_CHECK(cudaDeviceGetAttribute(&per_sm, cudaDevAttrMaxSharedMemoryPerMultiprocessor, device));
+  return per_sm >= 2 * (flash::Traits<128, 64>::kSmemBytes + kReservedPerBlock) ? 64 : 32;
 }
 
 bool aligned16(const void* p) { return reinterpret_cast<std::uintptr_t>(p) % 16 == 0; }
@@ -64,13 +75,13 @@ void attention_forward(const AttentionParams& a, cudaStream_t stream) {
                         static_cast<int>(a.heads),
                         static_cast<int>(a.heads * a.head_dim),
                         a.scale * static_cast<float>(M_LOG2E)};
+  // The one runtime-to-compile-time dispatch: head dim x key tile x element type.
   const bool bf16 = a.elem == ElemType::bf16;
-  if (a.head_dim == 64) bf16 ? launch<64, __nv_bfloat16>(p, stream) : launch<64, __half>(p, stream);
-  else bf16 ? launch<128, __nv_bfloat16>(p, stream) : launch<128, __half>(p, stream);
+  if (a.head_dim == 64) bf16 ? launch<64, 64, __nv_bfloat16>(p, stream) : launch<64, 64, __half>(p, stream);
+  else if (block_n_128() == 64) bf16 ? launch<128, 64, __nv_bfloat16>(p, stream) : launch<128, 64, __half>(p, stream);
+  else bf16 ? launch<128, 32, __nv_bfloat16>(p, stream) : launch<128, 32, __half>(p, stream);
 }
 
-std::uint32_t flash_block_n(std::uint64_t head_dim) {
-  return head_dim == 64 ? flash::Traits<64>::kBlockN : flash::Traits<128>::kBlockN;
-}
+std::uint32_t flash_block_n(std::uint64_t head_dim) { return head_dim == 64 ? 64 : block_n_128(); }
 
 }  // namespace ua2a
