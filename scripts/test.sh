@@ -4,7 +4,8 @@
 #   2. builds again with -fsanitize=address,undefined (CPU parts) and runs every test,
 #   3. builds the libFuzzer targets with clang and runs each for a short while,
 #   4. builds the GPU slice exactly as the lent GPU machine will (scripts/device-check.sh
-#      --build-only: against .device-deps/ alone, sm_90); about 200 s here on 2 cores.
+#      --build-only: against .device-deps/ alone, sm_90): 302 s measured on a shared 2-core
+#      machine (configure 7 s, build 295 s).
 # Prints one closing line "stages: N passed, N failed" (each stage: a build, a ctest run of the
 # whole suite, or one fuzz target) and exits non-zero on any failure.
 set -uo pipefail
