@@ -104,11 +104,18 @@ INSTANTIATE_TEST_SUITE_P(Shapes, GpuPack,
                          ::testing::Combine(::testing::Values(1, 3, 8), ::testing::Bool(), ::testing::Values(64, 128),
                                             ::testing::Values(ElemType::bf16, ElemType::fp16)));
 
-enum class Kernel { flash, simple };
+/// flash: the key tile this GPU picks; flash32: the 32-key tile a 100 KiB-per-SM GPU (RTX 4090)
+/// picks at D = 128, forced, so that an H200 run tests it too; simple: the plain kernel.
+enum class Kernel { flash, flash32, simple };
 
 void launch(Kernel kernel, const AttentionParams& p) {
-  kernel == Kernel::flash ? attention_forward(p, nullptr) : attention_forward_simple(p, nullptr);
+  if (kernel == Kernel::simple) attention_forward_simple(p, nullptr);
+  else attention_forward(p, nullptr, kernel == Kernel::flash32 ? 32 : 0);
   ok(cudaDeviceSynchronize());
+}
+
+std::uint32_t block_n_of(Kernel kernel, std::uint64_t d) {
+  return kernel == Kernel::flash32 ? 32 : flash_block_n(d);
 }
 
 /// Runs `kernel` on x into a freshly poisoned output and returns it.
@@ -125,6 +132,7 @@ class GpuAttention : public ::testing::TestWithParam<std::tuple<int, int, ElemTy
 TEST_P(GpuAttention, MatchesTheMirrorAndTheReferenceOnFreshInputsEveryIteration) {
   SKIP_WITHOUT_GPU();
   const auto [seq, d, elem, kernel] = GetParam();
+  if (kernel == Kernel::flash32 && d != 128) GTEST_SKIP() << "32-key tiles exist at D = 128 only";
   const std::uint64_t S = static_cast<std::uint64_t>(seq), D = static_cast<std::uint64_t>(d);
   const std::uint64_t heads = S > 2000 ? 1 : 3;  // the CPU mirror is single-threaded
   // The long sequence with a tail gets flat scores (q scaled down): its 63 padded keys then shift
@@ -141,8 +149,8 @@ TEST_P(GpuAttention, MatchesTheMirrorAndTheReferenceOnFreshInputsEveryIteration)
     EXPECT_TRUE(test::near_reference(vs_plain))
         << "vs attention_cpu: max " << vs_plain.max_ulps() << " ulps at RMS, rms " << vs_plain.rms_ulps()
         << " (element " << vs_plain.worst << ")";
-    if (kernel == Kernel::flash) {  // the mirror does the flash kernel's arithmetic
-      attention_tiled_cpu(x.params(mirror.data()), flash_block_n(d));
+    if (kernel != Kernel::simple) {  // the mirror does the flash kernel's arithmetic, tile for tile
+      attention_tiled_cpu(x.params(mirror.data()), block_n_of(kernel, D));
       const test::RmsError vs_mirror = test::error_vs(got, elem, mirror);
       EXPECT_TRUE(test::near_mirror(vs_mirror))
           << "vs attention_tiled_cpu: max " << vs_mirror.max_ulps() << " ulps at RMS, rms " << vs_mirror.rms_ulps()
@@ -160,7 +168,7 @@ TEST_P(GpuAttention, MatchesTheMirrorAndTheReferenceOnFreshInputsEveryIteration)
 INSTANTIATE_TEST_SUITE_P(Shapes, GpuAttention,
                          ::testing::Combine(::testing::Values(1, 31, 33, 63, 65, 100, 1029, 2049), ::testing::Values(64, 128),
                                             ::testing::Values(ElemType::bf16, ElemType::fp16),
-                                            ::testing::Values(Kernel::flash, Kernel::simple)));
+                                            ::testing::Values(Kernel::flash, Kernel::flash32, Kernel::simple)));
 
 class GpuAttentionOracle : public ::testing::TestWithParam<Kernel> {};
 
@@ -168,6 +176,7 @@ TEST_P(GpuAttentionOracle, OneKeyGivesItsValueAndEqualKeysGiveTheMean) {
   SKIP_WITHOUT_GPU();
   const Kernel kernel = GetParam();
   for (std::uint64_t d : {64u, 128u}) {
+    if (kernel == Kernel::flash32 && d != 128) continue;
     const test::Qkv one = test::random_qkv(1, 3, d, ElemType::bf16, 31);
     EXPECT_EQ(on_gpu(kernel, one), one.v) << "one key, D = " << d;
     test::Qkv eq = test::random_qkv(100, 2, d, ElemType::bf16, 32);
@@ -183,7 +192,17 @@ TEST_P(GpuAttentionOracle, OneKeyGivesItsValueAndEqualKeysGiveTheMean) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Kernels, GpuAttentionOracle, ::testing::Values(Kernel::flash, Kernel::simple));
+INSTANTIATE_TEST_SUITE_P(Kernels, GpuAttentionOracle, ::testing::Values(Kernel::flash, Kernel::flash32, Kernel::simple));
+
+TEST(GpuAttentionErrors, AKeyTileTheKernelLacksIsRefused) {
+  SKIP_WITHOUT_GPU();
+  const test::Qkv x = test::random_qkv(4, 1, 64, ElemType::bf16, 33);
+  Dev q(x.q), k(x.k), v(x.v), o(x.q.size() * 2);
+  AttentionParams p = x.params(o.p);
+  p.q = q.p, p.k = k.p, p.v = v.p;
+  EXPECT_THROW(attention_forward(p, nullptr, 32), std::invalid_argument);  // D = 64 has 64 only
+  EXPECT_THROW(attention_forward(p, nullptr, 48), std::invalid_argument);
+}
 
 TEST(GpuPackFp8, ARowWithATinyAbsmaxIsAZeroRowNotNaN) {
   SKIP_WITHOUT_GPU();

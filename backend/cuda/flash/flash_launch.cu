@@ -58,7 +58,7 @@ bool aligned16(const void* p) { return reinterpret_cast<std::uintptr_t>(p) % 16 
 
 }  // namespace
 
-void attention_forward(const AttentionParams& a, cudaStream_t stream) {
+void attention_forward(const AttentionParams& a, cudaStream_t stream, std::uint32_t block_n) {
   if (a.head_dim != 64 && a.head_dim != 128)
     throw std::invalid_argument("attention takes head dims 64 and 128, got " + std::to_string(a.head_dim));
   if (a.seq == 0 || a.seq > 0x7fffffffu || a.heads == 0 || a.heads > 65535 || a.seq * a.heads * a.head_dim > 0x7fffffffu * 8ull)
@@ -67,6 +67,9 @@ void attention_forward(const AttentionParams& a, cudaStream_t stream) {
   // cp.async moves 16-byte vectors: every row of every tensor must start on a 16-byte boundary.
   if (!aligned16(a.q) || !aligned16(a.k) || !aligned16(a.v) || !aligned16(a.out))
     throw std::invalid_argument("attention needs 16-byte aligned q, k, v and out");
+  if (block_n != 0 && block_n != 64 && !(block_n == 32 && a.head_dim == 128))
+    throw std::invalid_argument("flash attention key tiles: 64, or 32 at head dim 128; got " + std::to_string(block_n));
+  if (block_n == 0) block_n = static_cast<std::uint32_t>(flash_block_n(a.head_dim));
   const flash::Params p{a.q,
                         a.k,
                         a.v,
@@ -78,7 +81,7 @@ void attention_forward(const AttentionParams& a, cudaStream_t stream) {
   // The one runtime-to-compile-time dispatch: head dim x key tile x element type.
   const bool bf16 = a.elem == ElemType::bf16;
   if (a.head_dim == 64) bf16 ? launch<64, 64, __nv_bfloat16>(p, stream) : launch<64, 64, __half>(p, stream);
-  else if (block_n_128() == 64) bf16 ? launch<128, 64, __nv_bfloat16>(p, stream) : launch<128, 64, __half>(p, stream);
+  else if (block_n == 64) bf16 ? launch<128, 64, __nv_bfloat16>(p, stream) : launch<128, 64, __half>(p, stream);
   else bf16 ? launch<128, 32, __nv_bfloat16>(p, stream) : launch<128, 32, __half>(p, stream);
 }
 
