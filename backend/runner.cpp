@@ -112,6 +112,12 @@ RunReport run_layer(const RunConfig& config, const LayerPrograms& programs) {
       }
       const LayerInputs inputs = inputs_of(i);
       DeliveryLedger fwd(config.shape.ranks, programs.forward.payload), rev(config.shape.ranks, programs.reverse.payload);
+      // The transports record arrivals from host functions on the streams: if this run throws,
+      // they must have run before the ledgers above are destroyed.
+      struct SyncOnExit {
+        GpuLayer& layer;
+        ~SyncOnExit() { layer.synchronize(); }
+      } sync_on_exit{layer};
       layer.upload(inputs);
       layer.poison();
       layer.run(programs, *transport, {&fwd, &rev}, times_of(i));

@@ -254,6 +254,11 @@ void GpuLayer::download(LayerOutputs& outputs) {
   }
 }
 
+void GpuLayer::synchronize() noexcept {
+  for (RankGpu& g : impl_->ranks)
+    if (UA2A_CUDA_WARN(cudaSetDevice(g.device))) UA2A_CUDA_WARN(cudaStreamSynchronize(g.stream));
+}
+
 std::uint64_t GpuLayer::workspace_bytes_per_rank() const { return impl_->plan.workspace_bytes(); }
 
 std::uint64_t GpuLayer::measured_bytes_per_rank() const {

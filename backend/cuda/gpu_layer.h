@@ -30,6 +30,9 @@ class GpuLayer {
   void run(const LayerPrograms& programs, Transport& transport, LayerLedgers ledgers, StageTimes* times = nullptr);
   /// Copies the local ranks' outputs back; other ranks' entries stay empty.
   void download(LayerOutputs& outputs);
+  /// Waits for every rank stream, reporting errors on stderr only: for unwinding, so that the
+  /// ledgers' host functions still queued on the streams have run before the ledgers go.
+  void synchronize() noexcept;
 
   /// Device bytes the layer allocated per rank beyond the user's tensors (inputs, text, output):
   /// the workspace regions A + B + O.
