@@ -39,6 +39,7 @@ die() { echo "device-check: $*" >&2; exit 1; }
 export PATH=$PATH:/usr/local/cuda/bin
 command -v nvcc >/dev/null || die "nvcc not found: install the CUDA toolkit (or put it on PATH)"
 command -v cmake >/dev/null && command -v ninja >/dev/null || die "needs cmake and ninja"
+command -v timeout >/dev/null || die "needs timeout (coreutils): every step runs under a time limit"
 [ -f "$DEPS/root/usr/share/cmake/CLI11/CLI11Config.cmake" ] ||
   die "$DEPS is missing: run scripts/device-prepare.sh on a development machine and carry .device-deps"
 
