@@ -5,7 +5,7 @@
 #   3. builds the libFuzzer targets with clang and runs each for a short while,
 #   4. builds the GPU slice exactly as the lent GPU machine will (scripts/device-check.sh
 #      --build-only: against .device-deps/ alone, sm_90): 302 s measured on a shared 2-core
-#      machine (configure 7 s, build 295 s).
+#      machine (configure 7 s, build 295 s; 368 s when the machine was busier).
 # Prints one closing line "stages: N passed, N failed" (each stage: a build, a ctest run of the
 # whole suite, or one fuzz target) and exits non-zero on any failure.
 set -uo pipefail
