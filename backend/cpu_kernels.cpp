@@ -14,9 +14,11 @@ float quantize_row_fp8(const std::uint16_t* row, std::uint64_t n, ElemType elem,
   float absmax = 0.0f;
   for (std::uint64_t i = 0; i < n; ++i) absmax = std::fmax(absmax, std::fabs(elem_to_float(row[i], elem)));
   // The kernels compute the same two float32 quotients, so CPU and GPU codes agree bit for bit.
-  const float inv = absmax > 0.0f ? kFp8Max / absmax : 0.0f;
+  // A row too small for a finite inverse scale becomes a zero row (numeric.h, kFp8MinAbsmax).
+  const bool zero_row = !(absmax >= kFp8MinAbsmax);
+  const float inv = zero_row ? 0.0f : kFp8Max / absmax;
   for (std::uint64_t i = 0; i < n; ++i) codes[i] = float_to_fp8_e4m3(elem_to_float(row[i], elem) * inv);
-  return absmax / kFp8Max;
+  return zero_row ? 0.0f : absmax / kFp8Max;
 }
 
 namespace {

@@ -18,7 +18,7 @@ namespace {
 struct Work {
   Match match;
   const std::byte* from = nullptr;
-  std::byte* to = nullptr;
+  std::uint64_t to = 0;  ///< offset in the receiver's buffer: where the ledger says it landed
   std::uint64_t bytes = 0;
   Op send;  ///< the sender's op, recorded in the ledger as what arrived
 };
@@ -108,8 +108,8 @@ void CpuThreadsTransport::execute(const ProgramSet& programs, const ExchangeBuff
       copy_local(programs, buffers, r);
       Work w;
       while (box.take(r, w)) {
-        std::memcpy(w.to, w.from, w.bytes);
-        if (ledger) ledger->record(r, w.send.block.src, w.send.block, w.send.part, w.send.chunk);
+        std::memcpy(buffers.ranks[r].recv + w.to, w.from, w.bytes);
+        if (ledger) record_landed(*ledger, payload, r, w.to, buffers.block_stride, w.send);
         box.done(w.match);
       }
     });
@@ -127,9 +127,8 @@ void CpuThreadsTransport::execute(const ProgramSet& programs, const ExchangeBuff
       const Op& send = m.op(match.send);
       const Op& recv = m.op(match.recv);
       const RankBuffers& from = buffers.ranks[match.send.rank];
-      const RankBuffers& to = buffers.ranks[match.recv.rank];
       box.post(match.recv.rank, {match, from.send + send_offset(payload, buffers.block_stride, send),
-                                 to.recv + recv_offset(payload, buffers.block_stride, recv), recv.bytes, send});
+                                 recv_offset(payload, buffers.block_stride, recv), recv.bytes, send});
       ++in_flight;
     }
     if (in_flight == 0) break;

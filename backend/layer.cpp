@@ -1,5 +1,6 @@
 #include "backend/layer.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstring>
@@ -53,6 +54,10 @@ CpuLayer::CpuLayer(const LayerPlan& plan) : plan_(plan), workspace_(plan.shape.r
   for (auto& w : workspace_) w.resize(plan.workspace_bytes());
 }
 
+void CpuLayer::poison() {
+  for (auto& w : workspace_) std::fill(w.begin(), w.end(), std::byte{0xFF});
+}
+
 ExchangeBuffers CpuLayer::buffers(bool forward) {
   ExchangeBuffers b;
   b.block_stride = forward ? plan_.fwd_block_stride : plan_.rev_block_stride;
@@ -95,8 +100,10 @@ void CpuLayer::run(const LayerInputs& inputs, const LayerPrograms& programs, Tra
   const std::uint64_t attn = plan_.attn_tensor_bytes;
   const RowMap fwd_pack = pack_map(plan_, Exchange::qkv), fwd_unpack = unpack_map(plan_, Exchange::qkv);
   const RowMap rev_pack = pack_map(plan_, Exchange::out), rev_unpack = unpack_map(plan_, Exchange::out);
-  outputs.out.assign(N, std::vector<std::uint16_t>(shape.seq_per_rank * shape.heads * D));
-  outputs.text_out.assign(N, std::vector<std::uint16_t>(L * h * D));
+  // NaN until written (0xFFFF is NaN in bf16 and fp16): a zero could pass as a near-zero output.
+  constexpr std::uint16_t kPoison = 0xFFFF;
+  outputs.out.assign(N, std::vector<std::uint16_t>(shape.seq_per_rank * shape.heads * D, kPoison));
+  outputs.text_out.assign(N, std::vector<std::uint16_t>(L * h * D, kPoison));
   auto attn_tensor = [&](Rank r, int t) { return as_elems(region_a(r) + t * attn); };
 
   StageTimes t;

@@ -50,6 +50,9 @@ class CpuLayer {
   void run(const LayerInputs& inputs, const LayerPrograms& programs, Transport& transport, LayerLedgers ledgers,
            LayerOutputs& outputs, StageTimes* times = nullptr);
   const LayerPlan& plan() const { return plan_; }
+  /// Fills every rank's workspace with 0xFF bytes (NaN in bf16 and fp16); run() also starts each
+  /// output as NaN, so an element a run fails to write fails the check.
+  void poison();
 
  private:
   std::byte* region_a(Rank r) { return workspace_[r].data(); }

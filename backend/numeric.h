@@ -27,6 +27,11 @@ float elem_to_float(std::uint16_t bits, ElemType type);
 
 /// Largest finite e4m3 value (0x7E); the per-row scale is absmax / kFp8Max.
 inline constexpr float kFp8Max = 448.0f;
+/// Rows whose absmax is below this quantise to zeros (codes 0, scale 0) on CPU and GPU: the
+/// inverse scale kFp8Max / absmax overflows float32 below about 1.3e-36, and 0 * inf would turn
+/// the row's zeros into NaN. 2^-119 is the smallest power of two whose inverse scale is finite
+/// (448 * 2^119 < FLT_MAX); it also covers every subnormal absmax.
+inline constexpr float kFp8MinAbsmax = 0x1p-119f;
 /// float -> e4m3 (OCP FP8, bias 7, no infinities): round to nearest even, saturate to +-448,
 /// NaN -> 0x7F. Matches __nv_cvt_float_to_fp8(x, __NV_SATFINITE, __NV_E4M3).
 std::uint8_t float_to_fp8_e4m3(float x);

@@ -15,6 +15,13 @@ std::uint64_t recv_offset(const Payload& payload, std::uint64_t stride, const Op
   return static_cast<std::uint64_t>(op.block.src) * stride + piece_offset(payload, op.part, op.chunk);
 }
 
+void record_landed(DeliveryLedger& ledger, const Payload& payload, Rank at, std::uint64_t dst_offset,
+                   std::uint64_t stride, const Op& send) {
+  const bool at_its_offset = dst_offset % stride == piece_offset(payload, send.part, send.chunk);
+  const Rank slot = at_its_offset ? static_cast<Rank>(dst_offset / stride) : -1;
+  ledger.record(at, slot, send.block, send.part, send.chunk);
+}
+
 std::string describe_stuck(const Matcher& matcher) {
   std::ostringstream s;
   const ProgramSet& p = matcher.programs();

@@ -46,13 +46,21 @@ struct ExchangeBuffers {
 std::uint64_t send_offset(const Payload& payload, std::uint64_t stride, const Op& op);
 std::uint64_t recv_offset(const Payload& payload, std::uint64_t stride, const Op& op);
 
+/// Records in `ledger` where the piece of `send` actually landed: at rank `at`, `dst_offset`
+/// bytes into its receive buffer. The slot comes from the offset (dst_offset / stride), not from
+/// the op, so a copy to the wrong place is reported misplaced; a piece at the wrong offset inside
+/// a slot is recorded in slot -1 (misplaced too). Every transport calls it once the copy has
+/// completed (GPU transports from a host function on the receiving stream).
+void record_landed(DeliveryLedger& ledger, const Payload& payload, Rank at, std::uint64_t dst_offset,
+                   std::uint64_t stride, const Op& send);
+
 class Transport {
  public:
   virtual ~Transport() = default;
   virtual std::string name() const = 0;
   /// Executes `programs` over `buffers`: every piece is moved from its sender's send buffer to
   /// its receiver's receive buffer, each diagonal block is copied send -> recv, and every
-  /// delivered piece is recorded in `ledger` (when not null). Host transports return when the
+  /// delivered piece is recorded in `ledger` (when not null) with record_landed, after its copy. Host transports return when the
   /// data has moved; GPU transports return with the work ordered on each rank's stream (the
   /// caller synchronises). Throws TransportError on a deadlocked program or a timeout.
   virtual void execute(const ProgramSet& programs, const ExchangeBuffers& buffers, DeliveryLedger* ledger) = 0;

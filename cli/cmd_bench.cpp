@@ -104,8 +104,7 @@ nlohmann::json layer_section(const Options& o, std::ostringstream& text) {
   text << "; send + receive + attention output = " << human_bytes(target) << "\n";
   nlohmann::json j = stage_json(t);
   j.update({{"device", r.device},
-            {"attention_tflops", 4.0 * shape.attn_tokens() * shape.attn_tokens() * shape.head_dim *
-                                     shape.heads_per_rank() / std::max(t.attention, 1e-12) / 1e12},
+            {"attention_tflops", attention_tflops(r)},  // per device: all ranks sharing it count
             {"workspace_bytes_per_rank", r.workspace_bytes_per_rank},
             {"measured_bytes_per_rank", r.measured_bytes_per_rank},
             {"send_recv_out_bytes", target}});

@@ -39,7 +39,8 @@ nlohmann::json report_json(const Options& o, const RunReport& r) {
       {"forward_block_bytes", r.plan.fwd_block_bytes}, {"reverse_block_bytes", r.plan.rev_block_bytes},
       {"workspace_bytes_per_rank", r.workspace_bytes_per_rank},
       {"measured_bytes_per_rank", r.measured_bytes_per_rank},
-      {"iterations", o.iterations}, {"times", stage_json(r.times)}, {"checked", r.checked}, {"ok", r.ok()}};
+      {"iterations", o.iterations}, {"times", stage_json(r.times)}, {"checked", r.checked},
+      {"checked_runs", r.checked_runs}, {"ok", r.ok()}};
   if (!r.checked) return j;
   j["tolerance"] = {{"atol", r.tolerance.atol}, {"rtol", r.tolerance.rtol}};
   nlohmann::json ranks = nlohmann::json::array();

@@ -10,10 +10,25 @@ int main(int argc, char** argv) {
   CLI::App app{"ulysses-a2a: all-to-all schedules for Ulysses attention on PCIe GPU boxes"};
   app.set_version_flag("--version", std::string("ulysses-a2a ") + UA2A_VERSION);
   app.require_subcommand(1);
-  // The table of subcommands, in the order --help lists them.
-  for (auto setup : {ua2a::cli::setup_report_command, ua2a::cli::setup_schedule, ua2a::cli::setup_verify, ua2a::cli::setup_simulate,
-                     ua2a::cli::setup_topo, ua2a::cli::setup_calibrate, ua2a::cli::setup_render, ua2a::cli::setup_run, ua2a::cli::setup_bench,
-                     ua2a::cli::setup_plan})
+  // The table of subcommands, in the order --help lists them; only those whose modules were
+  // built (cli/CMakeLists.txt): the GPU slice has schedule, run and bench.
+  using namespace ua2a::cli;
+  for (auto setup : {
+#if UA2A_CLI_VIZ
+           setup_report_command,
+#endif
+           setup_schedule,
+#if UA2A_CLI_VERIFY_SIM
+           setup_verify, setup_simulate, setup_topo, setup_calibrate,
+#endif
+#if UA2A_CLI_VIZ
+           setup_render,
+#endif
+           setup_run, setup_bench,
+#if UA2A_CLI_PLAN
+           setup_plan,
+#endif
+       })
     setup(app);
   try {
     app.parse(argc, argv);

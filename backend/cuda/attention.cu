@@ -71,9 +71,13 @@ __global__ void __launch_bounds__(AttentionTraits<kHeadDim>::kWarps * 32) attent
     const std::uint64_t row = row0 + i / kHeadDim;
     q_rows[i] = row < S ? load_float(q + (row * H + head) * kHeadDim + i % kHeadDim) * p.scale : 0.0f;
   }
+  // Registers only if every loop indexing these arrays is unrolled: one loop left rolled puts
+  // them in local memory (the D = 128 instance had a stack frame before; ptxas -v).
   float m[Tr::kRowsPerWarp], l[Tr::kRowsPerWarp], acc[Tr::kRowsPerWarp][Tr::kDimsPerLane];
+#pragma unroll
   for (int r = 0; r < Tr::kRowsPerWarp; ++r) {
     m[r] = -INFINITY, l[r] = 0.0f;
+#pragma unroll
     for (int d = 0; d < Tr::kDimsPerLane; ++d) acc[r][d] = 0.0f;
   }
   for (std::uint64_t key0 = 0; key0 < S; key0 += Tr::kKeys) {
@@ -87,6 +91,7 @@ __global__ void __launch_bounds__(AttentionTraits<kHeadDim>::kWarps * 32) attent
     }
     __syncthreads();
     const bool key_in = key0 + lane < S;
+#pragma unroll
     for (int r = 0; r < Tr::kRowsPerWarp; ++r) {
       const float* qr = q_rows + (warp * Tr::kRowsPerWarp + r) * kHeadDim;
       float s = 0.0f;
@@ -97,16 +102,20 @@ __global__ void __launch_bounds__(AttentionTraits<kHeadDim>::kWarps * 32) attent
       const float prob = expf(s - m_new);
       l[r] = l[r] * correction + warp_sum(prob);
       m[r] = m_new;
+#pragma unroll
       for (int d = 0; d < Tr::kDimsPerLane; ++d) acc[r][d] *= correction;
       for (int kk = 0; kk < Tr::kKeys; ++kk) {
         const float pk = __shfl_sync(0xffffffffu, prob, kk);
+#pragma unroll
         for (int d = 0; d < Tr::kDimsPerLane; ++d) acc[r][d] += pk * v_tile[kk * kHeadDim + lane + 32 * d];
       }
     }
   }
+#pragma unroll
   for (int r = 0; r < Tr::kRowsPerWarp; ++r) {
     const std::uint64_t row = row0 + warp * Tr::kRowsPerWarp + r;
     if (row >= S) continue;
+#pragma unroll
     for (int d = 0; d < Tr::kDimsPerLane; ++d)
       store_float(out + (row * H + head) * kHeadDim + lane + 32 * d, acc[r][d] / l[r]);
   }

@@ -20,7 +20,7 @@ namespace {
 struct DeviceBuffer {
   void* p = nullptr;
   explicit DeviceBuffer(std::size_t bytes) { UA2A_CUDA_CHECK(cudaMalloc(&p, bytes)); }
-  ~DeviceBuffer() { cudaFree(p); }
+  ~DeviceBuffer() { UA2A_CUDA_WARN(cudaFree(p)); }
   DeviceBuffer(const DeviceBuffer&) = delete;
   DeviceBuffer& operator=(const DeviceBuffer&) = delete;
 };
@@ -39,13 +39,17 @@ AttentionBench bench_attention(std::uint64_t seq, std::uint64_t heads, std::uint
   const std::size_t elems = seq * heads * head_dim;
   std::vector<std::uint16_t> host(elems);
   DeviceBuffer q(elems * 2), k(elems * 2), v(elems * 2), out(elems * 2), out_simple(elems * 2);
+  cudaStream_t stream;
+  UA2A_CUDA_CHECK(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
   for (std::uint32_t t = 0; t < 3; ++t) {
     for (std::size_t i = 0; i < elems; ++i)
       host[i] = float_to_elem(input_value(t, i / (heads * head_dim), (i / head_dim) % heads, i % head_dim, 7), elem);
-    UA2A_CUDA_CHECK(cudaMemcpy(t == 0 ? q.p : t == 1 ? k.p : v.p, host.data(), elems * 2, cudaMemcpyHostToDevice));
+    // On the kernels' stream, and finished before `host` is refilled (the legacy stream would not
+    // order against a non-blocking stream).
+    UA2A_CUDA_CHECK(cudaMemcpyAsync(t == 0 ? q.p : t == 1 ? k.p : v.p, host.data(), elems * 2, cudaMemcpyHostToDevice,
+                                    stream));
+    UA2A_CUDA_CHECK(cudaStreamSynchronize(stream));
   }
-  cudaStream_t stream;
-  UA2A_CUDA_CHECK(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
   const float scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
   const double flops = 4.0 * static_cast<double>(seq) * seq * head_dim * heads;
   const AttentionParams flash{q.p, k.p, v.p, out.p, seq, heads, head_dim, scale, elem};
@@ -56,12 +60,13 @@ AttentionBench bench_attention(std::uint64_t seq, std::uint64_t heads, std::uint
     simple.out = out_simple.p;
     r.simple_tflops = flops / time_on(stream, 1, [&] { attention_forward_simple(simple, stream); }) / 1e12;
     std::vector<std::uint16_t> a(elems), b(elems);
-    UA2A_CUDA_CHECK(cudaMemcpy(a.data(), out.p, elems * 2, cudaMemcpyDeviceToHost));
-    UA2A_CUDA_CHECK(cudaMemcpy(b.data(), out_simple.p, elems * 2, cudaMemcpyDeviceToHost));
+    UA2A_CUDA_CHECK(cudaMemcpyAsync(a.data(), out.p, elems * 2, cudaMemcpyDeviceToHost, stream));
+    UA2A_CUDA_CHECK(cudaMemcpyAsync(b.data(), out_simple.p, elems * 2, cudaMemcpyDeviceToHost, stream));
+    UA2A_CUDA_CHECK(cudaStreamSynchronize(stream));
     for (std::size_t i = 0; i < elems; ++i)
       r.max_abs_vs_simple = std::max<double>(r.max_abs_vs_simple, std::fabs(elem_to_float(a[i], elem) - elem_to_float(b[i], elem)));
   }
-  cudaStreamDestroy(stream);
+  UA2A_CUDA_WARN(cudaStreamDestroy(stream));
   return r;
 }
 

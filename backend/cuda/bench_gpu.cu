@@ -42,10 +42,10 @@ class DeviceRanks {
   }
   ~DeviceRanks() {
     for (DeviceRank& r : ranks_) {
-      cudaSetDevice(r.device);
-      cudaStreamDestroy(r.stream);
-      cudaFree(r.send);
-      cudaFree(r.recv);
+      if (!UA2A_CUDA_WARN(cudaSetDevice(r.device))) continue;
+      UA2A_CUDA_WARN(cudaStreamDestroy(r.stream));
+      UA2A_CUDA_WARN(cudaFree(r.send));
+      UA2A_CUDA_WARN(cudaFree(r.recv));
     }
   }
   std::vector<DeviceRank>& ranks() { return ranks_; }
@@ -75,8 +75,11 @@ ExchangeTiming time_exchange_gpu(const std::string& transport, const ProgramSet&
     DeviceRank& d = dev.ranks()[r];
     fill_send(host.data(), programs, r);
     UA2A_CUDA_CHECK(cudaSetDevice(d.device));
-    UA2A_CUDA_CHECK(cudaMemcpy(d.send, host.data(), bytes, cudaMemcpyHostToDevice));
-    UA2A_CUDA_CHECK(cudaMemset(d.recv, 0, bytes));
+    // On the rank's stream and waited for: the legacy stream does not order against the
+    // non-blocking rank streams, and `host` is refilled for the next rank.
+    UA2A_CUDA_CHECK(cudaMemcpyAsync(d.send, host.data(), bytes, cudaMemcpyHostToDevice, d.stream));
+    UA2A_CUDA_CHECK(cudaMemsetAsync(d.recv, 0, bytes, d.stream));
+    UA2A_CUDA_CHECK(cudaStreamSynchronize(d.stream));
     b.ranks.push_back({r, static_cast<std::byte*>(d.send), static_cast<std::byte*>(d.recv), d.device, d.stream});
   }
   for (std::uint32_t i = 0; i < warmup; ++i) t->execute(programs, b, nullptr);
@@ -88,7 +91,8 @@ ExchangeTiming time_exchange_gpu(const std::string& transport, const ProgramSet&
   std::uint64_t wrong = 0;
   for (Rank r = 0; r < programs.ranks; ++r) {
     UA2A_CUDA_CHECK(cudaSetDevice(dev.ranks()[r].device));
-    UA2A_CUDA_CHECK(cudaMemcpy(host.data(), dev.ranks()[r].recv, bytes, cudaMemcpyDeviceToHost));
+    UA2A_CUDA_CHECK(cudaMemcpyAsync(host.data(), dev.ranks()[r].recv, bytes, cudaMemcpyDeviceToHost, dev.ranks()[r].stream));
+    UA2A_CUDA_CHECK(cudaStreamSynchronize(dev.ranks()[r].stream));
     wrong += count_wrong(host.data(), programs, r);
   }
   return finish_timing(programs, s, wrong);
@@ -118,9 +122,10 @@ KernelBench bench_kernels(const LayerShape& shape, const ProgramSet& forward, st
   UA2A_CUDA_CHECK(cudaMalloc(&packed, make_plan(widest).fwd_buffer_bytes()));
   for (int t = 0; t < 3; ++t) {
     q[t] = qkv + t * plan.input_bytes;
-    UA2A_CUDA_CHECK(cudaMemcpy(q[t], in.qkv[0][t].data(), plan.input_bytes, cudaMemcpyHostToDevice));
+    UA2A_CUDA_CHECK(cudaMemcpyAsync(q[t], in.qkv[0][t].data(), plan.input_bytes, cudaMemcpyHostToDevice, stream));
     UA2A_CUDA_CHECK(cudaMalloc(&attn[t], plan.attn_tensor_bytes));
   }
+  UA2A_CUDA_CHECK(cudaStreamSynchronize(stream));  // the kernels below run on `stream` too
   const double in_bytes = 3.0 * plan.input_bytes;  // q, k, v: read by pack, written by unpack
   kb.copy_gbps = 2 * in_bytes / time_on(stream, iterations, [&] {
     UA2A_CUDA_CHECK(cudaMemcpyAsync(copy_dst, qkv, 3 * plan.input_bytes, cudaMemcpyDeviceToDevice, stream));

@@ -1,6 +1,7 @@
 #include "backend/cuda/cuda_peer.h"
 
 #include <map>
+#include <memory>
 #include <vector>
 
 #include "backend/cuda/check.h"
@@ -48,6 +49,20 @@ class CudaPeerTransport : public Transport {
 
 cudaStream_t stream_of(const RankBuffers& b) { return static_cast<cudaStream_t>(b.stream); }
 
+/// One arrival to record once its copy has completed (a host function on the receiving stream).
+struct Landed {
+  DeliveryLedger* ledger;
+  const Payload* payload;
+  Rank at;
+  std::uint64_t dst_offset, stride;
+  Op send;
+};
+
+void CUDART_CB record_when_copied(void* data) {
+  const std::unique_ptr<Landed> l(static_cast<Landed*>(data));
+  record_landed(*l->ledger, *l->payload, l->at, l->dst_offset, l->stride, l->send);
+}
+
 void CudaPeerTransport::execute(const ProgramSet& programs, const ExchangeBuffers& buffers, DeliveryLedger* ledger) {
   if (buffers.ranks.size() != static_cast<std::size_t>(programs.ranks))
     throw std::invalid_argument("cuda-peer runs all ranks in one process: got buffers for " +
@@ -74,8 +89,14 @@ void CudaPeerTransport::execute(const ProgramSet& programs, const ExchangeBuffer
         const RankBuffers& a = buffers.ranks[c.from];
         UA2A_CUDA_CHECK(cudaMemcpyPeerAsync(b.recv + c.dst_offset, b.device, a.send + c.src_offset, a.device, c.bytes,
                                             stream_of(b)));
-        if (ledger && c.send.kind == OpKind::send)
-          ledger->record(c.stream, c.send.block.src, c.send.block, c.send.part, c.send.chunk);
+        if (ledger && c.send.kind == OpKind::send) {
+          // The payload outlives the host function: the caller synchronises the streams before
+          // it reads the ledger or releases the programs.
+          auto landed = std::make_unique<Landed>(
+              Landed{ledger, &programs.payload, c.stream, c.dst_offset, buffers.block_stride, c.send});
+          UA2A_CUDA_CHECK(cudaLaunchHostFunc(stream_of(b), record_when_copied, landed.get()));
+          landed.release();
+        }
         break;
       }
     }

@@ -1,5 +1,6 @@
 #include "backend/cuda/gpu_layer.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "backend/cuda/check.h"
@@ -20,10 +21,7 @@ class DeviceBuffer {
     UA2A_CUDA_CHECK(cudaMalloc(&ptr_, bytes));
   }
   ~DeviceBuffer() {
-    if (ptr_) {
-      cudaSetDevice(device_);
-      cudaFree(ptr_);
-    }
+    if (ptr_ && UA2A_CUDA_WARN(cudaSetDevice(device_))) UA2A_CUDA_WARN(cudaFree(ptr_));
   }
   DeviceBuffer(DeviceBuffer&& o) noexcept : device_(o.device_), ptr_(std::exchange(o.ptr_, nullptr)) {}
   DeviceBuffer& operator=(DeviceBuffer&& o) noexcept {
@@ -123,30 +121,53 @@ GpuLayer::GpuLayer(const LayerPlan& plan, std::vector<Rank> local_ranks) : impl_
     for (int b = 0; b < m.gpus; ++b) {
       int can = 0;
       if (a == b || cudaDeviceCanAccessPeer(&can, a, b) != cudaSuccess || !can) continue;
-      cudaSetDevice(a);
-      if (cudaDeviceEnablePeerAccess(b, 0) != cudaSuccess) cudaGetLastError();  // already enabled is fine
+      UA2A_CUDA_CHECK(cudaSetDevice(a));
+      const cudaError_t e = cudaDeviceEnablePeerAccess(b, 0);
+      if (e == cudaErrorPeerAccessAlreadyEnabled) cudaGetLastError();  // enabled by an earlier layer: fine
+      else UA2A_CUDA_CHECK(e);
     }
 }
 
 GpuLayer::~GpuLayer() {
   for (RankGpu& g : impl_->ranks) {
-    cudaSetDevice(g.device);
-    cudaStreamSynchronize(g.stream);
-    for (cudaEvent_t e : g.marks) cudaEventDestroy(e);
-    cudaStreamDestroy(g.stream);
+    if (!UA2A_CUDA_WARN(cudaSetDevice(g.device))) continue;
+    UA2A_CUDA_WARN(cudaStreamSynchronize(g.stream));
+    for (cudaEvent_t e : g.marks) UA2A_CUDA_WARN(cudaEventDestroy(e));
+    UA2A_CUDA_WARN(cudaStreamDestroy(g.stream));
   }
 }
 
 void GpuLayer::upload(const LayerInputs& inputs) {
+  // On the rank's own stream: cudaMemcpy runs on the legacy stream, which does not order against
+  // the non-blocking rank streams, and from pageable memory it may return before the DMA landed,
+  // so the first pack could read the previous inputs.
   for (RankGpu& g : impl_->ranks) {
     UA2A_CUDA_CHECK(cudaSetDevice(g.device));
     for (int t = 0; t < 3; ++t) {
-      UA2A_CUDA_CHECK(cudaMemcpy(g.inputs[t].get(), inputs.qkv.at(g.rank)[t].data(), impl_->plan.input_bytes,
-                                 cudaMemcpyHostToDevice));
+      UA2A_CUDA_CHECK(cudaMemcpyAsync(g.inputs[t].get(), inputs.qkv.at(g.rank)[t].data(), impl_->plan.input_bytes,
+                                      cudaMemcpyHostToDevice, g.stream));
       if (impl_->plan.text_bytes)
-        UA2A_CUDA_CHECK(cudaMemcpy(g.text[t].get(), inputs.text[t].data(), impl_->plan.text_bytes,
-                                   cudaMemcpyHostToDevice));
+        UA2A_CUDA_CHECK(cudaMemcpyAsync(g.text[t].get(), inputs.text[t].data(), impl_->plan.text_bytes,
+                                        cudaMemcpyHostToDevice, g.stream));
     }
+  }
+  // The host vectors may change once this returns.
+  for (RankGpu& g : impl_->ranks) {
+    UA2A_CUDA_CHECK(cudaSetDevice(g.device));
+    UA2A_CUDA_CHECK(cudaStreamSynchronize(g.stream));
+  }
+}
+
+void GpuLayer::poison() {
+  // 0xFF bytes are NaN in bf16 and fp16: an element the layer fails to write fails the check.
+  for (RankGpu& g : impl_->ranks) {
+    UA2A_CUDA_CHECK(cudaSetDevice(g.device));
+    UA2A_CUDA_CHECK(cudaMemsetAsync(g.workspace.get(), 0xFF, impl_->plan.workspace_bytes(), g.stream));
+    UA2A_CUDA_CHECK(cudaMemsetAsync(g.out.get(), 0xFF, impl_->plan.input_bytes, g.stream));
+  }
+  for (RankGpu& g : impl_->ranks) {
+    UA2A_CUDA_CHECK(cudaSetDevice(g.device));
+    UA2A_CUDA_CHECK(cudaStreamSynchronize(g.stream));
   }
 }
 
@@ -222,13 +243,20 @@ void GpuLayer::download(LayerOutputs& outputs) {
   for (RankGpu& g : impl_->ranks) {
     UA2A_CUDA_CHECK(cudaSetDevice(g.device));
     outputs.out[g.rank].resize(s.seq_per_rank * s.heads * D);
-    UA2A_CUDA_CHECK(cudaMemcpy(outputs.out[g.rank].data(), g.out.get(), impl_->plan.input_bytes, cudaMemcpyDeviceToHost));
+    UA2A_CUDA_CHECK(cudaMemcpyAsync(outputs.out[g.rank].data(), g.out.get(), impl_->plan.input_bytes,
+                                    cudaMemcpyDeviceToHost, g.stream));
     outputs.text_out[g.rank].resize(s.text_tokens * h * D);
     if (s.text_tokens)
-      UA2A_CUDA_CHECK(cudaMemcpy(outputs.text_out[g.rank].data(),
-                                 impl_->region_o(g) + s.ranks * s.seq_per_rank * h * D * 2, s.text_tokens * h * D * 2,
-                                 cudaMemcpyDeviceToHost));
+      UA2A_CUDA_CHECK(cudaMemcpyAsync(outputs.text_out[g.rank].data(),
+                                      impl_->region_o(g) + s.ranks * s.seq_per_rank * h * D * 2,
+                                      s.text_tokens * h * D * 2, cudaMemcpyDeviceToHost, g.stream));
+    UA2A_CUDA_CHECK(cudaStreamSynchronize(g.stream));
   }
+}
+
+void GpuLayer::synchronize() noexcept {
+  for (RankGpu& g : impl_->ranks)
+    if (UA2A_CUDA_WARN(cudaSetDevice(g.device))) UA2A_CUDA_WARN(cudaStreamSynchronize(g.stream));
 }
 
 std::uint64_t GpuLayer::workspace_bytes_per_rank() const { return impl_->plan.workspace_bytes(); }
@@ -238,6 +266,12 @@ std::uint64_t GpuLayer::measured_bytes_per_rank() const {
   std::uint64_t on_first = 0;
   for (const RankGpu& g : m.ranks) on_first += g.device == m.ranks.front().device;
   return on_first ? m.peak_used / on_first : 0;
+}
+
+std::uint32_t GpuLayer::ranks_per_device() const {
+  std::vector<std::uint32_t> per(impl_->gpus, 0);
+  for (const RankGpu& g : impl_->ranks) ++per[g.device];
+  return *std::max_element(per.begin(), per.end());
 }
 
 std::string GpuLayer::device_description() const {

@@ -19,13 +19,20 @@ class GpuLayer {
   GpuLayer(const GpuLayer&) = delete;
   GpuLayer& operator=(const GpuLayer&) = delete;
 
-  /// Copies the local ranks' inputs (and the text) to their devices.
+  /// Copies the local ranks' inputs (and the text) to their devices, ordered on the rank streams;
+  /// returns when the copies are done.
   void upload(const LayerInputs& inputs);
+  /// Fills every workspace and output with 0xFF bytes (NaN in bf16 and fp16), so an element the
+  /// next run does not write fails the check instead of passing with an earlier run's value.
+  void poison();
   /// Runs the layer once on every local rank and waits for it; adds stage times (GPU events,
   /// max over ranks, stages separated by a barrier) to `times` if given.
   void run(const LayerPrograms& programs, Transport& transport, LayerLedgers ledgers, StageTimes* times = nullptr);
   /// Copies the local ranks' outputs back; other ranks' entries stay empty.
   void download(LayerOutputs& outputs);
+  /// Waits for every rank stream, reporting errors on stderr only: for unwinding, so that the
+  /// ledgers' host functions still queued on the streams have run before the ledgers go.
+  void synchronize() noexcept;
 
   /// Device bytes the layer allocated per rank beyond the user's tensors (inputs, text, output):
   /// the workspace regions A + B + O.
@@ -36,6 +43,8 @@ class GpuLayer {
   /// allocates (NCCL buffers); excludes the user's tensors.
   std::uint64_t measured_bytes_per_rank() const;
   std::string device_description() const;
+  /// Most local ranks mapped to one GPU.
+  std::uint32_t ranks_per_device() const;
 
  private:
   struct Impl;

@@ -24,8 +24,13 @@ void append_text_gpu(const void* text, std::uint64_t tokens, std::uint64_t heads
                      std::uint64_t heads, std::uint64_t head_dim, void* dst, std::uint64_t row0, cudaStream_t stream);
 /// The layer's attention: the flash kernel (flash/): tensor cores through mma.sync (sm_80-class,
 /// runs on sm_89 and sm_90), online softmax in float32, K/V double-buffered with cp.async.
-/// Needs 16-byte aligned tensors; D in {64, 128}; any sequence length.
-void attention_forward(const AttentionParams& params, cudaStream_t stream);
+/// Needs 16-byte aligned tensors; D in {64, 128}; any sequence length. `block_n` picks the key
+/// tile: 0 lets the device decide (flash_block_n); D = 128 also takes 32 and 64 explicitly, so
+/// one GPU can test the configuration another GPU would choose.
+void attention_forward(const AttentionParams& params, cudaStream_t stream, std::uint32_t block_n = 0);
+/// Keys per tile of the flash kernel at `head_dim` on the current device: what the CPU mirror
+/// attention_tiled_cpu needs to do the same arithmetic.
+std::uint32_t flash_block_n(std::uint64_t head_dim);
 /// Simple attention in plain float32: one thread block per (16 query rows, head), K/V tiles of
 /// 32 keys in shared memory. Slow; kept as a second GPU kernel to check the flash kernel against.
 void attention_forward_simple(const AttentionParams& params, cudaStream_t stream);

@@ -8,10 +8,13 @@
 #include <exception>
 #include <filesystem>
 #include <fstream>
+#include <memory>
+#include <optional>
 #include <set>
 #include <thread>
 
 #include "backend/cuda/check.h"
+#include "backend/id_file.h"
 #include "backend/mpi_world.h"
 
 namespace ua2a {
@@ -40,7 +43,7 @@ class NcclTransport : public Transport {
 
  private:
   void init(std::int32_t ranks, const ExchangeBuffers& buffers);
-  ncclUniqueId unique_id(Clock::time_point deadline) const;
+  ncclUniqueId unique_id(Clock::time_point deadline, IdFile* file) const;
   /// Polls a non-blocking communicator until its last call finished; throws on error, timeout or
   /// when another rank's thread failed (`stop`).
   void wait_ready(ncclComm_t comm, Clock::time_point deadline, const std::atomic<bool>* stop = nullptr) const;
@@ -57,6 +60,21 @@ class NcclTransport : public Transport {
   std::vector<ncclComm_t> comms_;  ///< one per local rank, in buffers order
 };
 
+/// One arrival to record once its receive has completed (a host function on the rank's stream).
+/// NCCL delivers what the sender posted to the receive's buffer, so the receive op names the piece.
+struct Landed {
+  DeliveryLedger* ledger;
+  const Payload* payload;
+  Rank at;
+  std::uint64_t dst_offset, stride;
+  Op op;
+};
+
+void CUDART_CB record_when_received(void* data) {
+  const std::unique_ptr<Landed> l(static_cast<Landed*>(data));
+  record_landed(*l->ledger, *l->payload, l->at, l->dst_offset, l->stride, l->op);
+}
+
 void check_one_rank_per_gpu(std::int32_t ranks, const ExchangeBuffers& buffers) {
   std::set<int> seen;
   for (const RankBuffers& b : buffers.ranks) {
@@ -69,7 +87,7 @@ void check_one_rank_per_gpu(std::int32_t ranks, const ExchangeBuffers& buffers) 
   }
 }
 
-ncclUniqueId NcclTransport::unique_id(Clock::time_point deadline) const {
+ncclUniqueId NcclTransport::unique_id(Clock::time_point deadline, IdFile* file) const {
   ncclUniqueId id;
   if (options_.process_rank < 0) {
     UA2A_NCCL_CHECK(ncclGetUniqueId(&id));
@@ -80,26 +98,15 @@ ncclUniqueId NcclTransport::unique_id(Clock::time_point deadline) const {
     mpi_broadcast(id.internal, sizeof id.internal, 0);
     return id;
   }
-  const std::filesystem::path path = options_.nccl_id_file;
-  if (path.empty())
+  if (!file)
     throw std::invalid_argument("nccl with one process per GPU (--rank) needs --nccl-id-file PATH on a shared file "
                                 "system, or --mpi under mpirun");
   if (options_.process_rank == 0) {
     UA2A_NCCL_CHECK(ncclGetUniqueId(&id));
-    const std::filesystem::path tmp = path.string() + ".tmp";
-    std::ofstream(tmp, std::ios::binary).write(id.internal, sizeof id.internal);
-    std::filesystem::rename(tmp, path);  // readers never see a partial id
-    return id;
+    file->publish(id.internal, sizeof id.internal);
+  } else {
+    file->read(id.internal, sizeof id.internal, deadline, options_.process_rank);
   }
-  while (!std::filesystem::exists(path)) {
-    if (Clock::now() > deadline)
-      throw TransportError("nccl: rank " + std::to_string(options_.process_rank) + " waited " +
-                           std::to_string(options_.timeout_s) + " s for rank 0 to write '" + path.string() +
-                           "': start rank 0 with the same --nccl-id-file");
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in.read(id.internal, sizeof id.internal)) throw TransportError("nccl: cannot read the unique id in '" + path.string() + "'");
   return id;
 }
 
@@ -121,7 +128,10 @@ void NcclTransport::init(std::int32_t ranks, const ExchangeBuffers& buffers) {
   destroy();
   check_one_rank_per_gpu(ranks, buffers);
   const auto until = deadline();
-  const ncclUniqueId id = unique_id(until);
+  // Rank 0 removes the id file once every rank has joined, or on the way out of a failed join.
+  std::optional<IdFile> file;
+  if (options_.process_rank >= 0 && !options_.mpi && !options_.nccl_id_file.empty()) file.emplace(options_.nccl_id_file);
+  const ncclUniqueId id = unique_id(until, file ? &*file : nullptr);
   ncclConfig_t config = NCCL_CONFIG_INITIALIZER;
   config.blocking = 0;  // every call returns; we poll with a deadline instead of hanging
   comms_.assign(buffers.ranks.size(), nullptr);
@@ -137,6 +147,7 @@ void NcclTransport::init(std::int32_t ranks, const ExchangeBuffers& buffers) {
     abort_all();
     throw;
   }
+  if (file) file->remove();  // the join is collective: every rank has read the id by now
   ranks_ = ranks;
 }
 
@@ -158,7 +169,6 @@ void NcclTransport::run_rank(const ProgramSet& programs, const ExchangeBuffers& 
         case OpKind::recv:
           UA2A_NCCL_CHECK(ncclRecv(b.recv + recv_offset(programs.payload, stride, op), op.bytes, ncclUint8, op.peer,
                                    comms_[i], stream));
-          if (ledger) ledger->record(b.rank, op.block.src, op.block, op.part, op.chunk);
           break;
         case OpKind::copy:
           UA2A_CUDA_CHECK(cudaMemcpyAsync(b.recv + b.rank * stride, b.send + b.rank * stride, op.bytes,
@@ -167,7 +177,16 @@ void NcclTransport::run_rank(const ProgramSet& programs, const ExchangeBuffers& 
       }
     }
     UA2A_NCCL_CHECK(ncclGroupEnd());
-    wait_ready(comms_[i], until, &stop);
+    wait_ready(comms_[i], until, &stop);  // from here the group's kernels are on `stream`
+    if (!ledger) continue;
+    // Each receive is recorded where it landed once the group has completed on the stream.
+    for (const Op& op : p.step(k))
+      if (op.kind == OpKind::recv) {
+        auto landed = std::make_unique<Landed>(
+            Landed{ledger, &programs.payload, b.rank, recv_offset(programs.payload, stride, op), stride, op});
+        UA2A_CUDA_CHECK(cudaLaunchHostFunc(stream, record_when_received, landed.get()));
+        landed.release();
+      }
   }
 }
 

@@ -48,9 +48,14 @@ __device__ float group_max(float v, int lanes) {
   return v;
 }
 
-/// Pointers travel by value in the kernel parameters (3 tensors at most).
+/// Pointers travel by value in the kernel parameters (3 tensors at most). Selected with
+/// branches, never p[t] with a run-time t: indexing a parameter array at run time copies it to
+/// local memory (a 24-byte stack frame) and makes the strided side's 16-byte accesses generic
+/// loads and stores instead of global ones (ptxas -v, cuobjdump -sass; see
+/// tests/backend/kernel_resources_test.sh).
 struct Tensors {
   void* p[3];
+  __device__ void* at(std::uint32_t t) const { return t == 0 ? p[0] : t == 1 ? p[1] : p[2]; }
 };
 
 /// Grid: x covers (row, lane) of one tensor of one block, y = block * tensors + tensor.
@@ -86,7 +91,7 @@ __global__ void __launch_bounds__(kThreads) pack_kernel(RowMap m, Tensors src, s
   const RowCoord c = row_coord(m);
   uint4 v = make_uint4(0, 0, 0, 0);
   if (c.active) {
-    const T* row = static_cast<const T*>(src.p[c.t]) + m.strided_row(c.j, c.tok, c.hh);
+    const T* row = static_cast<const T*>(src.at(c.t)) + m.strided_row(c.j, c.tok, c.hh);
     v = reinterpret_cast<const uint4*>(row)[c.lane];
   }
   const PackedOffsets at = packed_offsets(m, c.j, c.t, c.r);
@@ -98,14 +103,16 @@ __global__ void __launch_bounds__(kThreads) pack_kernel(RowMap m, Tensors src, s
     float absmax = 0.0f;
     for (int i = 0; i < kElemsPerLane; ++i) f[i] = to_float(x[i]), absmax = fmaxf(absmax, fabsf(f[i]));
     absmax = group_max(absmax, static_cast<int>(m.head_dim / kElemsPerLane));  // all lanes take part
-    // The same two float32 quotients as quantize_row_fp8 on the CPU: identical codes.
-    const float inv = absmax > 0.0f ? kFp8Max / absmax : 0.0f;
+    // The same two float32 quotients as quantize_row_fp8 on the CPU: identical codes. A row too
+    // small for a finite inverse scale becomes a zero row there and here (kFp8MinAbsmax).
+    const bool zero_row = !(absmax >= kFp8MinAbsmax);
+    const float inv = zero_row ? 0.0f : kFp8Max / absmax;
     if (!c.active) return;
     __nv_fp8x2_storage_t codes[kElemsPerLane / 2];
     for (int i = 0; i < kElemsPerLane / 2; ++i)
       codes[i] = __nv_cvt_float2_to_fp8x2(make_float2(f[2 * i] * inv, f[2 * i + 1] * inv), __NV_SATFINITE, __NV_E4M3);
     reinterpret_cast<uint2*>(packed + at.data)[c.lane] = *reinterpret_cast<const uint2*>(codes);
-    if (c.lane == 0) *reinterpret_cast<float*>(packed + at.scale) = absmax / kFp8Max;
+    if (c.lane == 0) *reinterpret_cast<float*>(packed + at.scale) = zero_row ? 0.0f : absmax / kFp8Max;
   }
 }
 
@@ -114,7 +121,7 @@ __global__ void __launch_bounds__(kThreads) unpack_kernel(RowMap m, const std::b
   const RowCoord c = row_coord(m);
   if (!c.active) return;
   const PackedOffsets at = packed_offsets(m, c.j, c.t, c.r);
-  T* row = static_cast<T*>(dst.p[c.t]) + m.strided_row(c.j, c.tok, c.hh);
+  T* row = static_cast<T*>(dst.at(c.t)) + m.strided_row(c.j, c.tok, c.hh);
   if constexpr (!kFp8) {
     reinterpret_cast<uint4*>(row)[c.lane] = reinterpret_cast<const uint4*>(packed + at.data)[c.lane];
   } else {

@@ -1,7 +1,8 @@
 #pragma once
 // A serial transport for tests: drives the matcher in one thread and copies each piece, like the
-// real ones. `misroute` writes every piece from `misroute_src` into the slot of the next source
-// and records it there, to prove that the checks catch a routing bug.
+// real ones. `misroute_src` writes every piece from that source into another source's slot; the
+// ledger entry comes from record_landed with the offset actually written (as in the real
+// transports), so the fake does not choose what the ledger sees.
 #include <cstring>
 
 #include "backend/transport.h"
@@ -21,9 +22,10 @@ class FakeTransport : public Transport {
       Rank slot = recv.block.src;
       if (misroute_src == from && programs.ranks > 2) slot = (from + 1) % programs.ranks == to ? (from + 2) % programs.ranks : (from + 1) % programs.ranks;
       const std::uint64_t within = recv_offset(programs.payload, stride, recv) - recv.block.src * stride;
-      std::memcpy(buffers.ranks[to].recv + slot * stride + within,
-                  buffers.ranks[from].send + send_offset(programs.payload, stride, send), recv.bytes);
-      if (ledger) ledger->record(to, slot, send.block, send.part, send.chunk);
+      const std::uint64_t dst = slot * stride + within;
+      std::memcpy(buffers.ranks[to].recv + dst, buffers.ranks[from].send + send_offset(programs.payload, stride, send),
+                  recv.bytes);
+      if (ledger) record_landed(*ledger, programs.payload, to, dst, stride, send);
     });
   }
   int calls = 0;

@@ -134,3 +134,75 @@ TEST(Runner, GpuTransportsWithoutAGpuFailClearly) {
     EXPECT_TRUE(what.find("CUDA") != std::string::npos || what.find("GPU") != std::string::npos) << what;
   }
 }
+
+namespace {
+
+/// Moves nothing: what a transport that silently dropped every piece would leave behind.
+class DropEverything : public Transport {
+ public:
+  std::string name() const override { return "drop"; }
+  void execute(const ProgramSet&, const ExchangeBuffers&, DeliveryLedger*) override {}
+};
+
+}  // namespace
+
+TEST(CpuLayer, APoisonedRunCannotPassOnAnEarlierRunsData) {
+  // Run 1 fills the workspace correctly; run 2 moves nothing. Without the poison, run 2 would
+  // attend over run 1's received data and, on the same inputs, pass the check.
+  const LayerShape s = small(4, 0, false);
+  const LayerInputs inputs = make_inputs(s);
+  const LayerPrograms programs = make_layer_programs(s, "round-robin", Discipline::paired_full);
+  const std::vector<std::uint16_t> reference = reference_layer(s, inputs);
+  CpuLayer layer(make_plan(s));
+  auto threads = make_transport("threads");
+  LayerOutputs out;
+  layer.run(inputs, programs, *threads, {}, out);
+  std::uint64_t failed = 0;
+  for (const RankError& e : compare_with_reference(s, out, reference, tolerance_for(s))) failed += e.failed;
+  ASSERT_EQ(failed, 0u);
+  DropEverything drop;
+  layer.poison();
+  layer.run(inputs, programs, drop, {}, out);
+  failed = 0;
+  for (const RankError& e : compare_with_reference(s, out, reference, tolerance_for(s))) failed += e.failed;
+  // Every output attends over some other rank's (never delivered, so NaN) tokens.
+  EXPECT_EQ(failed, static_cast<std::uint64_t>(s.ranks) * s.seq_per_rank * s.heads * s.head_dim);
+}
+
+TEST(CpuLayer, Fp8WithATinyKeyRowStaysFinite) {
+  // One key row of rank 0 at 1e-37: its inverse FP8 scale would overflow; it must travel as a
+  // zero row (as the reference nearly has it), not as NaN that poisons its head's outputs.
+  const LayerShape s = small(2, 0, true);
+  LayerInputs inputs = make_inputs(s);
+  // Zeros and one tiny value: 0 * (inverse scale = inf) is the NaN.
+  for (std::uint64_t d = 0; d < s.head_dim; ++d) inputs.qkv[0][1][d] = float_to_bf16(d == 5 ? 1e-37f : 0.0f);
+  auto threads = make_transport("threads");
+  const RankError e = run_and_compare(s, make_layer_programs(s, "round-robin", Discipline::paired_full), *threads,
+                                      reference_layer(s, inputs), inputs);
+  EXPECT_EQ(e.failed, 0u) << "max abs " << e.max_abs;
+}
+
+TEST(Runner, CheckedRunsAreAllCheckedWithFreshInputs) {
+  RunConfig c;
+  c.shape = small(4, 2, false);
+  c.check = true;
+  c.warmup = 1;
+  c.iterations = 2;
+  const RunReport r = run_layer(c, make_layer_programs(c.shape, "round-robin", Discipline::paired_half));
+  EXPECT_TRUE(r.ok());
+  EXPECT_EQ(r.checked_runs, 3u);  // the warm-up too
+  EXPECT_EQ(r.ranks_per_device, 4u);  // the host is one device
+  EXPECT_NE(make_inputs(c.shape, c.seed).qkv[0][0], make_inputs(c.shape, c.seed + 1).qkv[0][0]);
+}
+
+TEST(Runner, AttentionTflopsCountsEveryRankThatSharedTheDevice) {
+  // Wan-like: N = 8, s = 1000, H = 40, D = 128, so S = 8000 and h = 5. One rank's attention is
+  // 4 * 8000^2 * 128 * 5 = 1.6384e11 FLOP; 8 virtual ranks on one GPU in a 1 s stage: 1.31 TFLOP/s.
+  RunReport r;
+  r.plan.shape.ranks = 8, r.plan.shape.seq_per_rank = 1000, r.plan.shape.heads = 40, r.plan.shape.head_dim = 128;
+  r.times.attention = 1.0;
+  r.ranks_per_device = 8;
+  EXPECT_DOUBLE_EQ(attention_tflops(r), 1.31072);
+  r.ranks_per_device = 1;  // one rank per GPU
+  EXPECT_DOUBLE_EQ(attention_tflops(r), 0.16384);
+}

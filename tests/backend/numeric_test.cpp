@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 
+#include "backend/cpu_kernels.h"
 #include "backend/numeric.h"
 
 using namespace ua2a;
@@ -96,4 +97,28 @@ TEST(ElemType, ParsesNamesAndRejectsOthers) {
   } catch (const std::invalid_argument& e) {
     EXPECT_NE(std::string(e.what()).find("'fp32'"), std::string::npos);
   }
+}
+
+TEST(Fp8Rows, ATinyAbsmaxGivesAZeroRowNotNaN) {
+  // bf16 keeps float32's exponent range: an absmax of 1e-37 makes 448 / absmax overflow, and
+  // 0 * inf would encode the row's zeros as NaN. Such rows (and every subnormal absmax) must come
+  // out as zeros with scale 0; from kFp8MinAbsmax up the inverse scale is finite.
+  for (float tiny : {1e-37f, 1e-38f, 1e-40f, std::numeric_limits<float>::denorm_min()}) {
+    std::uint16_t row[8] = {};
+    row[3] = float_to_bf16(tiny), row[5] = float_to_bf16(-tiny / 2);
+    std::uint8_t codes[8];
+    const float scale = quantize_row_fp8(row, 8, ElemType::bf16, codes);
+    EXPECT_EQ(scale, 0.0f) << tiny;
+    for (int i = 0; i < 8; ++i) {
+      EXPECT_EQ(codes[i] & 0x7f, 0) << tiny << " element " << i;  // +0 or -0, never NaN
+      EXPECT_FALSE(std::isnan(fp8_e4m3_to_float(codes[i]) * scale));
+    }
+  }
+  EXPECT_TRUE(std::isfinite(kFp8Max / kFp8MinAbsmax));
+  std::uint16_t row[2] = {float_to_bf16(kFp8MinAbsmax), 0};
+  std::uint8_t codes[2];
+  const float scale = quantize_row_fp8(row, 2, ElemType::bf16, codes);
+  EXPECT_EQ(codes[0], 0x7E);  // the smallest row that still quantises: absmax maps to 448
+  EXPECT_EQ(codes[1], 0x00);
+  EXPECT_FLOAT_EQ(fp8_e4m3_to_float(codes[0]) * scale, kFp8MinAbsmax);
 }

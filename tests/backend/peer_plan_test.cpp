@@ -24,9 +24,12 @@ using Kind = StreamCommand::Kind;
 
 /// Runs `plan` with one FIFO per stream, picking a runnable stream at random each time. Returns
 /// the logical time each command finished at (0 = never ran).
+/// Each copy of a piece is recorded in `ledger` after it ran, where it landed, the way cuda_peer.cu
+/// records it from a host function (record_landed with the command's destination offset).
 std::vector<std::uint64_t> simulate(const StreamPlan& plan, std::int32_t ranks, std::uint32_t seed,
                                     const std::vector<std::vector<std::byte>>& send,
-                                    std::vector<std::vector<std::byte>>& recv) {
+                                    std::vector<std::vector<std::byte>>& recv, DeliveryLedger* ledger = nullptr,
+                                    const Payload* payload = nullptr, std::uint64_t stride = 0) {
   std::vector<std::deque<std::size_t>> streams(ranks);
   for (std::size_t i = 0; i < plan.commands.size(); ++i) streams[plan.commands[i].stream].push_back(i);
   std::vector<bool> recorded(plan.events, false);
@@ -48,6 +51,7 @@ std::vector<std::uint64_t> simulate(const StreamPlan& plan, std::int32_t ranks, 
     if (c.kind == Kind::record) recorded[c.event] = true;
     if (c.kind == Kind::copy) {
       std::memcpy(recv[c.stream].data() + c.dst_offset, send[c.from].data() + c.src_offset, c.bytes);
+      if (ledger && c.send.kind == OpKind::send) record_landed(*ledger, *payload, c.stream, c.dst_offset, stride, c.send);
     }
     time[i] = ++clock;
   }
@@ -71,8 +75,12 @@ void check_plan(const ProgramSet& programs, std::uint32_t seed) {
   std::vector<std::vector<std::byte>> send(n, std::vector<std::byte>(n * stride)), recv = send;
   for (Rank s = 0; s < n; ++s)
     for (std::uint64_t i = 0; i < n * stride; ++i) send[s][i] = static_cast<std::byte>((s * 131 + i * 7 + i / stride) & 0xff);
-  const std::vector<std::uint64_t> time = simulate(plan, n, seed, send, recv);
+  DeliveryLedger ledger(n, programs.payload);
+  const std::vector<std::uint64_t> time = simulate(plan, n, seed, send, recv, &ledger, &programs.payload, stride);
   ASSERT_TRUE(std::none_of(time.begin(), time.end(), [](std::uint64_t t) { return t == 0; })) << "a stream stalled";
+  const LedgerReport report = ledger.report();
+  EXPECT_TRUE(report.ok()) << report.summary();
+  EXPECT_EQ(report.arrived, static_cast<std::uint64_t>(n) * (n - 1) * programs.payload.pieces_per_block());
 
   // Every slot holds its source's block for this rank.
   for (Rank r = 0; r < n; ++r)
@@ -163,4 +171,24 @@ TEST(PeerPlan, PairedFullKeepsBothDirectionsOfAStepConcurrent) {
     if (plan.commands[i].kind == Kind::wait) {
       EXPECT_FALSE(done_event[plan.commands[i].event]) << "command " << i;
     }
+}
+
+TEST(PeerPlan, ACopyToTheWrongSlotIsMisplacedInTheLedger) {
+  // Plant a routing bug in the plan itself: two copies into rank 0 trade destinations. The ledger
+  // is filled the way cuda-peer fills it (from where each copy wrote), so it must see both.
+  const std::int32_t n = 4;
+  const ProgramSet p = lower(generate("round-robin", n, uniform_payload(64, true, 1)), Discipline::paired_full);
+  const std::uint64_t stride = 256;
+  StreamPlan plan = plan_peer_copies(p, stride);
+  std::vector<StreamCommand*> into0;
+  for (StreamCommand& c : plan.commands)
+    if (c.kind == Kind::copy && c.stream == 0 && c.from != 0) into0.push_back(&c);
+  ASSERT_GE(into0.size(), 2u);
+  std::swap(into0[0]->dst_offset, into0[1]->dst_offset);
+  std::vector<std::vector<std::byte>> send(n, std::vector<std::byte>(n * stride)), recv = send;
+  DeliveryLedger ledger(n, p.payload);
+  simulate(plan, n, 1, send, recv, &ledger, &p.payload, stride);
+  const LedgerReport report = ledger.report();
+  EXPECT_EQ(report.misplaced_count, 2u) << report.summary();
+  EXPECT_EQ(report.missing_count, 2u) << report.summary();  // neither arrived in its own slot
 }

@@ -116,3 +116,24 @@ TEST(TransportTable, UnknownNamesAreListed) {
   }
   EXPECT_TRUE(find_transport("threads").available);
 }
+
+TEST(RecordLanded, TheSlotComesFromWhereTheBytesWentNotFromTheOp) {
+  const Payload payload = uniform_payload(3 * 64, true, 3);  // 3 chunks of 64 bytes per block
+  const std::uint64_t stride = 256;
+  const ProgramSet p = lower(generate("round-robin", 3, payload), Discipline::paired_full);
+  Op send;
+  for (const Op& op : p.programs[1].ops)
+    if (op.kind == OpKind::send && op.peer == 2 && op.chunk == 1) send = op;
+  ASSERT_EQ(send.block.src, 1);
+  const std::uint64_t right = recv_offset(payload, stride, send);  // slot 1, chunk 1's offset
+  ASSERT_EQ(right, 1 * stride + 64);
+  DeliveryLedger ledger(3, payload);
+  record_landed(ledger, payload, 2, right, stride, send);
+  EXPECT_EQ(ledger.report().misplaced_count, 0u);
+  record_landed(ledger, payload, 2, right + stride, stride, send);  // the next source's slot
+  record_landed(ledger, payload, 2, right - 64, stride, send);      // right slot, chunk 0's place
+  const LedgerReport r = ledger.report();
+  ASSERT_EQ(r.misplaced_count, 2u) << r.summary();
+  EXPECT_EQ(r.misplaced[0].slot, 2);
+  EXPECT_EQ(r.misplaced[1].slot, -1);
+}

@@ -1,9 +1,10 @@
 #pragma once
 // Flash attention, layer 4: the kernel body (FlashAttention-2's forward, mma.sync m16n8k16).
 //
-// One thread block = kBlockM query rows of one head, 4 warps of 16 rows each. Q stays in
-// registers as A fragments; K and V tiles of kBlockN keys are double-buffered in shared memory
-// through cp.async, so the next tile loads while this one is multiplied. Per tile:
+// One thread block = kBlockM query rows of one head, 4 warps of 16 rows each. Q passes through
+// K/V stage 1 of shared memory once into registers (A fragments); K and V tiles of kBlockN keys
+// are double-buffered in shared memory through cp.async, so the next tile loads while this one is
+// multiplied. Per tile:
 //   S = Q K^T (fp32 accumulators), mask keys past the end, online softmax per row (running max
 //   and sum in fp32, exp2 with the scale folded into log2 e), P rounded to bf16/fp16 as the A
 //   operand of O += P V (the accumulator layout of two adjacent 16x8 S tiles is exactly the A
@@ -91,11 +92,12 @@ __device__ __forceinline__ void load_tile(T* smem, const T* gmem, int row0, int 
 }
 
 template <typename Tr, typename T>
-__global__ void __launch_bounds__(Tr::kThreads) flash_forward_kernel(const Params p) {
+__global__ void __launch_bounds__(Tr::kThreads, Tr::kMinBlocks) flash_forward_kernel(const Params p) {
   extern __shared__ __align__(16) unsigned char smem_raw[];
-  T* q_s = reinterpret_cast<T*>(smem_raw);
-  T* k_s = q_s + Tr::kBlockM * Tr::kPitch;                   // [kStages][kBlockN][kPitch]
-  T* v_s = k_s + Tr::kStages * Tr::kBlockN * Tr::kPitch;     // [kStages][kBlockN][kPitch]
+  T* smem = reinterpret_cast<T*>(smem_raw);  // [kStages][K | V][kBlockN][kPitch]
+  auto k_stage = [&](int stage) { return smem + stage * Tr::kStageElems; };
+  auto v_stage = [&](int stage) { return smem + stage * Tr::kStageElems + Tr::kBlockN * Tr::kPitch; };
+  T* q_s = k_stage(1);  // Q passes through stage 1 once, before the first prefetch fills it
 
   const int head = blockIdx.y;
   const int m0 = blockIdx.x * Tr::kBlockM;
@@ -106,12 +108,20 @@ __global__ void __launch_bounds__(Tr::kThreads) flash_forward_kernel(const Param
   const int n_tiles = (p.seq + Tr::kBlockN - 1) / Tr::kBlockN;
 
   load_tile<Tr>(q_s, q, m0, Tr::kBlockM, p);
-  load_tile<Tr>(k_s, k, 0, Tr::kBlockN, p);
-  load_tile<Tr>(v_s, v, 0, Tr::kBlockN, p);
+  load_tile<Tr>(k_stage(0), k, 0, Tr::kBlockN, p);
+  load_tile<Tr>(v_stage(0), v, 0, Tr::kBlockN, p);
   cp_async_commit();
+  cp_async_wait<0>();
+  __syncthreads();
 
   // Q fragments stay in registers for the whole loop: 16 rows x kHeadDim per warp.
+  // A fragments of Q: x4 matrices = rows 0-7/8-15 x cols 0-7/8-15 of each 16x16 k-step.
   uint32_t q_frag[Tr::kKSteps][4];
+  {
+    const T* base = q_s + (warp * 16 + (lane % 16)) * Tr::kPitch + (lane / 16) * 8;
+    for (int kk = 0; kk < Tr::kKSteps; ++kk) ldmatrix_x4(q_frag[kk], base + kk * 16);
+  }
+  __syncthreads();  // every warp holds its Q before the prefetch of tile 1 overwrites stage 1
   float o_acc[Tr::kNTilesO][4] = {};
   float row_max[2] = {-INFINITY, -INFINITY};  // rows lane/4 and lane/4 + 8 of this warp's 16
   float row_sum[2] = {0.f, 0.f};
@@ -120,21 +130,16 @@ __global__ void __launch_bounds__(Tr::kThreads) flash_forward_kernel(const Param
     const int stage = j % Tr::kStages;
     if (j + 1 < n_tiles) {  // prefetch the next K/V tile into the other stage
       const int next = (j + 1) % Tr::kStages;
-      load_tile<Tr>(k_s + next * Tr::kBlockN * Tr::kPitch, k, (j + 1) * Tr::kBlockN, Tr::kBlockN, p);
-      load_tile<Tr>(v_s + next * Tr::kBlockN * Tr::kPitch, v, (j + 1) * Tr::kBlockN, Tr::kBlockN, p);
+      load_tile<Tr>(k_stage(next), k, (j + 1) * Tr::kBlockN, Tr::kBlockN, p);
+      load_tile<Tr>(v_stage(next), v, (j + 1) * Tr::kBlockN, Tr::kBlockN, p);
       cp_async_commit();
       cp_async_wait<1>();
     } else {
       cp_async_wait<0>();
     }
     __syncthreads();
-    if (j == 0) {
-      // A fragments of Q: x4 matrices = rows 0-7/8-15 x cols 0-7/8-15 of each 16x16 k-step.
-      const T* base = q_s + (warp * 16 + (lane % 16)) * Tr::kPitch + (lane / 16) * 8;
-      for (int kk = 0; kk < Tr::kKSteps; ++kk) ldmatrix_x4(q_frag[kk], base + kk * 16);
-    }
-    const T* ks = k_s + stage * Tr::kBlockN * Tr::kPitch;
-    const T* vs = v_s + stage * Tr::kBlockN * Tr::kPitch;
+    const T* ks = k_stage(stage);
+    const T* vs = v_stage(stage);
 
     // S = Q K^T for this warp's 16 rows x kBlockN keys.
     float s_acc[Tr::kNTilesS][4] = {};
