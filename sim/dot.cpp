@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cmath>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 #include "sim/topology.h"
@@ -16,6 +17,8 @@ namespace {
 
 constexpr double kGiga = 1e9;
 constexpr double kMicro = 1e-6;
+/// Marks a required number the file did not give; a negative one it gave is refused as such.
+constexpr double kMissing = -std::numeric_limits<double>::infinity();
 
 /// What the DOT file says, before validation: strings for kinds, numbers as read.
 struct RawNode {
@@ -28,7 +31,7 @@ struct RawNode {
 };
 struct RawEdge {
   std::string kind = "pcie";
-  double capacity_gbps = -1;  // required: -1 marks "missing"
+  double capacity_gbps = kMissing;  // required
   double latency_us = 0;
 };
 using RawGraph = boost::adjacency_list<boost::vecS, boost::vecS, boost::directedS, RawNode, RawEdge>;
@@ -217,7 +220,7 @@ Topology build(const RawGraph& raw, const RawParams& params) {
     const std::string from = raw[boost::source(*it, raw)].id, to = raw[boost::target(*it, raw)].id;
     const std::string where = "edge " + from + "->" + to;
     if (from == to) throw TopologyError(where + " is a self-loop: remove it");
-    if (e.capacity_gbps < 0) throw TopologyError(where + " has no capacity_gbps: give its bandwidth in GB/s");
+    if (e.capacity_gbps == kMissing) throw TopologyError(where + " has no capacity_gbps: give its bandwidth in GB/s");
     check_number(e.capacity_gbps, 1e-9, where, "capacity_gbps");
     check_number(e.latency_us, 0, where, "latency_us");
     LinkKind kind;
