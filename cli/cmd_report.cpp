@@ -30,6 +30,7 @@ struct Options {
   std::uint32_t frames = 81;
   std::string dtype = "bf16";
   bool no_layer_check = false;
+  bool resolution_given = false;
 };
 
 /// One schedule of the study, proved and timed.
@@ -50,7 +51,11 @@ Payload study_payload(const Options& o, bool unmerged) {
 std::vector<Entry> prove_and_time(const Options& o, const Topology& topology) {
   std::vector<Entry> entries;
   for (const Combo& c : study_schedules()) {
-    if (std::string(c.algo) == "xor" && (o.ranks & (o.ranks - 1)) != 0) continue;  // power-of-two N only
+    if (std::string(c.algo) == "xor" && (o.ranks & (o.ranks - 1)) != 0) {  // power-of-two N only
+      std::cerr << "note: skipped xor / " << c.discipline << ": xor needs a power-of-two number of ranks (got "
+                << o.ranks << ")\n";
+      continue;
+    }
     Entry e{c, generate(c.algo, o.ranks, study_payload(o, c.unmerged)), {}, {}};
     const ProgramSet programs = lower(e.schedule, parse_discipline(c.discipline));
     e.verdict = verify(e.schedule, programs);
@@ -117,7 +122,13 @@ nlohmann::json layer_check(const Options& o, std::ostringstream& text) {
   return {{"ok", r.ok()}, {"max_abs_error", worst}, {"exactly_once", r.forward_ledger_ok && r.reverse_ledger_ok}};
 }
 
-void run(const Options& o) {
+void run(Options o) {
+  const ModelChoice choice = resolve_model(o.model, o.resolution, o.resolution_given);
+  o.model = choice.model, o.resolution = choice.resolution;
+  // The folder is checked before the minutes of work, and every file in it before any is written.
+  std::filesystem::create_directories(o.out);
+  const std::string dir = o.out + "/";
+  check_writable({dir + "report.txt", dir + "report.json", dir + "simulation.json", dir + "trace.json"});
   const Topology topology = load_topology(o.topology);
   const std::vector<Entry> entries = prove_and_time(o, topology);
   std::ostringstream text;
@@ -136,13 +147,11 @@ void run(const Options& o) {
   doc["schedules"] = schedules;
   if (!o.no_layer_check) doc["layer_check"] = layer_check(o, text);
 
-  std::filesystem::create_directories(o.out);
-  const std::string dir = o.out + "/";
   const std::string sim_json = simulation_json(topology, runs, /*with_dot=*/true);  // idle links too, for the picture
-  write_output(dir + "report.txt", text.str());
-  write_output(dir + "report.json", doc.dump(1) + "\n");
-  write_output(dir + "simulation.json", sim_json);
-  write_output(dir + "trace.json", simulation_trace(runs));
+  write_outputs({{dir + "report.txt", text.str()},
+                 {dir + "report.json", doc.dump(1) + "\n"},
+                 {dir + "simulation.json", sim_json},
+                 {dir + "trace.json", simulation_trace(runs)}});
   // Pictures of the reference schedule (round-robin, the first run of the study).
   std::vector<std::string> files = {dir + "report.txt", dir + "report.json", dir + "simulation.json", dir + "trace.json"};
   for (const std::string& f : viz::render_report_pictures(o.out, entries.front().schedule, sim_json, 0)) files.push_back(f);
@@ -164,13 +173,16 @@ void setup_report_command(CLI::App& app) {
   cmd->add_option("-o,--out", opt->out, "folder for report.txt, report.json, simulation.json, trace.json, pictures")
       ->capture_default_str();
   cmd->add_option("-t,--topology", opt->topology, "a preset (topo list) or a DOT file")->capture_default_str();
-  cmd->add_option("-n,--ranks", opt->ranks, "number of ranks N")->check(CLI::Range(2, 4096))->capture_default_str();
+  cmd->add_option("--ranks", opt->ranks, "number of ranks N")->check(CLI::Range(2, 4096))->capture_default_str();
   cmd->add_option("--model", opt->model, "video model (wan2.1-14b, wan2.1-1.3b, hunyuanvideo-1.5)")->capture_default_str();
   cmd->add_option("--resolution", opt->resolution, "480p or 720p")->capture_default_str();
   cmd->add_option("--frames", opt->frames, "video frames (4k + 1)")->capture_default_str();
   cmd->add_option("--dtype", opt->dtype, "bf16 or fp8 on the wire")->check(CLI::IsMember({"bf16", "fp8"}))->capture_default_str();
   cmd->add_flag("--no-layer-check", opt->no_layer_check, "skip the end-to-end CPU run of the layer");
-  cmd->callback([opt] { run(*opt); });
+  cmd->callback([opt, cmd] {
+    opt->resolution_given = cmd->count("--resolution") > 0;
+    run(*opt);
+  });
 }
 
 }  // namespace ua2a::cli

@@ -55,7 +55,7 @@ TEST(RunCommand, UserErrorsExitTwoWithTheFix) {
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.out.find("head dims 64 and 128"), std::string::npos) << r.out;
   r = cli("run --discipline naive --ranks 2 --heads 2");
-  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.code, 1) << "a deadlock is a property violated (README, exit codes)";
   EXPECT_NE(r.out.find("deadlock"), std::string::npos) << r.out;
   r = cli("run --model wan2.1-14b-480p --seq 5");
   EXPECT_EQ(r.code, 2) << r.out;
@@ -64,15 +64,15 @@ TEST(RunCommand, UserErrorsExitTwoWithTheFix) {
   EXPECT_NE(r.out.find("--mpi applies to --transport nccl only"), std::string::npos) << r.out;
   r = cli("run --model wan9");
   EXPECT_EQ(r.code, 2);
-  EXPECT_NE(r.out.find("wan2.1-14b-480p"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("wan2.1-14b, wan2.1-1.3b"), std::string::npos) << r.out;
 }
 
 TEST(BenchCommand, PrintsOneVerifiedLinePerSizeAndSchedule) {
-  const Result r = cli("bench --ranks 4 --min-bytes 1024 --max-bytes 4096 --iterations 2 --warmup 1 --algos round-robin "
-                       "--disciplines paired-half,grouped --json");
+  const Result r = cli("bench --ranks 4 -b 4K -e 16K -n 2 -w 1 --algo round-robin --discipline paired-half,grouped --json");
   ASSERT_EQ(r.code, 0) << r.out;
   const auto j = nlohmann::json::parse(r.out);
-  ASSERT_EQ(j["exchange"].size(), 4u);  // 2 sizes x 2 disciplines
+  EXPECT_EQ(j["format"], "ulysses-a2a/bench");
+  ASSERT_EQ(j["exchange"].size(), 4u);  // 2 sizes (4 KiB, 16 KiB) x 2 disciplines
   for (const auto& line : j["exchange"]) {
     EXPECT_EQ(line["wrong"].get<int>(), 0);
     EXPECT_EQ(line["size_bytes"].get<std::uint64_t>(), 4 * line["block_bytes"].get<std::uint64_t>());

@@ -89,12 +89,12 @@ TEST(VerifyCli, BadInputExitsTwo) {
 
 TEST(VerifyCli, ScheduleAndProgramFiles) {
   const auto sched = temp("schedule.json"), progs = temp("programs.json"), pml = temp("model.pml");
-  ASSERT_EQ(cli("schedule --ranks 5 --algo round-robin -f json -o " + sched.string()).code, 0);
+  ASSERT_EQ(cli("schedule --ranks 5 --algo round-robin --format json -o " + sched.string()).code, 0);
   // A schedule file is lowered with --discipline.
   EXPECT_EQ(cli("verify --input " + sched.string() + " --discipline paired-half").code, 0);
   EXPECT_EQ(cli("verify --input " + sched.string() + " --discipline naive").code, 1);
   // A programs file is executed as written.
-  ASSERT_EQ(cli("schedule --ranks 5 --algo shift --discipline naive -f json -o " + progs.string()).code, 0);
+  ASSERT_EQ(cli("schedule --ranks 5 --algo shift --discipline naive --format json -o " + progs.string()).code, 0);
   const CliRun r = cli("verify --input " + progs.string() + " --emit-promela " + pml.string());
   EXPECT_EQ(r.code, 1) << r.out;
   EXPECT_TRUE(has(r.out, "wait-for cycle of length 5")) << r.out;

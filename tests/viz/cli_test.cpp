@@ -60,18 +60,19 @@ TEST_F(RenderCli, PairingsSvgByExtension) {
 }
 
 TEST_F(RenderCli, RoundsPngAndJsonReport) {
-  const Result r = run("render rounds -n 6 -a shift -o " + path("r.png") + " --json");
+  const Result r = run("render rounds --ranks 6 -a shift -o " + path("r.png") + " --json");
   ASSERT_EQ(r.code, 0) << r.out << r.err;
   EXPECT_TRUE(viz::test::is_png(read(path("r.png"))));
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["picture"], "rounds");
-  EXPECT_EQ(j["format"], "png");
+  EXPECT_EQ(j["format"], "ulysses-a2a/render");
+  EXPECT_EQ(j["image_format"], "png");
   EXPECT_EQ(j["edges"], 30);
   EXPECT_EQ(j["directed"], true);
 }
 
 TEST_F(RenderCli, FormatOptionOverridesTheExtensionAndDotGoesToStdout) {
-  const Result r = run("render pairings -n 4 -o - --format dot");
+  const Result r = run("render pairings --ranks 4 -o - --format dot");
   ASSERT_EQ(r.code, 0) << r.out << r.err;
   EXPECT_EQ(r.out.rfind("graph \"pairings\"", 0), 0u) << r.out;
 }
@@ -122,13 +123,13 @@ TEST_F(RenderCli, UserErrorsExitTwoWithAMessage) {
     const char* expect;
   };
   const std::vector<Case> cases = {
-      {"render pairings -n 8 -o " + path("p.jpeg"), "--format"},
+      {"render pairings --ranks 8 -o " + path("p.jpeg"), "--format"},
       {"render timeline " + sim4() + " -o " + path("t.dot"), "no DOT form"},
       {"render topology 4090x8-2s --load " + sim4() + " -o " + path("x.svg"), "gpu0->sw0"},
       {"render topology no-such-box -o " + path("x.svg"), "no-such-box"},
-      {"render pairings -n 0 -o " + path("x.svg"), "--ranks"},
+      {"render pairings --ranks 0 -o " + path("x.svg"), "--ranks"},
       {"render timeline " + sim4() + " --run 2 -o " + path("x.svg"), "--run 2"},
-      {"render pairings -n 4 -o -", "--format"},
+      {"render pairings --ranks 4 -o -", "--format"},
   };
   for (const Case& c : cases) {
     const Result r = run(c.args);
