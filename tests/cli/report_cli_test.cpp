@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
-#include "tests/cli/cli_runner.h"
+#include "tests/support.h"
 
 using ua2a::testing::read_text;
 using ua2a::testing::run_cli;

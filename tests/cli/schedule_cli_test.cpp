@@ -7,7 +7,7 @@
 #include <sstream>
 
 #include "schedule/io.h"
-#include "tests/cli/cli_runner.h"
+#include "tests/support.h"
 
 using ua2a::testing::run_cli;
 

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "tests/support.h"
 #include "sim/nvsmi.h"
 #include "sim/simulate.h"
 
@@ -11,12 +12,7 @@ using namespace ua2a;
 
 namespace {
 
-std::string sample(const std::string& name) {
-  std::ifstream in(std::string(UA2A_SOURCE_DIR) + "/tests/sim/data/" + name);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+std::string sample(const std::string& name) { return ua2a::testing::read_source("tests/sim/data/" + name); }
 
 bool has_link(const Topology& t, const std::string& name, double gbps) {
   for (EdgeRef e : t.edges())
