@@ -277,6 +277,7 @@ ordered_json execution_json(const ExecutionReport& e) {
           {"unmatched_count", e.unmatched_count},
           {"unmatched", unmatched},
           {"never_posted", e.never_posted},
+          {"exactly_once", e.delivery_ok()},  // the ledger's verdict and every match consistent
           {"delivery", ledger_json(e.delivery)}};
 }
 
