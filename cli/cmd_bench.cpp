@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
 #include <sstream>
 
 #include "backend/bench.h"
@@ -28,7 +30,12 @@ struct Options {
   std::uint32_t iterations = 10;
   std::uint32_t warmup = 2;
   std::uint64_t min_bytes = 0, max_bytes = 0;  ///< min_size and max_size parsed
-  bool old_flags = false;                      ///< --min-bytes and friends: named with the new form
+  /// The spellings before nccl-tests' flags (scripts still use them): per-block byte counts.
+  struct Old {
+    std::optional<std::uint64_t> min_block, max_block;
+    std::optional<std::uint32_t> factor;
+    std::vector<std::string> algos, disciplines;
+  } old;
   bool no_exchange = false;
   bool no_layer = false;
   bool kernels = false;
@@ -202,11 +209,44 @@ nlohmann::json attention_section(const Options& o, std::ostringstream& text) {
   return rows;
 }
 
-void run(Options o) {
-  if (o.old_flags)
-    throw std::invalid_argument("bench takes nccl-tests' flags now: -b/--minbytes and -e/--maxbytes are the size column "
-                                "(N x block bytes), -f/--stepfactor, -n/--iters, -w/--warmup_iters, and --algo, "
-                                "--discipline take comma lists (--min-bytes 1024 at N = 8 is -b 8K)");
+/// Maps the old flags onto the new ones with a note naming the new form; both forms of one
+/// setting at once is an error, since they would disagree.
+void apply_old_flags(Options& o, const std::set<std::string>& given) {
+  const std::string n = std::to_string(std::max(o.layer.ranks, 1));
+  auto note = [](const std::string& old, const std::string& now) {
+    std::cerr << "note: bench " << old << " is the old spelling of " << now << "\n";
+  };
+  auto clash = [&](const char* old, const char* now) {
+    if (given.count(now))
+      throw std::invalid_argument(std::string(old) + " and " + now + " give the same setting: use " + now);
+  };
+  auto block_to_size = [&](std::uint64_t block, const char* old, const char* now, std::string& size) {
+    clash(old, now);
+    size = std::to_string(block * static_cast<std::uint64_t>(std::max(o.layer.ranks, 1)));
+    note(std::string(old) + " " + std::to_string(block) + " (bytes per block)",
+         std::string(now) + " " + size + " (N x block = " + n + " x " + std::to_string(block) + ")");
+  };
+  if (o.old.min_block) block_to_size(*o.old.min_block, "--min-bytes", "--minbytes", o.min_size);
+  if (o.old.max_block) block_to_size(*o.old.max_block, "--max-bytes", "--maxbytes", o.max_size);
+  if (o.old.factor) {
+    clash("--factor", "--stepfactor");
+    o.factor = *o.old.factor;
+    note("--factor", "-f/--stepfactor");
+  }
+  if (!o.old.algos.empty()) {
+    clash("--algos", "--algo");
+    o.algos = o.old.algos;
+    note("--algos", "--algo");
+  }
+  if (!o.old.disciplines.empty()) {
+    clash("--disciplines", "--discipline");
+    o.disciplines = o.old.disciplines;
+    note("--disciplines", "--discipline");
+  }
+}
+
+void run(Options o, const std::set<std::string>& given) {
+  apply_old_flags(o, given);
   std::ostringstream text;
   nlohmann::json j = {{"format", "ulysses-a2a/bench"}, {"version", 1}, {"ranks", o.layer.ranks},
                       {"transport", o.layer.transport}};
@@ -262,15 +302,24 @@ void setup_bench(CLI::App& app) {
   cmd->add_option("-n,--iters,--iterations", opt->iterations, "timed iterations per line")->capture_default_str();
   cmd->add_option("-w,--warmup_iters,--warmup", opt->warmup, "untimed iterations per line")->capture_default_str();
   // The spellings before nccl-tests' flags: hidden, each an error that gives the new form.
-  for (const char* old : {"--min-bytes", "--max-bytes", "--factor", "--algos", "--disciplines"})
-    cmd->add_option(old)->group("")->each([opt](const std::string&) { opt->old_flags = true; });
+  // The spellings before nccl-tests' flags, hidden from --help; each works with a note.
+  cmd->add_option("--min-bytes", opt->old.min_block)->group("");
+  cmd->add_option("--max-bytes", opt->old.max_block)->group("");
+  cmd->add_option("--factor", opt->old.factor)->group("");
+  cmd->add_option("--algos", opt->old.algos)->delimiter(',')->group("");
+  cmd->add_option("--disciplines", opt->old.disciplines)->delimiter(',')->group("");
   cmd->add_flag("--no-exchange", opt->no_exchange, "skip the message-size sweep");
   cmd->add_flag("--no-layer", opt->no_layer, "skip the layer's stage times");
   cmd->add_flag("--kernels", opt->kernels, "GPU: pack/unpack (with FP8) against a device copy, exchange against one copy");
   cmd->add_flag("--attention", opt->attention,
                 "GPU: flash attention TFLOP/s at the Ulysses shapes (S = 33272 and 76112 with h = 5, S = 8192 with 40 heads; D = 128)");
   cmd->add_flag("--json", opt->json, "print JSON");
-  cmd->callback([opt] { run(*opt); });
+  cmd->callback([opt, cmd] {
+    std::set<std::string> given;
+    for (const char* name : {"--minbytes", "--maxbytes", "--stepfactor", "--algo", "--discipline"})
+      if (cmd->count(name) > 0) given.insert(name);
+    run(*opt, given);
+  });
 }
 
 }  // namespace ua2a::cli
