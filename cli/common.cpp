@@ -221,12 +221,15 @@ void write_outputs(const std::vector<std::pair<std::string, std::string>>& outpu
   const mode_t mask = ::umask(0);
   ::umask(mask);
   for (const auto& out : outputs) {
-    const std::string& path = out.first;
+    std::string path = out.first;
     if (is_stdout(path)) {
       to_stdout.push_back(&out);
       continue;
     }
     std::error_code ec;
+    // A link is written through, as an ofstream would: the temporary goes beside its target.
+    if (fs::is_symlink(fs::symlink_status(path, ec)))
+      if (const fs::path target = fs::canonical(path, ec); !ec) path = target.string();
     const fs::file_status st = fs::status(path, ec);
     if (fs::exists(st) && !fs::is_regular_file(st)) {
       direct.push_back(&out);
