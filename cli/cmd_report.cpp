@@ -125,11 +125,11 @@ nlohmann::json layer_check(const Options& o, std::ostringstream& text) {
 void run(Options o) {
   const ModelChoice choice = resolve_model(o.model, o.resolution, o.resolution_given);
   o.model = choice.model, o.resolution = choice.resolution;
+  const Topology topology = load_topology(o.topology);
   // The folder is checked before the minutes of work, and every file in it before any is written.
   std::filesystem::create_directories(o.out);
   const std::string dir = o.out + "/";
   check_writable({dir + "report.txt", dir + "report.json", dir + "simulation.json", dir + "trace.json"});
-  const Topology topology = load_topology(o.topology);
   const std::vector<Entry> entries = prove_and_time(o, topology);
   std::ostringstream text;
   text << table(o, entries);
