@@ -112,6 +112,7 @@ const std::vector<Case> kCases = {
   {"outputs checked first", "simulate --trace {dir}/no/such/dir/t.json", 2, {"directory '{dir}/no/such/dir' does not exist"}},
   {"outputs checked first", "simulate --trace {dir}", 2, {"is a directory"}},
   {"outputs checked first", "report --out {dir}/keep.txt --no-layer-check", 2, {"keep.txt"}},
+  {"bad input leaves nothing", "report --topology 4090x9 --out {dir}/new --no-layer-check", 2, {"4090x9"}},
 
   // ---- skips with a note, where the docs say combinations that do not apply are skipped ----
   {"--transport all skips", "simulate --transport all --algo grouped", 0, {"note: skipped --transport nvlink", "grouped", "p2p"}},
