@@ -3,10 +3,13 @@
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
 #include <sstream>
 
 #include "backend/bench.h"
 #include "backend/runner.h"
+#include "backend/transport.h"
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "cli/layer_options.h"
@@ -21,17 +24,59 @@ struct Options {
   LayerOptions layer;
   std::vector<std::string> algos{"round-robin", "grouped"};
   std::vector<std::string> disciplines{"paired-half", "paired-full", "grouped"};
-  std::uint64_t min_bytes = 1 << 10;   ///< per block
-  std::uint64_t max_bytes = 1 << 20;
-  std::uint32_t factor = 4;
+  std::string min_size = "8K";  ///< nccl-tests -b: the size column, N x block bytes
+  std::string max_size = "8M";  ///< nccl-tests -e
+  std::uint32_t factor = 4;     ///< nccl-tests -f
   std::uint32_t iterations = 10;
   std::uint32_t warmup = 2;
+  std::uint64_t min_bytes = 0, max_bytes = 0;  ///< min_size and max_size parsed
+  /// The spellings before nccl-tests' flags (scripts still use them): per-block byte counts.
+  struct Old {
+    std::optional<std::uint64_t> min_block, max_block;
+    std::optional<std::uint32_t> factor;
+    std::vector<std::string> algos, disciplines;
+  } old;
   bool no_exchange = false;
   bool no_layer = false;
   bool kernels = false;
   bool attention = false;
   bool json = false;
 };
+
+/// A size as nccl-tests writes it: a whole number of bytes with an optional K, M or G (x 1024).
+std::uint64_t parse_size(const std::string& text, const char* option) {
+  std::size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+  const std::string unit = text.substr(digits);
+  const int shift = unit.empty() ? 0 : unit == "K" || unit == "k" ? 10 : unit == "M" || unit == "m" ? 20
+                                                                    : unit == "G" || unit == "g" ? 30 : -1;
+  if (digits == 0 || digits > 15 || shift < 0)
+    throw std::invalid_argument(std::string(option) + " " + text +
+                                ": give a whole number of bytes, optionally with K, M or G (x 1024), e.g. 8K");
+  return std::stoull(text.substr(0, digits)) << shift;
+}
+
+/// The sweep's sizes, checked before anything runs: nccl-tests' -b, -e and -f with the size column
+/// as it defines it for all-to-all (each rank's send buffer, N blocks of 4-byte words).
+std::vector<std::uint64_t> sweep_sizes(const Options& o) {
+  const std::uint64_t n = static_cast<std::uint64_t>(std::max(o.layer.ranks, 1));
+  const std::uint64_t smallest = n * 4;
+  if (o.min_bytes < smallest)
+    throw std::invalid_argument("-b/--minbytes " + o.min_size + " is below the smallest all-to-all of " +
+                                std::to_string(n) + " ranks (N x 4 bytes = " + std::to_string(smallest) + "): raise -b");
+  if (o.max_bytes < o.min_bytes)
+    throw std::invalid_argument("-e/--maxbytes " + o.max_size + " is below -b/--minbytes " + o.min_size +
+                                ": give -e >= -b");
+  if (o.factor < 2)
+    throw std::invalid_argument("-f/--stepfactor " + std::to_string(o.factor) +
+                                " would never reach -e: give a factor of at least 2");
+  std::vector<std::uint64_t> sizes;
+  for (std::uint64_t size = o.min_bytes; size <= o.max_bytes; size *= o.factor) {
+    sizes.push_back(size / (n * 4) * (n * 4));  // whole words per block, as nccl-tests rounds its count
+    if (size > o.max_bytes / o.factor) break;   // the next step would pass -e (or overflow)
+  }
+  return sizes;
+}
 
 /// Every (algo, discipline) that lowers for N; the rest (paired-half on grouped, xor on odd N)
 /// are skipped, as nccl-tests skips unsupported combinations.
@@ -58,8 +103,8 @@ nlohmann::json exchange_section(const Options& o, std::ostringstream& text) {
        << "#   busbw = algbw x (N-1)/N; #wrong = received words not equal to (src, dst, index)\n"
        << "#        size(B)  algo          discipline      time(us)  algbw(GB/s)  busbw(GB/s)  #wrong\n";
   const auto list = schedules(o);
-  for (std::uint64_t block = o.min_bytes; block <= o.max_bytes; block *= std::max<std::uint32_t>(o.factor, 2)) {
-    const std::uint64_t bytes = (block + 3) / 4 * 4;
+  for (const std::uint64_t size : sweep_sizes(o)) {
+    const std::uint64_t bytes = size / static_cast<std::uint64_t>(o.layer.ranks);
     for (const auto& [algo, discipline] : list) {
       const ProgramSet p =
           lower(generate(algo, o.layer.ranks, uniform_payload(bytes, !o.layer.unmerged, o.layer.chunks)),
@@ -163,12 +208,70 @@ nlohmann::json attention_section(const Options& o, std::ostringstream& text) {
   return rows;
 }
 
-void run(const Options& o) {
+/// Maps the old flags onto the new ones with a note naming the new form; both forms of one
+/// setting at once is an error, since they would disagree.
+void apply_old_flags(Options& o, const std::set<std::string>& given) {
+  const std::string n = std::to_string(std::max(o.layer.ranks, 1));
+  auto note = [](const std::string& old, const std::string& now) {
+    std::cerr << "note: bench " << old << " is the old spelling of " << now << "\n";
+  };
+  auto clash = [&](const char* old, const char* now) {
+    if (given.count(now))
+      throw std::invalid_argument(std::string(old) + " and " + now + " give the same setting: use " + now);
+  };
+  auto block_to_size = [&](std::uint64_t block, const char* old, const char* now, std::string& size) {
+    clash(old, now);
+    size = std::to_string(block * static_cast<std::uint64_t>(std::max(o.layer.ranks, 1)));
+    note(std::string(old) + " " + std::to_string(block) + " (bytes per block)",
+         std::string(now) + " " + size + " (N x block = " + n + " x " + std::to_string(block) + ")");
+  };
+  if (o.old.min_block) block_to_size(*o.old.min_block, "--min-bytes", "--minbytes", o.min_size);
+  if (o.old.max_block) block_to_size(*o.old.max_block, "--max-bytes", "--maxbytes", o.max_size);
+  if (o.old.factor) {
+    clash("--factor", "--stepfactor");
+    o.factor = *o.old.factor;
+    note("--factor", "-f/--stepfactor");
+  }
+  if (!o.old.algos.empty()) {
+    clash("--algos", "--algo");
+    o.algos = o.old.algos;
+    note("--algos", "--algo");
+  }
+  if (!o.old.disciplines.empty()) {
+    clash("--disciplines", "--discipline");
+    o.disciplines = o.old.disciplines;
+    note("--disciplines", "--discipline");
+  }
+}
+
+void run(Options o, const std::set<std::string>& given) {
+  apply_old_flags(o, given);
   std::ostringstream text;
-  nlohmann::json j = {{"ranks", o.layer.ranks}, {"transport", o.layer.transport}};
+  nlohmann::json j = {{"format", "ulysses-a2a/bench"}, {"version", 1}, {"ranks", o.layer.ranks},
+                      {"transport", o.layer.transport}};
   if (o.layer.mpi || o.layer.rank >= 0)
     throw std::invalid_argument("bench runs every rank in one process: --mpi, --rank and --nccl-id-file are for run");
-  make_shape(o.layer);  // bad shapes fail before any timing
+  check_iterations(o.iterations);
+  if (o.no_exchange && o.no_layer && !o.kernels && !o.attention)
+    throw std::invalid_argument("--no-exchange and --no-layer together leave nothing to time: drop one, or add "
+                                "--kernels or --attention");
+  o.min_bytes = parse_size(o.min_size, "-b/--minbytes");
+  o.max_bytes = parse_size(o.max_size, "-e/--maxbytes");
+  // Bad shapes and sizes fail before any timing, and before any buffer is allocated.
+  const LayerShape shape = make_shape(o.layer);
+  const bool host = find_transport(o.layer.transport).host_memory;
+  const auto list = schedules(o);
+  if (list.empty())
+    throw std::invalid_argument("no --algo x --discipline pair applies to " + std::to_string(o.layer.ranks) +
+                                " ranks (paired-half needs a pairing schedule, xor a power-of-two N; naive deadlocks)");
+  // The layer runs the first pair of the sweep (round-robin / paired-half by default).
+  o.layer.algo = list.front().first;
+  o.layer.discipline = list.front().second;
+  if (!o.no_exchange) {
+    const std::vector<std::uint64_t> sizes = sweep_sizes(o);
+    if (host) check_host_memory(2.0 * static_cast<double>(sizes.back()) * o.layer.ranks, "the sweep up to -e " + o.max_size);
+  }
+  if (!o.no_layer) check_host_memory(layer_host_bytes(shape, host, false), "the layer");
   if (!o.no_exchange) j["exchange"] = exchange_section(o, text);
   if (!o.no_layer) j["layer"] = layer_section(o, text);
   if (o.kernels) j["kernels"] = kernel_section(o, text);
@@ -181,21 +284,41 @@ void run(const Options& o) {
 void setup_bench(CLI::App& app) {
   auto opt = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand("bench", "time all-to-all exchanges (nccl-tests style) and the layer's stages");
-  add_layer_options(*cmd, opt->layer);
-  cmd->add_option("--algos", opt->algos, "schedules to compare")->delimiter(',')->capture_default_str();
-  cmd->add_option("--disciplines", opt->disciplines, "disciplines to compare")->delimiter(',')->capture_default_str();
-  cmd->add_option("--min-bytes", opt->min_bytes, "smallest block (bytes each rank sends each peer)")->capture_default_str();
-  cmd->add_option("--max-bytes", opt->max_bytes, "largest block")->capture_default_str();
-  cmd->add_option("--factor", opt->factor, "size multiplier between lines")->capture_default_str();
-  cmd->add_option("--iterations", opt->iterations, "timed iterations per line")->capture_default_str();
-  cmd->add_option("--warmup", opt->warmup, "untimed iterations per line")->capture_default_str();
+  add_layer_options(*cmd, opt->layer, /*with_schedule=*/false);
+  // nccl-tests' flags with nccl-tests' meanings; -d, -a, -t, -m mean other things there and are
+  // left out here rather than given ours.
+  cmd->add_option("--algo", opt->algos, "schedules of the sweep, a comma list; the layer runs the first that lowers")
+      ->delimiter(',')
+      ->capture_default_str();
+  cmd->add_option("--discipline", opt->disciplines, "disciplines of the sweep, a comma list (naive is skipped)")
+      ->delimiter(',')
+      ->capture_default_str();
+  cmd->add_option("-b,--minbytes", opt->min_size,
+                  "smallest size: bytes each rank sends, all N blocks (nccl-tests' size; K, M, G suffixes)")
+      ->capture_default_str();
+  cmd->add_option("-e,--maxbytes", opt->max_size, "largest size")->capture_default_str();
+  cmd->add_option("-f,--stepfactor", opt->factor, "size multiplier between lines (>= 2)")->capture_default_str();
+  cmd->add_option("-n,--iters,--iterations", opt->iterations, "timed iterations per line")->capture_default_str();
+  cmd->add_option("-w,--warmup_iters,--warmup", opt->warmup, "untimed iterations per line")->capture_default_str();
+  // The spellings before nccl-tests' flags: hidden, each an error that gives the new form.
+  // The spellings before nccl-tests' flags, hidden from --help; each works with a note.
+  cmd->add_option("--min-bytes", opt->old.min_block)->group("");
+  cmd->add_option("--max-bytes", opt->old.max_block)->group("");
+  cmd->add_option("--factor", opt->old.factor)->group("");
+  cmd->add_option("--algos", opt->old.algos)->delimiter(',')->group("");
+  cmd->add_option("--disciplines", opt->old.disciplines)->delimiter(',')->group("");
   cmd->add_flag("--no-exchange", opt->no_exchange, "skip the message-size sweep");
   cmd->add_flag("--no-layer", opt->no_layer, "skip the layer's stage times");
   cmd->add_flag("--kernels", opt->kernels, "GPU: pack/unpack (with FP8) against a device copy, exchange against one copy");
   cmd->add_flag("--attention", opt->attention,
                 "GPU: flash attention TFLOP/s at the Ulysses shapes (S = 33272 and 76112 with h = 5, S = 8192 with 40 heads; D = 128)");
   cmd->add_flag("--json", opt->json, "print JSON");
-  cmd->callback([opt] { run(*opt); });
+  cmd->callback([opt, cmd] {
+    std::set<std::string> given;
+    for (const char* name : {"--minbytes", "--maxbytes", "--stepfactor", "--algo", "--discipline"})
+      if (cmd->count(name) > 0) given.insert(name);
+    run(*opt, given);
+  });
 }
 
 }  // namespace ua2a::cli

@@ -56,7 +56,7 @@ struct TimelineOptions {
 void add_output_options(CLI::App& cmd, OutputOptions& o) {
   cmd.add_option("-o,--output", o.output, "picture file (.svg, .png, .pdf or .dot); - for stdout with --format")
       ->required();
-  cmd.add_option("-f,--format", o.format, "svg, png, pdf or dot (default: from the output's extension)")
+  cmd.add_option("--format", o.format, "svg, png, pdf or dot (default: from the output's extension)")
       ->check(CLI::IsMember({"svg", "png", "pdf", "dot"}));
   cmd.add_flag("--json", o.json, "report what was written as JSON");
 }
@@ -66,8 +66,8 @@ void finish(const OutputOptions& o, const std::string& picture, viz::ImageFormat
             const nlohmann::json& facts) {
   write_output(o.output, data);
   if (o.output == "-") return;  // the picture went to stdout: print nothing else there
-  nlohmann::json j = {{"picture", picture}, {"file", o.output}, {"format", viz::to_string(format)},
-                      {"bytes", data.size()}};
+  nlohmann::json j = {{"format", "ulysses-a2a/render"}, {"version", 1},   {"picture", picture},
+                      {"file", o.output},           {"image_format", viz::to_string(format)}, {"bytes", data.size()}};
   j.update(facts);
   if (o.json) {
     std::cout << j.dump(1) << "\n";
@@ -135,7 +135,8 @@ void run_report(const ReportOptions& o) {
   const auto written =
       viz::render_report_pictures(o.dir, s, o.simulation.empty() ? "" : read_file(o.simulation), o.run);
   if (o.json) {
-    std::cout << nlohmann::json{{"pictures", written}}.dump(1) << "\n";
+    std::cout << nlohmann::json{{"format", "ulysses-a2a/render-report"}, {"version", 1}, {"pictures", written}}.dump(1)
+              << "\n";
     return;
   }
   for (const std::string& path : written) std::cout << "wrote " << path << "\n";
@@ -161,7 +162,7 @@ void setup_topology(CLI::App& render) {
   auto opt = std::make_shared<TopologyOptions>();
   CLI::App* cmd = render.add_subcommand(
       "topology", "the box as a tree, links labelled with bandwidth; with --load, coloured by utilisation");
-  cmd->add_option("topology", opt->topology, "preset name (see: ulysses-a2a topo --list) or DOT file")->required();
+  cmd->add_option("topology", opt->topology, "preset name (see: ulysses-a2a topo list) or DOT file")->required();
   cmd->add_option("--load", opt->load, "simulation document (ulysses-a2a simulate ... --json-out FILE)")
       ->check(CLI::ExistingFile);
   cmd->add_option("--run", opt->run, "which run of the document, from 0")->capture_default_str();

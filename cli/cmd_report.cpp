@@ -32,6 +32,7 @@ struct Options {
   std::string dtype = "bf16";
   std::string sim_model = "contention";
   bool no_layer_check = false;
+  bool resolution_given = false;
 };
 
 /// One schedule of the study, proved and timed.
@@ -63,7 +64,11 @@ std::vector<TransportKind> study_transports(const Options& o, const Topology& to
 std::vector<Entry> prove_and_time(const Options& o, const Topology& topology) {
   std::vector<Entry> entries;
   for (const Combo& c : study_schedules()) {
-    if (std::string(c.algo) == "xor" && (o.ranks & (o.ranks - 1)) != 0) continue;  // power-of-two N only
+    if (std::string(c.algo) == "xor" && (o.ranks & (o.ranks - 1)) != 0) {  // power-of-two N only
+      std::cerr << "note: skipped xor / " << c.discipline << ": xor needs a power-of-two number of ranks (got "
+                << o.ranks << ")\n";
+      continue;
+    }
     const Schedule schedule = generate(c.algo, o.ranks, study_payload(o, c.unmerged));
     const ProgramSet programs = lower(schedule, parse_discipline(c.discipline));
     const VerifyReport verdict = verify(schedule, programs);
@@ -153,8 +158,14 @@ nlohmann::json layer_check(const Options& o, std::ostringstream& text) {
   return {{"ok", r.ok()}, {"max_abs_error", worst}, {"exactly_once", r.forward_ledger_ok && r.reverse_ledger_ok}};
 }
 
-void run(const Options& o) {
+void run(Options o) {
+  const ModelChoice choice = resolve_model(o.model, o.resolution, o.resolution_given);
+  o.model = choice.model, o.resolution = choice.resolution;
   const Topology topology = load_topology(o.topology);
+  // The folder is checked before the minutes of work, and every file in it before any is written.
+  std::filesystem::create_directories(o.out);
+  const std::string dir = o.out + "/";
+  check_writable({dir + "report.txt", dir + "report.json", dir + "simulation.json", dir + "trace.json"});
   const std::vector<Entry> entries = prove_and_time(o, topology);
   std::ostringstream text;
   text << table(o, entries);
@@ -175,13 +186,11 @@ void run(const Options& o) {
   doc["schedules"] = schedules;
   if (!o.no_layer_check) doc["layer_check"] = layer_check(o, text);
 
-  std::filesystem::create_directories(o.out);
-  const std::string dir = o.out + "/";
   const std::string sim_json = simulation_json(topology, runs, /*with_dot=*/true);  // idle links too, for the picture
-  write_output(dir + "report.txt", text.str());
-  write_output(dir + "report.json", doc.dump(1) + "\n");
-  write_output(dir + "simulation.json", sim_json);
-  write_output(dir + "trace.json", simulation_trace(runs));
+  write_outputs({{dir + "report.txt", text.str()},
+                 {dir + "report.json", doc.dump(1) + "\n"},
+                 {dir + "simulation.json", sim_json},
+                 {dir + "trace.json", simulation_trace(runs)}});
   // Pictures of the reference schedule (round-robin, the first run of the study).
   std::vector<std::string> files = {dir + "report.txt", dir + "report.json", dir + "simulation.json", dir + "trace.json"};
   for (const std::string& f : viz::render_report_pictures(o.out, entries.front().schedule, sim_json, 0)) files.push_back(f);
@@ -203,7 +212,7 @@ void setup_report_command(CLI::App& app) {
   cmd->add_option("-o,--out", opt->out, "folder for report.txt, report.json, simulation.json, trace.json, pictures")
       ->capture_default_str();
   cmd->add_option("-t,--topology", opt->topology, "a preset (topo list) or a DOT file")->capture_default_str();
-  cmd->add_option("-n,--ranks", opt->ranks, "number of ranks N")->check(CLI::Range(2, 4096))->capture_default_str();
+  cmd->add_option("--ranks", opt->ranks, "number of ranks N")->check(CLI::Range(2, 4096))->capture_default_str();
   cmd->add_option("--model", opt->model, "video model (wan2.1-14b, wan2.1-1.3b, hunyuanvideo-1.5)")->capture_default_str();
   cmd->add_option("--resolution", opt->resolution, "480p or 720p")->capture_default_str();
   cmd->add_option("--frames", opt->frames, "video frames (4k + 1)")->capture_default_str();
@@ -212,7 +221,10 @@ void setup_report_command(CLI::App& app) {
       ->check(CLI::IsMember({"contention", "fluid"}))
       ->capture_default_str();
   cmd->add_flag("--no-layer-check", opt->no_layer_check, "skip the end-to-end CPU run of the layer");
-  cmd->callback([opt] { run(*opt); });
+  cmd->callback([opt, cmd] {
+    opt->resolution_given = cmd->count("--resolution") > 0;
+    run(*opt);
+  });
 }
 
 }  // namespace ua2a::cli

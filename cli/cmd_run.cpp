@@ -32,7 +32,7 @@ nlohmann::json ledger_json(const LedgerReport& r, bool ok) {
 nlohmann::json report_json(const Options& o, const RunReport& r) {
   const LayerShape& s = r.plan.shape;
   nlohmann::json j = {
-      {"ranks", s.ranks}, {"transport", r.transport}, {"device", r.device}, {"algo", o.layer.algo},
+      {"format", "ulysses-a2a/run"}, {"version", 1}, {"ranks", s.ranks}, {"transport", r.transport}, {"device", r.device}, {"algo", o.layer.algo},
       {"discipline", o.layer.discipline}, {"chunks", o.layer.chunks}, {"merged", !o.layer.unmerged},
       {"shape", {{"seq_per_rank", s.seq_per_rank}, {"heads", s.heads}, {"heads_per_rank", s.heads_per_rank()},
                  {"head_dim", s.head_dim}, {"text_tokens", s.text_tokens}, {"elem", to_string(s.elem)}, {"fp8", s.fp8}}},
@@ -95,9 +95,13 @@ std::string report_text(const Options& o, const RunReport& r) {
 }
 
 void run(Options o) {
+  check_iterations(o.iterations);
   apply_mpi(o.layer);
   const LayerShape shape = make_shape(o.layer);
+  check_host_memory(layer_host_bytes(shape, find_transport(o.layer.transport).host_memory, o.check),
+                    "run with s = " + std::to_string(shape.seq_per_rank) + ", N = " + std::to_string(shape.ranks));
   const LayerPrograms programs = make_programs(o.layer, shape);
+  check_layer_programs(programs);
   RunConfig c;
   c.shape = shape;
   c.transport = o.layer.transport;
@@ -117,8 +121,8 @@ void setup_run(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("run", "run one Ulysses attention layer on a transport (threads, cuda-peer, nccl)");
   add_layer_options(*cmd, opt->layer);
   cmd->add_flag("--check", opt->check, "compare with the CPU reference and check exactly-once delivery (exit 1 on failure)");
-  cmd->add_option("--iterations", opt->iterations, "timed runs (stage times are their mean)")->capture_default_str();
-  cmd->add_option("--warmup", opt->warmup, "untimed runs first")->capture_default_str();
+  cmd->add_option("-n,--iterations", opt->iterations, "timed runs (stage times are their mean)")->capture_default_str();
+  cmd->add_option("-w,--warmup", opt->warmup, "untimed runs first")->capture_default_str();
   cmd->add_flag("--json", opt->json, "print the report as JSON");
   cmd->callback([opt] { run(*opt); });
 }

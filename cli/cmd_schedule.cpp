@@ -42,7 +42,7 @@ void setup_schedule(CLI::App& app) {
   add_schedule_options(*cmd, opt->schedule);
   cmd->add_option("-d,--discipline", opt->discipline,
                   "lower to per-rank programs: paired-half, paired-full, grouped or naive");
-  cmd->add_option("-f,--format", opt->format, "text or json")
+  cmd->add_option("--format", opt->format, "text or json")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
   cmd->add_option("-o,--output", opt->output, "write to FILE instead of stdout");

@@ -2,6 +2,7 @@
 // bottleneck and how far from the bound it is. With no arguments: the default comparison (every
 // schedule of the reference study on the 8 x 4090 dual-socket switch box, Wan2.1-14B 480p, N = 8).
 #include <iostream>
+#include <set>
 #include <sstream>
 
 #include "cli/commands.h"
@@ -38,7 +39,7 @@ struct Options {
   std::string mechanisms = "all";
   bool ce_reads = false;
   // Which flags the user gave (CLI11 counts), to pick the defaults.
-  bool algo_given = false, bytes_given = false, seq_given = false;
+  bool algo_given = false, bytes_given = false, seq_given = false, resolution_given = false, frames_given = false;
 };
 
 std::vector<std::string> split(const std::string& list) {
@@ -75,9 +76,22 @@ ScheduleOptions workload(const Options& o) {
   ScheduleOptions s = o.schedule;
   if (o.bytes_given && !o.model.empty())
     throw std::invalid_argument("--bytes and --model both give the message size: use one");
-  if (o.seq_given || (o.bytes_given && o.model.empty())) return s;
-  const VideoModel& m = find_video_model(o.model.empty() ? "wan2.1-14b" : o.model);
-  const std::uint64_t tokens = video_tokens(m, o.resolution, o.frames);
+  if (o.seq_given && !o.model.empty())
+    throw std::invalid_argument("--seq and --model both give the shape: use --model (with --resolution, --frames) "
+                                "or --seq --heads --head-dim");
+  if (o.seq_given || o.bytes_given) {
+    if (o.resolution_given || o.frames_given)
+      throw std::invalid_argument(std::string(o.resolution_given ? "--resolution" : "--frames") + " applies to --model only, not with " +
+                                  (o.seq_given ? "--seq" : "--bytes") + ": drop it");
+    return s;
+  }
+  for (const auto& [given, name] : {std::pair{s.given.heads, "--heads"}, std::pair{s.given.head_dim, "--head-dim"}})
+    if (given)
+      throw std::invalid_argument(std::string(name) + " does not apply to a --model shape (the model fixes it): give --seq " +
+                                  "--heads --head-dim for a shape of your own, or drop " + name);
+  const ModelChoice choice = resolve_model(o.model.empty() ? "wan2.1-14b" : o.model, o.resolution, o.resolution_given);
+  const VideoModel& m = find_video_model(choice.model);
+  const std::uint64_t tokens = video_tokens(m, choice.resolution, o.frames);
   const UlyssesShape shape = ulysses_shape(tokens, m.heads, m.head_dim, s.ranks, parse_dtype(s.dtype),
                                            parse_exchange(s.exchange == "both" ? "qkv" : s.exchange));
   s.seq = shape.seq_per_rank;
@@ -113,20 +127,32 @@ SimReport run_one(const Options& o, const Topology& topology, const Schedule* sc
   return simulate_explained(topology, programs, so);
 }
 
+/// A comparison skips what does not apply, and says so on stderr (the table stays parseable).
+void note_skip(const std::string& what, const std::string& why) {
+  std::cerr << "note: skipped " << what << ": " << why << "\n";
+}
+
 std::vector<SimReport> run_all(const Options& o, const Topology& topology) {
+  std::set<std::string> skipped_transports;  // --transport all: one note per transport the box lacks
   const bool record = o.json || !o.json_out.empty() || !o.trace.empty();
   std::vector<SimReport> runs;
   if (!o.input.empty()) {  // one given schedule or program set
     const std::string text = read_file(o.input);
     for (auto t : transports(o, topology)) {
-      if (document_kind(text) == DocumentKind::programs) {
-        runs.push_back(run_one(o, topology, nullptr, programs_from_json(text), t, record));
-      } else {
-        const Schedule s = schedule_from_json(text);
-        const std::string d = o.discipline.empty() ? "paired-full" : o.discipline;
-        runs.push_back(run_one(o, topology, &s, lower(s, parse_discipline(d)), t, record));
+      try {
+        if (document_kind(text) == DocumentKind::programs) {
+          runs.push_back(run_one(o, topology, nullptr, programs_from_json(text), t, record));
+        } else {
+          const Schedule s = schedule_from_json(text);
+          const std::string d = o.discipline.empty() ? "paired-full" : o.discipline;
+          runs.push_back(run_one(o, topology, &s, lower(s, parse_discipline(d)), t, record));
+        }
+      } catch (const std::invalid_argument& e) {
+        if (o.transport != "all") throw;
+        note_skip(o.input + " over " + to_string(*t), e.what());
       }
     }
+    if (runs.empty()) throw std::invalid_argument("no transport of --transport all applies to " + o.topology);
     return runs;
   }
   const bool explicit_combos = o.algo_given || !o.discipline.empty();
@@ -139,31 +165,48 @@ std::vector<SimReport> run_all(const Options& o, const Topology& topology) {
       s.algo = c.algo;
       s.unmerged = c.unmerged;
       s.exchange = exchange;
-      const Schedule schedule = make_schedule(s);
+      Schedule schedule;
       ProgramSet programs;
+      find_generator(c.algo);  // a misspelt name is an error even in a comparison
+      parse_discipline(c.discipline);
       try {
+        schedule = make_schedule(s);
         programs = lower(schedule, parse_discipline(c.discipline));
-      } catch (const std::invalid_argument&) {
-        // A comparison skips pairs that do not apply (paired-half needs one partner per round);
-        // an explicit request reports why.
-        if (comparing || !explicit_combos) continue;
+      } catch (const std::invalid_argument& e) {
+        // A comparison skips pairs that do not apply (paired-half needs one partner per round,
+        // xor a power-of-two N); an explicit request reports why.
+        if (comparing || !explicit_combos) {
+          note_skip(c.algo + " / " + c.discipline, e.what());
+          continue;
+        }
         throw;
       }
       if (c.unmerged) programs.algo += " (unmerged)";
       for (auto t : transports(o, topology)) {
-        runs.push_back(run_one(o, topology, &schedule, programs, t, record));
+        try {
+          runs.push_back(run_one(o, topology, &schedule, programs, t, record));
+        } catch (const std::invalid_argument& e) {
+          // --transport all: a transport the box lacks (nvlink on a PCIe box) is skipped.
+          if (o.transport != "all") throw;
+          if (skipped_transports.insert(to_string(*t)).second) note_skip("--transport " + to_string(*t), e.what());
+          continue;
+        }
         if (exchanges.size() > 1) runs.back().exchange = exchange;
       }
     }
+  if (runs.empty()) throw std::invalid_argument("no schedule of the comparison applies here (see the notes above)");
   return runs;
 }
 
 void run(const Options& o) {
+  check_writable({o.trace, o.json_out});  // before the simulation, and before either is written
   const Topology topology = join_boxes(load_topology(o.topology), o.boxes);
   const std::vector<SimReport> runs = run_all(o, topology);
-  if (!o.trace.empty()) write_output(o.trace, simulation_trace(runs));
   const std::string json = (o.json || !o.json_out.empty()) ? simulation_json(topology, runs, o.with_dot) : "";
-  if (!o.json_out.empty()) write_output(o.json_out, json);
+  std::vector<std::pair<std::string, std::string>> files;
+  if (!o.trace.empty()) files.emplace_back(o.trace, simulation_trace(runs));
+  if (!o.json_out.empty()) files.emplace_back(o.json_out, json);
+  write_outputs(files);
   std::cout << (o.json ? json : simulation_table(topology, runs)) << std::flush;
   for (const SimReport& r : runs)
     if (!r.ok) throw CLI::RuntimeError(kExitViolation);
@@ -208,7 +251,11 @@ void setup_simulate(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--trace", opt->trace, "write a Chrome trace-event JSON to FILE (open in ui.perfetto.dev)");
   // --algo and --exchange also take lists here: "round-robin,grouped", "all"; --exchange both.
-  cmd->get_option("--algo")->description("schedule generator(s): a comma list or all (default: the issue-4 study)");
+  cmd->get_option("--algo")->description("schedule generator(s): a comma list or all (default: the issue-4 study)")->default_str("");
+  // The message size defaults to --model's shape, not to the schedule command's 1 MiB or 40 heads.
+  cmd->get_option("--bytes")->description("bytes per block instead of a --model shape")->default_str("");
+  cmd->get_option("--heads")->description("with --seq: total heads H (h = H / N)")->default_str("");
+  cmd->get_option("--head-dim")->description("with --seq: head dim D")->default_str("");
   cmd->get_option("--exchange")->description("Ulysses: qkv (forward), out (reverse) or both");
   cmd->callback([opt, cmd] {
     opt->algo_given = cmd->count("--algo") > 0;
@@ -217,6 +264,8 @@ void setup_simulate(CLI::App& app) {
     parse_mechanisms(opt->mechanisms);  // a bad list is bad input before anything runs
     if (opt->sim_model == "fluid" && cmd->count("--mechanisms") > 0)
       throw std::invalid_argument("--mechanisms applies to --sim-model contention only: drop it, or use contention");
+    opt->resolution_given = cmd->count("--resolution") > 0;
+    opt->frames_given = cmd->count("--frames") > 0;
     run(*opt);
   });
 }

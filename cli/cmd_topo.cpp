@@ -48,7 +48,7 @@ void list(const Options& o) {
     nlohmann::json arr = nlohmann::json::array();
     for (const auto& p : presets())
       arr.push_back({{"name", p.name}, {"gpus", p.make().gpus().size()}, {"description", p.description}});
-    std::cout << arr.dump(1) << "\n";
+    write_output("", nlohmann::json{{"format", "ulysses-a2a/presets"}, {"version", 1}, {"presets", arr}}.dump(1) + "\n");
     return;
   }
   for (const auto& p : presets()) std::printf("%-14s %2zu GPUs  %s\n", p.name, p.make().gpus().size(), p.description);

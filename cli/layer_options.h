@@ -2,6 +2,11 @@
 /// Options shared by `run` and `bench`: the layer shape (or a model preset), the schedule that
 /// drives both exchanges, and the transport. Header-only so cli/CMakeLists.txt stays unchanged.
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -11,6 +16,7 @@
 #include "backend/transport.h"
 #include "cli/common.h"
 #include "schedule/lower.h"
+#include "schedule/workload.h"
 
 namespace ua2a::cli {
 
@@ -20,7 +26,10 @@ struct LayerOptions {
   std::string discipline = "paired-half";
   std::uint32_t chunks = 1;
   bool unmerged = false;
-  std::string model;              ///< a preset instead of --seq --heads --head-dim
+  std::string model;              ///< a video model (schedule/workload.h) instead of --seq --heads --head-dim
+  std::string resolution = "480p";
+  std::uint32_t frames = 81;
+  bool resolution_given = false, frames_given = false;
   std::uint64_t seq = 64;         ///< s, image tokens per rank
   std::uint64_t heads = 16;       ///< H
   std::uint64_t head_dim = 64;    ///< D
@@ -33,17 +42,22 @@ struct LayerOptions {
   bool mpi = false;               ///< nccl under mpirun: rank, size and the unique id from MPI
 };
 
-inline void add_layer_options(CLI::App& cmd, LayerOptions& o) {
+/// `with_schedule` false: the command (bench) adds its own --algo and --discipline lists.
+inline void add_layer_options(CLI::App& cmd, LayerOptions& o, bool with_schedule = true) {
   std::string models, names;
-  for (const auto& m : model_presets()) models += std::string(models.empty() ? "" : ", ") + m.name;
+  for (const auto& m : video_models()) models += std::string(models.empty() ? "" : ", ") + m.name;
   for (const auto& t : transports()) names += std::string(names.empty() ? "" : ", ") + t.name;
-  cmd.add_option("-n,--ranks", o.ranks, "number of ranks N")->capture_default_str();
-  cmd.add_option("-t,--transport", o.transport, "transport: " + names)->capture_default_str();
-  cmd.add_option("-a,--algo", o.algo, "schedule generator (see `schedule --list`)")->capture_default_str();
-  cmd.add_option("-d,--discipline", o.discipline, "paired-half, paired-full, grouped or naive")->capture_default_str();
+  cmd.add_option("--ranks", o.ranks, "number of ranks N")->capture_default_str();
+  cmd.add_option("--transport", o.transport, "transport: " + names)->capture_default_str();
+  if (with_schedule) {
+    cmd.add_option("-a,--algo", o.algo, "schedule generator (see `schedule --list`)")->capture_default_str();
+    cmd.add_option("-d,--discipline", o.discipline, "paired-half, paired-full, grouped or naive")->capture_default_str();
+  }
   cmd.add_option("-k,--chunks", o.chunks, "chunks per block")->capture_default_str();
   cmd.add_flag("--unmerged", o.unmerged, "send q, k, v (and scales) as separate messages (same bytes)");
-  auto* model = cmd.add_option("-m,--model", o.model, "shape preset: " + models);
+  auto* model = cmd.add_option("--model", o.model, "video model for the shape: " + models + " (with --resolution, --frames)");
+  cmd.add_option("--resolution", o.resolution, "with --model: 480p or 720p")->capture_default_str();
+  cmd.add_option("--frames", o.frames, "with --model: video frames (4k + 1)")->capture_default_str();
   cmd.add_option("--seq", o.seq, "image tokens per rank s")->capture_default_str()->excludes(model);
   cmd.add_option("--heads", o.heads, "total heads H (h = H / N)")->capture_default_str()->excludes(model);
   cmd.add_option("--head-dim", o.head_dim, "head dim D (64 or 128)")->capture_default_str()->excludes(model);
@@ -51,10 +65,24 @@ inline void add_layer_options(CLI::App& cmd, LayerOptions& o) {
   cmd.add_option("--dtype", o.dtype, "bf16, fp16, or fp8 (bf16 values, e4m3 + float32 row scales on the wire)")
       ->check(CLI::IsMember({"bf16", "fp16", "fp8"}))
       ->capture_default_str();
-  cmd.add_option("--timeout", o.timeout_s, "seconds without progress before a transport aborts")->capture_default_str();
+  cmd.add_option("--timeout", o.timeout_s, "seconds without progress before a transport aborts (> 0)")->capture_default_str();
   cmd.add_option("--rank", o.rank, "nccl, one process per GPU: this process's rank (needs --nccl-id-file)");
   cmd.add_option("--nccl-id-file", o.nccl_id_file, "nccl, one process per GPU: file where rank 0 writes the unique id");
   cmd.add_flag("--mpi", o.mpi, "nccl under mpirun: this process's rank and --ranks from MPI, the unique id by MPI_Bcast");
+  cmd.parse_complete_callback([&cmd, &o] {
+    o.resolution_given = cmd.count("--resolution") > 0;
+    o.frames_given = cmd.count("--frames") > 0;
+  });
+}
+
+/// "12.3 MB": bytes with a decimal unit, for people.
+inline std::string human_bytes(double b) {
+  const char* units[] = {"B", "kB", "MB", "GB", "TB"};
+  int u = 0;
+  while (b >= 1000 && u < 4) b /= 1000, ++u;
+  char buf[32];
+  std::snprintf(buf, sizeof buf, u ? "%.1f %s" : "%.0f %s", b, units[u]);
+  return buf;
 }
 
 /// With --mpi: the rank comes from MPI, and --ranks must be the job size.
@@ -70,12 +98,22 @@ inline void apply_mpi(LayerOptions& o) {
 }
 
 inline LayerShape make_shape(const LayerOptions& o) {
+  if (!(o.timeout_s > 0))
+    throw std::invalid_argument("--timeout must be more than 0 seconds: a transport with no time to move a piece "
+                                "reports every run as stuck (default 60)");
+  if (o.model.empty() && (o.resolution_given || o.frames_given))
+    throw std::invalid_argument(std::string(o.resolution_given ? "--resolution" : "--frames") +
+                                " applies with --model only: add --model (e.g. wan2.1-14b), or drop it");
   LayerShape s;
   s.ranks = o.ranks;
   s.seq_per_rank = o.seq, s.heads = o.heads, s.head_dim = o.head_dim;
   if (!o.model.empty()) {
-    const ModelPreset& m = find_model(o.model);
-    s.seq_per_rank = seq_per_rank(m, o.ranks), s.heads = m.heads, s.head_dim = m.head_dim;
+    if (o.ranks < 1) throw std::invalid_argument("--ranks must be at least 1 (got " + std::to_string(o.ranks) + ")");
+    const ModelChoice choice = resolve_model(o.model, o.resolution, o.resolution_given);
+    const VideoModel& m = find_video_model(choice.model);
+    const std::uint64_t tokens = video_tokens(m, choice.resolution, o.frames);
+    const std::uint64_t n = static_cast<std::uint64_t>(o.ranks);
+    s.seq_per_rank = (tokens + n - 1) / n, s.heads = m.heads, s.head_dim = m.head_dim;  // padded to a multiple of N
   }
   s.text_tokens = o.text_tokens;
   s.elem = o.dtype == "fp16" ? ElemType::fp16 : ElemType::bf16;
@@ -83,6 +121,42 @@ inline LayerShape make_shape(const LayerOptions& o) {
   validate(s);
   if (o.rank >= o.ranks) throw std::invalid_argument("--rank " + std::to_string(o.rank) + " is not below --ranks " + std::to_string(o.ranks));
   return s;
+}
+
+/// Bytes of memory this machine can give now (MemAvailable), 0 when unknown.
+inline std::uint64_t available_memory_bytes() {
+  std::ifstream in("/proc/meminfo");
+  for (std::string key; in >> key;) {
+    std::uint64_t kib = 0;
+    std::string unit;
+    in >> kib >> unit;
+    if (key == "MemAvailable:") return kib * 1024;
+  }
+  return 0;
+}
+
+/// Refuses, before anything is allocated, a run whose host memory would not fit: `needed` bytes
+/// (an estimate that counts the large buffers only) against what the machine has available.
+inline void check_host_memory(double needed, const std::string& what) {
+  const std::uint64_t available = available_memory_bytes();
+  if (needed > static_cast<double>(std::uint64_t{1} << 62) || (available > 0 && needed > 0.9 * available))
+    throw std::invalid_argument(what + " needs about " + human_bytes(needed) + " (" +
+                                std::to_string(static_cast<unsigned long long>(std::min(needed, 1.8e19))) +
+                                " bytes) of host memory, and " + human_bytes(static_cast<double>(available)) +
+                                " is available: use a smaller --seq, --ranks or --text-tokens");
+}
+
+/// The host memory of run_layer for `shape` (backend/runner.cpp): inputs q, k, v and the outputs
+/// of every rank, the workspace of every rank on a host transport, and with --check the
+/// reference's float copies of the global q, k, v and output. Computed in floating point so that
+/// an absurd shape cannot overflow before it is refused.
+inline double layer_host_bytes(const LayerShape& s, bool host_transport, bool check) {
+  constexpr double kElem = 2, kFloat = 4;
+  const double tensor = (static_cast<double>(s.ranks) * s.seq_per_rank + s.text_tokens) * s.heads * s.head_dim;
+  double bytes = 4 * tensor * kElem;                // q, k, v in, out back
+  if (host_transport) bytes += 7 * tensor * kElem;  // per rank A (3 tensors), B (3), O (1): docs/backend.md
+  if (check) bytes += 4 * tensor * kFloat;
+  return bytes;
 }
 
 /// Both exchanges through the schedule command's own path (make_schedule, then lower).
@@ -112,6 +186,24 @@ inline nlohmann::json stage_json(const StageTimes& t) {
           {"total_s", t.total()}};
 }
 
+/// A deadlock or a mismatch is a property of the programs, not of the machine: found here before
+/// any buffer is allocated, it exits 1 with the transport's explanation (naive deadlocks).
+inline void check_layer_programs(const LayerPrograms& p) {
+  for (const ProgramSet* set : {&p.forward, &p.reverse}) {
+    try {
+      check_programs(*set);
+    } catch (const TransportError& e) {
+      std::cerr << "ulysses-a2a: " << e.what() << "\n";
+      throw CLI::RuntimeError(kExitViolation);
+    }
+  }
+}
+
+/// Refuses iteration counts that would time nothing.
+inline void check_iterations(std::uint32_t iterations) {
+  if (iterations == 0) throw std::invalid_argument("--iterations 0 times nothing: give at least 1");
+}
+
 inline TransportOptions transport_options(const LayerOptions& o) {
   TransportOptions t;
   t.timeout_s = o.timeout_s;
@@ -121,14 +213,5 @@ inline TransportOptions transport_options(const LayerOptions& o) {
   return t;
 }
 
-/// "12.3 MB": bytes with a decimal unit, for people.
-inline std::string human_bytes(double b) {
-  const char* units[] = {"B", "kB", "MB", "GB", "TB"};
-  int u = 0;
-  while (b >= 1000 && u < 4) b /= 1000, ++u;
-  char buf[32];
-  std::snprintf(buf, sizeof buf, u ? "%.1f %s" : "%.0f %s", b, units[u]);
-  return buf;
-}
 
 }  // namespace ua2a::cli

@@ -1,4 +1,5 @@
-// shift: round d sends to rank+d and receives from rank-d (mod N).
+// shift: N-1 rounds; round r (counted from 0, as every output counts) sends to rank+d and
+// receives from rank-d (mod N), d = r + 1.
 #include "schedule/generators.h"
 
 namespace ua2a {

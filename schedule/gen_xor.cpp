@@ -1,4 +1,4 @@
-// xor: round d pairs rank r with r ^ d; a perfect matching only when N is a power of two.
+// xor: round r (from 0) pairs rank q with q ^ d, d = r + 1; a perfect matching only when N is a power of two.
 #include <stdexcept>
 #include <string>
 

@@ -9,8 +9,8 @@ namespace ua2a {
 const std::vector<GeneratorInfo>& generators() {
   static const std::vector<GeneratorInfo> table = {
       {"round-robin", "circle method: N-1 rounds of pairs (N rounds with a bye for odd N)", round_robin},
-      {"shift", "round d: send to rank+d, receive from rank-d", shift},
-      {"xor", "round d: exchange with rank^d (power-of-two N)", xor_pairs},
+      {"shift", "N-1 rounds; round r (from 0) sends to rank+r+1, receives from rank-r-1", shift},
+      {"xor", "N-1 rounds; round r (from 0) exchanges with rank^(r+1) (power-of-two N)", xor_pairs},
       {"grouped", "NCCL all-to-all: every peer in one round", grouped},
       {"staircase", "pre-#590 order: every rank visits partners 0..N-1 in turn", staircase},
   };
@@ -53,10 +53,7 @@ const GeneratorInfo& find_generator(const std::string& name) {
 
 Schedule generate(const std::string& algo, std::int32_t ranks, const Payload& payload) {
   const GeneratorInfo& g = find_generator(algo);
-  if (ranks < 1 || ranks > kMaxRanks)
-    throw std::invalid_argument("ranks must be between 1 and " + std::to_string(kMaxRanks) + ", got " +
-                                std::to_string(ranks));
-  if (payload.chunks == 0) throw std::invalid_argument("chunks must be at least 1 (got 0)");
+  check_limits(ranks, payload);  // the same limits the JSON readers apply
   return g.make(ranks, payload);
 }
 

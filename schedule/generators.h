@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "schedule/limits.h"
 #include "schedule/schedule.h"
 
 namespace ua2a {
@@ -18,10 +19,8 @@ struct GeneratorInfo {
 const std::vector<GeneratorInfo>& generators();
 /// Finds a generator by name; throws std::invalid_argument with a "did you mean" otherwise.
 const GeneratorInfo& find_generator(const std::string& name);
-/// Runs generator `algo` for `ranks` ranks; validates ranks (1 .. kMaxRanks).
+/// Runs generator `algo` for `ranks` ranks; checks schedule/limits.h before generating anything.
 Schedule generate(const std::string& algo, std::int32_t ranks, const Payload& payload);
-
-inline constexpr std::int32_t kMaxRanks = 65536;
 
 Schedule round_robin(std::int32_t ranks, const Payload& payload);
 Schedule shift(std::int32_t ranks, const Payload& payload);

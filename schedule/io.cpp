@@ -17,7 +17,6 @@ namespace {
 
 constexpr const char* kScheduleFormat = "ulysses-a2a/schedule";
 constexpr const char* kProgramsFormat = "ulysses-a2a/programs";
-constexpr std::uint64_t kMaxPieces = std::uint64_t{1} << 28;  // ledger entries: ranks^2 x parts x chunks
 
 // ---- writing ----
 
@@ -146,16 +145,15 @@ void check_header(const Node& doc, const char* format) {
 Payload read_payload(const Node& n, std::int32_t ranks) {
   n.only({"chunks", "parts"});
   Payload p;
-  p.chunks = static_cast<std::uint32_t>(n.at("chunks").integer(1, 1 << 20));
+  p.chunks = static_cast<std::uint32_t>(n.at("chunks").integer(1, kMaxChunks));
   const Node parts = n.at("parts");
-  if (parts.size() == 0 || parts.size() > 64) parts.fail("needs 1 to 64 parts");
+  if (parts.size() == 0 || parts.size() > kMaxParts) parts.fail("needs 1 to " + std::to_string(kMaxParts) + " parts");
   p.parts.clear();
   for (std::size_t i = 0; i < parts.size(); ++i) {
     parts[i].only({"name", "bytes"});
     p.parts.push_back({parts[i].at("name").str(), parts[i].at("bytes").bytes()});
   }
-  if (static_cast<std::uint64_t>(ranks) * ranks * p.parts.size() * p.chunks > kMaxPieces)
-    n.fail("ranks^2 x parts x chunks exceeds " + std::to_string(kMaxPieces) + " pieces: use fewer chunks");
+  if (const std::string problem = limits_problem(ranks, p); !problem.empty()) n.fail(problem);
   return p;
 }
 
@@ -379,7 +377,8 @@ std::string schedule_summary(const Schedule& s) {
   std::ostringstream out;
   const std::size_t rounds = s.kind == ScheduleKind::per_rank ? (s.rank_orders.empty() ? 0 : s.rank_orders[0].size()) : s.rounds.size();
   out << "schedule " << s.algo << ": " << s.ranks << " ranks, " << to_string(s.kind) << ", " << rounds
-      << (s.kind == ScheduleKind::per_rank ? " exchanges per rank" : " rounds") << ", " << s.transfer_count()
+      << (s.kind == ScheduleKind::per_rank ? " exchanges per rank" : rounds == 1 ? " round" : " rounds") << ", "
+      << s.transfer_count()
       << " transfers\n";
   out << "block: " << bytes_text(s.payload.block_bytes()) << " in " << s.payload.parts.size() << " part(s) [";
   for (std::size_t i = 0; i < s.payload.parts.size(); ++i)

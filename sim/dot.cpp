@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cmath>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 #include "sim/topology.h"
@@ -16,6 +17,8 @@ namespace {
 
 constexpr double kGiga = 1e9;
 constexpr double kMicro = 1e-6;
+/// Marks a required number the file did not give; a negative one it gave is refused as such.
+constexpr double kMissing = -std::numeric_limits<double>::infinity();
 
 /// What the DOT file says, before validation: strings for kinds, numbers as read.
 struct RawNode {
@@ -28,7 +31,7 @@ struct RawNode {
 };
 struct RawEdge {
   std::string kind = "pcie";
-  double capacity_gbps = -1;  // required: -1 marks "missing"
+  double capacity_gbps = kMissing;  // required
   double latency_us = 0;
 };
 using RawGraph = boost::adjacency_list<boost::vecS, boost::vecS, boost::directedS, RawNode, RawEdge>;
@@ -110,6 +113,74 @@ void check_number(double v, double min, const std::string& where, const std::str
                         num(min));
 }
 
+/// Boost's DOT lexer reads an unquoted numeral only as far as DOT's grammar allows and takes the
+/// rest as another attribute: `capacity_gbps=2.4e1` became 2.4 (and an ignored `e1`), `24 GB` 24.
+/// Every attribute in a [...] list must therefore be `name=value`, and a numeral must end where
+/// the value does; anything else is refused here, before Boost reads the text.
+void check_attribute_lists(const std::string& text) {
+  const std::size_t n = text.size();
+  auto id_char = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || (c & 0x80); };
+  int depth = 0;                          // inside [ ... ] when > 0
+  enum { key, equals, value } expect = key;
+  std::string last_key, last_value, prev;  // prev: the "name=value" before last_key
+  auto no_value = [&](const std::string& name) {
+    return TopologyError("DOT attribute '" + name + "' has no value" +
+                         (prev.empty() ? ": write " + name + "=VALUE"
+                                       : " (after " + prev + "): numbers take no unit (*_gbps are GB/s, *_us "
+                                         "microseconds); write name=value"));
+  };
+  for (std::size_t i = 0; i < n;) {
+    const char c = text[i];
+    if (std::isspace(static_cast<unsigned char>(c))) { ++i; continue; }
+    if (c == '/' && i + 1 < n && text[i + 1] == '/') { while (i < n && text[i] != '\n') ++i; continue; }
+    if (c == '#' && (i == 0 || text[i - 1] == '\n')) { while (i < n && text[i] != '\n') ++i; continue; }
+    if (c == '/' && i + 1 < n && text[i + 1] == '*') {
+      const std::size_t end = text.find("*/", i + 2);
+      i = end == std::string::npos ? n : end + 2;
+      continue;
+    }
+    std::size_t j = i + 1;
+    bool word = true;  // an ID, numeral or string, as opposed to punctuation
+    if (c == '"') {
+      while (j < n && text[j] != '"') j += text[j] == '\\' ? 2 : 1;
+      j = std::min(j + 1, n);
+    } else if (c == '<') {
+      for (int nest = 1; j < n && nest > 0; ++j) nest += text[j] == '<' ? 1 : text[j] == '>' ? -1 : 0;
+    } else if (c == '-' || c == '.' || std::isdigit(static_cast<unsigned char>(c))) {
+      if (c == '-' && j < n && (text[j] == '>' || text[j] == '-')) {
+        word = false, ++j;  // an edge operator
+      } else {
+        while (j < n && (std::isdigit(static_cast<unsigned char>(text[j])) || text[j] == '.')) ++j;
+        if (j < n && (id_char(text[j]) || text[j] == '+' || text[j] == '-')) {
+          std::size_t k = j;
+          while (k < n && (id_char(text[k]) || text[k] == '+' || text[k] == '-' || text[k] == '.')) ++k;
+          throw TopologyError("DOT value '" + text.substr(i, k - i) + "'" +
+                              (last_key.empty() ? "" : " of " + last_key) +
+                              " is not a number DOT reads whole: write it out (2.4e1 as 24) or quote it (\"" +
+                              text.substr(i, k - i) + "\")");
+        }
+      }
+    } else if (id_char(c)) {
+      while (j < n && id_char(text[j])) ++j;
+    } else {
+      word = false;
+    }
+    const std::string token = text.substr(i, j - i);
+    i = j;
+    if (!word) {
+      if (depth > 0 && expect != key && (token == "]" || token == "," || token == ";")) throw no_value(last_key);
+      if (token == "[") ++depth, expect = key, prev.clear();
+      else if (token == "]" && depth > 0) --depth;
+      else if (depth > 0 && token == "=" && expect == equals) expect = value;
+      continue;
+    }
+    if (depth == 0) continue;
+    if (expect == equals) throw no_value(last_key);  // a second word where '=' belongs
+    if (expect == key) last_key = token, expect = equals;
+    else last_value = token, expect = key, prev = last_key + "=" + last_value;
+  }
+}
+
 Topology build(const RawGraph& raw, const RawParams& params) {
   Topology t;
   t.name = params.name;
@@ -161,7 +232,7 @@ Topology build(const RawGraph& raw, const RawParams& params) {
     const std::string from = raw[boost::source(*it, raw)].id, to = raw[boost::target(*it, raw)].id;
     const std::string where = "edge " + from + "->" + to;
     if (from == to) throw TopologyError(where + " is a self-loop: remove it");
-    if (e.capacity_gbps < 0) throw TopologyError(where + " has no capacity_gbps: give its bandwidth in GB/s");
+    if (e.capacity_gbps == kMissing) throw TopologyError(where + " has no capacity_gbps: give its bandwidth in GB/s");
     check_number(e.capacity_gbps, 1e-9, where, "capacity_gbps");
     check_number(e.latency_us, 0, where, "latency_us");
     LinkKind kind;
@@ -236,6 +307,7 @@ Topology read_dot(const std::string& text) {
   dp.property("platform", boost::ref_property_map<RawGraph*, std::string>(params.platform));
   for (std::size_t i = 0; i < contention_attributes().size(); ++i)
     dp.property(contention_attributes()[i].name, boost::ref_property_map<RawGraph*, double>(params.contention[i]));
+  check_attribute_lists(text);
   try {
     if (!boost::read_graphviz(text, raw, dp, "node_id"))
       throw TopologyError("the DOT text is not a graph Boost can read: check the syntax (digraph { a -> b; })");

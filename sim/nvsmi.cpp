@@ -12,6 +12,9 @@ namespace ua2a {
 namespace {
 
 constexpr std::size_t kMaxDevices = 1024;
+/// The most NVLinks one GPU has (H100 SXM: 18). A GPU whose NV# cells add up to more cannot have
+/// that many direct links: its NVLinks go to an NVSwitch, and every NV# cell counts all of them.
+constexpr int kMaxNvlinksPerGpu = 18;
 
 enum class Rel { self, pix, pxb, phb, node, sys, nv };
 
@@ -229,13 +232,27 @@ Topology import_nvidia_smi(const std::string& text, const NvsmiOptions& o) {
     }
     t.add_link(node[i], parent, o.gpu_link_gbps * 1e9, kHop, LinkKind::pcie);
   }
+  // NV# through an NVSwitch (an HGX box shows NV18 for every pair) is one link from each GPU to
+  // the switch, not a direct 18-link bundle between every pair.
+  std::vector<int> nv_sum(n, 0), nv_max(n, 0);
+  for (std::size_t a = 0; a < n; ++a)
+    for (std::size_t b = 0; b < n; ++b)
+      if (m.cells[a][b].rel == Rel::nv) nv_sum[a] += m.cells[a][b].links, nv_max[a] = std::max(nv_max[a], m.cells[a][b].links);
+  const bool nvswitch = *std::max_element(nv_sum.begin(), nv_sum.end()) > kMaxNvlinksPerGpu;
+  if (nvswitch) {
+    const NodeIndex fabric = t.add_node({"nvs0", NodeKind::pcie_switch, 0, 0});
+    for (std::size_t i = 0; i < n; ++i)
+      if (nv_max[i] > 0) t.add_link(node[i], fabric, nv_max[i] * o.nvlink_gbps_per_link * 1e9, kHop, LinkKind::nvlink);
+  }
   for (std::size_t a = 0; a < n; ++a)
     for (std::size_t b = a + 1; b < n; ++b) {
       const bool both_gpus = t.node(node[a]).kind == NodeKind::gpu && t.node(node[b]).kind == NodeKind::gpu;
-      if (m.cells[a][b].rel == Rel::nv)
-        t.add_link(node[a], node[b], m.cells[a][b].links * o.nvlink_gbps_per_link * 1e9, kHop, LinkKind::nvlink);
-      else if (both_gpus)
+      if (m.cells[a][b].rel == Rel::nv) {
+        if (!nvswitch)
+          t.add_link(node[a], node[b], m.cells[a][b].links * o.nvlink_gbps_per_link * 1e9, kHop, LinkKind::nvlink);
+      } else if (both_gpus) {
         all_nvlink = false;
+      }
     }
   if (gpus == 0) throw TopologyError("nvidia-smi topo -m: the matrix has no GPU rows");
   t.params.transport = all_nvlink && gpus > 1 ? TransportKind::nvlink : TransportKind::shm;

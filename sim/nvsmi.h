@@ -2,7 +2,9 @@
 /// Import of `nvidia-smi topo -m` text: the GPU/NIC connection matrix (legend X, PIX, PXB, PHB,
 /// NODE, SYS, NV#) and the NUMA affinity column become a Topology with default link speeds that the
 /// caller can override. What the matrix cannot tell (how many switches a PXB path crosses, link
-/// widths) follows the simplest box that gives the same legend; docs/simulate.md says how.
+/// widths) follows the simplest box that gives the same legend; docs/simulate.md says how. NV#
+/// cells whose sum for one GPU exceeds the 18 NVLinks a GPU has are taken as an NVSwitch: one
+/// node "nvs0" with a link of # NVLinks from each GPU, as the h100x8-nvs preset has.
 #include <string>
 
 #include "sim/topology.h"

@@ -78,7 +78,9 @@ struct ExecutionReport {
   bool deadlock_free() const { return !deadlock; }
   bool matches_ok() const { return mismatch_count == 0; }
   bool all_matched() const { return unmatched_count == 0; }
-  bool delivery_ok() const { return delivery.ok(); }
+  /// Every piece arrived once, in place, and through a consistent match: a match whose block,
+  /// part, chunk or bytes differ moved bytes its receive did not ask for, which is no delivery.
+  bool delivery_ok() const { return delivery.ok() && mismatch_count == 0; }
   bool ok() const { return deadlock_free() && matches_ok() && all_matched() && delivery_ok(); }
 };
 

@@ -22,6 +22,7 @@ VerifyReport verify(const ProgramSet& programs, const ExecuteOptions& options) {
   report.algo = programs.algo;
   report.discipline = programs.discipline;
   report.execution = execute(programs, options);
+  if (options.eager_bytes) report.zero_buffer_deadlock_free = execute(programs, {}).deadlock_free();
   return report;
 }
 
@@ -52,7 +53,7 @@ std::string transfer_text(const Transfer& t) {
 void structure_text(std::ostringstream& s, const StructureReport& r) {
   if (r.matching_applies) {
     s << "rounds are matchings: " << yes_no(r.matchings_ok());
-    if (r.matchings_ok()) s << " (" << r.rounds << " rounds)\n";
+    if (r.matchings_ok()) s << " (" << r.rounds << (r.rounds == 1 ? " round)\n" : " rounds)\n");
     else s << ": " << r.conflict_count << " rank(s) in a round with several " << r.conflicts.front().what << "\n";
     for (std::size_t i = 0; i < r.conflicts.size() && i < kTextExamples; ++i) {
       const RoundConflict& c = r.conflicts[i];
@@ -132,6 +133,11 @@ void execution_text(std::ostringstream& s, const ExecutionReport& e) {
     return;
   }
   s << "\n";
+  if (e.delivery.ok()) {  // every piece landed in its slot, but some through a mismatched match
+    s << "  " << e.mismatch_count << " piece(s) arrived through a mismatched match (see above): the receive asked for "
+      << "different bytes, so they were not delivered as the programs say\n";
+    return;
+  }
   std::istringstream lines(e.delivery.summary());
   for (std::string line; std::getline(lines, line);) s << "  " << line << "\n";
 }
@@ -148,6 +154,11 @@ std::string report_to_text(const VerifyReport& r) {
     << (r.discipline.empty() ? "" : "discipline " + r.discipline + ", ") << buffering(r.execution.eager_bytes) << "\n";
   if (r.structure) structure_text(s, *r.structure);
   execution_text(s, r.execution);
+  if (r.zero_buffer_deadlock_free)
+    s << "zero-buffer (no eager sends): "
+      << (*r.zero_buffer_deadlock_free ? "deadlock-free too\n"
+                                       : "DEADLOCKS: this pass relies on sends of up to " +
+                                             std::to_string(*r.execution.eager_bytes) + " B being buffered\n");
   if (r.ok()) {
     s << "verdict: every property holds\n";
     return s.str();
@@ -266,6 +277,7 @@ ordered_json execution_json(const ExecutionReport& e) {
           {"unmatched_count", e.unmatched_count},
           {"unmatched", unmatched},
           {"never_posted", e.never_posted},
+          {"exactly_once", e.delivery_ok()},  // the ledger's verdict and every match consistent
           {"delivery", ledger_json(e.delivery)}};
 }
 
@@ -280,6 +292,8 @@ std::string report_to_json(const VerifyReport& r, int indent) {
                       {"ok", r.ok()},
                       {"structure", r.structure ? structure_json(*r.structure) : ordered_json(nullptr)},
                       {"execution", execution_json(r.execution)}};
+  // Present only with --eager: null would read as "unknown" rather than "not asked".
+  if (r.zero_buffer_deadlock_free) doc["zero_buffer_deadlock_free"] = *r.zero_buffer_deadlock_free;
   return doc.dump(indent) + "\n";
 }
 

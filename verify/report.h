@@ -19,6 +19,9 @@ struct VerifyReport {
   /// Present when the input was a schedule (generated, or a schedule file).
   std::optional<StructureReport> structure;
   ExecutionReport execution;
+  /// With eager sends: whether the same programs are deadlock-free with zero buffering too. A pass
+  /// that relies on eager buffering says so, since a transport may not buffer.
+  std::optional<bool> zero_buffer_deadlock_free;
 
   /// Every correctness property holds (balance and round count are reported, never violated).
   bool ok() const { return (!structure || structure->ok()) && execution.ok(); }

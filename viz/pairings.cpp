@@ -90,7 +90,7 @@ void write_header(std::ostringstream& out, const RoundArcs& arcs, const std::str
 
 std::string schedule_title(const Schedule& s, const RoundArcs& arcs) {
   std::string title = s.algo + ", N = " + std::to_string(s.ranks) + ": " + std::to_string(arcs.rounds.size()) +
-                      (s.kind == ScheduleKind::per_rank ? " exchanges per rank" : " rounds");
+                      (s.kind == ScheduleKind::per_rank ? " exchanges per rank" : arcs.rounds.size() == 1 ? " round" : " rounds");
   return title + ", " + std::to_string(arcs.arc_count()) + (arcs.directed ? " arrows" : " pairs");
 }
 

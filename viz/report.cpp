@@ -17,7 +17,8 @@ std::string write_file(const std::string& dir, const std::string& name, const st
   const std::string path = (dir.empty() ? std::string(".") : dir) + "/" + name;
   std::ofstream out(path, std::ios::binary);
   out << data;
-  if (!out) throw std::invalid_argument("cannot write picture '" + path + "': check the directory exists");
+  out.close();  // a full disk shows only when the buffer is flushed
+  if (!out) throw std::invalid_argument("cannot write picture '" + path + "': check the directory exists and has space");
   return path;
 }
 

@@ -1,43 +1,26 @@
 // The run and bench commands end to end: exit codes, the check verdict and the JSON form.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <array>
-#include <cstdio>
 #include <nlohmann/json.hpp>
 #include <string>
 
-namespace {
+#include "tests/support.h"
 
-struct Result {
-  int code = -1;
-  std::string out;
-};
-
-Result cli(const std::string& args) {
-  Result r;
-  FILE* p = popen((std::string(UA2A_CLI) + " " + args + " 2>&1").c_str(), "r");
-  std::array<char, 4096> buf;
-  while (std::fgets(buf.data(), buf.size(), p)) r.out += buf.data();
-  const int status = pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
-
-}  // namespace
+using ua2a::testing::CliResult;
+using ua2a::testing::run_cli;
 
 TEST(RunCommand, ThreadsEightRanksPassesInBf16AndFp8) {
   for (const char* dtype : {"bf16", "fp8"}) {
-    const Result r = cli(std::string("run --transport threads --ranks 8 --check --dtype ") + dtype);
-    EXPECT_EQ(r.code, 0) << r.out;
+    const CliResult r = run_cli(std::string("run --transport threads --ranks 8 --check --dtype ") + dtype);
+    EXPECT_EQ(r.exit_code, 0) << r.out;
     EXPECT_NE(r.out.find("result: PASS"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("exactly once: all 56 pieces"), std::string::npos) << r.out;
   }
 }
 
 TEST(RunCommand, JsonCarriesErrorsLedgersAndTimes) {
-  const Result r = cli("run --ranks 4 --heads 8 --seq 8 --text-tokens 3 --dtype fp8 --check --json");
-  ASSERT_EQ(r.code, 0) << r.out;
+  const CliResult r = run_cli("run --ranks 4 --heads 8 --seq 8 --text-tokens 3 --dtype fp8 --check --json");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_TRUE(j["ok"].get<bool>());
   EXPECT_EQ(j["errors"].size(), 4u);
@@ -48,31 +31,31 @@ TEST(RunCommand, JsonCarriesErrorsLedgersAndTimes) {
 }
 
 TEST(RunCommand, UserErrorsExitTwoWithTheFix) {
-  Result r = cli("run --ranks 8 --heads 12");
-  EXPECT_EQ(r.code, 2);
+  CliResult r = run_cli("run --ranks 8 --heads 12");
+  EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.out.find("pick H divisible by N"), std::string::npos) << r.out;
-  r = cli("run --head-dim 80");
-  EXPECT_EQ(r.code, 2);
+  r = run_cli("run --head-dim 80");
+  EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.out.find("head dims 64 and 128"), std::string::npos) << r.out;
-  r = cli("run --discipline naive --ranks 2 --heads 2");
-  EXPECT_EQ(r.code, 2);
+  r = run_cli("run --discipline naive --ranks 2 --heads 2");
+  EXPECT_EQ(r.exit_code, 1) << "a deadlock is a property violated (README, exit codes)";
   EXPECT_NE(r.out.find("deadlock"), std::string::npos) << r.out;
-  r = cli("run --model wan2.1-14b-480p --seq 5");
-  EXPECT_EQ(r.code, 2) << r.out;
-  r = cli("run --mpi");
-  EXPECT_EQ(r.code, 2);
+  r = run_cli("run --model wan2.1-14b-480p --seq 5");
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  r = run_cli("run --mpi");
+  EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.out.find("--mpi applies to --transport nccl only"), std::string::npos) << r.out;
-  r = cli("run --model wan9");
-  EXPECT_EQ(r.code, 2);
-  EXPECT_NE(r.out.find("wan2.1-14b-480p"), std::string::npos) << r.out;
+  r = run_cli("run --model wan9");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.out.find("wan2.1-14b, wan2.1-1.3b"), std::string::npos) << r.out;
 }
 
 TEST(BenchCommand, PrintsOneVerifiedLinePerSizeAndSchedule) {
-  const Result r = cli("bench --ranks 4 --min-bytes 1024 --max-bytes 4096 --iterations 2 --warmup 1 --algos round-robin "
-                       "--disciplines paired-half,grouped --json");
-  ASSERT_EQ(r.code, 0) << r.out;
+  const CliResult r = run_cli("bench --ranks 4 -b 4K -e 16K -n 2 -w 1 --algo round-robin --discipline paired-half,grouped --json");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
   const auto j = nlohmann::json::parse(r.out);
-  ASSERT_EQ(j["exchange"].size(), 4u);  // 2 sizes x 2 disciplines
+  EXPECT_EQ(j["format"], "ulysses-a2a/bench");
+  ASSERT_EQ(j["exchange"].size(), 4u);  // 2 sizes (4 KiB, 16 KiB) x 2 disciplines
   for (const auto& line : j["exchange"]) {
     EXPECT_EQ(line["wrong"].get<int>(), 0);
     EXPECT_EQ(line["size_bytes"].get<std::uint64_t>(), 4 * line["block_bytes"].get<std::uint64_t>());

@@ -7,7 +7,7 @@
 #include <sstream>
 
 #include "schedule/io.h"
-#include "tests/cli/cli_runner.h"
+#include "tests/support.h"
 
 using ua2a::testing::run_cli;
 
@@ -29,7 +29,7 @@ TEST(ScheduleCli, SevenRanksHaveSevenRoundsWithByes) {
 
 TEST(ScheduleCli, WritesProgramsToAFile) {
   const auto path = std::filesystem::temp_directory_path() / "ua2a_cli_programs.json";
-  const auto r = run_cli("schedule -n 4 --discipline paired-half --format json -o " + path.string());
+  const auto r = run_cli("schedule --ranks 4 --discipline paired-half --format json -o " + path.string());
   ASSERT_EQ(r.exit_code, 0) << r.out;
   const ua2a::ProgramSet p = ua2a::programs_from_json(ua2a::testing::read_text(path));
   EXPECT_EQ(p.discipline, "paired-half");

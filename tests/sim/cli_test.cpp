@@ -8,7 +8,7 @@
 #include <sstream>
 
 #include "sim/topology.h"
-#include "tests/cli/cli_runner.h"
+#include "tests/support.h"
 
 using ua2a::testing::read_text;
 using ua2a::testing::run_cli;

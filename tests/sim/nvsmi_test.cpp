@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "tests/support.h"
 #include "sim/nvsmi.h"
 #include "sim/simulate.h"
 
@@ -11,12 +12,7 @@ using namespace ua2a;
 
 namespace {
 
-std::string sample(const std::string& name) {
-  std::ifstream in(std::string(UA2A_SOURCE_DIR) + "/tests/sim/data/" + name);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+std::string sample(const std::string& name) { return ua2a::testing::read_source("tests/sim/data/" + name); }
 
 bool has_link(const Topology& t, const std::string& name, double gbps) {
   for (EdgeRef e : t.edges())
@@ -37,10 +33,8 @@ TEST(Nvsmi, DualSocketSwitchBoxBecomesTwoSwitchesAndTwoSockets) {
   EXPECT_EQ(t.params.transport, TransportKind::shm);
 }
 
-TEST(Nvsmi, ImportedSwitchBoxSimulatesLikeThePreset) {
-  // Same legend, same default speeds: the imported box and the 4090x8-2s-sw preset agree.
-  const Topology imported = import_nvidia_smi(sample("4090x8-2s-sw.txt"));
-  const Topology preset = make_preset("4090x8-2s-sw");
+/// NCCL's all-to-all on 8 ranks, 1 MiB blocks: every send and receive in one step.
+ProgramSet grouped_8() {
   ProgramSet p;
   p.ranks = 8;
   p.algo = "hand";
@@ -56,7 +50,26 @@ TEST(Nvsmi, ImportedSwitchBoxSimulatesLikeThePreset) {
       }
     p.programs[r].end_step();
   }
-  EXPECT_NEAR(simulate(imported, p).time_s, simulate(preset, p).time_s, 1e-12);
+  return p;
+}
+
+TEST(Nvsmi, ImportedSwitchBoxSimulatesLikeThePreset) {
+  // Same legend, same default speeds: the imported box and the 4090x8-2s-sw preset agree.
+  const Topology imported = import_nvidia_smi(sample("4090x8-2s-sw.txt"));
+  const Topology preset = make_preset("4090x8-2s-sw");
+  EXPECT_NEAR(simulate(imported, grouped_8()).time_s, simulate(preset, grouped_8()).time_s, 1e-12);
+}
+
+TEST(Nvsmi, NvSwitchBoxIsBoundByEachGpusLinkToTheSwitch) {
+  // HGX H100: every GPU has 18 NVLinks of 25 GB/s to the switch. Each rank sends 7 MiB and
+  // receives 7 MiB over its own 450 GB/s link, so the exchange takes at least 7 MiB / 450 GB/s
+  // (16.3 us), as on the h100x8-nvs preset; direct 450 GB/s links per pair would take 1/7 of it.
+  const Topology t = import_nvidia_smi(sample("h100x8-hgx.txt"));
+  const double bound = 7.0 * (1 << 20) / 450e9;
+  const double imported = simulate(t, grouped_8()).time_s;
+  EXPECT_GE(imported, bound);
+  EXPECT_LT(imported, 1.5 * bound);
+  EXPECT_NEAR(imported, simulate(make_preset("h100x8-nvs"), grouped_8()).time_s, 0.05 * bound);
 }
 
 TEST(Nvsmi, SingleSocketWithoutSwitchesAttachesGpusToTheCpu) {
@@ -73,7 +86,10 @@ TEST(Nvsmi, HgxBoxGetsNvlinksNicsAndOverrides) {
   const Topology t = import_nvidia_smi(sample("h100x8-hgx.txt"), o);
   ASSERT_EQ(t.gpus().size(), 8u);
   EXPECT_EQ(t.params.transport, TransportKind::nvlink);
-  EXPECT_TRUE(has_link(t, "gpu0->gpu7", 18 * 20));
+  // NV18 to each of 7 peers is 126 links, more than a GPU has: the links go through the NVSwitch.
+  EXPECT_TRUE(has_link(t, "gpu0->nvs0", 18 * 20));
+  EXPECT_TRUE(has_link(t, "nvs0->gpu7", 18 * 20));
+  for (EdgeRef e : t.edges()) EXPECT_NE(t.link_name(e), "gpu0->gpu7") << "a direct NVLink bundle between a pair";
   EXPECT_TRUE(has_link(t, "cpu0->cpu1", 22));
   ASSERT_TRUE(t.find("nic3").has_value());
   EXPECT_EQ(t.node(*t.find("nic3")).socket, 1);  // NIC rows have no NUMA column: taken from GPU6/7

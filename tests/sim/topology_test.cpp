@@ -78,6 +78,27 @@ TEST(Topology, DotErrorsNameTheCulprit) {
   EXPECT_THROW(make_preset("4090x9"), TopologyError);
 }
 
+TEST(Topology, DotNumbersAreReadWholeOrRefused) {
+  const std::string head = "digraph { a [kind=gpu]; b [kind=cpu]; a -> b [capacity_gbps=";
+  auto capacity_of = [&](const std::string& value) {
+    const Topology t = read_dot(head + value + "]; }");
+    return t.link(*t.edges().begin()).capacity_bytes_per_s / 1e9;
+  };
+  EXPECT_DOUBLE_EQ(capacity_of("24"), 24);
+  EXPECT_DOUBLE_EQ(capacity_of("\"2.4e1\""), 24) << "quoted, Boost reads it whole";
+  EXPECT_DOUBLE_EQ(capacity_of(".5, latency_us=1"), 0.5);
+  // Unquoted, Boost's lexer stopped at the e and read 2.4; with a unit it read 24.
+  for (const char* bad : {"2.4e1", "24 GB", "24GB", "\"24 GB\"", "-1"}) {
+    SCOPED_TRACE(bad);
+    EXPECT_THROW(read_dot(head + bad + "]; }"), TopologyError);
+  }
+  try {
+    read_dot(head + "24 GB]; }");
+  } catch (const TopologyError& e) {
+    EXPECT_NE(std::string(e.what()).find("'GB' has no value (after capacity_gbps=24)"), std::string::npos) << e.what();
+  }
+}
+
 TEST(Topology, JoinBoxesRenumbersAndAddsOneNicPerBox) {
   const Topology t = join_boxes(make_preset("4090x8-2s"), 3);
   EXPECT_EQ(t.gpus().size(), 24u);

@@ -12,6 +12,7 @@
 #include "schedule/lower.h"
 #include "tests/verify/edit.h"
 #include "verify/execute.h"
+#include "tests/support.h"
 #include "verify/promela.h"
 
 using namespace ua2a;
@@ -22,6 +23,15 @@ namespace {
 bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 bool have_tools() { return std::system("command -v spin >/dev/null 2>&1 && command -v cc >/dev/null 2>&1") == 0; }
+
+/// Skips a SPIN test where spin or cc is missing, except under scripts/test.sh, which installs
+/// them (scripts/install-deps.sh) and sets UA2A_REQUIRE_TOOLS=1: there a missing tool fails.
+#define REQUIRE_SPIN()                                                                                   \
+  do {                                                                                                   \
+    if (have_tools()) break;                                                                             \
+    if (ua2a::testing::tools_required()) FAIL() << "spin or cc is missing: run scripts/install-deps.sh"; \
+    GTEST_SKIP() << "spin or cc not installed (scripts/install-deps.sh installs spin)";                  \
+  } while (false)
 
 struct SpinResult {
   bool ran = false;
@@ -42,10 +52,7 @@ SpinResult run_spin(const ProgramSet& p, const std::string& name) {
                           "./pan -m1000000 >pan.log 2>&1";
   SpinResult r;
   r.ran = std::system(cmd.c_str()) == 0;
-  std::ifstream in(dir / "pan.log");
-  std::stringstream s;
-  s << in.rdbuf();
-  r.output = s.str();
+  r.output = ua2a::testing::read_text(dir / "pan.log");
   const auto at = r.output.find("errors: ");
   if (at != std::string::npos) r.errors = std::atoi(r.output.c_str() + at + 8);
   r.invalid_end_state = has(r.output, "invalid end state (");
@@ -81,7 +88,7 @@ TEST(Promela, TooManyRanksForSpinIsBadInput) {
 }
 
 TEST(Promela, SpinAndTheVerifierAgree) {
-  if (!have_tools()) GTEST_SKIP() << "spin or cc not installed (scripts/install-deps.sh installs spin)";
+  REQUIRE_SPIN();
   struct Case {
     const char* algo;
     Discipline discipline;
@@ -109,7 +116,7 @@ TEST(Promela, SpinAndTheVerifierAgree) {
 }
 
 TEST(Promela, SpinFindsTheMismatchTheVerifierReports) {
-  if (!have_tools()) GTEST_SKIP() << "spin or cc not installed";
+  REQUIRE_SPIN();
   const ProgramSet p = programs({{{send(0, 1, 0)}}, {{recv(1, 0, 1597440)}}}, 1597440);
   const SpinResult spin = run_spin(p, "mismatch");
   EXPECT_TRUE(spin.assertion) << spin.output;
@@ -119,7 +126,7 @@ TEST(Promela, SpinFindsTheMismatchTheVerifierReports) {
 }
 
 TEST(Promela, SpinAgreesOnAStepThatPostsSeveralChunksToOnePeer) {
-  if (!have_tools()) GTEST_SKIP() << "spin or cc not installed";
+  REQUIRE_SPIN();
   // Three chunks each way in one step: FIFO numbering keeps the k-th send with the k-th receive.
   const ProgramSet p = lower(round_robin(3, uniform_payload(300, true, 3)), Discipline::paired_full);
   const SpinResult spin = run_spin(p, "chunks");

@@ -74,4 +74,27 @@ TEST(Report, JsonCarriesTheSameFacts) {
   EXPECT_EQ(e["ok"], true);
   EXPECT_EQ(e["execution"]["eager_bytes"], 8);
   EXPECT_TRUE(e["execution"]["deadlock"].is_null());
+  EXPECT_EQ(e["zero_buffer_deadlock_free"], false) << "naive passes only because 8-byte sends are buffered";
+  EXPECT_FALSE(j.contains("zero_buffer_deadlock_free")) << "asked only with eager sends";
+}
+
+TEST(Report, SizeMismatchIsNoDelivery) {
+  // Rank 0 sends 8 bytes where rank 1 expects 16: the piece lands in its slot, but the match is
+  // a mismatch, so the report may not say the piece was delivered exactly once.
+  const ProgramSet p = programs({{{send(0, 1, 8)}}, {{recv(1, 0, 16)}}}, 16);
+  const std::string text = report_to_text(verify(p));
+  EXPECT_TRUE(has(text, "matches consistent: NO: 1 mismatched match(es)")) << text;
+  EXPECT_TRUE(has(text, "exactly-once delivery: NO")) << text;
+  EXPECT_FALSE(has(text, "exactly-once delivery: yes")) << text;
+  EXPECT_TRUE(has(text, "verdict: VIOLATED: matches consistent, exactly-once delivery")) << text;
+}
+
+TEST(Report, EagerPassSaysWhetherZeroBufferDeadlocks) {
+  const Schedule s = shift(4, uniform_payload(8, true, 1));
+  const std::string naive = report_to_text(verify(s, Discipline::naive, {.eager_bytes = 8}));
+  EXPECT_TRUE(has(naive, "verdict: every property holds")) << naive;
+  EXPECT_TRUE(has(naive, "zero-buffer (no eager sends): DEADLOCKS: this pass relies on sends of up to 8 B")) << naive;
+  const std::string full = report_to_text(verify(s, Discipline::paired_full, {.eager_bytes = 8}));
+  EXPECT_TRUE(has(full, "zero-buffer (no eager sends): deadlock-free too")) << full;
+  EXPECT_FALSE(has(report_to_text(verify(s, Discipline::paired_full)), "zero-buffer (no eager")) << "only with --eager";
 }

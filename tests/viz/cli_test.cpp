@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "tests/support.h"
 #include "tests/viz/svg_check.h"
 
 namespace fs = std::filesystem;
@@ -16,11 +17,7 @@ namespace viz = ua2a::viz;
 
 namespace {
 
-struct Result {
-  int code = -1;
-  std::string out;  // stdout
-  std::string err;  // stderr: error messages (and sanitizer reports in sanitized builds)
-};
+using Result = ua2a::testing::CliResult;
 
 class RenderCli : public ::testing::Test {
  protected:
@@ -30,19 +27,9 @@ class RenderCli : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(dir_); }
 
-  Result run(const std::string& args) const {
-    const fs::path out = dir_ / "out.txt", err = dir_ / "err.txt";
-    const std::string command = std::string(UA2A_CLI) + " " + args + " > " + out.string() + " 2> " + err.string();
-    const int status = std::system(command.c_str());
-    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read(out), read(err)};
-  }
+  Result run(const std::string& args) const { return ua2a::testing::run_cli(args); }
   std::string path(const std::string& name) const { return (dir_ / name).string(); }
-  static std::string read(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-  }
+  static std::string read(const fs::path& p) { return ua2a::testing::read_text(p); }
   static std::string sim4() { return std::string(UA2A_SOURCE_DIR) + "/tests/viz/data/sim-4.json"; }
 
   fs::path dir_;
@@ -52,47 +39,48 @@ class RenderCli : public ::testing::Test {
 
 TEST_F(RenderCli, PairingsSvgByExtension) {
   const Result r = run("render pairings --ranks 8 --algo round-robin -o " + path("p.svg"));
-  ASSERT_EQ(r.code, 0) << r.out << r.err;
-  EXPECT_NE(r.out.find("wrote pairings"), std::string::npos);
+  ASSERT_EQ(r.exit_code, 0) << r.stdout_text << r.stderr_text;
+  EXPECT_NE(r.stdout_text.find("wrote pairings"), std::string::npos);
   const std::string svg = read(path("p.svg"));
   EXPECT_EQ(viz::test::xml_problem(svg), "");
   EXPECT_EQ(viz::test::count(svg, "class=\"edge\""), 28u + 7u);
 }
 
 TEST_F(RenderCli, RoundsPngAndJsonReport) {
-  const Result r = run("render rounds -n 6 -a shift -o " + path("r.png") + " --json");
-  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  const Result r = run("render rounds --ranks 6 -a shift -o " + path("r.png") + " --json");
+  ASSERT_EQ(r.exit_code, 0) << r.stdout_text << r.stderr_text;
   EXPECT_TRUE(viz::test::is_png(read(path("r.png"))));
-  const auto j = nlohmann::json::parse(r.out);
+  const auto j = nlohmann::json::parse(r.stdout_text);
   EXPECT_EQ(j["picture"], "rounds");
-  EXPECT_EQ(j["format"], "png");
+  EXPECT_EQ(j["format"], "ulysses-a2a/render");
+  EXPECT_EQ(j["image_format"], "png");
   EXPECT_EQ(j["edges"], 30);
   EXPECT_EQ(j["directed"], true);
 }
 
 TEST_F(RenderCli, FormatOptionOverridesTheExtensionAndDotGoesToStdout) {
-  const Result r = run("render pairings -n 4 -o - --format dot");
-  ASSERT_EQ(r.code, 0) << r.out << r.err;
-  EXPECT_EQ(r.out.rfind("graph \"pairings\"", 0), 0u) << r.out;
+  const Result r = run("render pairings --ranks 4 -o - --format dot");
+  ASSERT_EQ(r.exit_code, 0) << r.stdout_text << r.stderr_text;
+  EXPECT_EQ(r.stdout_text.rfind("graph \"pairings\"", 0), 0u) << r.stdout_text;
 }
 
 TEST_F(RenderCli, TopologyAndTimeline) {
   Result r = run("render topology 4090x8-2s -o " + path("t.svg"));
-  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  ASSERT_EQ(r.exit_code, 0) << r.stdout_text << r.stderr_text;
   // 8 GPUs, 2 CPUs, 2 memories and the label of the socket link.
   EXPECT_EQ(viz::test::count(read(path("t.svg")), "class=\"node\""), 13u);
   r = run("render timeline " + sim4() + " -o " + path("tl.svg") + " --json");
-  ASSERT_EQ(r.code, 0) << r.out << r.err;
-  EXPECT_EQ(nlohmann::json::parse(r.out)["transfers"], 12);
+  ASSERT_EQ(r.exit_code, 0) << r.stdout_text << r.stderr_text;
+  EXPECT_EQ(nlohmann::json::parse(r.stdout_text)["transfers"], 12);
   EXPECT_EQ(viz::test::xml_problem(read(path("tl.svg"))), "");
   // PNG and PDF of the timeline go through Graphviz's SVG loader.
   r = run("render timeline " + sim4() + " -o " + path("tl.png"));
-  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  ASSERT_EQ(r.exit_code, 0) << r.stdout_text << r.stderr_text;
   const std::string png = read(path("tl.png"));
   EXPECT_TRUE(viz::test::is_png(png));
   EXPECT_GT(png.size(), 20000u);  // a blank page of this size compresses to a few kB
   r = run("render timeline " + sim4() + " -o " + path("tl.pdf"));
-  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  ASSERT_EQ(r.exit_code, 0) << r.stdout_text << r.stderr_text;
   EXPECT_EQ(read(path("tl.pdf")).rfind("%PDF-", 0), 0u);
 }
 
@@ -100,18 +88,18 @@ TEST_F(RenderCli, DrawsWhatSimulateWrites) {
   // The contract end to end: the simulator's command writes the document, render reads it.
   Result r = run("simulate --ranks 8 --algo round-robin --topology 4090x8-2s --with-dot --json-out " +
                  path("sim.json"));
-  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  ASSERT_EQ(r.exit_code, 0) << r.stdout_text << r.stderr_text;
   r = run("render timeline " + path("sim.json") + " -o " + path("tl.svg"));
-  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  ASSERT_EQ(r.exit_code, 0) << r.stdout_text << r.stderr_text;
   EXPECT_EQ(viz::test::count(read(path("tl.svg")), "class=\"transfer\""), 2u * 56u);  // 8 x 7 blocks, twice
   r = run("render topology 4090x8-2s --load " + path("sim.json") + " -o " + path("t.svg"));
-  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  ASSERT_EQ(r.exit_code, 0) << r.stdout_text << r.stderr_text;
   const std::string svg = read(path("t.svg"));
   EXPECT_EQ(viz::test::xml_problem(svg), "");
   EXPECT_EQ(viz::test::count(svg, ">BOTTLENECK"), 1u);
   r = run("render report --ranks 8 -o " + dir_.string() + " --simulation " + path("sim.json") + " --json");
-  ASSERT_EQ(r.code, 0) << r.out << r.err;
-  EXPECT_EQ(nlohmann::json::parse(r.out)["pictures"].size(), 4u);
+  ASSERT_EQ(r.exit_code, 0) << r.stdout_text << r.stderr_text;
+  EXPECT_EQ(nlohmann::json::parse(r.stdout_text)["pictures"].size(), 4u);
   for (const char* name : {"pairings.svg", "rounds.svg", "topology-load.svg", "timeline.svg"})
     EXPECT_EQ(viz::test::xml_problem(read(dir_ / name)), "") << name;
 }
@@ -122,17 +110,17 @@ TEST_F(RenderCli, UserErrorsExitTwoWithAMessage) {
     const char* expect;
   };
   const std::vector<Case> cases = {
-      {"render pairings -n 8 -o " + path("p.jpeg"), "--format"},
+      {"render pairings --ranks 8 -o " + path("p.jpeg"), "--format"},
       {"render timeline " + sim4() + " -o " + path("t.dot"), "no DOT form"},
       {"render topology 4090x8-2s --load " + sim4() + " -o " + path("x.svg"), "gpu0->sw0"},
       {"render topology no-such-box -o " + path("x.svg"), "no-such-box"},
-      {"render pairings -n 0 -o " + path("x.svg"), "--ranks"},
+      {"render pairings --ranks 0 -o " + path("x.svg"), "--ranks"},
       {"render timeline " + sim4() + " --run 2 -o " + path("x.svg"), "--run 2"},
-      {"render pairings -n 4 -o -", "--format"},
+      {"render pairings --ranks 4 -o -", "--format"},
   };
   for (const Case& c : cases) {
     const Result r = run(c.args);
-    EXPECT_EQ(r.code, 2) << c.args << "\n" << r.err;
-    EXPECT_NE(r.err.find(c.expect), std::string::npos) << c.args << "\n" << r.err;
+    EXPECT_EQ(r.exit_code, 2) << c.args << "\n" << r.stderr_text;
+    EXPECT_NE(r.stderr_text.find(c.expect), std::string::npos) << c.args << "\n" << r.stderr_text;
   }
 }

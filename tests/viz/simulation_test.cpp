@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "tests/support.h"
 #include "schedule/io.h"
 #include "viz/simulation.h"
 
@@ -14,14 +15,9 @@ using namespace ua2a::viz;
 
 namespace {
 
-std::string read(const std::string& path) {
-  std::ifstream in(std::string(UA2A_SOURCE_DIR) + "/" + path);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using ua2a::testing::read_source;
 
-const std::string kSim4 = read("tests/viz/data/sim-4.json");
+const std::string kSim4 = read_source("tests/viz/data/sim-4.json");
 
 /// The error message of reading `doc`, or "" when it reads.
 std::string error_of(const nlohmann::json& doc) {

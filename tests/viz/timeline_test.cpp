@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "tests/support.h"
 #include "tests/viz/svg_check.h"
 #include "viz/simulation.h"
 #include "viz/timeline.h"
@@ -16,10 +17,7 @@ using ua2a::viz::test::count;
 namespace {
 
 SimulationRun example_run() {
-  std::ifstream in(std::string(UA2A_SOURCE_DIR) + "/tests/viz/data/sim-4.json");
-  std::ostringstream s;
-  s << in.rdbuf();
-  return simulation_from_json(s.str()).runs.at(0);
+  return simulation_from_json(ua2a::testing::read_source("tests/viz/data/sim-4.json")).runs.at(0);
 }
 
 /// A run of `n` transfers from rank 0 to rank 1, all at the same time (worst case for stacking).

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "tests/support.h"
 #include "sim/topology.h"
 #include "tests/viz/svg_check.h"
 #include "viz/graphviz.h"
@@ -18,10 +19,7 @@ using ua2a::viz::test::count;
 namespace {
 
 Simulation example() {
-  std::ifstream in(std::string(UA2A_SOURCE_DIR) + "/tests/viz/data/sim-4.json");
-  std::ostringstream s;
-  s << in.rdbuf();
-  return simulation_from_json(s.str());
+  return simulation_from_json(ua2a::testing::read_source("tests/viz/data/sim-4.json"));
 }
 
 std::string svg_of(const TopologyPicture& p) { return render_graph(topology_dot(p), kDotEngine, ImageFormat::svg); }

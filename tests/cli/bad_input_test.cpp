@@ -1,0 +1,215 @@
+// Bad input, as a new user types it, on every command (issue 15). One table: the arguments, the
+// exit code the README promises (0 ok, 1 a property violated, 2 bad input, 3 the machine failed),
+// words the output must contain (the input named, the fix) and must not, and for every case that
+// nothing in the case's folder changed: the output files that were there before are byte for
+// byte the same, and no file appeared. Each case runs under a timeout, so a hang fails instead of
+// stalling the suite, and a crash (SIGABRT is exit 134) shows as a wrong exit code.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "tests/support.h"
+
+namespace fs = std::filesystem;
+using ua2a::testing::run_cli;
+
+namespace {
+
+struct Case {
+  std::string item;                 ///< the issue's item or class this covers
+  std::string args;                 ///< {dir} is the case's folder, {src} the source tree
+  int exit_code;
+  std::vector<std::string> words;   ///< each must appear in stdout + stderr
+  std::vector<std::string> absent;  ///< none may appear
+};
+
+constexpr int kSeconds = 120;  ///< per case; the slowest good case here takes about a second
+
+// Files every case finds in its folder: outputs a command might clobber, and inputs.
+const std::map<std::string, std::string> kFiles = {
+    {"keep.json", "{\"sentinel\": \"keep.json\"}\n"},
+    {"keep.txt", "sentinel keep.txt\n"},
+    {"keep.svg", "<svg>sentinel</svg>\n"},
+    // DOT numbers Boost's lexer used to cut short: 2.4e1 was read as 2.4, "24 GB" as 24.
+    {"exp.dot", "digraph { gpu0 [kind=gpu]; cpu0 [kind=cpu]; gpu0 -> cpu0 [capacity_gbps=2.4e1]; "
+                "cpu0 -> gpu0 [capacity_gbps=24]; }\n"},
+    {"unit.dot", "digraph { gpu0 [kind=gpu]; cpu0 [kind=cpu]; gpu0 -> cpu0 [capacity_gbps=24 GB]; "
+                 "cpu0 -> gpu0 [capacity_gbps=24]; }\n"},
+    // A schedule file past the generator's chunk limit: the reader refuses it with the same words.
+    {"chunks.json", "{\"format\": \"ulysses-a2a/schedule\", \"version\": 1, \"ranks\": 2, \"algo\": \"x\", "
+                    "\"kind\": \"pairing\", \"payload\": {\"chunks\": 1048577, \"parts\": [{\"name\": \"block\", "
+                    "\"bytes\": 1}]}, \"rounds\": []}\n"},
+};
+
+// clang-format off
+const std::vector<Case> kCases = {
+  // ---- crashes and hangs: sized before anything is allocated ----
+  {"run sized first", "run --seq 100000000 --ranks 2", 2, {"needs about", "bytes) of host memory", "available", "--seq"}},
+  {"run sized first, --check", "run --seq 100000000 --ranks 2 --check", 2, {"needs about", "available"}},
+  {"bench sized first", "bench --seq 100000000 --ranks 2 --no-exchange", 2, {"needs about", "available"}},
+  {"bench sweep sized first", "bench --ranks 2 -b 64G -e 64G --no-layer", 2, {"the sweep up to -e 64G needs about"}},
+  {"bench hang: 0-byte sweep", "bench --ranks 2 -b 0 -e 0 --no-layer", 2, {"-b/--minbytes 0", "N x 4 bytes = 8"}},
+  {"bench: nothing to time", "bench --no-exchange --no-layer", 2, {"nothing to time"}},
+  {"schedule limit up front", "schedule --ranks 65536", 2, {"ranks must be between 1 and 4096, got 65536"}},
+  {"schedule limit up front", "schedule --ranks 16385 -o {dir}/keep.json", 2, {"between 1 and 4096"}},
+  {"verify limit up front", "verify --ranks 16385", 2, {"between 1 and 4096"}},
+  {"render limit up front", "render pairings --ranks 16385 -o {dir}/keep.svg", 2, {"between 1 and 4096"}},
+  {"pieces limit", "schedule --ranks 64 --chunks 4097", 2, {"pieces exceeds the limit of 16777216"}},
+  {"one validation: generator", "schedule --chunks 1048577", 2, {"chunks", "between 1 and 1048576, got 1048577"}},
+  {"one validation: reader", "verify --input {dir}/chunks.json", 2, {"payload.chunks", "between 1 and 1048576, got 1048577"}},
+
+  // ---- numbers: whole or refused, never wrapped ----
+  {"negative wraps: schedule", "schedule --ranks 2 --bytes -5 -o {dir}/keep.json", 2, {"--bytes", "'-5'", "non-negative"}},
+  {"negative wraps: verify", "verify --ranks 2 --chunks -1", 2, {"--chunks", "'-1'"}},
+  {"negative wraps: simulate", "simulate --bytes -1 --algo grouped", 2, {"--bytes", "'-1'"}},
+  {"negative wraps: render", "render pairings --ranks 4 --round -1 -o {dir}/keep.svg", 2, {"--round", "'-1'"}},
+  {"negative wraps: run", "run --seq -64", 2, {"--seq", "'-64'"}},
+  {"negative wraps: bench", "bench -n -1", 2, {"--iters", "'-1'"}},
+  {"negative wraps: report", "report --frames -81 --out {dir}", 2, {"--frames", "'-81'"}},
+  {"negative: topo", "topo show 4090x4 --boxes -2", 2, {"--boxes"}},
+  {"whole numbers", "schedule --ranks 8.5", 2, {"--ranks", "'8.5'"}},
+  {"whole numbers", "schedule --ranks 1e3", 2, {"--ranks", "'1e3'"}},
+  {"whole numbers", "verify --ranks 0x10", 2, {"--ranks", "'0x10'", "decimal"}},
+  {"whole numbers", "bench -b 8KB --no-layer", 2, {"-b/--minbytes 8KB", "K, M or G"}},
+  {"finite numbers", "topo import {src}/tests/sim/data/4090x4.txt --socket-gbps nan", 2, {"--socket-gbps", "'nan'"}},
+  {"no octal", "schedule --ranks 010 --bytes 1", 0, {"10 ranks"}},
+  {"DOT number read whole", "simulate --topology {dir}/exp.dot --algo grouped --ranks 1", 2, {"'2.4e1'", "quote it"}},
+  {"DOT number read whole", "topo show {dir}/exp.dot -o {dir}/keep.txt", 2, {"'2.4e1'"}},
+  {"DOT number has no unit", "topo show {dir}/unit.dot", 2, {"'GB' has no value (after capacity_gbps=24)", "no unit"}},
+
+  // ---- options that cannot apply are errors naming the option ----
+  {"cannot apply: schedule", "schedule --ranks 8 --seq 0", 2, {"--seq 0", "--bytes"}},
+  {"cannot apply: schedule", "schedule --ranks 8 --dtype fp8", 2, {"--dtype applies to the Ulysses payload only", "--seq"}},
+  {"cannot apply: schedule", "schedule --ranks 8 --heads 12", 2, {"--heads applies to the Ulysses payload only"}},
+  {"cannot apply: schedule", "schedule --ranks 8 --seq 64 --bytes 100", 2, {"--bytes and --seq"}},
+  {"cannot apply: verify", "verify --ranks 8 --head-dim 64", 2, {"--head-dim applies to the Ulysses payload only"}},
+  {"cannot apply: render", "render pairings --ranks 8 --exchange out -o {dir}/keep.svg", 2, {"--exchange applies"}},
+  {"cannot apply: simulate", "simulate --model wan2.1-14b --heads 80", 2, {"--heads does not apply to a --model shape"}},
+  {"cannot apply: simulate", "simulate --model wan2.1-14b --seq 100", 2, {"--seq and --model"}},
+  {"cannot apply: simulate", "simulate --bytes 1000 --resolution 720p", 2, {"--resolution applies to --model only"}},
+  {"cannot apply: run", "run --resolution 720p", 2, {"--resolution applies with --model only"}},
+  {"cannot apply: run", "run --timeout 0", 2, {"--timeout must be more than 0"}},
+  {"cannot apply: run", "run --iterations 0", 2, {"--iterations 0"}},
+  {"cannot apply: bench", "bench --iterations 0", 2, {"--iterations 0"}},
+  {"cannot apply: bench", "bench -f 1", 2, {"-f/--stepfactor 1", "at least 2"}},
+  {"cannot apply: bench", "bench -b 100 -e 10", 2, {"-e/--maxbytes 10 is below -b/--minbytes 100"}},
+  {"cannot apply: bench", "bench --ranks 3 --heads 3 --algo xor --no-layer", 2, {"no --algo x --discipline pair applies to 3 ranks"}},
+
+  // ---- checked writes; all outputs checked before any is written ----
+  {"checked write: schedule", "schedule --ranks 2 -o /dev/full", 2, {"failed writing '/dev/full'"}},
+  {"checked write: verify", "verify --ranks 2 --emit-promela /dev/full", 2, {"failed writing '/dev/full'"}},
+  {"checked write: topo", "topo show 4090x4 -o /dev/full", 2, {"failed writing '/dev/full'"}},
+  {"checked write: render", "render pairings --ranks 4 --format dot -o /dev/full", 2, {"failed writing '/dev/full'"}},
+  {"checked write: simulate", "simulate --algo grouped --json-out /dev/full", 2, {"failed writing '/dev/full'"}},
+  {"outputs checked first", "simulate --json-out /proc/x --trace {dir}/keep.json", 2, {"cannot write '/proc/x'"}},
+  {"outputs checked first", "simulate --algo grouped --trace {dir}/keep.json --json-out /dev/full", 2, {"/dev/full"}},
+  {"outputs checked first", "simulate --trace {dir}/no/such/dir/t.json", 2, {"directory '{dir}/no/such/dir' does not exist"}},
+  {"outputs checked first", "simulate --trace {dir}", 2, {"is a directory"}},
+  {"outputs checked first", "report --out {dir}/keep.txt --no-layer-check", 2, {"keep.txt"}},
+  {"bad input leaves nothing", "report --topology 4090x9 --out {dir}/new --no-layer-check", 2, {"4090x9"}},
+
+  // ---- skips with a note, where the docs say combinations that do not apply are skipped ----
+  {"--transport all skips", "simulate --transport all --algo grouped", 0, {"note: skipped --transport nvlink", "grouped", "p2p"}},
+  {"odd N skips xor", "simulate --ranks 5", 0, {"note: skipped xor / paired-full", "power-of-two", "round-robin"}},
+  {"odd N: xor asked for", "simulate --ranks 5 --algo xor", 2, {"xor needs a power-of-two number of ranks"}},
+
+  // ---- verifier reports ----
+  {"mismatch is no delivery", "verify --input {src}/docs/examples/mismatch.json", 1,
+   {"matches consistent: NO", "exactly-once delivery: NO"}, {"exactly-once delivery: yes"}},
+  {"eager pass and zero-buffer", "verify --ranks 8 --algo shift --discipline naive --eager 1048576", 0,
+   {"verdict: every property holds", "zero-buffer (no eager sends): DEADLOCKS"}},
+  {"eager pass and zero-buffer", "verify --ranks 8 --discipline paired-full --eager 64 --json", 0,
+   {"\"zero_buffer_deadlock_free\": true"}},
+
+  // ---- one vocabulary ----
+  {"model: new form", "simulate --model wan2.1-1.3b --resolution 720p --ranks 4 --topology 4090x4 --algo grouped", 0, {"grouped"}, {"note:"}},
+  {"model: old form is an alias", "simulate --model wan2.1-14b-480p --algo grouped", 0,
+   {"note: --model wan2.1-14b-480p is the old spelling of --model wan2.1-14b --resolution 480p"}},
+  {"model: old form in bench", "bench --model wan2.1-14b-720p --no-layer -b 64 -e 64 -n 1 -w 0", 0,
+   {"old spelling of --model wan2.1-14b --resolution 720p", "round-robin"}},
+  {"model: forms disagree", "run --model wan2.1-14b-480p --resolution 720p", 2, {"disagree", "--model wan2.1-14b --resolution 720p"}},
+  {"model: unknown", "run --model wan9", 2, {"unknown --model 'wan9'", "wan2.1-14b, wan2.1-1.3b, hunyuanvideo-1.5"}},
+  {"model: unknown", "report --model wan9 --out {dir}", 2, {"wan9"}},
+  {"bench: nccl-tests flags", "bench --ranks 4 -b 64 -e 256 -f 4 -n 1 -w 0 --algo grouped --discipline grouped --no-layer", 0,
+   {"              64  grouped", "             256  grouped"}},
+  {"bench: old flags, with a note", "bench --ranks 4 --min-bytes 0 --no-layer", 2,
+   {"note: bench --min-bytes 0 (bytes per block) is the old spelling of --minbytes 0", "-b/--minbytes 0 is below"}},
+  {"bench: old flags, with a note", "bench --ranks 4 --min-bytes 16 --max-bytes 16 --algos grouped --no-layer -n 1 -w 0", 0,
+   {"old spelling of --minbytes 64 (N x block = 4 x 16)", "old spelling of --algo", "              64  grouped"}},
+  {"bench: old and new at once", "bench --factor 2 -f 4", 2, {"--factor and --stepfactor give the same setting"}},
+  {"bench: --algo is the sweep", "bench --ranks 4 --algo shift -b 64 -e 64 -n 1 -w 0 --no-layer", 0, {"  shift  "},
+   {"round-robin"}},
+  {"short options: one meaning", "run -t threads", 2, {"-t"}},
+  {"short options: one meaning", "schedule -n 4", 2, {"-n"}},
+  {"short options: one meaning", "schedule -f json", 2, {"-f"}},
+  {"help shows real defaults", "simulate --help", 0, {"(default: the issue-4 study)", "instead of a --model shape"},
+   {"TEXT=round-robin", "UINT=1048576", "UINT=40 "}},
+  {"format and version: run", "run --ranks 2 --heads 2 --seq 4 --json", 0, {"\"format\": \"ulysses-a2a/run\"", "\"version\": 1"}},
+  {"format and version: bench", "bench --ranks 2 -b 16 -e 16 -n 1 -w 0 --no-layer --json", 0,
+   {"\"format\": \"ulysses-a2a/bench\"", "\"version\": 1"}},
+  {"format and version: topo list", "topo list --json", 0, {"\"format\": \"ulysses-a2a/presets\"", "\"version\": 1"}},
+  {"format and version: render", "render pairings --ranks 4 --format dot -o /dev/null --json", 0,
+   {"\"format\": \"ulysses-a2a/render\"", "\"version\": 1", "\"image_format\": \"dot\""}},
+
+  // ---- exit codes ----
+  {"exit 1: a deadlock", "run --discipline naive --ranks 2 --heads 2", 1, {"deadlock"}},
+  {"exit 1: a deadlock", "verify --ranks 4 --algo shift --discipline naive", 1, {"deadlock-free: NO"}},
+  {"unknown command", "foo", 2, {"unknown command 'foo'", "schedule, verify, simulate"}},
+  {"unknown command", "render foo", 2, {"unknown command 'render foo'", "pairings, rounds, topology"}},
+  {"unknown command", "topo lst", 2, {"unknown command 'topo lst'", "list, show, import"}},
+};
+// clang-format on
+
+std::string expand(std::string text, const fs::path& dir) {
+  for (const auto& [key, value] : {std::pair<std::string, std::string>{"{dir}", dir.string()}, {"{src}", UA2A_SOURCE_DIR}})
+    for (std::size_t at; (at = text.find(key)) != std::string::npos;) text.replace(at, key.size(), value);
+  return text;
+}
+
+/// Every file under `dir` with its contents.
+std::map<std::string, std::string> snapshot(const fs::path& dir) {
+  std::map<std::string, std::string> files;
+  for (const auto& e : fs::recursive_directory_iterator(dir))
+    files[fs::relative(e.path(), dir).string()] = e.is_regular_file() ? ua2a::testing::read_text(e.path()) : "(dir)";
+  return files;
+}
+
+}  // namespace
+
+TEST(BadInput, EveryCaseExitsAsDocumentedAndChangesNothing) {
+  const fs::path root = fs::temp_directory_path() / ("ua2a-bad-input-" + std::to_string(::getpid()));
+  const auto start = std::chrono::steady_clock::now();
+  for (std::size_t i = 0; i < kCases.size(); ++i) {
+    const Case& c = kCases[i];
+    const fs::path dir = root / std::to_string(i);
+    fs::create_directories(dir);
+    for (const auto& [name, text] : kFiles) std::ofstream(dir / name, std::ios::binary) << text;
+    const auto before = snapshot(dir);
+    const std::string args = expand(c.args, dir);
+    SCOPED_TRACE("[" + c.item + "] ulysses-a2a " + args);
+    const auto r = run_cli(args, kSeconds);
+    EXPECT_EQ(r.exit_code, c.exit_code) << (r.exit_code == 124 ? "timed out: a hang\n" : "") << r.out;
+    for (const std::string& word : c.words)
+      EXPECT_NE(r.out.find(expand(word, dir)), std::string::npos) << "missing '" << word << "' in:\n" << r.out;
+    for (const std::string& word : c.absent)
+      EXPECT_EQ(r.out.find(word), std::string::npos) << "unexpected '" << word << "' in:\n" << r.out;
+    EXPECT_EQ(snapshot(dir), before) << "a file in the case's folder was changed, removed or added";
+  }
+  fs::remove_all(root);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::printf("bad-input suite: %zu cases in %.1f s\n", kCases.size(), seconds);
+}
+
+// The table's runner sends stdout to a file; this is the one case where stdout itself is full.
+TEST(BadInput, FullStdoutExitsTwo) {
+  const std::string command = std::string(UA2A_CLI) + " schedule --ranks 2 >/dev/full 2>/dev/null";
+  const int status = std::system(command.c_str());
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 2);
+}
