@@ -177,7 +177,12 @@ std::string unknown_command(CLI::App& app, int argc, char** argv) {
     path += arg + " ";
     level = next;
   }
-  return "";
+  const auto subs = level->get_subcommands([](CLI::App*) { return true; });
+  if (subs.empty() || level->get_require_subcommand_min() == 0) return "";
+  std::string names;
+  for (CLI::App* sub : subs) names += (names.empty() ? "" : ", ") + sub->get_name();
+  const std::string command = "ulysses-a2a " + path;  // path ends with a space when not empty
+  return "'" + command.substr(0, command.size() - 1) + "' needs a command: " + names + " (see " + command + "--help)";
 }
 
 ModelChoice resolve_model(const std::string& model, const std::string& resolution, bool resolution_given) {

@@ -44,8 +44,9 @@ Schedule make_schedule(const ScheduleOptions& o);
 /// CLI11 alone reads "-5" into an unsigned option as 2^64 - 5 and "010" as octal 8.
 void require_plain_numbers(CLI::App& app);
 
-/// "" unless argv names a command (or a sub-command of render or topo) that does not exist; then
-/// "unknown command 'foo'" with the list of commands. CLI11 alone says "arguments were not expected".
+/// "" unless argv names a command (or a sub-command of render or topo) that does not exist, or
+/// names none where one is needed; then the problem with the list of commands. CLI11 alone says
+/// "arguments were not expected" or "A subcommand is required".
 std::string unknown_command(CLI::App& app, int argc, char** argv);
 
 /// One of the video models of schedule/workload.h at a resolution. Accepts the old spelling

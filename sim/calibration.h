@@ -1,6 +1,6 @@
 #pragma once
 /// The contention model against the public measurements it may be fitted to: the lines of
-/// ../shared/reference/pcie-facts.md ("Contention measurements" and the 4090 facts), each
+/// docs/reference/pcie-facts.md ("Contention measurements" and the 4090 facts), each
 /// reproduced on a box built as the source describes it, with the traffic pattern it ran.
 ///
 /// Four parameters are fitted, each only to the lines named in its points' `fits`:

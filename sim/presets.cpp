@@ -1,4 +1,4 @@
-// Preset boxes. Every figure cites the line of ../shared/reference/pcie-facts.md it comes from
+// Preset boxes. Every figure cites the line of docs/reference/pcie-facts.md it comes from
 // ("facts:NN"), or says plainly that it is an assumption. docs/simulate.md repeats the table.
 #include <string>
 

@@ -2,7 +2,7 @@
 /// The box a schedule runs on: a Boost.Graph graph of GPUs, PCIe switches, CPU sockets (root
 /// complexes), host memory and NICs, joined by full-duplex links stored as two directed edges,
 /// each with its own capacity (bytes/s) and latency (s). Presets cite
-/// ../shared/reference/pcie-facts.md; the DOT form is described in docs/formats.md.
+/// docs/reference/pcie-facts.md; the DOT form is described in docs/formats.md.
 #include <boost/graph/adjacency_list.hpp>
 #include <cstdint>
 #include <optional>

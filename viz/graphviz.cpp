@@ -90,22 +90,9 @@ std::string render_locked(const std::string& dot, const std::string& engine, Ima
 
 }  // namespace ua2a::viz
 
-/// LeakSanitizer's hook for default suppressions (read when a sanitized binary exits; unused
-/// otherwise). Graphviz 2.42 and the fontconfig it loads through pango keep caches they never
-/// free (font patterns, the plugin list, straight-edge buffers in libgvc): reported as leaks in
-/// every ASan run that renders a picture, none of them ours. Being in this file, the hook is
-/// linked into exactly the binaries that call Graphviz.
-extern "C" const char* __lsan_default_suppressions() {
-  return "leak:libfontconfig.so\n"
-         "leak:libgvc.so\n"
-         "leak:libgvplugin_pango.so\n"
-         "leak:libgvplugin_core.so\n"
-         "leak:libpango\n"
-         "leak:libcairo.so\n";
-}
-
-/// And keep the suppressed counts off stderr, where scripts read the command's messages.
-extern "C" const char* __lsan_default_options() { return "print_suppressions=0"; }
+// Graphviz's and fontconfig's caches, never freed, are suppressed by exact frame in
+// tests/lsan.supp, which scripts/test.sh passes to every sanitized run (LSAN_OPTIONS); a hook here
+// matched whole libraries and so also hid leaks of ours that passed through them.
 
 namespace ua2a::viz {
 

@@ -163,6 +163,8 @@ const std::vector<Case> kCases = {
   {"unknown command", "foo", 2, {"unknown command 'foo'", "schedule, verify, simulate"}},
   {"unknown command", "render foo", 2, {"unknown command 'render foo'", "pairings, rounds, topology"}},
   {"unknown command", "topo lst", 2, {"unknown command 'topo lst'", "list, show, import"}},
+  {"missing command", "", 2, {"needs a command: report, schedule, verify"}},
+  {"missing command", "render", 2, {"'ulysses-a2a render' needs a command: pairings, rounds"}},
 };
 // clang-format on
 

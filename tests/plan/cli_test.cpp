@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
-#include "../cli/cli_runner.h"
+#include "tests/support.h"
 
 namespace ua2a::testing {
 namespace {

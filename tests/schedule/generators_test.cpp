@@ -44,7 +44,7 @@ void expect_each_ordered_pair_once(const Schedule& s) {
 }  // namespace
 
 TEST(CircleMethod, EightRanksEqualTheReferenceRounds) {
-  // ../shared/reference/ulysses-4090.md, "The schedule (circle method)", verbatim.
+  // docs/reference/ulysses-4090.md, "The schedule (circle method)", verbatim.
   const std::vector<std::vector<std::pair<Rank, Rank>>> reference = {
       {{0, 7}, {1, 6}, {2, 5}, {3, 4}}, {{0, 6}, {1, 4}, {2, 3}, {5, 7}}, {{0, 5}, {1, 2}, {3, 7}, {4, 6}},
       {{0, 4}, {1, 7}, {2, 6}, {3, 5}}, {{0, 3}, {1, 5}, {2, 4}, {6, 7}}, {{0, 2}, {1, 3}, {4, 7}, {5, 6}},
