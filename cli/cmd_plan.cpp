@@ -63,7 +63,7 @@ void run(const Options& o) {
   po.weights = parse_dtype(o.weights);
   po.sim_model = parse_sim_model(o.sim_model);
   po.gemm_efficiency = o.gemm_efficiency;
-  const std::string gpu = !o.gpu.empty() ? o.gpu : topology.name.rfind("h100", 0) == 0 ? "h100" : "rtx4090";
+  const std::string gpu = !o.gpu.empty() ? o.gpu : plan::default_gpu(topology);
   const plan::PlanResult r = plan::make_plan(topology, plan::find_gpu(gpu), w, po);
   if (!o.picture.empty()) write_output(o.picture, plan::plan_svg(r, o.top));
   std::cout << (o.json ? plan::plan_json(r) : plan::plan_table(r, o.top)) << std::flush;

@@ -11,6 +11,8 @@
 #include "backend/runner.h"
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "plan/plan.h"
+#include "plan/study.h"
 #include "schedule/generators.h"
 #include "schedule/lower.h"
 #include "sim/simulate.h"
@@ -37,7 +39,7 @@ struct Options {
 
 /// One schedule of the study, proved and timed.
 struct Entry {
-  Combo combo;
+  plan::Combo combo;
   Schedule schedule;
   VerifyReport verdict;
   SimReport sim;
@@ -50,29 +52,19 @@ Payload study_payload(const Options& o, bool unmerged) {
   return ulysses_payload(shape, !unmerged, 1);
 }
 
-/// The transports the study compares: under the contention model, what a PCIe box really runs
-/// (NCCL SHM and CUDA peer copies with the stock driver; NCCL P2P and peer copies with P2P on);
-/// else, and on NVLink boxes, the box's own.
-std::vector<TransportKind> study_transports(const Options& o, const Topology& topology) {
-  if (parse_sim_model(o.sim_model) == SimModel::contention && topology.params.transport == TransportKind::shm)
-    return {TransportKind::shm, TransportKind::cuda_staged, TransportKind::p2p, TransportKind::cuda_p2p};
-  return {topology.params.transport};
-}
-
 /// Every schedule of the study proved once, and timed under each transport (study order: the
 /// first entry is the reference, round-robin paired-half, on the box's default transport).
 std::vector<Entry> prove_and_time(const Options& o, const Topology& topology) {
   std::vector<Entry> entries;
-  for (const Combo& c : study_schedules()) {
-    if (std::string(c.algo) == "xor" && (o.ranks & (o.ranks - 1)) != 0) {  // power-of-two N only
-      std::cerr << "note: skipped xor / " << c.discipline << ": xor needs a power-of-two number of ranks (got "
-                << o.ranks << ")\n";
+  for (const plan::Combo& c : plan::study_schedules()) {
+    if (const std::string why = plan::skip_reason(c, o.ranks); !why.empty()) {
+      std::cerr << "note: skipped " << c.algo << " / " << c.discipline << ": " << why << "\n";
       continue;
     }
     const Schedule schedule = generate(c.algo, o.ranks, study_payload(o, c.unmerged));
     const ProgramSet programs = lower(schedule, parse_discipline(c.discipline));
     const VerifyReport verdict = verify(schedule, programs);
-    for (TransportKind t : study_transports(o, topology)) {
+    for (std::optional<TransportKind> t : plan::study_transports(topology, parse_sim_model(o.sim_model))) {
       Entry e{c, schedule, verdict, {}};
       SimOptions so;
       so.schedule = &e.schedule;
@@ -89,45 +81,17 @@ std::vector<Entry> prove_and_time(const Options& o, const Topology& topology) {
 std::string yes_no(bool b) { return b ? "yes" : "NO"; }
 
 std::string table(const Options& o, const std::vector<Entry>& entries) {
-  // Ranked fastest first; vs_grouped against NCCL's grouped all-to-all on the same transport,
-  // vs_reference against the reference as it runs (round-robin paired-half, the first entry).
-  std::vector<const Entry*> order;
-  for (const Entry& e : entries) order.push_back(&e);
-  std::stable_sort(order.begin(), order.end(), [](const Entry* a, const Entry* b) { return a->sim.time_s < b->sim.time_s; });
-  auto grouped_on = [&](const std::string& transport) {
-    for (const Entry& e : entries)
-      if (e.combo.algo == "grouped" && e.sim.transport == transport) return e.sim.time_s;
-    return 0.0;
-  };
-  const double reference = entries.front().sim.time_s;
+  std::vector<plan::StudyRow> rows;
+  for (const Entry& e : entries)
+    rows.push_back({e.combo, !e.verdict.execution.deadlock.has_value(), e.verdict.ok(), e.sim});
   const bool explained = !entries.front().sim.set_by.empty();
   std::ostringstream s;
-  s << std::fixed;
-  s << "ulysses-a2a report: " << o.model << " " << o.resolution << " (" << o.frames << " frames, " << o.dtype
+  s << std::fixed << "ulysses-a2a report: " << o.model << " " << o.resolution << " (" << o.frames << " frames, " << o.dtype
     << "), N = " << o.ranks << ", on " << o.topology << "\n"
     << "forward q|k|v exchange, " << std::setprecision(2) << entries.front().schedule.payload.block_bytes() / 1e6
-    << " MB per block (merged), " << o.sim_model << " model\n\n";
-  s << std::left << std::setw(22) << "schedule" << std::setw(13) << "discipline" << std::setw(12) << "transport"
-    << std::setw(10) << "deadlock" << std::setw(9) << "verified" << std::right << std::setw(9) << "time_ms" << std::setw(8)
-    << "busbw" << std::setw(6) << "eff" << "  " << std::left << std::setw(22) << "bottleneck" << std::right
-    << std::setw(11) << "vs_grouped" << std::setw(13) << "vs_reference";
-  if (explained) s << std::setw(10) << "fluid_ms" << "  set_by";
-  s << "\n";
-  for (const Entry* e : order) {
-    const ExecutionReport& x = e->verdict.execution;
-    const std::string name = e->combo.algo + (e->combo.unmerged ? " (unmerged)" : "");
-    const double grouped = grouped_on(e->sim.transport);
-    s << std::left << std::setw(22) << name << std::setw(13) << e->combo.discipline << std::setw(12) << e->sim.transport
-      << std::setw(10) << (x.deadlock ? "DEADLOCK" : "free") << std::setw(9) << yes_no(e->verdict.ok()) << std::right
-      << std::setprecision(3) << std::setw(9) << e->sim.time_s * 1e3 << std::setprecision(2) << std::setw(8)
-      << e->sim.busbw_gbps << std::setprecision(0) << std::setw(5) << e->sim.efficiency * 100 << "%  " << std::left
-      << std::setw(22) << e->sim.bottleneck << std::right << std::setprecision(2) << std::setw(10)
-      << (grouped > 0 ? grouped / e->sim.time_s : 0) << "x" << std::setw(12)
-      << (reference > 0 ? reference / e->sim.time_s : 0) << "x";
-    if (explained) s << std::setprecision(3) << std::setw(10) << e->sim.fluid_time_s * 1e3 << "  " << e->sim.set_by;
-    s << "\n";
-  }
-  s << "\ndeadlock, verified: verify (zero-buffer execution: deadlock-free, exactly-once, no mismatch)\n"
+    << " MB per block (merged), " << o.sim_model << " model\n\n"
+    << plan::study_table(rows)
+    << "\ndeadlock, verified: verify (zero-buffer execution: deadlock-free, exactly-once, no mismatch)\n"
     << "time, busbw (GB/s, nccl-tests), eff = bound / time: simulate on the model of " << o.topology << " (docs/simulate.md)\n"
     << "transport: shm, p2p = NCCL's SHM and P2P; cuda-staged, cuda-p2p = CUDA peer copies with P2P off and on\n"
     << "vs_grouped: speedup against NCCL's grouped all-to-all on the same transport; vs_reference: against the "
@@ -136,6 +100,24 @@ std::string table(const Options& o, const std::vector<Entry>& entries) {
     s << "fluid_ms: the same programs under fair sharing alone (the bound); set_by: the contention mechanism whose "
          "removal shortens the run most (bandwidth: none moves it by 1 %)\n";
   return s.str();
+}
+
+/// The planner's answer for this box and model: how to split the GPUs for a whole denoising step
+/// (ulysses-a2a plan, docs/plan.md); the text gets its five best layouts and the recommendation,
+/// the JSON the same five.
+nlohmann::json plan_answer(const Options& o, const Topology& topology, std::ostringstream& text) {
+  plan::PlanOptions po;
+  po.gpus = o.ranks;
+  po.sim_model = parse_sim_model(o.sim_model);
+  const plan::PlanResult r = plan::make_plan(topology, plan::find_gpu(plan::default_gpu(topology)),
+                                             plan::model_workload(o.model, o.resolution, o.frames, true), po);
+  text << "\nplan (ulysses-a2a plan --topology " << o.topology << " --model " << o.model << " --resolution "
+       << o.resolution << " --gpus " << o.ranks << "): the best splits of the GPUs for one denoising step\n"
+       << plan::plan_table(r, 5);
+  nlohmann::json j = nlohmann::json::parse(plan::plan_json(r));
+  auto& candidates = j["candidates"];
+  if (candidates.size() > 5) candidates.erase(candidates.begin() + 5, candidates.end());
+  return j;
 }
 
 /// The whole layer on the CPU (threads transport) at a small shape, against the reference.
@@ -184,6 +166,7 @@ void run(Options o) {
     runs.push_back(e.sim);
   }
   doc["schedules"] = schedules;
+  doc["plan"] = plan_answer(o, topology, text);
   if (!o.no_layer_check) doc["layer_check"] = layer_check(o, text);
 
   const std::string sim_json = simulation_json(topology, runs, /*with_dot=*/true);  // idle links too, for the picture

@@ -7,6 +7,7 @@
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "plan/study.h"
 #include "schedule/generators.h"
 #include "schedule/io.h"
 #include "schedule/lower.h"
@@ -42,33 +43,9 @@ struct Options {
   bool algo_given = false, bytes_given = false, seq_given = false, resolution_given = false, frames_given = false;
 };
 
-std::vector<std::string> split(const std::string& list) {
-  std::vector<std::string> out;
-  std::stringstream s(list);
-  for (std::string item; std::getline(s, item, ',');)
-    if (!item.empty()) out.push_back(item);
-  return out;
-}
-
-std::vector<Combo> combos(const Options& o) {
-  if (!o.algo_given && o.discipline.empty()) return study_schedules();
-  std::vector<std::string> algos = o.schedule.algo == "all" ? std::vector<std::string>{} : split(o.schedule.algo);
-  if (algos.empty())
-    for (const auto& g : generators()) algos.push_back(g.name);
-  std::vector<Combo> out;
-  for (const std::string& algo : algos) {
-    std::vector<std::string> ds;
-    if (o.discipline == "all") {
-      for (const auto& d : disciplines())
-        if (d.discipline != Discipline::naive) ds.push_back(d.name);  // naive deadlocks by design
-    } else if (o.discipline.empty()) {
-      ds = {algo == "grouped" ? "grouped" : "paired-full"};
-    } else {
-      ds = split(o.discipline);
-    }
-    for (const std::string& d : ds) out.push_back({algo, d, o.schedule.unmerged});
-  }
-  return out;
+/// The schedules asked for: the study when neither --algo nor --discipline is given.
+std::vector<plan::Combo> combos(const Options& o) {
+  return plan::comparison(!o.algo_given && o.discipline.empty() ? "" : o.schedule.algo, o.discipline, o.schedule.unmerged);
 }
 
 /// Fills the Ulysses shape from --model (default Wan2.1-14B 480p) unless --bytes or --seq chose.
@@ -101,16 +78,7 @@ ScheduleOptions workload(const Options& o) {
 }
 
 std::vector<std::optional<TransportKind>> transports(const Options& o, const Topology& topology) {
-  if (o.transport.empty()) {
-    // The contention model compares what a PCIe box really runs: NCCL (SHM, or P2P with the
-    // modified driver) and CUDA peer copies (P2P off: staged by the driver; P2P on).
-    if (parse_sim_model(o.sim_model) == SimModel::contention && topology.params.transport == TransportKind::shm)
-      return {TransportKind::shm, TransportKind::cuda_staged, TransportKind::p2p, TransportKind::cuda_p2p};
-    return {std::nullopt};
-  }
-  std::vector<std::optional<TransportKind>> out;
-  for (const std::string& t : split(o.transport == "all" ? "shm,cuda-staged,p2p,cuda-p2p,nvlink" : o.transport)) out.push_back(parse_transport(t));
-  return out;
+  return plan::requested_transports(o.transport, topology, parse_sim_model(o.sim_model));
 }
 
 SimReport run_one(const Options& o, const Topology& topology, const Schedule* schedule, const ProgramSet& programs,
@@ -160,7 +128,7 @@ std::vector<SimReport> run_all(const Options& o, const Topology& topology) {
   std::vector<std::string> exchanges = o.schedule.exchange == "both" ? std::vector<std::string>{"qkv", "out"}
                                                                       : std::vector<std::string>{o.schedule.exchange};
   for (const std::string& exchange : exchanges)
-    for (const Combo& c : combos(o)) {
+    for (const plan::Combo& c : combos(o)) {
       ScheduleOptions s = workload(o);
       s.algo = c.algo;
       s.unmerged = c.unmerged;

@@ -70,12 +70,6 @@ Schedule make_schedule(const ScheduleOptions& o) {
   return generate(o.algo, o.ranks, payload);
 }
 
-const std::vector<Combo>& study_schedules() {
-  static const std::vector<Combo> study = {{"round-robin", "paired-half"}, {"round-robin", "paired-full"},
-                                           {"staircase", "paired-half", true}, {"grouped", "grouped"},
-                                           {"shift", "paired-full"},         {"xor", "paired-full"}};
-  return study;
-}
 
 namespace {
 

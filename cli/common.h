@@ -57,17 +57,6 @@ struct ModelChoice {
 };
 ModelChoice resolve_model(const std::string& model, const std::string& resolution, bool resolution_given);
 
-/// One schedule of a comparison: generator, discipline, merged or not.
-struct Combo {
-  std::string algo;
-  std::string discipline;
-  bool unmerged = false;
-};
-
-/// The study of the reference (issue 4): the reference (round-robin paired-half), its
-/// full-duplex variant, the pre-#590 staircase (unmerged), NCCL's grouped all-to-all, shift and
-/// XOR. `simulate` and `report` compare these by default.
-const std::vector<Combo>& study_schedules();
 
 /// Writes `text` to `path`, or to stdout when path is empty or "-"; a failed write (a full disk,
 /// /dev/full) throws std::invalid_argument naming the path, so the command exits 2.

@@ -1,5 +1,12 @@
 #include "plan/study.h"
 
+#include <algorithm>
+#include <iomanip>
+#include <sstream>
+
+#include "schedule/generators.h"
+#include "schedule/lower.h"
+
 namespace ua2a::plan {
 
 std::string Combo::label() const { return algo + " " + discipline + (unmerged ? " (unmerged)" : ""); }
@@ -18,5 +25,91 @@ std::vector<std::optional<TransportKind>> study_transports(const Topology& topol
 }
 
 Combo reference_schedule() { return {"round-robin", "paired-half", false}; }
+
+std::string default_gpu(const Topology& topology) { return topology.name.rfind("h100", 0) == 0 ? "h100" : "rtx4090"; }
+
+namespace {
+
+std::vector<std::string> split(const std::string& list) {
+  std::vector<std::string> out;
+  std::stringstream s(list);
+  for (std::string item; std::getline(s, item, ',');)
+    if (!item.empty()) out.push_back(item);
+  return out;
+}
+
+}  // namespace
+
+std::vector<Combo> comparison(const std::string& algos, const std::string& disciplines_list, bool unmerged) {
+  if (algos.empty() && disciplines_list.empty()) return study_schedules();
+  std::vector<std::string> names = algos == "all" ? std::vector<std::string>{} : split(algos);
+  if (names.empty())
+    for (const auto& g : generators()) names.push_back(g.name);
+  std::vector<Combo> out;
+  for (const std::string& algo : names) {
+    std::vector<std::string> ds;
+    if (disciplines_list == "all") {
+      for (const auto& d : disciplines())
+        if (d.discipline != Discipline::naive) ds.push_back(d.name);
+    } else if (disciplines_list.empty()) {
+      ds = {algo == "grouped" ? "grouped" : "paired-full"};
+    } else {
+      ds = split(disciplines_list);
+    }
+    for (const std::string& d : ds) out.push_back({algo, d, unmerged});
+  }
+  return out;
+}
+
+std::vector<std::optional<TransportKind>> requested_transports(const std::string& list, const Topology& topology,
+                                                               SimModel model) {
+  if (list.empty()) return study_transports(topology, model);
+  std::vector<std::optional<TransportKind>> out;
+  for (const std::string& t : split(list == "all" ? "shm,cuda-staged,p2p,cuda-p2p,nvlink" : list))
+    out.push_back(parse_transport(t));
+  return out;
+}
+
+std::string skip_reason(const Combo& combo, std::int32_t ranks) {
+  if (combo.algo == "xor" && (ranks & (ranks - 1)) != 0)
+    return "xor needs a power-of-two number of ranks (got " + std::to_string(ranks) + ")";
+  return "";
+}
+
+std::string study_table(const std::vector<StudyRow>& rows) {
+  if (rows.empty()) return "";
+  std::vector<const StudyRow*> order;
+  for (const StudyRow& r : rows) order.push_back(&r);
+  std::stable_sort(order.begin(), order.end(),
+                   [](const StudyRow* a, const StudyRow* b) { return a->sim.time_s < b->sim.time_s; });
+  auto grouped_on = [&](const std::string& transport) {
+    for (const StudyRow& r : rows)
+      if (r.combo.algo == "grouped" && r.sim.transport == transport) return r.sim.time_s;
+    return 0.0;
+  };
+  const double reference = rows.front().sim.time_s;
+  const bool explained = !rows.front().sim.set_by.empty();
+  std::ostringstream s;
+  s << std::fixed << std::left << std::setw(22) << "schedule" << std::setw(13) << "discipline" << std::setw(12)
+    << "transport" << std::setw(10) << "deadlock" << std::setw(9) << "verified" << std::right << std::setw(9) << "time_ms"
+    << std::setw(8) << "busbw" << std::setw(6) << "eff" << "  " << std::left << std::setw(22) << "bottleneck"
+    << std::right << std::setw(11) << "vs_grouped" << std::setw(13) << "vs_reference";
+  if (explained) s << std::setw(10) << "fluid_ms" << "  set_by";
+  s << "\n";
+  for (const StudyRow* r : order) {
+    const double grouped = grouped_on(r->sim.transport);
+    const std::string name = r->combo.algo + (r->combo.unmerged ? " (unmerged)" : "");
+    s << std::left << std::setw(22) << name << std::setw(13) << r->combo.discipline << std::setw(12) << r->sim.transport
+      << std::setw(10) << (r->deadlock_free ? "free" : "DEADLOCK") << std::setw(9) << (r->verified ? "yes" : "NO")
+      << std::right << std::setprecision(3) << std::setw(9) << r->sim.time_s * 1e3 << std::setprecision(2) << std::setw(8)
+      << r->sim.busbw_gbps << std::setprecision(0) << std::setw(5) << r->sim.efficiency * 100 << "%  " << std::left
+      << std::setw(22) << r->sim.bottleneck << std::right << std::setprecision(2) << std::setw(10)
+      << (grouped > 0 ? grouped / r->sim.time_s : 0) << "x" << std::setw(12)
+      << (reference > 0 ? reference / r->sim.time_s : 0) << "x";
+    if (explained) s << std::setprecision(3) << std::setw(10) << r->sim.fluid_time_s * 1e3 << "  " << r->sim.set_by;
+    s << "\n";
+  }
+  return s.str();
+}
 
 }  // namespace ua2a::plan

@@ -20,6 +20,10 @@ TEST(ReportCli, DefaultJobWritesAVerifiedReportWithPictures) {
   EXPECT_NE(r.out.find("layer check"), std::string::npos);
   const auto doc = nlohmann::json::parse(read_text(dir / "report.json"));
   EXPECT_EQ(doc["sim_model"], "contention");
+  // The planner's answer for the same box and model: five best layouts and a recommendation.
+  EXPECT_EQ(doc["plan"]["format"], "ulysses-a2a/plan");
+  EXPECT_EQ(doc["plan"]["candidates"].size(), 5u);
+  EXPECT_NE(r.out.find("recommendation:"), std::string::npos) << r.out;
   ASSERT_EQ(doc["schedules"].size(), 24u);  // 6 schedules x 4 PCIe transports
   for (const auto& s : doc["schedules"]) {
     EXPECT_TRUE(s["verified"].get<bool>()) << s.dump();
