@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "backend/cuda/check.h"
+#include "backend/cuda/record_landed.h"
 #include "backend/peer_plan.h"
 
 namespace ua2a {
@@ -49,20 +50,6 @@ class CudaPeerTransport : public Transport {
 
 cudaStream_t stream_of(const RankBuffers& b) { return static_cast<cudaStream_t>(b.stream); }
 
-/// One arrival to record once its copy has completed (a host function on the receiving stream).
-struct Landed {
-  DeliveryLedger* ledger;
-  const Payload* payload;
-  Rank at;
-  std::uint64_t dst_offset, stride;
-  Op send;
-};
-
-void CUDART_CB record_when_copied(void* data) {
-  const std::unique_ptr<Landed> l(static_cast<Landed*>(data));
-  record_landed(*l->ledger, *l->payload, l->at, l->dst_offset, l->stride, l->send);
-}
-
 void CudaPeerTransport::execute(const ProgramSet& programs, const ExchangeBuffers& buffers, DeliveryLedger* ledger) {
   if (buffers.ranks.size() != static_cast<std::size_t>(programs.ranks))
     throw std::invalid_argument("cuda-peer runs all ranks in one process: got buffers for " +
@@ -89,14 +76,8 @@ void CudaPeerTransport::execute(const ProgramSet& programs, const ExchangeBuffer
         const RankBuffers& a = buffers.ranks[c.from];
         UA2A_CUDA_CHECK(cudaMemcpyPeerAsync(b.recv + c.dst_offset, b.device, a.send + c.src_offset, a.device, c.bytes,
                                             stream_of(b)));
-        if (ledger && c.send.kind == OpKind::send) {
-          // The payload outlives the host function: the caller synchronises the streams before
-          // it reads the ledger or releases the programs.
-          auto landed = std::make_unique<Landed>(
-              Landed{ledger, &programs.payload, c.stream, c.dst_offset, buffers.block_stride, c.send});
-          UA2A_CUDA_CHECK(cudaLaunchHostFunc(stream_of(b), record_when_copied, landed.get()));
-          landed.release();
-        }
+        if (ledger && c.send.kind == OpKind::send)
+          record_landed_on(stream_of(b), *ledger, programs.payload, c.stream, c.dst_offset, buffers.block_stride, c.send);
         break;
       }
     }

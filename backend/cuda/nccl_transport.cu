@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "backend/cuda/check.h"
+#include "backend/cuda/record_landed.h"
 #include "backend/id_file.h"
 #include "backend/mpi_world.h"
 
@@ -59,21 +60,6 @@ class NcclTransport : public Transport {
   std::int32_t ranks_ = 0;
   std::vector<ncclComm_t> comms_;  ///< one per local rank, in buffers order
 };
-
-/// One arrival to record once its receive has completed (a host function on the rank's stream).
-/// NCCL delivers what the sender posted to the receive's buffer, so the receive op names the piece.
-struct Landed {
-  DeliveryLedger* ledger;
-  const Payload* payload;
-  Rank at;
-  std::uint64_t dst_offset, stride;
-  Op op;
-};
-
-void CUDART_CB record_when_received(void* data) {
-  const std::unique_ptr<Landed> l(static_cast<Landed*>(data));
-  record_landed(*l->ledger, *l->payload, l->at, l->dst_offset, l->stride, l->op);
-}
 
 void check_one_rank_per_gpu(std::int32_t ranks, const ExchangeBuffers& buffers) {
   std::set<int> seen;
@@ -179,14 +165,11 @@ void NcclTransport::run_rank(const ProgramSet& programs, const ExchangeBuffers& 
     UA2A_NCCL_CHECK(ncclGroupEnd());
     wait_ready(comms_[i], until, &stop);  // from here the group's kernels are on `stream`
     if (!ledger) continue;
-    // Each receive is recorded where it landed once the group has completed on the stream.
+    // Each receive is recorded where it landed once the group has completed on the stream. NCCL
+    // delivers what the sender posted to the receive's buffer, so the receive op names the piece.
     for (const Op& op : p.step(k))
-      if (op.kind == OpKind::recv) {
-        auto landed = std::make_unique<Landed>(
-            Landed{ledger, &programs.payload, b.rank, recv_offset(programs.payload, stride, op), stride, op});
-        UA2A_CUDA_CHECK(cudaLaunchHostFunc(stream, record_when_received, landed.get()));
-        landed.release();
-      }
+      if (op.kind == OpKind::recv)
+        record_landed_on(stream, *ledger, programs.payload, b.rank, recv_offset(programs.payload, stride, op), stride, op);
   }
 }
 
