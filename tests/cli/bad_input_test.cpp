@@ -157,6 +157,16 @@ const std::vector<Case> kCases = {
   {"format and version: render", "render pairings --ranks 4 --format dot -o /dev/null --json", 0,
    {"\"format\": \"ulysses-a2a/render\"", "\"version\": 1", "\"image_format\": \"dot\""}},
 
+  // ---- the contention model's and the planner's options (issues 13, 16) ----
+  {"sim model name", "simulate --sim-model exact --json-out {dir}/keep.json", 2, {"--sim-model", "exact"}},
+  {"sim model name", "report --sim-model exact --out {dir}", 2, {"--sim-model", "exact"}},
+  {"mechanism names", "simulate --mechanisms tlp,bogus --trace {dir}/keep.json", 2, {"unknown mechanism 'bogus'", "tlp, interleave, window, channels"}},
+  {"mechanisms need contention", "simulate --sim-model fluid --mechanisms tlp", 2, {"--mechanisms applies to --sim-model contention only"}},
+  {"transport names", "simulate --transport nccl", 2, {"unknown transport 'nccl'", "cuda-p2p"}},
+  {"platform names", "topo import {src}/tests/sim/data/4090x4.txt --platform arm -o {dir}/keep.txt", 2, {"unknown platform 'arm'", "intel-xeon"}},
+  {"contention parameters", "topo import {src}/tests/sim/data/4090x4.txt --gpu-ce-alpha -1", 2, {"--gpu-ce-alpha"}},
+  {"checked writes", "calibrate -o /dev/full", 2, {"/dev/full"}},
+  {"checked writes", "calibrate --json -o /nonexistent/dir/c.json", 2, {"/nonexistent/dir/c.json"}},
   // ---- exit codes ----
   {"exit 1: a deadlock", "run --discipline naive --ranks 2 --heads 2", 1, {"deadlock"}},
   {"exit 1: a deadlock", "verify --ranks 4 --algo shift --discipline naive", 1, {"deadlock-free: NO"}},
