@@ -167,6 +167,11 @@ const std::vector<Case> kCases = {
   {"contention parameters", "topo import {src}/tests/sim/data/4090x4.txt --gpu-ce-alpha -1", 2, {"--gpu-ce-alpha"}},
   {"checked writes", "calibrate -o /dev/full", 2, {"/dev/full"}},
   {"checked writes", "calibrate --json -o /nonexistent/dir/c.json", 2, {"/nonexistent/dir/c.json"}},
+  {"plan: GPU names", "plan --gpu rtx9090", 2, {"unknown --gpu 'rtx9090'", "rtx4090"}},
+  {"plan: more GPUs than the box", "plan --gpus 9", 2, {"--gpus 9", "has 8 GPUs"}},
+  {"plan: scope names", "plan --scope day", 2, {"--scope", "attention,layer,step"}},
+  {"plan: a shape needs its heads", "plan --seq 1000", 2, {"--seq needs --heads"}},
+  {"checked writes", "plan --picture /dev/full", 2, {"/dev/full"}},
   // ---- exit codes ----
   {"exit 1: a deadlock", "run --discipline naive --ranks 2 --heads 2", 1, {"deadlock"}},
   {"exit 1: a deadlock", "verify --ranks 4 --algo shift --discipline naive", 1, {"deadlock-free: NO"}},
