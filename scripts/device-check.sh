@@ -36,8 +36,10 @@ esac
 if [ "$BUILD_ONLY" = 1 ]; then BUILD_LIMIT=900; TOTAL_S=${TOTAL_S:-1200}; else BUILD_LIMIT=300; TOTAL_S=${TOTAL_S:-450}; fi
 
 die() { echo "device-check: $*" >&2; exit 1; }
-export PATH=$PATH:/usr/local/cuda/bin
-command -v nvcc >/dev/null || die "nvcc not found: install the CUDA toolkit (or put it on PATH)"
+# shellcheck source=cuda-root.sh
+. "$ROOT/scripts/cuda-root.sh"
+CUDA=$(cuda_root) || die "no CUDA toolkit found (nvcc on PATH, CUDA_HOME or /usr/local/cuda): install one or set CUDA_HOME"
+export PATH=$CUDA/bin:$PATH
 command -v cmake >/dev/null && command -v ninja >/dev/null || die "needs cmake and ninja"
 command -v timeout >/dev/null || die "needs timeout (coreutils): every step runs under a time limit"
 [ -f "$DEPS/root/usr/share/cmake/CLI11/CLI11Config.cmake" ] ||
@@ -86,8 +88,7 @@ step() {
 NCCL_ARGS=()
 nccl_lib="" nccl_inc=$DEPS/nccl/include
 wheel=$("$PY" -c 'import nvidia.nccl; print(list(nvidia.nccl.__path__)[0])' 2>/dev/null || true)
-nvcc_root=$(dirname "$(command -v nvcc)")/..
-for dir in ${NCCL_HOME:+$NCCL_HOME/lib} ${wheel:+$wheel/lib} "$nvcc_root/lib" "$nvcc_root/lib64"; do
+for dir in ${NCCL_HOME:+$NCCL_HOME/lib} ${wheel:+$wheel/lib} "$CUDA/lib" "$CUDA/lib64"; do
   [ -f "$dir/libnccl.so.2" ] && { nccl_lib=$(cd "$dir" && pwd)/libnccl.so.2; break; }
 done
 [ -n "$wheel" ] && [ -f "$wheel/include/nccl.h" ] && [[ "$nccl_lib" == "$wheel"* ]] && nccl_inc=$wheel/include
@@ -98,7 +99,7 @@ done
 # fails the configure, and a header read from /usr/include fails the header check below.
 CONFIGURE=(cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DUA2A_CUDA=ON
   -DCMAKE_MAKE_PROGRAM="$(command -v ninja)" -DCMAKE_C_COMPILER="$(command -v cc)" -DCMAKE_CXX_COMPILER="$(command -v c++)"
-  -DCMAKE_CUDA_COMPILER="$(command -v nvcc)"
+  -DCMAKE_CUDA_COMPILER="$CUDA/bin/nvcc"
   -DCMAKE_CUDA_ARCHITECTURES="$ARCHS"
   -DCMAKE_IGNORE_PREFIX_PATH="/usr;/usr/local;/"
   -DCMAKE_DISABLE_FIND_PACKAGE_MPI=ON -DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF

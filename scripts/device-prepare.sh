@@ -19,17 +19,22 @@ command -v apt-get >/dev/null && command -v dpkg >/dev/null || die "needs apt-ge
 
 rm -rf "$DEPS"
 mkdir -p "$DEPS/debs" "$DEPS/root" "$DEPS/nccl/include"
-# apt-get download writes as the _apt user where it can; a root-owned temp dir makes it warn only.
+# apt-get download writes as the _apt user where it can: a folder _apt owns spares the warning.
+chown _apt "$DEPS/debs" 2>/dev/null || true
 (cd "$DEPS/debs" && apt-get download -q "${PACKAGES[@]}") ||
   die "apt-get download failed: run 'apt-get update' first (packages: ${PACKAGES[*]})"
 for deb in "$DEPS"/debs/*.deb; do dpkg -x "$deb" "$DEPS/root"; done
 rm -rf "$DEPS/debs" "$DEPS/root/usr/share/doc"
 
-nvcc=$(command -v nvcc || echo /usr/local/cuda/bin/nvcc)
-cuda_include=$(cd "$(dirname "$nvcc")/../include" 2>/dev/null && pwd || true)
-header=${NCCL_HOME:+$NCCL_HOME/include/nccl.h}
-[ -n "$header" ] && [ -f "$header" ] || header=$cuda_include/nccl.h
-[ -f "$header" ] || die "nccl.h not found (looked in \$NCCL_HOME/include and $cuda_include): set NCCL_HOME"
+# shellcheck source=cuda-root.sh
+. "$ROOT/scripts/cuda-root.sh"
+cuda=$(cuda_root || true)
+# nccl.h: NCCL_HOME's, else the CUDA toolkit's, else a system libnccl-dev's.
+header=""
+for candidate in ${NCCL_HOME:+$NCCL_HOME/include/nccl.h} ${cuda:+$cuda/include/nccl.h} /usr/include/nccl.h; do
+  [ -f "$candidate" ] && { header=$candidate; break; }
+done
+[ -n "$header" ] || die "nccl.h not found (looked in \$NCCL_HOME/include, ${cuda:-the CUDA toolkit (none found)}/include and /usr/include): set NCCL_HOME to an NCCL install"
 cp "$header" "$DEPS/nccl/include/"
 
 [ -f "$DEPS/root/usr/share/cmake/nlohmann_json/nlohmann_jsonConfig.cmake" ] || die "nlohmann-json's CMake config is missing"
