@@ -1,5 +1,7 @@
 #include "backend/mpi_world.h"
 
+#include "backend/transport.h"
+
 #include <stdexcept>
 #include <string>
 
@@ -20,7 +22,8 @@ void check(int rc, const char* call) {
   char text[MPI_MAX_ERROR_STRING];
   int len = 0;
   MPI_Error_string(rc, text, &len);
-  throw std::runtime_error(std::string("MPI error in ") + call + ": " + std::string(text, len));
+  // A failure of the machine at run time (exit 3), not of the user's input.
+  throw TransportError(std::string("MPI error in ") + call + ": " + std::string(text, len));
 }
 
 void finalize_at_exit() {

@@ -149,7 +149,10 @@ std::string simulation_trace(const std::vector<SimReport>& runs) {
       ++tid;
     }
   }
-  json doc = {{"traceEvents", std::move(events)}, {"displayTimeUnit", "ms"}};
+  // Chrome's trace-event format keeps metadata in "otherData": the name and version live there.
+  json doc = {{"traceEvents", std::move(events)},
+              {"displayTimeUnit", "ms"},
+              {"otherData", {{"format", "ulysses-a2a/trace"}, {"version", 1}}}};
   return doc.dump() + "\n";
 }
 

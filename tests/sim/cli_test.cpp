@@ -121,6 +121,8 @@ TEST(SimulateCli, TraceAndJsonFilesAreWritten) {
   ASSERT_EQ(r.exit_code, 0) << r.out;
   const json t = json::parse(read_text(trace));
   EXPECT_GT(t.at("traceEvents").size(), 10u);
+  EXPECT_EQ(t.at("otherData").at("format"), "ulysses-a2a/trace");
+  EXPECT_EQ(t.at("otherData").at("version"), 1);
   EXPECT_EQ(json::parse(read_text(out)).at("format"), "ulysses-a2a/simulation");
   std::filesystem::remove(trace);
   std::filesystem::remove(out);
