@@ -19,6 +19,7 @@ void setup_calibrate(CLI::App& app) {
   cmd->add_flag("--json", opt->json, "as JSON (format ulysses-a2a/calibration)");
   cmd->add_option("-o,--output", opt->output, "write to FILE instead of stdout");
   cmd->callback([opt] {
+    check_writable({opt->output});  // before the fit's seconds of work, not after them
     const Calibration c = calibrate();
     write_output(opt->output, opt->json ? calibration_json(c) : calibration_table(c));
   });

@@ -311,3 +311,32 @@ TEST(Calibration, EveryPointWithinItsReportedErrorAndThePresetsCarryTheFit) {
   EXPECT_NEAR(c.rows[0].predicted, 18, 0.1 * 18);
   EXPECT_NEAR(c.rows[1].predicted, 2, 0.1 * 2);
 }
+
+TEST(Calibration, EachFittedPointDependsOnlyOnItsOwnParameter) {
+  // Why fit_contention fits each parameter once: the cost is separable. Moving any other fitted
+  // parameter (doubled, or an alpha + 1) leaves a point's model where it was, so a second pass
+  // of coordinate descent could not move anything.
+  const auto& points = calibration_points();
+  const ContentionParams base;
+  const char* names[] = {"gpu_ce_alpha", "rc_sm_alpha", "read_window_bytes", "nccl_channel_bytes_per_s"};
+  auto moved = [&](const std::string& name) {
+    ContentionParams p = base;
+    if (name == "gpu_ce_alpha") p.gpu_ce_alpha += 1;
+    if (name == "rc_sm_alpha") p.rc_sm_alpha += 1;
+    if (name == "read_window_bytes") p.read_window_bytes *= 2;
+    if (name == "nccl_channel_bytes_per_s") p.nccl_channel_bytes_per_s *= 2;
+    return p;
+  };
+  int checked = 0;
+  for (const CalibrationPoint& pt : points) {
+    if (pt.fits.empty() || pt.fits == "input") continue;
+    const double at_base = pt.model(base);
+    EXPECT_GT(std::abs(pt.model(moved(pt.fits)) / at_base - 1), 1e-3) << pt.line << ": its own parameter must move it";
+    for (const char* other : names)
+      if (pt.fits != other) {
+        EXPECT_DOUBLE_EQ(pt.model(moved(other)), at_base) << pt.line << " moves with " << other;
+      }
+    ++checked;
+  }
+  EXPECT_EQ(checked, 12);
+}
