@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "schedule/named.h"
 #include "schedule/workload.h"
 
 namespace ua2a {
@@ -26,12 +27,9 @@ const std::vector<ModelPreset>& model_presets() {
 }
 
 const ModelPreset& find_model(const std::string& name) {
-  std::string names;
-  for (const ModelPreset& m : model_presets()) {
-    if (name == m.name) return m;
-    names += std::string(names.empty() ? "" : ", ") + m.name;
-  }
-  throw std::invalid_argument("unknown model '" + name + "': use one of " + names + ", or give --seq --heads --head-dim");
+  if (const ModelPreset* m = find_named(model_presets(), name)) return *m;
+  throw std::invalid_argument("unknown model '" + name + "': use one of " + joined_names(model_presets()) +
+                              ", or give --seq --heads --head-dim");
 }
 
 std::uint64_t seq_per_rank(const ModelPreset& m, std::int32_t ranks) {

@@ -2,6 +2,7 @@
 
 #include "backend/cpu_threads.h"
 #include "backend/transport.h"
+#include "schedule/named.h"
 #if UA2A_HAVE_CUDA
 #include "backend/cuda/cuda_peer.h"
 #endif
@@ -43,12 +44,8 @@ const std::vector<TransportInfo>& transports() {
 }
 
 const TransportInfo& find_transport(const std::string& name) {
-  std::string names;
-  for (const TransportInfo& t : transports()) {
-    if (name == t.name) return t;
-    names += std::string(names.empty() ? "" : ", ") + t.name;
-  }
-  throw std::invalid_argument("unknown transport '" + name + "': use one of " + names);
+  if (const TransportInfo* t = find_named(transports(), name)) return *t;
+  throw std::invalid_argument("unknown transport '" + name + "': use one of " + joined_names(transports()));
 }
 
 std::unique_ptr<Transport> make_transport(const std::string& name, const TransportOptions& options) {

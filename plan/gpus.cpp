@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include "schedule/named.h"
+
 namespace ua2a::plan {
 
 namespace {
@@ -62,12 +64,8 @@ const std::vector<GpuInfo>& gpus() {
 }
 
 const GpuInfo& find_gpu(const std::string& name) {
-  std::string names;
-  for (const GpuInfo& g : gpus()) {
-    if (name == g.name) return g;
-    names += std::string(names.empty() ? "" : ", ") + g.name;
-  }
-  throw std::invalid_argument("unknown --gpu '" + name + "': use one of " + names);
+  if (const GpuInfo* g = find_named(gpus(), name)) return *g;
+  throw std::invalid_argument("unknown --gpu '" + name + "': use one of " + joined_names(gpus()));
 }
 
 }  // namespace ua2a::plan

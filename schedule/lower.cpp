@@ -1,5 +1,6 @@
 #include "schedule/lower.h"
 
+#include "schedule/named.h"
 #include "schedule/payload.h"
 
 #include <stdexcept>
@@ -19,11 +20,8 @@ const std::vector<DisciplineInfo>& disciplines() {
 }
 
 Discipline parse_discipline(const std::string& name) {
-  for (const auto& d : disciplines())
-    if (name == d.name) return d.discipline;
-  std::string names;
-  for (const auto& d : disciplines()) names += std::string(names.empty() ? "" : ", ") + d.name;
-  throw std::invalid_argument("unknown discipline '" + name + "': use one of " + names);
+  if (const auto* d = find_named(disciplines(), name)) return d->discipline;
+  throw std::invalid_argument("unknown discipline '" + name + "': use one of " + joined_names(disciplines()));
 }
 
 std::string to_string(Discipline d) {

@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include "schedule/named.h"
+
 namespace ua2a {
 
 const std::vector<VideoModel>& video_models() {
@@ -27,12 +29,8 @@ const std::vector<VideoModel>& video_models() {
 }
 
 const VideoModel& find_video_model(const std::string& name) {
-  std::string names;
-  for (const auto& m : video_models()) {
-    if (name == m.name) return m;
-    names += std::string(names.empty() ? "" : ", ") + m.name;
-  }
-  throw std::invalid_argument("unknown --model '" + name + "': use one of " + names);
+  if (const VideoModel* m = find_named(video_models(), name)) return *m;
+  throw std::invalid_argument("unknown --model '" + name + "': use one of " + joined_names(video_models()));
 }
 
 std::uint64_t video_tokens(const VideoModel& model, const std::string& resolution, std::uint32_t frames) {

@@ -2,6 +2,7 @@
 // ("facts:NN"), or says plainly that it is an assumption. docs/simulate.md repeats the table.
 #include <string>
 
+#include "schedule/named.h"
 #include "sim/topology.h"
 
 namespace ua2a {
@@ -167,11 +168,8 @@ const std::vector<PlatformInfo>& platforms() {
 }
 
 const PlatformInfo& find_platform(const std::string& name) {
-  for (const PlatformInfo& p : platforms())
-    if (name == p.name) return p;
-  std::string names;
-  for (const PlatformInfo& p : platforms()) names += std::string(names.empty() ? "" : ", ") + p.name;
-  throw TopologyError("unknown platform '" + name + "': use one of " + names);
+  if (const PlatformInfo* p = find_named(platforms(), name)) return *p;
+  throw TopologyError("unknown platform '" + name + "': use one of " + joined_names(platforms()));
 }
 
 const std::vector<PresetInfo>& presets() {
