@@ -72,6 +72,14 @@ struct TransportOptions {
   std::string nccl_id_file;    ///< nccl, one process per GPU: where rank 0 writes the unique id
   std::int32_t process_rank = -1;  ///< nccl, one process per GPU: this process's rank (-1: all local)
   bool mpi = false;            ///< nccl, one process per GPU: broadcast the unique id with MPI
+  /// cuda-peer: the sender's stream issues each copy (the source GPU writes to the destination);
+  /// by default the receiver's does (the destination reads from the source). Same bytes either
+  /// way; which GPU's copy engine moves them is what differs (backend/peer_plan.h).
+  bool peer_writes = false;
+  /// cuda-peer: each copy on a stream of its own per (issuing rank, peer), so a rank's copies of
+  /// one step run at once, as the flows of a `probe` pattern must; by default one stream per rank
+  /// runs them one after another.
+  bool peer_streams = false;
 };
 
 struct TransportInfo {

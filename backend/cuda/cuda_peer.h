@@ -8,7 +8,8 @@
 /// zero-buffer rendezvous in the program's step order; the two directions of one step stay
 /// concurrent. This file only enqueues the plan (cudaMemcpyPeerAsync, cudaEventRecord,
 /// cudaStreamWaitEvent). Arrivals are recorded in the ledger when the copy is enqueued (the data
-/// itself is checked after the run).
+/// itself is checked after the run). TransportOptions::peer_writes has the sender's stream issue
+/// each copy instead, and peer_streams gives each (issuing rank, peer) a side stream of its own.
 #include <memory>
 
 #include "backend/transport.h"
