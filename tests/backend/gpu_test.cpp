@@ -11,6 +11,7 @@
 #include "backend/cpu_kernels.h"
 #include "backend/cuda/kernels.h"
 #include "backend/layer.h"
+#include "backend/probe.h"
 #include "backend/runner.h"
 #include "tests/backend/attention_checks.h"
 
@@ -275,5 +276,50 @@ TEST(GpuNccl, TwoRanksOnOneGpuAreRefusedClearly) {
     FAIL() << "expected a refusal";
   } catch (const std::invalid_argument& e) {
     EXPECT_NE(std::string(e.what()).find("NCCL refuses two ranks on one GPU"), std::string::npos) << e.what();
+  }
+}
+
+// The probe's runner on the GPU: every flow set below moves its words exactly once, whichever GPU
+// issues the copies and whether they go peer to peer or through host memory. 4 ranks share the
+// visible GPUs when there are fewer (the check of the machinery still holds there).
+class GpuFlowProber : public ::testing::TestWithParam<std::tuple<bool, bool>> {};
+
+TEST_P(GpuFlowProber, EveryFlowSetArrivesExactlyOnce) {
+  SKIP_WITHOUT_GPU();
+  const auto [writes, peer] = GetParam();
+  const std::int32_t n = 4;
+  if (peer) {
+    for (int a = 0; a < std::min(gpu_count(), n); ++a)
+      for (int b = 0; b < std::min(gpu_count(), n); ++b)
+        if (a != b && !gpus_can_peer(a, b)) GTEST_SKIP() << "GPUs " << a << " and " << b << " cannot peer";
+  }
+  FlowProbeConfig c;
+  c.transport = "cuda-peer";
+  c.warmup = 1;
+  c.iterations = 2;
+  c.share_gpus = gpu_count() < n;
+  FlowProber prober(c, n, (1 << 20) + 4);  // not a multiple of the block alignment
+  const std::vector<std::vector<std::pair<Rank, Rank>>> sets = {
+      {{0, 1}}, {{0, 1}, {1, 0}}, {{0, 1}, {0, 2}, {0, 3}, {1, 0}, {2, 0}, {3, 0}}, {{0, 3}, {1, 2}, {2, 1}, {3, 0}}};
+  for (const auto& flows : sets) {
+    const FlowTiming t = prober.time({flows, writes, peer});
+    EXPECT_EQ(t.wrong_words, 0u) << flows.size() << " flows";
+    EXPECT_TRUE(t.ledger_ok) << t.ledger.summary();
+    EXPECT_EQ(t.ledger.arrived, flows.size());
+    EXPECT_GT(t.min_s, 0);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(WritesAndPeerAccess, GpuFlowProber, ::testing::Combine(::testing::Bool(), ::testing::Bool()));
+
+TEST(GpuFlowProber, MoreRanksThanGpusAreRefusedUnlessShared) {
+  SKIP_WITHOUT_GPU();
+  FlowProbeConfig c;
+  c.transport = "cuda-peer";
+  try {
+    FlowProber(c, gpu_count() + 1, 64);
+    FAIL() << "more ranks than GPUs were accepted";
+  } catch (const TransportError& e) {
+    EXPECT_NE(std::string(e.what()).find("every rank needs a GPU of its own"), std::string::npos) << e.what();
   }
 }
