@@ -231,6 +231,24 @@ std::vector<ProbePattern> probe_patterns(const Topology& topology, const ProbeRe
   return out;
 }
 
+double figure_gbps(const MeasurementPoint& point, double seconds) {
+  if (!(seconds > 0)) throw std::invalid_argument("point '" + point.name + "': a time of " + std::to_string(seconds) + " s has no rate");
+  const auto bytes = static_cast<double>(point.bytes);
+  switch (point.metric) {
+    case MeasureMetric::total: return static_cast<double>(point.flows.size()) * bytes / seconds / 1e9;
+    case MeasureMetric::busbw: {
+      std::map<std::int32_t, int> sent;
+      int busiest = 0;
+      for (const auto& [src, dst] : point.flows) busiest = std::max(busiest, ++sent[src]);
+      return busiest * bytes / seconds / 1e9;
+    }
+    case MeasureMetric::flow_min:
+    case MeasureMetric::rank_min: break;
+  }
+  throw std::invalid_argument("point '" + point.name + "': metric " + to_string(point.metric) +
+                              " needs each flow's own time; one time for all flows gives total or busbw");
+}
+
 double simulated_pattern_s(const Topology& topology, const ProbePattern& pattern) {
   const MeasurementPoint& p = pattern.point;
   std::vector<std::pair<Rank, Rank>> pairs(p.flows.begin(), p.flows.end());

@@ -61,6 +61,12 @@ struct RouteCrossing {
 };
 RouteCrossing route_crossing(const Topology& topology, TransportKind transport, std::int32_t src, std::int32_t dst);
 
+/// The figure of `point` when its flows took `seconds` until the last one ended, in GB/s: total =
+/// all bytes / seconds; busbw = the busiest sender's bytes / seconds (sim/measurements.h). Throws
+/// std::invalid_argument for flow_min and rank_min, which need each flow's own time, and for
+/// seconds <= 0.
+double figure_gbps(const MeasurementPoint& point, double seconds);
+
 /// Fixed cost of one pattern beyond its simulated transfers (an assumption, stated in
 /// docs/probe.md): lowering, planning the copies, fresh data and the delivery check per
 /// iteration, and a host synchronisation per iteration.

@@ -211,3 +211,24 @@ TEST(ProbeEstimate, OnePairIsItsBytesOverTheP2pRateTimesRunsPlusTheOverhead) {
   const ProbeEstimate e = estimate_probe(box, {ps.front()}, 2, 10);
   EXPECT_NEAR(e.total_s, 12 * expected + kProbeOverheadPerPatternS, 12 * expected * 0.01);
 }
+
+TEST(ProbeFigure, TotalIsAllBytesAndBusbwTheBusiestSendersBytesOverTheTime) {
+  MeasurementPoint p;
+  p.name = "x";
+  p.bytes = 1'000'000'000;
+  p.flows = {{0, 1}, {0, 2}, {1, 0}};
+  EXPECT_DOUBLE_EQ(figure_gbps(p, 2.0), 1.5);  // 3 GB in 2 s
+  p.metric = MeasureMetric::busbw;
+  EXPECT_DOUBLE_EQ(figure_gbps(p, 2.0), 1.0);  // GPU 0 sends 2 GB
+  // nccl-tests' all-to-all: busbw = algbw (N - 1) / N with algbw = N blocks / time.
+  MeasurementPoint a2a = p;
+  a2a.flows.clear();
+  for (int a = 0; a < 4; ++a)
+    for (int b = 0; b < 4; ++b)
+      if (a != b) a2a.flows.push_back({a, b});
+  EXPECT_DOUBLE_EQ(figure_gbps(a2a, 0.5), 4 * 1.0 / 0.5 * 3 / 4);
+  p.metric = MeasureMetric::flow_min;
+  EXPECT_THROW(figure_gbps(p, 1.0), std::invalid_argument);
+  p.metric = MeasureMetric::total;
+  EXPECT_THROW(figure_gbps(p, 0.0), std::invalid_argument);
+}
