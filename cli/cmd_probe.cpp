@@ -58,12 +58,15 @@ std::string names(const std::vector<TransportKind>& ts) {
   return s;
 }
 
-void check_backend(const Options& o) {
-  const TransportInfo* info = nullptr;
+const TransportInfo& find_backend(const Options& o) {
   for (const auto& t : transports())
-    if (o.backend == t.name) info = &t;
-  if (!info) throw std::invalid_argument("--backend '" + o.backend + "': use one of threads, cuda-peer, nccl");
-  if (!info->available) {
+    if (o.backend == t.name) return t;
+  throw std::invalid_argument("--backend '" + o.backend + "': use one of threads, cuda-peer, nccl");
+}
+
+/// After the names and the box: a backend this build lacks is the fix to give last.
+void check_backend_built(const Options& o) {
+  if (!find_backend(o).available) {
     try {
       make_transport(o.backend);
     } catch (const std::invalid_argument& e) {
@@ -148,8 +151,9 @@ void check_numbers(Options& o) {
                                 std::to_string(kMaxProbeFlowBytes) + " bytes per flow: 64 MiB (67108864) is plenty");
   if (o.iterations == 0) throw std::invalid_argument("-n/--iters 0 times nothing: give at least 1");
   if (!(o.timeout_s > 0)) throw std::invalid_argument("--timeout must be more than 0 seconds");
-  if (o.share_gpus && !on_gpu(o))
-    throw std::invalid_argument("--share-gpus applies to the GPU backends (cuda-peer): drop it with --backend threads");
+  if (o.share_gpus && o.backend != "cuda-peer")
+    throw std::invalid_argument("--share-gpus applies to --backend cuda-peer (threads need no GPU; NCCL refuses two "
+                                "ranks on one GPU): drop it");
   if (o.json && !o.dry_run)
     throw std::invalid_argument("--json applies to --dry-run: a run writes its JSON, the measurement document, to -o");
   if (o.output.empty() && !o.dry_run)
@@ -287,16 +291,18 @@ void run_probe(const Options& o, const Topology& box, std::vector<ProbePattern>&
 }
 
 void run(Options o) {
-  check_backend(o);
+  find_backend(o);
   check_numbers(o);
   const Topology box = load_topology(o.topology);
   std::string note;
+  if (o.transports.empty()) check_backend_built(o);  // the default asks the GPUs
   const std::vector<TransportKind> ts = resolve_transports(o, box, note);
   ProbeRequest request;
   request.transports = ts;
   request.ops = resolve_ops(o, ts);
   request.bytes = o.bytes;
   std::vector<ProbePattern> ps = probe_patterns(box, request);
+  check_backend_built(o);
   if (!o.output.empty()) check_writable({o.output});
   const double n = static_cast<double>(box.gpus().size());
   const double stride = static_cast<double>((o.bytes + 255) / 256 * 256);

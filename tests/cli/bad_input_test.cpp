@@ -41,6 +41,9 @@ const std::map<std::string, std::string> kFiles = {
                 "cpu0 -> gpu0 [capacity_gbps=24]; }\n"},
     {"unit.dot", "digraph { gpu0 [kind=gpu]; cpu0 [kind=cpu]; gpu0 -> cpu0 [capacity_gbps=24 GB]; "
                  "cpu0 -> gpu0 [capacity_gbps=24]; }\n"},
+    // A box of one GPU: nothing to probe between.
+    {"one.dot", "digraph { gpu0 [kind=gpu]; cpu0 [kind=cpu]; gpu0 -> cpu0 [capacity_gbps=24]; "
+                "cpu0 -> gpu0 [capacity_gbps=24]; }\n"},
     // A schedule file past the generator's chunk limit: the reader refuses it with the same words.
     {"chunks.json", "{\"format\": \"ulysses-a2a/schedule\", \"version\": 1, \"ranks\": 2, \"algo\": \"x\", "
                     "\"kind\": \"pairing\", \"payload\": {\"chunks\": 1048577, \"parts\": [{\"name\": \"block\", "
@@ -172,6 +175,30 @@ const std::vector<Case> kCases = {
   {"plan: scope names", "plan --scope day", 2, {"--scope", "attention,layer,step"}},
   {"plan: a shape needs its heads", "plan --seq 1000", 2, {"--seq needs --heads"}},
   {"checked writes", "plan --picture /dev/full", 2, {"/dev/full"}},
+  // ---- probe (issue 19): every option checked before anything runs ----
+  {"probe: transport names", "probe --transport carrier -o {dir}/keep.json", 2, {"--transport: unknown transport 'carrier'", "cuda-p2p"}},
+  {"probe: one box", "probe --transport network --dry-run", 2, {"--transport network: a probe measures one box"}},
+  {"probe: backend names", "probe --backend mpi -o {dir}/keep.json", 2, {"--backend 'mpi'", "threads, cuda-peer, nccl"}},
+  {"probe: what the backend moves", "probe --backend cuda-peer --transport shm -o {dir}/keep.json", 2,
+   {"--transport shm: --backend cuda-peer moves cuda-p2p, cuda-staged, nvlink", "--backend nccl"}},
+  {"probe: one NCCL transport", "probe --backend nccl --transport shm,p2p --dry-run", 2, {"probe one NCCL transport per run"}},
+  {"probe: no route", "probe -t 4090x4 --transport nvlink --dry-run", 2, {"no nvlink path", "choose another --transport"}},
+  {"probe: op names", "probe --op sideways --dry-run", 2, {"--op: unknown op 'sideways'", "write, read"}},
+  {"probe: read needs copies", "probe --transport shm --op read --dry-run", 2, {"--op read", "cuda-p2p, cuda-staged"}},
+  {"probe: bytes 0", "probe --bytes 0 -o {dir}/keep.json", 2, {"--bytes 0", "multiple of 4"}},
+  {"probe: bytes in words", "probe --bytes 6 --dry-run", 2, {"--bytes 6", "multiple of 4"}},
+  {"probe: bytes huge", "probe --bytes 8589934592 -o {dir}/keep.json", 2, {"--bytes 8589934592 is above", "67108864"}},
+  {"probe: bytes negative", "probe --bytes -4 --dry-run", 2, {"--bytes", "'-4'"}},
+  {"probe: iterations", "probe -n 0 -o {dir}/keep.json", 2, {"-n/--iters 0"}},
+  {"probe: timeout", "probe --timeout 0 --dry-run", 2, {"--timeout must be more than 0"}},
+  {"probe: an output", "probe", 2, {"give -o FILE", "--dry-run"}},
+  {"probe: output checked first", "probe -o {dir}/no/such/dir/m.json", 2, {"directory '{dir}/no/such/dir' does not exist"}},
+  {"probe: checked write", "probe -t 4090x4 --bytes 256 -n 1 -w 0 -o /dev/full", 2, {"failed writing '/dev/full'"}},
+  {"probe: a box of one GPU", "probe -t {dir}/one.dot -o {dir}/keep.json", 2, {"at least 2 GPUs", "topo import"}},
+  {"probe: unknown box", "probe -t 4090x9 --dry-run", 2, {"unknown topology '4090x9'"}},
+  {"probe: cannot apply", "probe --share-gpus --dry-run", 2, {"--share-gpus applies to --backend cuda-peer"}},
+  {"probe: cannot apply", "probe --json -o {dir}/keep.json", 2, {"--json applies to --dry-run"}},
+  {"probe: dry run", "probe --dry-run -t 4090x4 -o {dir}/keep.json", 0, {"23 patterns", "writes {dir}/keep.json"}},
   // ---- exit codes ----
   {"exit 1: a deadlock", "run --discipline naive --ranks 2 --heads 2", 1, {"deadlock"}},
   {"exit 1: a deadlock", "verify --ranks 4 --algo shift --discipline naive", 1, {"deadlock-free: NO"}},
