@@ -99,6 +99,10 @@ std::vector<TransportKind> resolve_transports(const Options& o, const Topology& 
     throw std::invalid_argument("--transport " + names(out) + ": NCCL reads its environment once per process; "
                                 "probe one NCCL transport per run");
   if (!out.empty()) return out;
+  if (o.backend == "cuda-peer" && box.params.transport == TransportKind::nvlink) {
+    note = "the box's GPUs share NVLink: CUDA peer copies take it (transport nvlink)";
+    return {TransportKind::nvlink};
+  }
   if (o.backend == "cuda-peer") {
     const int gpus = gpu_count(), n = std::min<int>(gpus, static_cast<int>(box.gpus().size()));
     if (gpus == 0) {
@@ -239,11 +243,12 @@ void check_gpus(const Options& o, const Topology& box) {
                          "`nvidia-smi topo -m`), or pass --share-gpus for a smoke test with ranks sharing GPUs");
 }
 
-std::string source_text(const Options& o, const FlowProber& prober) {
+std::string source_text(const Options& o, const FlowProber& prober, const Topology& box) {
   std::string s = "ulysses-a2a probe --backend " + o.backend + " on " + prober.device() + ": mean of " +
                   std::to_string(o.iterations) + " timed runs after " + std::to_string(o.warmup) + " warm-up";
   if (!on_gpu(o)) s += "; a SMOKE TEST on CPU threads, not a measurement of the box's PCIe";
-  else if (o.share_gpus && gpu_count() < 2) s += "; ranks share GPUs: a smoke test, not the box";
+  else if (o.share_gpus && gpu_count() < static_cast<int>(box.gpus().size()))
+    s += "; ranks share GPUs: a smoke test, not the box";
   return s;
 }
 
@@ -255,7 +260,7 @@ void run_probe(const Options& o, const Topology& box, std::vector<ProbePattern>&
   c.share_gpus = o.share_gpus;
   c.transport_options.timeout_s = o.timeout_s;
   FlowProber prober(c, static_cast<std::int32_t>(box.gpus().size()), o.bytes);
-  const std::string source = source_text(o, prober);
+  const std::string source = source_text(o, prober, box);
   std::printf("# probe of %s on %s: %zu patterns, %llu bytes per flow, %u timed runs after %u warm-up\n",
               box.name.c_str(), prober.device().c_str(), ps.size(), static_cast<unsigned long long>(o.bytes),
               o.iterations, o.warmup);
@@ -295,14 +300,15 @@ void run(Options o) {
   check_numbers(o);
   const Topology box = load_topology(o.topology);
   std::string note;
-  if (o.transports.empty()) check_backend_built(o);  // the default asks the GPUs
   const std::vector<TransportKind> ts = resolve_transports(o, box, note);
   ProbeRequest request;
   request.transports = ts;
   request.ops = resolve_ops(o, ts);
   request.bytes = o.bytes;
   std::vector<ProbePattern> ps = probe_patterns(box, request);
-  check_backend_built(o);
+  if (!o.dry_run) check_backend_built(o);
+  else if (!find_backend(o).available)
+    note += std::string(note.empty() ? "" : "; ") + "this build lacks --backend " + o.backend + ": a run needs a build with it";
   if (!o.output.empty()) check_writable({o.output});
   const double n = static_cast<double>(box.gpus().size());
   const double stride = static_cast<double>((o.bytes + 255) / 256 * 256);

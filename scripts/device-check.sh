@@ -7,7 +7,9 @@
 #              for the GPU's own architecture only (sm_90 on the H200);
 #   build      only the slice's targets (ulysses-a2a, test_backend, test_backend_gpu), all cores;
 #   gpu-tests, cpu-tests; run-* (the layer end to end with --check); bench-* (kernels, layer,
-#   exchange, attention); torch-* (PyTorch baselines on the same GPU).
+#   exchange, attention); probe-* (the box's patterns measured with cuda-peer, and NCCL on 2+
+#   GPUs, written as measurement documents: docs/probe.md); torch-* (PyTorch baselines on the
+#   same GPU).
 # The summary comes last even when a step fails; every log is under $LOGS, and when the device
 # tool's $OUT is set the logs also go there as one archive beside summary.txt.
 #
@@ -153,6 +155,25 @@ if [ "$BUILD_ONLY" = 0 ] && [ "$built" = 1 ]; then
   step bench-exchange 60 "$CLI" bench --transport cuda-peer --ranks 8 --min-bytes 65536 --max-bytes 16777216 --factor 4 \
     --no-layer --iterations 10
   step bench-attention 90 "$CLI" bench --attention --no-exchange --no-layer --iterations 10 --json
+  # probe (issue 19): on 2+ GPUs the box this machine is (`topo import` of nvidia-smi topo -m),
+  # measured; on one GPU the 4090x4 preset's patterns with the ranks sharing it (a smoke test of
+  # the CUDA path, both directions of the copies). The command needs sim/ (Boost.Graph): a slice
+  # built without it records the steps as skipped, with the reason.
+  if "$CLI" probe --help >/dev/null 2>&1; then
+    if [ "$GPUS" -ge 2 ]; then
+      nvidia-smi topo -m >"$LOGS/nvidia-smi-topo.txt" 2>&1
+      step probe-box 20 "$CLI" topo import "$LOGS/nvidia-smi-topo.txt" --name lent-gpus -o "$LOGS/box.dot"
+      step probe-cuda-peer 120 "$CLI" probe --backend cuda-peer -t "$LOGS/box.dot" --op write,read -n 5 -w 1 \
+        -o "$LOGS/probe-cuda-peer.json"
+      step probe-nccl 120 "$CLI" probe --backend nccl -t "$LOGS/box.dot" -n 5 -w 1 -o "$LOGS/probe-nccl.json"
+    else
+      step probe-cuda-peer 60 "$CLI" probe --backend cuda-peer -t 4090x4 --share-gpus --op write,read \
+        --bytes 16777216 -n 3 -w 1 -o "$LOGS/probe-cuda-peer.json"
+    fi
+  elif selected probe-cuda-peer; then
+    echo "probe is not in this build (sim/ needs Boost.Graph, which .device-deps lacks)" >"$LOGS/probe.err"
+    echo "probe skip 0" >>"$LOGS/steps.txt"
+  fi
   step torch-attention 90 "$PY" "$ROOT/scripts/torch_attention.py"
   step torch-baselines 90 "$PY" "$ROOT/scripts/torch_baselines.py" --ranks 8 --seq 9450 --heads 40 --head-dim 128
 fi
@@ -166,7 +187,12 @@ fi
     "$(($(date +%s) - START)) s of a ${TOTAL_S} s budget)"
   [ -f "$LOGS/gpus.txt" ] && sed 's/^/  gpu: /' "$LOGS/gpus.txt"
   while read -r name code took; do
-    printf "  step %-20s %5s s  %s\n" "$name" "$took" "$([ "$code" = 0 ] && echo PASS || echo "FAIL (exit $code, see $name.log/.err)")"
+    case $code in
+      0) verdict=PASS ;;
+      skip) verdict="SKIPPED: $(head -n 1 "$LOGS/$name.err")" ;;
+      *) verdict="FAIL (exit $code, see $name.log/.err)" ;;
+    esac
+    printf "  step %-20s %5s s  %s\n" "$name" "$took" "$verdict"
   done <"$LOGS/steps.txt"
   [ -f "$LOGS/targets.txt" ] && cat "$LOGS/targets.txt"
   echo "device-check: $([ "$status" = 0 ] && echo PASS || echo FAIL)"
