@@ -21,7 +21,7 @@ constexpr double kPrior = 1e-3;
 constexpr double kPinned = 0.01;
 constexpr int kGrid = 16;
 constexpr int kGolden = 24;
-constexpr int kMaxPasses = 4;
+constexpr int kMaxPasses = 30;
 
 /// One fittable parameter. Its search runs over u in [lo, hi] with value = to_value(u):
 /// log scales for capacities and windows, a square for losses (fine steps near 0).
@@ -190,21 +190,21 @@ class Fit {
       if (off < best) best = off, best_v = 0;
     }
     const double step = (k.hi - k.lo) / kGrid;
-    int best_g = -1;
     for (int g = 0; g <= kGrid; ++g) {
       const double c = at(k.to_value(k.lo + g * step));
-      if (c < best) best = c, best_v = k.to_value(k.lo + g * step), best_g = g;
+      if (c < best) best = c, best_v = k.to_value(k.lo + g * step);
     }
-    if (best_g >= 0) {
-      double lo = k.lo + std::max(0, best_g - 1) * step, hi = k.lo + std::min(kGrid, best_g + 1) * step;
+    if (best_v > 0 || !k.may_be_off) {
+      // Golden section within a grid step of the best so far (a grid point or where it was).
+      const double centre = k.to_u(best_v);
+      double lo = std::max(k.lo, centre - step), hi = std::min(k.hi, centre + step);
       const double r = (std::sqrt(5.0) - 1) / 2;
       double a = hi - r * (hi - lo), b = lo + r * (hi - lo), fa = at(k.to_value(a)), fb = at(k.to_value(b));
       for (int it = 0; it < kGolden; ++it) {
         if (fa < fb) hi = b, b = a, fb = fa, a = hi - r * (hi - lo), fa = at(k.to_value(a));
         else lo = a, a = b, fa = fb, b = lo + r * (hi - lo), fb = at(k.to_value(b));
       }
-      const double u = fa < fb ? a : b;
-      if (std::min(fa, fb) < best) best = std::min(fa, fb), best_v = k.to_value(u);
+      if (std::min(fa, fb) < best) best = std::min(fa, fb), best_v = k.to_value(fa < fb ? a : b);
     }
     values[i] = best_v;
     return best;
@@ -252,7 +252,7 @@ BoxCalibrationResult calibrate_box(const Topology& box, const Measurements& m, c
     row.fitted_gbps = fitted[j];
     row.loo_gbps = fitted[j];
     if (options.leave_one_out) {
-      const std::vector<double> loo = fit.minimise(values, free, static_cast<int>(j), 2);
+      const std::vector<double> loo = fit.minimise(values, free, static_cast<int>(j), kMaxPasses);
       row.loo_gbps = fit.predict(loo)[j];
     }
     const double measured = m.points[j].gbps;
