@@ -70,7 +70,7 @@ std::string calibration_status(const Topology& topology) {
   } else {
     out = "uncalibrated (GPU " + (topology.params.gpu.empty() ? std::string("unknown") : topology.params.gpu) +
           "): expect within about 10 % where one link limits, up to several times off where many streams "
-          "interleave (docs/validation.md, section 4); calibrate it on its measurements (docs/simulate.md)";
+          "interleave (docs/validation.md, section 5); calibrate it on its measurements (docs/simulate.md)";
   }
   const std::vector<std::string> off = parameters_off(topology);
   if (!off.empty()) {
