@@ -11,6 +11,7 @@
 #include "backend/runner.h"
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "sim/contention_policy.h"
 #include "plan/plan.h"
 #include "plan/study.h"
 #include "schedule/generators.h"
@@ -97,8 +98,8 @@ std::string table(const Options& o, const std::vector<Entry>& entries) {
     << "vs_grouped: speedup against NCCL's grouped all-to-all on the same transport; vs_reference: against the "
        "reference, round-robin paired-half on " << entries.front().sim.transport << "\n";
   if (explained)
-    s << "fluid_ms: the same programs under fair sharing alone (the bound); set_by: the contention mechanism whose "
-         "removal shortens the run most (bandwidth: none moves it by 1 %)\n";
+    s << "fluid_ms: the same programs, routes and capacities with every loss off (the bound); set_by: the contention "
+         "mechanism whose removal shortens the run most (bandwidth: none moves it by 1 %)\n";
   return s.str();
 }
 
@@ -150,10 +151,10 @@ void run(Options o) {
   check_writable({dir + "report.txt", dir + "report.json", dir + "simulation.json", dir + "trace.json"});
   const std::vector<Entry> entries = prove_and_time(o, topology);
   std::ostringstream text;
-  text << table(o, entries);
+  text << table(o, entries) << "box " << topology.name << ": " << calibration_status(topology) << "\n";
   nlohmann::json doc = {{"format", "ulysses-a2a/report"}, {"version", 1}, {"topology", o.topology}, {"ranks", o.ranks},
                         {"model", o.model}, {"resolution", o.resolution}, {"dtype", o.dtype},
-                        {"sim_model", o.sim_model}};
+                        {"sim_model", o.sim_model}, {"calibration", calibration_status(topology)}};
   nlohmann::json schedules = nlohmann::json::array();
   std::vector<SimReport> runs;
   for (const Entry& e : entries) {

@@ -11,6 +11,7 @@
 #include "schedule/generators.h"
 #include "schedule/io.h"
 #include "schedule/lower.h"
+#include "sim/prediction.h"
 #include "sim/simulate.h"
 #include "schedule/workload.h"
 
@@ -39,6 +40,7 @@ struct Options {
   std::string sim_model = "contention";
   std::string mechanisms = "all";
   bool ce_reads = false;
+  std::vector<std::string> measurements;  ///< predict these measurement documents instead
   // Which flags the user gave (CLI11 counts), to pick the defaults.
   bool algo_given = false, bytes_given = false, seq_given = false, resolution_given = false, frames_given = false;
 };
@@ -180,6 +182,35 @@ void run(const Options& o) {
     if (!r.ok) throw CLI::RuntimeError(kExitViolation);
 }
 
+/// The options that choose schedules, shapes or outputs of a study: none applies to --measurements.
+constexpr const char* kStudyOptions[] = {"--algo", "--discipline", "--transport", "--ranks", "--chunks", "--unmerged",
+                                         "--bytes", "--seq", "--heads", "--head-dim", "--dtype", "--exchange",
+                                         "--model", "--resolution", "--frames", "--input", "--boxes", "--trace",
+                                         "--with-dot", "--time-tolerance", "--ce-reads"};
+
+/// simulate --measurements: every point predicted on the box (--topology, else the documents').
+void predict(const Options& o, const CLI::App& cmd) {
+  for (const char* name : kStudyOptions)
+    if (cmd.count(name) > 0)
+      throw std::invalid_argument(std::string(name) + " does not apply with --measurements (each point gives its own "
+                                  "flows, bytes and transport): drop it");
+  check_writable({o.json_out});
+  const Measurements m = read_measurement_files(o.measurements);
+  const bool topology_given = cmd.count("--topology") > 0;
+  if (!topology_given && m.box_resolved.empty())
+    throw std::invalid_argument("the measurements name no box: give --topology BOX (a preset or a DOT file)");
+  const Topology topology = load_topology(topology_given ? o.topology : m.box_resolved);
+  SimOptions so = prediction_options();
+  so.model = parse_sim_model(o.sim_model);
+  so.mechanisms = parse_mechanisms(o.mechanisms);
+  const std::vector<PointPrediction> points = predict_measurements(topology, m, so);
+  const std::string json = prediction_json(topology, points);
+  std::vector<std::pair<std::string, std::string>> files;
+  if (!o.json_out.empty()) files.emplace_back(o.json_out, json);
+  write_outputs(files);
+  std::cout << (o.json ? json : prediction_table(topology, points)) << std::flush;
+}
+
 }  // namespace
 
 void setup_simulate(CLI::App& app) {
@@ -218,6 +249,9 @@ void setup_simulate(CLI::App& app) {
       ->check(CLI::Range(0.0, 0.5))
       ->capture_default_str();
   cmd->add_option("--trace", opt->trace, "write a Chrome trace-event JSON to FILE (open in ui.perfetto.dev)");
+  cmd->add_option("--measurements", opt->measurements,
+                  "predict every point of these measurement documents (docs/formats.md) on the box instead")
+      ->check(CLI::ExistingFile);
   // --algo and --exchange also take lists here: "round-robin,grouped", "all"; --exchange both.
   cmd->get_option("--algo")->description("schedule generator(s): a comma list or all (default: the issue-4 study)")->default_str("");
   // The message size defaults to --model's shape, not to the schedule command's 1 MiB or 40 heads.
@@ -234,6 +268,7 @@ void setup_simulate(CLI::App& app) {
       throw std::invalid_argument("--mechanisms applies to --sim-model contention only: drop it, or use contention");
     opt->resolution_given = cmd->count("--resolution") > 0;
     opt->frames_given = cmd->count("--frames") > 0;
+    if (!opt->measurements.empty()) return predict(*opt, *cmd);
     run(*opt);
   });
 }

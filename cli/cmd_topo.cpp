@@ -97,6 +97,14 @@ void setup_topo(CLI::App& app) {
   imp->add_option("--platform", n.contention.platform,
                   "host platform (" + platform_names + "): sets --p2p-overhead unless given")
       ->capture_default_str();
+  imp->add_option("--gpu", n.gpu,
+                  "the GPUs' kind, e.g. rtx4090 or rtxpro6000: the contention defaults fitted on that kind apply "
+                  "(docs/simulate.md, \"How sure\"); default unknown: none of them")
+      ->check([](const std::string& v) {
+        const bool ok = !v.empty() && v.size() <= 32 &&
+                        v.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") == std::string::npos;
+        return ok ? std::string() : "--gpu '" + v + "' must be a lowercase name of letters, digits and '-' (e.g. rtx4090)";
+      });
   // The contention model's parameters, one option per DOT attribute (docs/formats.md).
   auto values = std::make_shared<std::vector<double>>();
   for (const ContentionAttribute& a : contention_attributes()) values->push_back(n.contention.*a.member / a.scale);

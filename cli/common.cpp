@@ -281,4 +281,15 @@ std::string read_file(const std::string& path) {
   return s.str();
 }
 
+bool same_file(const std::string& a, const std::string& b) {
+  std::error_code ec;
+  return std::filesystem::equivalent(a, b, ec) && !ec;
+}
+
+Measurements read_measurement_files(const std::vector<std::string>& paths) {
+  std::vector<Measurements> docs;
+  for (const std::string& path : paths) docs.push_back(read_measurements(read_file(path), path));
+  return merge_measurements(docs);
+}
+
 }  // namespace ua2a::cli

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "schedule/schedule.h"
+#include "sim/measurements.h"
 
 namespace ua2a::cli {
 
@@ -70,5 +71,9 @@ void write_outputs(const std::vector<std::pair<std::string, std::string>>& outpu
 void check_writable(const std::vector<std::string>& paths);
 /// Reads a whole file; throws std::invalid_argument naming the path when it cannot.
 std::string read_file(const std::string& path);
+/// True when the two paths name one existing file (an output that would overwrite an input).
+bool same_file(const std::string& a, const std::string& b);
+/// Reads measurement documents (sim/measurements.h) and merges them: one box's measurements.
+Measurements read_measurement_files(const std::vector<std::string>& paths);
 
 }  // namespace ua2a::cli

@@ -10,6 +10,7 @@
 #include "schedule/generators.h"
 #include "schedule/lower.h"
 #include "schedule/workload.h"
+#include "sim/contention_policy.h"
 
 namespace ua2a::plan {
 
@@ -468,6 +469,9 @@ PlanResult make_plan(const Topology& topology, const GpuInfo& gpu, const Workloa
     r.notes.push_back(std::string(buf) +
                       "every split here replicates the weights; --weights fp8 halves them (offload is not modelled)");
   }
+  // How sure the exchange stages are: the box's calibration, as every answer states it.
+  r.notes.push_back("the exchange times come from the model of box " + topology.name + ", " +
+                    calibration_status(topology));
   return r;
 }
 

@@ -31,6 +31,7 @@ struct BoxSpec {
   double p2p_overhead = 1.0;      ///< 1.2 on Intel hosts (facts: NCCL's INTEL_P2P_OVERHEAD)
   double shm_flow_cap_gbps = 0;   ///< a host-staged copy's cap (4090: line 23)
   double memory_gbps = 1000;      ///< per socket, each direction
+  std::string gpu = "rtxpro6000"; ///< the kind of box the line measured (contention_policy.h scopes)
 };
 
 Topology build_box(const BoxSpec& spec, const ContentionParams& params) {
@@ -39,6 +40,7 @@ Topology build_box(const BoxSpec& spec, const ContentionParams& params) {
   t.params.op_cost_s = 0;
   t.params.shm_flow_cap_bytes_per_s = spec.shm_flow_cap_gbps * kGiga;
   t.params.contention = params;
+  t.params.gpu = spec.gpu;
   std::vector<NodeIndex> cpus;
   int gpu = 0, sw = 0;
   for (std::size_t s = 0; s < spec.sockets.size(); ++s) {
@@ -144,6 +146,7 @@ BoxSpec rtx4090(std::vector<std::vector<int>> sockets, double p2p_overhead) {
   b.shm_flow_cap_gbps = 13;          // facts: host-staged copy, 25.6-26.2 both ways
   b.memory_gbps = 70.4;              // as the 4090 presets (assumption: 6 x DDR4-2933, halved)
   b.socket_gbps = 10;
+  b.gpu = "rtx4090";
   return b;
 }
 

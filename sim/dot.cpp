@@ -45,6 +45,13 @@ struct RawParams {
   double shm_flow_cap_gbps = 0;
   double nic_gbps = 25;
   std::string platform = ContentionParams{}.platform;
+  std::string gpu;
+  // BoxCalibration: what the box was calibrated on (written by `calibrate --measurements`).
+  std::string calibrated_parameters;  // comma list
+  double calibrated_points = 0;
+  double calibrated_fit_worst = 0;
+  double calibrated_loo_worst = 0;
+  std::string calibrated_from;
   std::vector<double> contention;  // contention_attributes() order, in the attributes' units
   RawParams() {
     const ContentionParams defaults;
@@ -181,6 +188,34 @@ void check_attribute_lists(const std::string& text) {
   }
 }
 
+/// The graph's calibrated_* attributes into a BoxCalibration; names must be contention parameters.
+void read_calibration(const RawParams& raw, TopoParams& params) {
+  BoxCalibration& c = params.calibration;
+  check_number(raw.calibrated_points, 0, "graph", "calibrated_points");
+  check_number(raw.calibrated_fit_worst, 0, "graph", "calibrated_fit_worst");
+  check_number(raw.calibrated_loo_worst, 0, "graph", "calibrated_loo_worst");
+  if (raw.calibrated_points != std::floor(raw.calibrated_points) || raw.calibrated_points > 1e6)
+    throw TopologyError("graph: calibrated_points = " + num(raw.calibrated_points) + " must be a whole number of points");
+  c.points = static_cast<std::uint32_t>(raw.calibrated_points);
+  c.fit_worst = raw.calibrated_fit_worst;
+  c.loo_worst = raw.calibrated_loo_worst;
+  c.from = raw.calibrated_from;
+  std::stringstream list(raw.calibrated_parameters);
+  for (std::string name; std::getline(list, name, ',');) {
+    if (name.empty()) continue;
+    bool known = false;
+    for (const ContentionAttribute& a : contention_attributes()) known = known || name == a.name;
+    for (const char* link : {"gpu_link_scale", "uplink_scale", "socket_scale", "memory_scale", "shm_flow_cap_gbps"})
+      known = known || name == link;
+    if (!known)
+      throw TopologyError("graph: calibrated_parameters names '" + name +
+                          "', which is no parameter of the model: write it as calibrate does (docs/formats.md)");
+    c.parameters.push_back(name);
+  }
+  if (c.points == 0 && !c.parameters.empty())
+    throw TopologyError("graph: calibrated_parameters is set but calibrated_points is 0: give the number of points");
+}
+
 Topology build(const RawGraph& raw, const RawParams& params) {
   Topology t;
   t.name = params.name;
@@ -195,6 +230,8 @@ Topology build(const RawGraph& raw, const RawParams& params) {
   t.params.shm_flow_cap_bytes_per_s = params.shm_flow_cap_gbps * kGiga;
   t.params.nic_bytes_per_s = params.nic_gbps * kGiga;
   t.params.contention.platform = find_platform(params.platform).name;
+  t.params.gpu = params.gpu;
+  read_calibration(params, t.params);
   for (std::size_t i = 0; i < contention_attributes().size(); ++i) {
     const ContentionAttribute& a = contention_attributes()[i];
     check_number(params.contention[i], 0, "graph", a.name);
@@ -258,6 +295,15 @@ std::string write_dot(const Topology& t) {
       << ", shm_flow_cap_gbps=" << num(p.shm_flow_cap_bytes_per_s / kGiga) << ", nic_gbps=" << num(p.nic_bytes_per_s / kGiga)
       << ",\n         platform=" << quoted(p.contention.platform);
   for (const ContentionAttribute& a : contention_attributes()) out << ", " << a.name << "=" << num(p.contention.*a.member / a.scale);
+  if (!p.gpu.empty()) out << ",\n         gpu=" << quoted(p.gpu);
+  if (!p.calibration.empty()) {
+    std::string names;
+    for (const std::string& n : p.calibration.parameters) names += (names.empty() ? "" : ",") + n;
+    out << ",\n         calibrated_parameters=" << quoted(names) << ", calibrated_points=" << p.calibration.points
+        << ", calibrated_fit_worst=" << num(p.calibration.fit_worst)
+        << ", calibrated_loo_worst=" << num(p.calibration.loo_worst)
+        << ",\n         calibrated_from=" << quoted(p.calibration.from);
+  }
   out << "];\n";
   const std::vector<NodeIndex> nodes = natural_order(t);
   std::vector<std::size_t> rank(t.node_count());
@@ -305,6 +351,12 @@ Topology read_dot(const std::string& text) {
   dp.property("shm_flow_cap_gbps", boost::ref_property_map<RawGraph*, double>(params.shm_flow_cap_gbps));
   dp.property("nic_gbps", boost::ref_property_map<RawGraph*, double>(params.nic_gbps));
   dp.property("platform", boost::ref_property_map<RawGraph*, std::string>(params.platform));
+  dp.property("gpu", boost::ref_property_map<RawGraph*, std::string>(params.gpu));
+  dp.property("calibrated_parameters", boost::ref_property_map<RawGraph*, std::string>(params.calibrated_parameters));
+  dp.property("calibrated_points", boost::ref_property_map<RawGraph*, double>(params.calibrated_points));
+  dp.property("calibrated_fit_worst", boost::ref_property_map<RawGraph*, double>(params.calibrated_fit_worst));
+  dp.property("calibrated_loo_worst", boost::ref_property_map<RawGraph*, double>(params.calibrated_loo_worst));
+  dp.property("calibrated_from", boost::ref_property_map<RawGraph*, std::string>(params.calibrated_from));
   for (std::size_t i = 0; i < contention_attributes().size(); ++i)
     dp.property(contention_attributes()[i].name, boost::ref_property_map<RawGraph*, double>(params.contention[i]));
   check_attribute_lists(text);

@@ -86,7 +86,8 @@ std::vector<Flow> read_flows(const json& value, const Where& where) {
     if (!f.is_array() || f.size() != 2) where.fail("each flow must be a pair [source GPU, destination GPU], not " + f.dump());
     const auto src = static_cast<std::int32_t>(count_field(f[0], "a flow's source GPU", 0, kMaxMeasuredGpu, where));
     const auto dst = static_cast<std::int32_t>(count_field(f[1], "a flow's destination GPU", 0, kMaxMeasuredGpu, where));
-    const std::string text = "[" + std::to_string(src) + ", " + std::to_string(dst) + "]";
+    std::string text = "[";  // appended, not concatenated: GCC 12 warns falsely (-Wrestrict) on "[" + ...
+    text.append(std::to_string(src)).append(", ").append(std::to_string(dst)).append("]");
     if (src == dst) where.fail("flow " + text + " goes from a GPU to itself: a measurement is between two GPUs");
     if (!seen.insert({src, dst}).second)
       where.fail("flow " + text + " is listed twice: list each flow once (its bytes are per flow)");

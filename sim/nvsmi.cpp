@@ -196,6 +196,7 @@ Topology import_nvidia_smi(const std::string& text, const NvsmiOptions& o) {
   t.params.op_cost_s = 5e-6;
   t.params.shm_flow_cap_bytes_per_s = o.shm_flow_cap_gbps * 1e9;
   t.params.contention = o.contention;
+  t.params.gpu = o.gpu;
   constexpr double kHop = 0.5e-6, kMem = 0.1e-6;
   std::vector<NodeIndex> cpu(sockets);
   for (int s = 0; s < sockets; ++s) {

@@ -23,6 +23,7 @@ struct NvsmiOptions {
   double nvlink_gbps_per_link = 25;  ///< one NVLink 4 link: 450 / 18 (line 16)
   double shm_flow_cap_gbps = 13;   ///< one host-staged flow (line 23); 0 = none
   ContentionParams contention;     ///< the contention model's parameters (platform label included)
+  std::string gpu;                 ///< the GPUs' kind ("" unknown): which fitted defaults apply (contention_policy.h)
 };
 
 /// Parses the text; throws TopologyError naming the line or cell that is wrong.

@@ -74,6 +74,7 @@ TopoParams rtx4090_params() {
   p.chunk_bytes = 128 * 1024;  // NCCL's chunk on PCIe (issue 4)
   p.shm_flow_cap_bytes_per_s = kShmFlowCap;
   p.nic_bytes_per_s = 25e9;  // assumption: one 200 Gb/s NIC per 4090 box
+  p.gpu = "rtx4090";  // the contention defaults fitted on 4090 boxes apply (contention_policy.h)
   return p;
 }
 
@@ -130,6 +131,7 @@ Topology box_h100x8_nvs() {
   t.params.op_cost_s = kOpCost;
   t.params.chunk_bytes = 512 * 1024;  // assumption: NCCL's larger NVLink chunk
   t.params.nic_bytes_per_s = 50e9;    // assumption: one 400 Gb/s NIC per box
+  t.params.gpu = "h100";
   const NodeIndex cpu0 = add_socket(t, 0, kSprDdr5HalfDuplex);
   const NodeIndex cpu1 = add_socket(t, 1, kSprDdr5HalfDuplex);
   t.add_link(cpu0, cpu1, kSapphireRapidsUpi, kSocketLatency, LinkKind::socket);

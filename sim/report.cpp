@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "sim/contention_policy.h"
 #include "sim/simulate.h"
 
 namespace ua2a {
@@ -95,7 +96,8 @@ std::string fixed(double v, int digits) {
 
 std::string simulation_json(const Topology& topology, const std::vector<SimReport>& runs, bool with_dot, int indent) {
   json doc = {{"format", "ulysses-a2a/simulation"}, {"version", 1}};
-  doc["topology"] = {{"name", topology.name}, {"gpus", topology.gpus().size()}};
+  doc["topology"] = {{"name", topology.name}, {"gpus", topology.gpus().size()},
+                     {"calibration", calibration_status(topology)}};
   if (with_dot) doc["topology"]["dot"] = write_dot(topology);
   json list = json::array();
   for (const SimReport& r : runs) list.push_back(run_json(r));
@@ -212,8 +214,9 @@ std::string simulation_table(const Topology& topology, const std::vector<SimRepo
   out << "algbw = N x block / time, busbw = algbw x (N-1)/N (GB/s, nccl-tests); bound = max over links of bytes / "
          "capacity; eff = bound / time\n";
   if (explained)
-    out << "contention model: fluid_ms = the same programs under fair sharing alone; set_by = the mechanism whose "
-           "removal shortens the run most (bandwidth: none moves it by 1 %)\n";
+    out << "contention model: fluid_ms = the same programs, routes and capacities with every loss off (the bound no "
+           "run beats); set_by = the mechanism whose removal shortens the run most (bandwidth: none moves it by 1 %)\n";
+  out << "box " << topology.name << ": " << calibration_status(topology) << "\n";
   return out.str();
 }
 

@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "schedule/matcher.h"
+#include "sim/contention_policy.h"
 #include "sim/flow_model.h"
 
 namespace ua2a {
@@ -149,6 +150,7 @@ class Executor {
         options_(options),
         contention_(options.model == SimModel::contention),
         router_(topology, options.transport.value_or(topology.params.transport), contention_, options.mechanisms.tlp),
+        policy_(topology, router_.transport(), options.mechanisms, options.ce_reads),
         matcher_(programs),
         rounds_(options.record_transfers ? options.schedule : nullptr, programs.payload, programs.ranks) {
     for (const Resource& r : router_.resources()) model_.add_link(r.capacity_bytes_per_s);
@@ -186,59 +188,20 @@ class Executor {
   }
 
  private:
-  /// Gives every resource the interleaving loss of its role under this run's engine.
+  /// Gives every resource the interleaving loss the policy assigns it under this run's engine.
   void set_interleaving() {
-    const ContentionParams& c = topology_.params.contention;
-    const TransportKind t = router_.transport();
-    const bool ce = t == TransportKind::cuda_p2p || t == TransportKind::cuda_staged;
-    const bool sm = t == TransportKind::shm || t == TransportKind::p2p;
-    if (!ce && !sm) return;  // NVLink: no PCIe interleaving in the data
-    const bool forwarded = t == TransportKind::p2p || t == TransportKind::cuda_p2p;
-    const bool staged = t == TransportKind::shm || t == TransportKind::cuda_staged;
-    const auto& edges = topology_.edges();
-    for (std::size_t i = 0; i < edges.size(); ++i) {
-      const NodeKind a = topology_.node(boost::source(edges[i], topology_.graph)).kind;
-      const NodeKind b = topology_.node(boost::target(edges[i], topology_.graph)).kind;
-      const LinkKind kind = topology_.link(edges[i]).kind;
-      auto touches = [&](NodeKind k) { return a == k || b == k; };
-      double alpha = 0;
-      // A GPU sending to many peers at once (serving their reads, or writing): its own link out.
-      if (kind == LinkKind::pcie && a == NodeKind::gpu) alpha = std::max(alpha, ce ? c.gpu_ce_alpha : c.gpu_sm_alpha);
-      if (forwarded && touches(NodeKind::cpu) && (kind == LinkKind::pcie || kind == LinkKind::socket))
-        alpha = std::max(alpha, ce ? c.rc_ce_alpha : c.rc_sm_alpha);
-      if (kind == LinkKind::pcie && touches(NodeKind::pcie_switch) && touches(NodeKind::cpu))
-        alpha = std::max(alpha, c.uplink_alpha);
-      if (staged && kind == LinkKind::memory) alpha = std::max(alpha, c.memory_alpha);
-      if (alpha > 0) {
-        model_.set_interleave(static_cast<FlowModel::LinkId>(i), alpha);
-        report_.links[i].alpha = alpha;
-        report_.links[i].min_capacity = report_.links[i].resource.capacity_bytes_per_s;
-      }
+    const auto links = static_cast<std::uint32_t>(topology_.edges().size());
+    for (std::uint32_t i = 0; i < links; ++i) {
+      const double alpha = policy_.interleave_alpha(i);
+      if (alpha <= 0) continue;
+      model_.set_interleave(static_cast<FlowModel::LinkId>(i), alpha);
+      report_.links[i].alpha = alpha;
+      report_.links[i].min_capacity = report_.links[i].resource.capacity_bytes_per_s;
     }
   }
 
-  /// The contention model's caps on one stream: NCCL's channels, and its window.
   double stream_cap(const Route& route) const {
-    if (!contention_) return FlowModel::kUncapped;
-    const ContentionParams& c = topology_.params.contention;
-    const bool nccl = route.transport == TransportKind::shm || route.transport == TransportKind::p2p;
-    const bool capped = nccl && options_.mechanisms.channels && c.nccl_channels > 0 && c.nccl_channel_bytes_per_s > 0;
-    const double channels = capped ? c.nccl_channels * c.nccl_channel_bytes_per_s : FlowModel::kUncapped;
-    return std::min(channels, window_cap(route));
-  }
-
-  /// A stream's bytes in flight over its route's round trip.
-  double window_cap(const Route& route) const {
-    if (!options_.mechanisms.window || route.latency_s <= 0) return FlowModel::kUncapped;
-    const ContentionParams& c = topology_.params.contention;
-    double window = 0;
-    switch (route.transport) {
-      case TransportKind::shm:
-      case TransportKind::p2p: window = c.nccl_fifo_bytes; break;  // credits come back per FIFO slot
-      case TransportKind::cuda_p2p: window = options_.ce_reads ? c.read_window_bytes : 0; break;
-      default: break;  // posted writes: PCIe credits are per hop, no end-to-end window
-    }
-    return window > 0 ? window / (2 * route.latency_s) : FlowModel::kUncapped;
+    return contention_ ? policy_.stream_cap(route) : FlowModel::kUncapped;
   }
 
   void fill_header() {
@@ -494,6 +457,7 @@ class Executor {
   bool per_pair_streams_ = false;
   std::unordered_map<std::uint64_t, std::vector<FlowModel::FlowId>> pair_flows_;  // active, oldest first
   Router router_;
+  ContentionPolicy policy_;
   Matcher matcher_;
   RoundIndex rounds_;
   FlowModel model_;
@@ -571,9 +535,10 @@ SimReport simulate_explained(const Topology& topology, const ProgramSet& program
   SimOptions quiet = options;
   quiet.record_transfers = false;
   quiet.record_util = false;
-  quiet.model = SimModel::fluid;
+  // The bound: the same routes and capacities with every loss off (the fluid model's own routes
+  // share a root complex's forwarding resource, so its time is no bound on this model's).
+  quiet.mechanisms = parse_mechanisms("none");
   report.fluid_time_s = simulate(topology, programs, quiet).time_s;
-  quiet.model = SimModel::contention;
   report.set_by = "bandwidth";
   report.time_without_s = report.time_s;
   double best_gain = 0.01;  // a mechanism that moves the time by under 1 % sets nothing

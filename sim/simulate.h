@@ -103,7 +103,7 @@ struct SimReport {
   /// and the time without it; empty when not asked.
   std::string set_by;
   double time_without_s = 0;
-  double fluid_time_s = 0;  ///< the same programs under the fluid model (set by simulate_explained)
+  double fluid_time_s = 0;  ///< the same programs, routes and capacities with every loss off (simulate_explained)
   std::int32_t ranks = 0;
   std::uint64_t block_bytes = 0;
   std::uint32_t chunks = 1;
@@ -128,8 +128,9 @@ struct SimReport {
 /// than the topology has, or the transport has no route.
 SimReport simulate(const Topology& topology, const ProgramSet& programs, const SimOptions& options = {});
 
-/// simulate(), and for the contention model the same programs again under the fluid model and
-/// with each mechanism off in turn: fills fluid_time_s, set_by (the mechanism whose removal
+/// simulate(), and for the contention model the same programs again with every mechanism off (the
+/// bound: fair sharing on the same routes and capacities) and with each mechanism off in turn:
+/// fills fluid_time_s, set_by (the mechanism whose removal
 /// shortens the run most, or "bandwidth" when none moves it by 1 %) and time_without_s.
 SimReport simulate_explained(const Topology& topology, const ProgramSet& programs, const SimOptions& options);
 

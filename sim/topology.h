@@ -103,6 +103,18 @@ const std::vector<PlatformInfo>& platforms();
 /// Throws TopologyError listing the platforms.
 const PlatformInfo& find_platform(const std::string& name);
 
+/// What a box was calibrated on (`calibrate --measurements`, sim/box_calibration.h): the
+/// parameters fitted to its own measurements, how many points, and the fit's errors. Empty:
+/// uncalibrated (docs/simulate.md, "How sure").
+struct BoxCalibration {
+  std::vector<std::string> parameters;  ///< fitted on this box: they apply whatever its GPU
+  std::uint32_t points = 0;
+  double fit_worst = 0;  ///< worst |predicted / measured - 1| with every point in the fit
+  double loo_worst = 0;  ///< worst over the points, each fitted without it
+  std::string from;      ///< the measurement files
+  bool empty() const { return points == 0; }
+};
+
 /// Model parameters that are not links: software costs and the staging pipeline.
 struct TopoParams {
   TransportKind transport = TransportKind::shm;  ///< default transport of the box
@@ -112,6 +124,10 @@ struct TopoParams {
   double shm_flow_cap_bytes_per_s = 0;
   double nic_bytes_per_s = 25e9;  ///< per direction, used by join_boxes
   ContentionParams contention;
+  /// The GPUs' kind ("rtx4090", "rtxpro6000", ...; "" unknown): a default fitted on one kind of
+  /// box applies only to boxes of that kind (sim/contention_policy.h).
+  std::string gpu;
+  BoxCalibration calibration;
 };
 
 /// A named graph plus its parameters. GPU i (in the order GPUs were added) is rank i.

@@ -185,3 +185,35 @@ TEST(TopoCli, ImportTakesThePlatformAndTheContentionParameters) {
     EXPECT_EQ(r.exit_code, 2) << bad << "\n" << r.out;
   }
 }
+
+// Your box, measured: predict its measurements, fit it, and use the fitted box (docs/simulate.md).
+TEST(MeasurementsCli, PredictFitAndUseTheFittedBox) {
+  const std::string src = UA2A_SOURCE_DIR;
+  const std::string doc = src + "/docs/validation/measurements/c16.json";
+  const auto predicted = run_cli("simulate --measurements " + doc + " --json");
+  ASSERT_EQ(predicted.exit_code, 0) << predicted.out;
+  const json p = json::parse(predicted.stdout_text);
+  EXPECT_EQ(p.at("format"), "ulysses-a2a/prediction");
+  ASSERT_EQ(p.at("points").size(), 3u);
+  EXPECT_EQ(p["points"][0]["measured_gbps"], 53.8);
+  EXPECT_NE(p.at("calibration").get<std::string>().find("uncalibrated"), std::string::npos);
+
+  const auto dir = std::filesystem::temp_directory_path() / ("ua2a_fit_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string fitted = (dir / "fitted.dot").string(), cal = (dir / "cal.json").string();
+  const auto fit = run_cli("calibrate --measurements " + doc + " -o " + fitted + " --json-out " + cal);
+  ASSERT_EQ(fit.exit_code, 0) << fit.out;
+  EXPECT_NE(fit.out.find("leave-one-out"), std::string::npos) << fit.out;
+  const json c = json::parse(read_text(cal));
+  EXPECT_EQ(c.at("format"), "ulysses-a2a/box-calibration");
+  EXPECT_LT(c.at("fit_worst").get<double>(), c.at("uncalibrated_worst").get<double>());
+
+  // The fitted box is a box like any other: simulate takes it and says it is calibrated.
+  const auto again = run_cli("simulate --topology " + fitted + " --measurements " + doc);
+  ASSERT_EQ(again.exit_code, 0) << again.out;
+  EXPECT_NE(again.out.find("calibrated on 3 of its own measurements"), std::string::npos) << again.out;
+  const auto study = run_cli("simulate --topology " + fitted + " --algo round-robin --transport cuda-p2p --bytes 1048576");
+  EXPECT_EQ(study.exit_code, 0) << study.out;
+  EXPECT_NE(study.out.find("calibrated on 3"), std::string::npos) << study.out;
+  std::filesystem::remove_all(dir);
+}

@@ -7,8 +7,11 @@
 
 #include "sim/calibration.h"
 #include "sim/flow_model.h"
+#include "sim/contention_policy.h"
 #include "sim/simulate.h"
+#include "schedule/generators.h"
 #include "schedule/lower.h"
+#include "schedule/payload.h"
 
 using namespace ua2a;
 
@@ -213,7 +216,8 @@ TEST(Contention, CopyEnginesBeatSmStoresAcrossAHostBridge) {
   //    13.33 GB/s per GPU; the root port costs CE nothing (rc_ce_alpha = 0).
   ContentionParams c;
   c.nccl_channel_bytes_per_s = 0;  // not what this test is about
-  const Topology box = root_ports(c, 1.2);
+  Topology box = root_ports(c, 1.2);
+  box.params.calibration = {{"gpu_ce_alpha", "rc_sm_alpha"}, 1};  // the defaults apply as if fitted here
   const std::uint64_t bytes = 600'000'000;
   SimOptions sm = only(TransportKind::p2p, "tlp,interleave"), ce = only(TransportKind::cuda_p2p, "tlp,interleave");
   EXPECT_NEAR(send_rate_gbps(simulate(box, lower_concurrent(4, all_pairs(4), bytes), sm), bytes), 2.0, 1e-3);
@@ -339,4 +343,72 @@ TEST(Calibration, EachFittedPointDependsOnlyOnItsOwnParameter) {
     ++checked;
   }
   EXPECT_EQ(checked, 12);
+}
+
+// A default fitted on one kind of box applies to that kind only (sim/contention_policy.h).
+TEST(ContentionScope, TheFourGpuCollapseIsCarriedOnlyToBoxesOfItsKind) {
+  // SM stores all-to-all through a root complex: with C1's rc_sm_alpha 4.5, 24 / (1 + 4.5 x 2) =
+  // 2.4 GB/s a root port (2.0 sent at 6/5); without it, fair sharing: 24 / 3 streams x 3 = 24, at
+  // 6/5 20 GB/s sent per GPU.
+  ContentionParams c;
+  c.nccl_channel_bytes_per_s = 0;
+  Topology box = root_ports(c, 1.2);
+  const std::uint64_t bytes = 600'000'000;
+  const SimOptions sm = only(TransportKind::p2p, "tlp,interleave");
+  box.params.gpu = "";  // unknown: no default of another box applies
+  EXPECT_NEAR(send_rate_gbps(simulate(box, lower_concurrent(4, all_pairs(4), bytes), sm), bytes), 20.0, 1e-2);
+  EXPECT_EQ(parameters_off(box), (std::vector<std::string>{"gpu_ce_alpha", "rc_sm_alpha", "read_window_bytes"}));
+  box.params.gpu = "rtxpro6000";  // the copy-engine lines' kind, not C1's
+  EXPECT_NEAR(send_rate_gbps(simulate(box, lower_concurrent(4, all_pairs(4), bytes), sm), bytes), 20.0, 1e-2);
+  box.params.gpu = "rtx4090";  // C1's kind
+  EXPECT_NEAR(send_rate_gbps(simulate(box, lower_concurrent(4, all_pairs(4), bytes), sm), bytes), 2.0, 1e-3);
+}
+
+TEST(ContentionScope, AValueOfTheBoxsOwnOrAFitOnItAppliesWhateverTheGpu) {
+  ContentionParams c;
+  c.nccl_channel_bytes_per_s = 0;
+  c.rc_sm_alpha = 2;  // the box file's own value, not the default
+  Topology box = root_ports(c, 1.0);
+  const std::uint64_t bytes = 600'000'000;
+  const SimOptions sm = only(TransportKind::p2p, "interleave");
+  // 24 / (1 + 2 x 2) = 4.8 GB/s a root port out.
+  EXPECT_NEAR(send_rate_gbps(simulate(box, lower_concurrent(4, all_pairs(4), bytes), sm), bytes), 4.8, 1e-2);
+  box.params.contention.rc_sm_alpha = ContentionParams{}.rc_sm_alpha;
+  EXPECT_NEAR(send_rate_gbps(simulate(box, lower_concurrent(4, all_pairs(4), bytes), sm), bytes), 24.0, 1e-2);
+  box.params.calibration = {{"rc_sm_alpha"}, 5, 0.01, 0.05, "m.json"};
+  EXPECT_NEAR(send_rate_gbps(simulate(box, lower_concurrent(4, all_pairs(4), bytes), sm), bytes), 2.4, 1e-2);
+  EXPECT_NE(calibration_status(box).find("calibrated on 5 of its own measurements"), std::string::npos);
+}
+
+TEST(ContentionScope, TheStatusSaysUncalibratedAndWhatIsOff) {
+  const std::string status = calibration_status(make_preset("4090x8-2s-sw"));
+  EXPECT_NE(status.find("uncalibrated (GPU rtx4090)"), std::string::npos) << status;
+  EXPECT_NE(status.find("gpu_ce_alpha"), std::string::npos) << status;
+  EXPECT_EQ(status.find("rc_sm_alpha"), std::string::npos) << status;  // fitted on 4090s: it applies
+}
+
+// The bound is a bound: the same programs, routes and capacities with every loss off never take
+// longer than the contention model's run (the fluid model's own routes did: 37.76 ms against
+// 9.45 on 4090x4, because they share a root complex's forwarding resource).
+TEST(ContentionBound, NoRunBeatsTheBoundOnAnyPresetScheduleOrTransport) {
+  const TransportKind pcie[] = {TransportKind::shm, TransportKind::p2p, TransportKind::cuda_staged, TransportKind::cuda_p2p};
+  for (const char* preset : {"4090x4", "4090x8-2s", "4090x8-2s-sw", "4090x8-sw2"}) {
+    const Topology box = make_preset(preset);
+    const auto n = static_cast<std::int32_t>(box.gpus().size());
+    for (const char* algo : {"round-robin", "shift", "grouped", "staircase"})
+      for (Discipline d : {Discipline::paired_full, Discipline::grouped}) {
+        const Schedule s = generate(algo, n, uniform_payload(16'000'000, true, 2));
+        for (TransportKind t : pcie) {
+          SimOptions o;
+          o.model = SimModel::contention;
+          o.transport = t;
+          o.record_transfers = o.record_util = false;
+          const SimReport r = simulate_explained(box, lower(s, d), o);
+          ASSERT_TRUE(r.ok) << r.error;
+          EXPECT_GE(r.time_s, r.fluid_time_s * (1 - 1e-9)) << preset << " " << algo << " " << to_string(d) << " "
+                                                           << to_string(t);
+          EXPECT_GT(r.fluid_time_s, 0);
+        }
+      }
+  }
 }
