@@ -156,20 +156,40 @@ void add_patterns(const Topology& t, TransportKind transport, MeasureOp op, std:
 
   // Shared resources: a flow set chosen for several resources is one point naming them all.
   const std::vector<PairRoute> routes = pair_routes(t, transport);
-  std::vector<std::pair<Flows, std::vector<std::string>>> sets;
+  struct FlowSet {
+    Flows flows;
+    std::vector<std::string> through;
+    bool each_way = false;  ///< k flows each way through a link and its reverse
+  };
+  std::vector<FlowSet> sets;
   for (const SharedResource& r : shared_resources(t)) {
     const Flows all = disjoint_flows_through(routes, r.name);
     for (std::size_t k : flow_counts(all.size())) {
       Flows flows(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(k));
-      auto same = std::find_if(sets.begin(), sets.end(), [&](const auto& s) { return s.first == flows; });
+      auto same = std::find_if(sets.begin(), sets.end(), [&](const FlowSet& s) { return s.flows == flows; });
       if (same == sets.end()) sets.push_back({std::move(flows), {r.name}});
-      else same->second.push_back(r.name);
+      else same->through.push_back(r.name);
     }
   }
-  for (auto& [flows, through] : sets) {
-    const std::string name = std::to_string(flows.size()) + " flows through " + joined(through);
-    add(ProbeKind::shared_resource, name, flows);
-    out.back().through = through;
+  // Both directions of each socket link at once, k flows each way: every GPU sending across the
+  // sockets (C13's 8 flows; the issue's +65 % case) is the last of these on two sockets of 4.
+  for (EdgeRef e : t.edges()) {
+    const NodeIndex from = boost::source(e, t.graph), to = boost::target(e, t.graph);
+    if (t.link(e).kind != LinkKind::socket || from > to) continue;  // each link once
+    const std::string there = t.link_name(e), back = t.node(to).name + "->" + t.node(from).name;
+    const Flows out = disjoint_flows_through(routes, there), in = disjoint_flows_through(routes, back);
+    for (std::size_t k : flow_counts(std::min(out.size(), in.size()))) {
+      Flows flows(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(k));
+      flows.insert(flows.end(), in.begin(), in.begin() + static_cast<std::ptrdiff_t>(k));
+      sets.push_back({std::move(flows), {there, back}, true});
+    }
+  }
+  for (FlowSet& set : sets) {
+    const std::string name = set.each_way ? std::to_string(set.flows.size() / 2) + " flows each way through " +
+                                                joined(set.through)
+                                          : std::to_string(set.flows.size()) + " flows through " + joined(set.through);
+    add(ProbeKind::shared_resource, name, set.flows);
+    out.back().through = set.through;
   }
 
   Flows everyone;

@@ -12,7 +12,9 @@
 ///     transport cross the resource, the shortest routes first; k = 2, 4, 8, ... and the most the
 ///     box has (k = 1 is the first pair's one-way point). A flow set already chosen for an
 ///     earlier resource is not measured twice: that point's name lists every resource it loads
-///     ("4 flows through sw0->cpu0, cpu0->cpu1");
+///     ("4 flows through sw0->cpu0, cpu0->cpu1"). Then each socket link both ways at once, k flows
+///     each way ("4 flows each way through cpu0->cpu1, cpu1->cpu0": every GPU of two sockets of 4
+///     sending across);
 ///  3. the grouped all-to-all, every GPU to every other at once (metric busbw);
 ///  4. each round of the round-robin (circle-method) schedule, every pair of the round both ways.
 /// Every metric is `total` except the all-to-all's `busbw`: both need only the time until the

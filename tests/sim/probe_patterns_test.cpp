@@ -73,14 +73,26 @@ TEST(ProbePatterns, EveryPairOneWayAndBothWaysOnce) {
 
 TEST(ProbePatterns, SocketLinkFlowsCrossTheSocketsAndShareNothingElse) {
   // With P2P, both uplinks, both root complexes and the socket link carry the same cross-socket
-  // flows, so each flow set is one point naming all of them: k = 2 and 4 per direction.
+  // flows, so each flow set is one point naming all of them: k = 2 and 4 per direction, then
+  // k = 2 and 4 each way at once.
   const auto ps = patterns("4090x8-2s-sw", {TransportKind::cuda_p2p});
-  int forward = 0, backward = 0;
+  int forward = 0, backward = 0, each_way = 0;
   for (const auto& p : ps) {
     if (p.kind != ProbeKind::shared_resource) continue;
-    EXPECT_TRUE(disjoint(p.point.flows)) << p.point.name;
     const bool out = has_resource(p, "cpu0->cpu1"), back = has_resource(p, "cpu1->cpu0");
-    ASSERT_TRUE(out != back) << p.point.name << ": every P2P flow set on this box crosses the sockets one way";
+    ASSERT_TRUE(out || back) << p.point.name << ": every P2P flow set on this box crosses the sockets";
+    if (out && back) {  // both directions: half the flows each way, each half disjoint
+      ++each_way;
+      const std::size_t k = p.point.flows.size() / 2;
+      const std::vector<Flow> there(p.point.flows.begin(), p.point.flows.begin() + k),
+          back_flows(p.point.flows.begin() + k, p.point.flows.end());
+      EXPECT_TRUE(disjoint(there) && disjoint(back_flows)) << p.point.name;
+      for (auto [a, b] : there) EXPECT_TRUE(socket_of(a) == 0 && socket_of(b) == 1) << p.point.name;
+      for (auto [a, b] : back_flows) EXPECT_TRUE(socket_of(a) == 1 && socket_of(b) == 0) << p.point.name;
+      EXPECT_EQ(p.point.name, std::to_string(k) + " flows each way through cpu0->cpu1, cpu1->cpu0");
+      continue;
+    }
+    EXPECT_TRUE(disjoint(p.point.flows)) << p.point.name;
     for (auto [a, b] : p.point.flows) {
       EXPECT_EQ(socket_of(a), out ? 0 : 1) << p.point.name;
       EXPECT_EQ(socket_of(b), out ? 1 : 0) << p.point.name;
@@ -95,12 +107,18 @@ TEST(ProbePatterns, SocketLinkFlowsCrossTheSocketsAndShareNothingElse) {
   }
   EXPECT_EQ(forward, 2);  // k = 2, 4
   EXPECT_EQ(backward, 2);
+  EXPECT_EQ(each_way, 2);
   const auto four = std::find_if(ps.begin(), ps.end(), [](const auto& p) {
-    return p.kind == ProbeKind::shared_resource && p.point.flows.size() == 4 && has_resource(p, "cpu0->cpu1");
+    return p.kind == ProbeKind::shared_resource && p.point.flows.size() == 4 && has_resource(p, "cpu0->cpu1") &&
+           !has_resource(p, "cpu1->cpu0");
   });
   ASSERT_NE(four, ps.end());
   EXPECT_EQ(four->point.flows, (std::vector<Flow>{{0, 4}, {1, 5}, {2, 6}, {3, 7}}));
   EXPECT_EQ(four->point.name, "4 flows through sw0->cpu0, cpu1->sw1, cpu0, cpu1, cpu0->cpu1");
+  // Every GPU sending across the sockets at once: the last point of its kind.
+  const auto all = std::find_if(ps.begin(), ps.end(), [](const auto& p) { return p.point.flows.size() == 8 && p.kind == ProbeKind::shared_resource; });
+  ASSERT_NE(all, ps.end());
+  EXPECT_EQ(all->point.flows, (std::vector<Flow>{{0, 4}, {1, 5}, {2, 6}, {3, 7}, {4, 0}, {5, 1}, {6, 2}, {7, 3}}));
 }
 
 TEST(ProbePatterns, CountsOnTheFourGpuBox) {
