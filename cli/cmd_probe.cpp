@@ -216,18 +216,24 @@ void print_plan(const Options& o, const Topology& box, const std::vector<ProbePa
   }
 }
 
-/// GPU backends: the device order nvidia-smi (and `topo import`) use, and NCCL told which
-/// transport to take, before anything touches CUDA. A variable the user set is kept, with a note.
-void set_environment(const Options& o, const std::vector<TransportKind>& ts) {
-  auto set = [](const char* name, const char* value) {
-    if (const char* now = std::getenv(name); now && std::string(now) != value)
-      std::cerr << "note: " << name << "=" << now << " is kept (probe would set " << value << ")\n";
-    ::setenv(name, value, 0);
-  };
-  set("CUDA_DEVICE_ORDER", "PCI_BUS_ID");  // GPU i of the box is CUDA device i
+/// Sets `name` unless the user did (then a note says it is kept): probe's environment is a default.
+void set_default_env(const char* name, const char* value) {
+  if (const char* now = std::getenv(name); now && std::string(now) != value)
+    std::cerr << "note: " << name << "=" << now << " is kept (probe would set " << value << ")\n";
+  ::setenv(name, value, 0);
+}
+
+/// GPU backends, before anything touches CUDA (it reads this once): GPU i of the box is CUDA
+/// device i in the order nvidia-smi, and so `topo import`, number them.
+void set_device_order(const Options& o) {
+  if (on_gpu(o)) set_default_env("CUDA_DEVICE_ORDER", "PCI_BUS_ID");
+}
+
+/// NCCL told which transport to take, before its communicators are made.
+void set_nccl_environment(const Options& o, const std::vector<TransportKind>& ts) {
   if (o.backend != "nccl") return;
-  if (ts.front() == TransportKind::shm) set("NCCL_P2P_DISABLE", "1");
-  if (ts.front() == TransportKind::p2p) set("NCCL_P2P_LEVEL", "SYS");  // P2P wherever the driver allows
+  if (ts.front() == TransportKind::shm) set_default_env("NCCL_P2P_DISABLE", "1");
+  if (ts.front() == TransportKind::p2p) set_default_env("NCCL_P2P_LEVEL", "SYS");  // P2P wherever the driver allows
 }
 
 /// Exit 3 before anything runs where the machine cannot run the probe.
@@ -298,6 +304,7 @@ void run_probe(const Options& o, const Topology& box, std::vector<ProbePattern>&
 void run(Options o) {
   find_backend(o);
   check_numbers(o);
+  set_device_order(o);
   const Topology box = load_topology(o.topology);
   std::string note;
   const std::vector<TransportKind> ts = resolve_transports(o, box, note);
@@ -327,7 +334,7 @@ void run(Options o) {
   }
   if (!note.empty()) std::cerr << "note: " << note << "\n";
   if (on_gpu(o)) {
-    set_environment(o, ts);
+    set_nccl_environment(o, ts);
     check_gpus(o, box);
   }
   run_probe(o, box, ps);
