@@ -173,11 +173,17 @@ CalibratedParameter read_parameter(const Fields& f) {
   return p;
 }
 
+const json& points_array(const Fields& top) {
+  const json& points = top.array("points", kMaxCalibrationPoints);
+  if (points.empty()) top.fail("points", "is empty: there is nothing to draw");
+  return points;
+}
+
 void read_box_calibration(const Fields& top, CalibrationDocument& doc) {
   const json& params = top.array("parameters", kMaxCalibrationParameters);
   for (std::size_t i = 0; i < params.size(); ++i)
     doc.parameters.push_back(read_parameter(Fields(params[i], top.source(), item("parameters", i))));
-  const json& points = top.array("points", kMaxCalibrationPoints);
+  const json& points = points_array(top);
   std::vector<std::optional<double>> left_out_errors(points.size());
   for (std::size_t i = 0; i < points.size(); ++i)
     doc.points.push_back(read_box_point(Fields(points[i], top.source(), item("points", i)), left_out_errors[i]));
@@ -202,7 +208,7 @@ void read_box_calibration(const Fields& top, CalibrationDocument& doc) {
 
 void read_prediction(const Fields& top, CalibrationDocument& doc) {
   doc.note = top.optional_text("calibration");
-  const json& points = top.array("points", kMaxCalibrationPoints);
+  const json& points = points_array(top);
   for (std::size_t i = 0; i < points.size(); ++i)
     doc.points.push_back(read_prediction_point(Fields(points[i], top.source(), item("points", i))));
 }
@@ -244,7 +250,6 @@ CalibrationDocument calibration_document_from_json(const std::string& text, cons
     read_box_calibration(top, doc);
   else
     read_prediction(top, doc);
-  if (doc.points.empty()) top.fail("points", "is empty: there is nothing to draw");
   return doc;
 }
 
