@@ -233,6 +233,10 @@ CalibrationDocument calibration_document_from_json(const std::string& text, cons
     throw CalibrationDocumentError(where + ": is not JSON: " + e.what());
   }
   const Fields top(j, source, "");
+  const std::string wanted = std::string("'") + kBoxCalibrationFormat +
+                             "' (ulysses-a2a calibrate --measurements M --json-out FILE) or '" + kPredictionFormat +
+                             "' (ulysses-a2a simulate --measurements M --json)";
+  if (!top.has("format")) top.fail("format", "missing: not a calibration document; expected " + wanted);
   const std::string format = top.text("format");
   CalibrationDocument doc;
   if (format == kBoxCalibrationFormat)
@@ -240,9 +244,7 @@ CalibrationDocument calibration_document_from_json(const std::string& text, cons
   else if (format == kPredictionFormat)
     doc.kind = CalibrationDocumentKind::prediction;
   else
-    top.fail("format", "is '" + format + "', expected '" + kBoxCalibrationFormat +
-                           "' (ulysses-a2a calibrate --measurements M --json-out FILE) or '" + kPredictionFormat +
-                           "' (ulysses-a2a simulate --measurements M --json)");
+    top.fail("format", "is '" + format + "', expected " + wanted);
   if (top.integer("version", 0, std::numeric_limits<std::int32_t>::max()) != kCalibrationPictureVersion)
     top.fail("version", "is unsupported; this build reads version " + std::to_string(kCalibrationPictureVersion));
   doc.box = top.text("box");
