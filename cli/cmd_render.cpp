@@ -1,11 +1,13 @@
-// ulysses-a2a render: pictures of schedules (pairings, rounds), topologies with link load and
-// simulation timelines. Format from --format or the output file's extension.
+// ulysses-a2a render: pictures of schedules (pairings, rounds), topologies with link load,
+// simulation timelines and calibrations. Format from --format or the output file's extension.
+#include <filesystem>
 #include <iostream>
 #include <optional>
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "viz/calibration_picture.h"
 #include "viz/format.h"
 #include "viz/graphviz.h"
 #include "viz/pairings.h"
@@ -50,6 +52,11 @@ struct TimelineOptions {
   std::string simulation;
   std::size_t run = 0;
   std::size_t links = 8;
+  OutputOptions out;
+};
+
+struct CalibrationOptions {
+  std::string input;  ///< box-calibration or prediction document
   OutputOptions out;
 };
 
@@ -130,6 +137,38 @@ void run_timeline(const TimelineOptions& o) {
           {"time_s", run.time_s}});
 }
 
+/// The calibration document at `path`, its size checked before it is read (a device or a huge
+/// file would otherwise be read whole).
+viz::CalibrationDocument read_calibration_document(const std::string& path) {
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(path, ec);
+  if (!ec && size > viz::kMaxCalibrationDocumentBytes)
+    throw std::invalid_argument(path + ": is " + std::to_string(size) + " bytes; a calibration document holds at most " +
+                                std::to_string(viz::kMaxCalibrationDocumentBytes) + " bytes");
+  if (!std::filesystem::is_regular_file(path, ec))
+    throw std::invalid_argument("-i " + path + " is not a regular file: give the file written by calibrate "
+                                "--json-out or simulate --measurements --json");
+  return viz::calibration_document_from_json(read_file(path), path);
+}
+
+void run_calibration(const CalibrationOptions& o) {
+  const viz::ImageFormat format = output_format(o.out);
+  if (format == viz::ImageFormat::dot)
+    throw std::invalid_argument("render calibration has no DOT form (it is not a graph): use svg, png or pdf");
+  if (same_file(o.input, o.out.output))
+    throw std::invalid_argument("-o " + o.out.output + " is the input (-i): write the picture elsewhere");
+  check_writable({o.out.output});
+  const viz::CalibrationDocument doc = read_calibration_document(o.input);
+  const bool box = doc.kind == viz::CalibrationDocumentKind::box_calibration;
+  nlohmann::json facts = {{"box", doc.box},
+                          {"document", box ? viz::kBoxCalibrationFormat : viz::kPredictionFormat},
+                          {"points", doc.points.size()},
+                          {"worst_error", viz::worst_error(doc.points, &viz::CalibratedPoint::model_gbps)}};
+  if (box && doc.left_out) facts["left_out_worst_error"] = viz::worst_error(doc.points, &viz::CalibratedPoint::left_out_gbps);
+  if (box) facts["uncalibrated_worst_error"] = viz::worst_error(doc.points, &viz::CalibratedPoint::uncalibrated_gbps);
+  finish(o.out, "calibration", format, viz::convert_svg(viz::calibration_svg(doc), format), facts);
+}
+
 void run_report(const ReportOptions& o) {
   const Schedule s = make_schedule(o.schedule);
   const auto written =
@@ -184,10 +223,24 @@ void setup_timeline(CLI::App& render) {
   cmd->callback([opt] { run_timeline(*opt); });
 }
 
+void setup_calibration(CLI::App& render) {
+  auto opt = std::make_shared<CalibrationOptions>();
+  CLI::App* cmd = render.add_subcommand(
+      "calibration", "predicted against measured GB/s for every point, log-log, with y = x and a +-25 % band; "
+                     "fitted and left-out predictions marked apart (SVG, PNG or PDF)");
+  cmd->add_option("-i,--input,input", opt->input,
+                  "calibrate --measurements M --json-out FILE, or simulate --measurements M --json")
+      ->required()
+      ->check(CLI::ExistingFile);
+  add_output_options(*cmd, opt->out);
+  cmd->callback([opt] { run_calibration(*opt); });
+}
+
 }  // namespace
 
 void setup_render(CLI::App& app) {
-  CLI::App* render = app.add_subcommand("render", "draw pictures: pairings, rounds, topology (with load), timeline");
+  CLI::App* render =
+      app.add_subcommand("render", "draw pictures: pairings, rounds, topology (with load), timeline, calibration");
   render->require_subcommand(1);
   setup_schedule_picture(*render, "pairings",
                          "ranks on a circle, every exchange an edge coloured by its round (arrows when directed)",
@@ -195,6 +248,7 @@ void setup_render(CLI::App& app) {
   setup_schedule_picture(*render, "rounds", "one panel per round showing its matching, in a grid", true);
   setup_topology(*render);
   setup_timeline(*render);
+  setup_calibration(*render);
   setup_report(*render);
 }
 

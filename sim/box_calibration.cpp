@@ -87,7 +87,7 @@ std::vector<Knob> knobs_of(const Topology& box) {
 
 class Fit {
  public:
-  Fit(const Topology& box, const Measurements& m) : box_(box), m_(m), knobs_(knobs_of(box)) {
+  Fit(const Topology& box, const Measurements& m) : m_(m), knobs_(knobs_of(box)) {
     // While fitting, every contention parameter applies as set: the knobs decide what is off.
     base_ = box;
     base_.params.calibration = {};
@@ -210,7 +210,6 @@ class Fit {
     return best;
   }
 
-  const Topology& box_;
   const Measurements& m_;
   Topology base_;
   std::vector<Knob> knobs_;
@@ -266,6 +265,7 @@ BoxCalibrationResult calibrate_box(const Topology& box, const Measurements& m, c
   for (std::size_t i = 0; i < fit.knobs().size(); ++i)
     if (std::none_of(pinned.begin(), pinned.end(), [&](const auto& p) { return p.first == i; }))
       r.unpinned.push_back(fit.knobs()[i].name);
+  r.leave_one_out = options.leave_one_out;
   r.fit_worst = worst(r.rows, &BoxCalibrationRow::fitted_error);
   r.loo_worst = options.leave_one_out ? worst(r.rows, &BoxCalibrationRow::loo_error) : 0;
   r.uncalibrated_worst = worst(r.rows, &BoxCalibrationRow::uncalibrated_error);
@@ -277,6 +277,12 @@ BoxCalibrationResult calibrate_box(const Topology& box, const Measurements& m, c
   r.fitted.params.calibration.fit_worst = r.fit_worst;
   r.fitted.params.calibration.loo_worst = r.loo_worst;
   r.fitted.params.calibration.from = options.from;
+  for (const FittedParameter& p : r.parameters) {
+    std::string points;
+    for (const std::string& n : p.pinned_by) points += (points.empty() ? "" : "; ") + n;
+    r.fitted.params.calibration.detail += (r.fitted.params.calibration.detail.empty() ? "" : " | ") + p.name + " " +
+                                          fmt("%.4g", p.start) + " -> " + fmt("%.4g", p.value) + " on " + points;
+  }
   return r;
 }
 
@@ -296,17 +302,23 @@ std::string box_calibration_table(const BoxCalibrationResult& r) {
     for (const std::string& n : r.unpinned) out << " " << n;
     out << "\n";
   }
-  out << "measured  uncalibrated   error    fitted   error  left_out   error  point\n";
+  out << "measured  uncalibrated   error    fitted   error" << (r.leave_one_out ? "  left_out   error" : "")
+      << "  point\n";
   for (const BoxCalibrationRow& row : r.rows) {
     char buf[160];
-    std::snprintf(buf, sizeof buf, "%8.2f  %12.2f %+6.1f%%  %8.2f %+6.1f%%  %8.2f %+6.1f%%  ", row.point->gbps,
-                  row.uncalibrated_gbps, 100 * row.uncalibrated_error, row.fitted_gbps, 100 * row.fitted_error,
-                  row.loo_gbps, 100 * row.loo_error);
-    out << buf << row.point->name << "\n";
+    std::snprintf(buf, sizeof buf, "%8.2f  %12.2f %+6.1f%%  %8.2f %+6.1f%%  ", row.point->gbps, row.uncalibrated_gbps,
+                  100 * row.uncalibrated_error, row.fitted_gbps, 100 * row.fitted_error);
+    out << buf;
+    if (r.leave_one_out) {
+      std::snprintf(buf, sizeof buf, "%8.2f %+6.1f%%  ", row.loo_gbps, 100 * row.loo_error);
+      out << buf;
+    }
+    out << row.point->name << "\n";
   }
   out << "worst |error|: uncalibrated " << fmt("%.1f", 100 * r.uncalibrated_worst) << " %, fitted "
-      << fmt("%.1f", 100 * r.fit_worst) << " %, leave-one-out " << fmt("%.1f", 100 * r.loo_worst)
-      << " % (GB/s; error = model / measured - 1; left_out: fitted without that point)\n";
+      << fmt("%.1f", 100 * r.fit_worst) << " %, leave-one-out "
+      << (r.leave_one_out ? fmt("%.1f", 100 * r.loo_worst) + " %" : std::string("not computed (--no-leave-one-out)"))
+      << " (GB/s; error = model / measured - 1; left_out: fitted without that point)\n";
   return out.str();
 }
 
@@ -334,6 +346,7 @@ std::string box_calibration_json(const BoxCalibrationResult& r) {
   j["fit_worst"] = r.fit_worst;
   j["loo_worst"] = r.loo_worst;
   j["uncalibrated_worst"] = r.uncalibrated_worst;
+  if (!r.leave_one_out) j["leave_one_out"] = false;
   return j.dump(1) + "\n";
 }
 

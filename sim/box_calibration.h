@@ -41,6 +41,7 @@ struct BoxCalibrationResult {
   std::vector<std::string> unpinned;        ///< parameters no point moves: left as they were
   std::vector<BoxCalibrationRow> rows;
   double fit_worst = 0, loo_worst = 0, uncalibrated_worst = 0;
+  bool leave_one_out = true;  ///< false: loo_* copy the fitted values and mean nothing
 };
 
 struct BoxFitOptions {
@@ -58,7 +59,7 @@ std::string box_calibration_table(const BoxCalibrationResult& r);
 /// {"format": "ulysses-a2a/box-calibration", "version": 1, "box", "parameters": [{"name", "start",
 ///  "value", "pinned_by"}], "unpinned", "points": [{"name", "metric", "transport", "measured_gbps",
 ///  "uncalibrated_gbps", "fitted_gbps", "loo_gbps", "uncalibrated_error", "fitted_error",
-///  "loo_error"}], "fit_worst", "loo_worst", "uncalibrated_worst"}
+///  "loo_error"}], "fit_worst", "loo_worst", "uncalibrated_worst", "leave_one_out": false when skipped}
 std::string box_calibration_json(const BoxCalibrationResult& r);
 
 }  // namespace ua2a

@@ -52,6 +52,7 @@ struct RawParams {
   double calibrated_fit_worst = 0;
   double calibrated_loo_worst = 0;
   std::string calibrated_from;
+  std::string calibrated_detail;
   std::vector<double> contention;  // contention_attributes() order, in the attributes' units
   RawParams() {
     const ContentionParams defaults;
@@ -200,6 +201,7 @@ void read_calibration(const RawParams& raw, TopoParams& params) {
   c.fit_worst = raw.calibrated_fit_worst;
   c.loo_worst = raw.calibrated_loo_worst;
   c.from = raw.calibrated_from;
+  c.detail = raw.calibrated_detail;
   std::stringstream list(raw.calibrated_parameters);
   for (std::string name; std::getline(list, name, ',');) {
     if (name.empty()) continue;
@@ -302,7 +304,8 @@ std::string write_dot(const Topology& t) {
     out << ",\n         calibrated_parameters=" << quoted(names) << ", calibrated_points=" << p.calibration.points
         << ", calibrated_fit_worst=" << num(p.calibration.fit_worst)
         << ", calibrated_loo_worst=" << num(p.calibration.loo_worst)
-        << ",\n         calibrated_from=" << quoted(p.calibration.from);
+        << ",\n         calibrated_from=" << quoted(p.calibration.from)
+        << ",\n         calibrated_detail=" << quoted(p.calibration.detail);
   }
   out << "];\n";
   const std::vector<NodeIndex> nodes = natural_order(t);
@@ -357,6 +360,7 @@ Topology read_dot(const std::string& text) {
   dp.property("calibrated_fit_worst", boost::ref_property_map<RawGraph*, double>(params.calibrated_fit_worst));
   dp.property("calibrated_loo_worst", boost::ref_property_map<RawGraph*, double>(params.calibrated_loo_worst));
   dp.property("calibrated_from", boost::ref_property_map<RawGraph*, std::string>(params.calibrated_from));
+  dp.property("calibrated_detail", boost::ref_property_map<RawGraph*, std::string>(params.calibrated_detail));
   for (std::size_t i = 0; i < contention_attributes().size(); ++i)
     dp.property(contention_attributes()[i].name, boost::ref_property_map<RawGraph*, double>(params.contention[i]));
   check_attribute_lists(text);

@@ -112,6 +112,7 @@ struct BoxCalibration {
   double fit_worst = 0;  ///< worst |predicted / measured - 1| with every point in the fit
   double loo_worst = 0;  ///< worst over the points, each fitted without it
   std::string from;      ///< the measurement files
+  std::string detail;    ///< per fitted parameter: its value and the points it was fitted on
   bool empty() const { return points == 0; }
 };
 

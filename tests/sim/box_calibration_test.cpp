@@ -115,6 +115,8 @@ TEST(BoxCalibration, TheFittedBoxReadsBackCalibratedAndPredictsTheSame) {
   const Topology back = read_dot(write_dot(r.fitted));
   EXPECT_EQ(back.params.calibration.points, 3u);
   EXPECT_EQ(back.params.calibration.from, "m.json");
+  EXPECT_NE(back.params.calibration.detail.find("socket_scale 1 -> "), std::string::npos) << back.params.calibration.detail;
+  EXPECT_NE(back.params.calibration.detail.find("on across; two across"), std::string::npos) << back.params.calibration.detail;
   EXPECT_NE(calibration_status(back).find("calibrated on 3 of its own measurements"), std::string::npos);
   for (const BoxCalibrationRow& row : r.rows)
     EXPECT_NEAR(predict_gbps(back, *row.point, prediction_options()), row.fitted_gbps, 1e-6 * row.fitted_gbps);

@@ -1,4 +1,4 @@
-// ulysses-a2a render: the four pictures from the command line, formats and errors (exit 2).
+// ulysses-a2a render: the pictures from the command line, formats and errors (exit 2).
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -123,4 +123,59 @@ TEST_F(RenderCli, UserErrorsExitTwoWithAMessage) {
     EXPECT_EQ(r.exit_code, 2) << c.args << "\n" << r.stderr_text;
     EXPECT_NE(r.stderr_text.find(c.expect), std::string::npos) << c.args << "\n" << r.stderr_text;
   }
+}
+
+TEST_F(RenderCli, CalibrationFromWhatCalibrateAndSimulateWrite) {
+  // The contract end to end: calibrate and simulate write the documents, render reads them.
+  const std::string c13 = std::string(UA2A_SOURCE_DIR) + "/docs/validation/measurements/c13.json";
+  Result r = run("calibrate --measurements " + c13 + " -o " + path("fitted.dot") + " --json-out " + path("cal.json"));
+  ASSERT_EQ(r.exit_code, 0) << r.stdout_text << r.stderr_text;
+  const auto points = nlohmann::json::parse(read(path("cal.json")))["points"].size();
+  ASSERT_GE(points, 3u);
+  r = run("render calibration -i " + path("cal.json") + " -o " + path("cal.svg") + " --json");
+  ASSERT_EQ(r.exit_code, 0) << r.stdout_text << r.stderr_text;
+  const auto facts = nlohmann::json::parse(r.stdout_text);
+  EXPECT_EQ(facts["picture"], "calibration");
+  EXPECT_EQ(facts["points"], points);
+  EXPECT_EQ(facts["document"], "ulysses-a2a/box-calibration");
+  const std::string svg = read(path("cal.svg"));
+  EXPECT_EQ(viz::test::xml_problem(svg), "");
+  EXPECT_EQ(viz::test::count(svg, "<g class=\"fitted\""), points);
+  EXPECT_EQ(viz::test::count(svg, "<g class=\"left-out\""), points);
+  EXPECT_EQ(viz::test::count(svg, "<g class=\"uncalibrated\""), points);
+  r = run("render calibration " + path("cal.json") + " -o " + path("cal.png"));
+  ASSERT_EQ(r.exit_code, 0) << r.stdout_text << r.stderr_text;
+  EXPECT_TRUE(viz::test::is_png(read(path("cal.png"))));
+
+  r = run("simulate --measurements " + c13 + " --json");
+  ASSERT_EQ(r.exit_code, 0) << r.stderr_text;
+  std::ofstream(path("pred.json")) << r.stdout_text;
+  r = run("render calibration -i " + path("pred.json") + " -o " + path("pred.svg"));
+  ASSERT_EQ(r.exit_code, 0) << r.stdout_text << r.stderr_text;
+  EXPECT_EQ(viz::test::count(read(path("pred.svg")), "<g class=\"predicted\""), points);
+}
+
+TEST_F(RenderCli, CalibrationInputErrorsExitTwo) {
+  const std::string pred = path("pred.json");
+  std::ofstream(pred) << R"({"format": "ulysses-a2a/prediction", "version": 1, "box": "b", "points": [)"
+                      << R"({"name": "p", "metric": "total", "measured_gbps": 2, "predicted_gbps": 1, "error": -0.5}]})";
+  struct Case {
+    std::string args;
+    std::string expect;
+  };
+  const std::vector<Case> cases = {
+      {"render calibration -i " + path("none.json") + " -o " + path("x.svg"), "none.json"},
+      {"render calibration -i " + sim4() + " -o " + path("x.svg"), "format: is 'ulysses-a2a/simulation'"},
+      {"render calibration -i " + pred + " -o " + pred + " --format svg", "is the input"},
+      {"render calibration -i " + pred + " -o " + path("x.dot"), "no DOT form"},
+      {"render calibration -i " + pred + " -o " + path("no/dir/x.svg"), "no/dir"},
+      {"render calibration -i " + dir_.string() + " -o " + path("x.svg"), dir_.string()},
+  };
+  for (const Case& c : cases) {
+    const Result r = run(c.args);
+    EXPECT_EQ(r.exit_code, 2) << c.args << "\n" << r.stderr_text;
+    EXPECT_NE(r.stderr_text.find(c.expect), std::string::npos) << c.args << "\n" << r.stderr_text;
+  }
+  EXPECT_FALSE(fs::exists(path("x.svg")));
+  EXPECT_EQ(read(pred).rfind("{\"format\": \"ulysses-a2a/prediction\"", 0), 0u);  // the input is intact
 }
