@@ -7,6 +7,7 @@
 #include <cmath>
 #include <fstream>
 #include <limits>
+#include <map>
 #include <sstream>
 
 #include "sim/topology.h"
@@ -115,10 +116,15 @@ std::vector<NodeIndex> natural_order(const Topology& t) {
   return order;
 }
 
-void check_number(double v, double min, const std::string& where, const std::string& attr) {
-  if (!std::isfinite(v) || v < min)
-    throw TopologyError(where + ": attribute " + attr + " = " + num(v) + " is invalid: it must be a finite number >= " +
-                        num(min));
+/// The largest value an attribute may take: physical figures far past any box (a petabyte a
+/// second, a second of latency), so that a typo such as latency_us=1e300 is refused, not simulated.
+constexpr double kMaxGbps = 1e6;
+constexpr double kMaxMicroseconds = 1e6;
+
+void check_number(double v, double min, double max, const std::string& where, const std::string& attr) {
+  if (!std::isfinite(v) || v < min || v > max)
+    throw TopologyError(where + ": attribute " + attr + " = " + num(v) + " is invalid: it must be a finite number from " +
+                        num(min) + " to " + num(max));
 }
 
 /// Boost's DOT lexer reads an unquoted numeral only as far as DOT's grammar allows and takes the
@@ -137,6 +143,12 @@ void check_attribute_lists(const std::string& text) {
                                        : " (after " + prev + "): numbers take no unit (*_gbps are GB/s, *_us "
                                          "microseconds); write name=value"));
   };
+  // Boost merges a node's declarations into one, the last kind winning: a node's kind given in
+  // two statements is refused here instead. A node statement is one ID followed by its [...].
+  std::vector<std::string> statement;  // words of the current statement at depth 0
+  bool edge_statement = false;
+  std::string node_declared;           // the node whose [...] is being read
+  std::map<std::string, std::string> kind_of;
   for (std::size_t i = 0; i < n;) {
     const char c = text[i];
     if (std::isspace(static_cast<unsigned char>(c))) { ++i; continue; }
@@ -177,24 +189,45 @@ void check_attribute_lists(const std::string& text) {
     i = j;
     if (!word) {
       if (depth > 0 && expect != key && (token == "]" || token == "," || token == ";")) throw no_value(last_key);
-      if (token == "[") ++depth, expect = key, prev.clear();
-      else if (token == "]" && depth > 0) --depth;
-      else if (depth > 0 && token == "=" && expect == equals) expect = value;
+      if (token == "[") {
+        const bool keyword = statement.size() == 1 && (statement[0] == "graph" || statement[0] == "node" || statement[0] == "edge");
+        node_declared = depth == 0 && statement.size() == 1 && !edge_statement && !keyword ? statement[0] : "";
+        ++depth, expect = key, prev.clear();
+      } else if (token == "]" && depth > 0) {
+        if (--depth == 0) statement.clear(), edge_statement = false, node_declared.clear();
+      } else if (depth > 0 && token == "=" && expect == equals) {
+        expect = value;
+      } else if (depth == 0) {
+        if (token == "->" || token == "--") edge_statement = true;
+        else if (token == ";" || token == "{" || token == "}") statement.clear(), edge_statement = false;
+      }
       continue;
     }
-    if (depth == 0) continue;
+    if (depth == 0) {
+      statement.push_back(token.size() >= 2 && token.front() == '"' ? token.substr(1, token.size() - 2) : token);
+      continue;
+    }
     if (expect == equals) throw no_value(last_key);  // a second word where '=' belongs
-    if (expect == key) last_key = token, expect = equals;
-    else last_value = token, expect = key, prev = last_key + "=" + last_value;
+    if (expect == key) {
+      last_key = token, expect = equals;
+    } else {
+      last_value = token, expect = key, prev = last_key + "=" + last_value;
+      if (last_key == "kind" && !node_declared.empty()) {
+        const auto [it, fresh] = kind_of.emplace(node_declared, last_value);
+        if (!fresh)
+          throw TopologyError("node '" + node_declared + "' is declared twice (kind " + it->second + ", then " +
+                              last_value + "): declare each node once");
+      }
+    }
   }
 }
 
 /// The graph's calibrated_* attributes into a BoxCalibration; names must be contention parameters.
 void read_calibration(const RawParams& raw, TopoParams& params) {
   BoxCalibration& c = params.calibration;
-  check_number(raw.calibrated_points, 0, "graph", "calibrated_points");
-  check_number(raw.calibrated_fit_worst, 0, "graph", "calibrated_fit_worst");
-  check_number(raw.calibrated_loo_worst, 0, "graph", "calibrated_loo_worst");
+  check_number(raw.calibrated_points, 0, 1e6, "graph", "calibrated_points");
+  check_number(raw.calibrated_fit_worst, 0, 1e6, "graph", "calibrated_fit_worst");
+  check_number(raw.calibrated_loo_worst, 0, 1e6, "graph", "calibrated_loo_worst");
   if (raw.calibrated_points != std::floor(raw.calibrated_points) || raw.calibrated_points > 1e6)
     throw TopologyError("graph: calibrated_points = " + num(raw.calibrated_points) + " must be a whole number of points");
   c.points = static_cast<std::uint32_t>(raw.calibrated_points);
@@ -222,11 +255,10 @@ Topology build(const RawGraph& raw, const RawParams& params) {
   Topology t;
   t.name = params.name;
   t.params.transport = parse_transport(params.transport);
-  check_number(params.op_cost_us, 0, "graph", "op_cost_us");
-  check_number(params.chunk_bytes, 1, "graph", "chunk_bytes");
-  check_number(params.shm_flow_cap_gbps, 0, "graph", "shm_flow_cap_gbps");
-  check_number(params.nic_gbps, 1e-9, "graph", "nic_gbps");
-  if (params.chunk_bytes > 1e15) throw TopologyError("graph: chunk_bytes " + num(params.chunk_bytes) + " is too large");
+  check_number(params.op_cost_us, 0, kMaxMicroseconds, "graph", "op_cost_us");
+  check_number(params.chunk_bytes, 1, 1e15, "graph", "chunk_bytes");
+  check_number(params.shm_flow_cap_gbps, 0, kMaxGbps, "graph", "shm_flow_cap_gbps");
+  check_number(params.nic_gbps, 1e-9, kMaxGbps, "graph", "nic_gbps");
   t.params.op_cost_s = params.op_cost_us * kMicro;
   t.params.chunk_bytes = static_cast<std::uint64_t>(params.chunk_bytes);
   t.params.shm_flow_cap_bytes_per_s = params.shm_flow_cap_gbps * kGiga;
@@ -236,7 +268,7 @@ Topology build(const RawGraph& raw, const RawParams& params) {
   read_calibration(params, t.params);
   for (std::size_t i = 0; i < contention_attributes().size(); ++i) {
     const ContentionAttribute& a = contention_attributes()[i];
-    check_number(params.contention[i], 0, "graph", a.name);
+    check_number(params.contention[i], 0, 1e12, "graph", a.name);
     t.params.contention.*a.member = params.contention[i] * a.scale;
   }
 
@@ -255,8 +287,8 @@ Topology build(const RawGraph& raw, const RawParams& params) {
       throw TopologyError(where + ": " + e.what());
     }
     if (n.box < 0 || n.socket < 0) throw TopologyError(where + ": box and socket must be >= 0");
-    check_number(n.forward_gbps, 0, where, "forward_gbps");
-    check_number(n.p2p_overhead, 1e-9, where, "p2p_overhead");
+    check_number(n.forward_gbps, 0, kMaxGbps, where, "forward_gbps");
+    check_number(n.p2p_overhead, 1e-9, 100, where, "p2p_overhead");
     map[v] = t.add_node({n.id, kind, n.box, n.socket, n.forward_gbps * kGiga, n.p2p_overhead});
   }
   std::vector<RawGraph::edge_descriptor> raw_edges;
@@ -265,6 +297,11 @@ Topology build(const RawGraph& raw, const RawParams& params) {
     return std::pair(map[boost::source(a, raw)], map[boost::target(a, raw)]) <
            std::pair(map[boost::source(b, raw)], map[boost::target(b, raw)]);
   });
+  for (std::size_t i = 1; i < raw_edges.size(); ++i)
+    if (boost::source(raw_edges[i], raw) == boost::source(raw_edges[i - 1], raw) &&
+        boost::target(raw_edges[i], raw) == boost::target(raw_edges[i - 1], raw))
+      throw TopologyError("edge " + raw[boost::source(raw_edges[i], raw)].id + "->" + raw[boost::target(raw_edges[i], raw)].id +
+                          " is declared twice: one edge per direction, with its capacity_gbps");
   for (const auto& edge : raw_edges) {
     const auto* it = &edge;
     const RawEdge& e = raw[*it];
@@ -272,8 +309,8 @@ Topology build(const RawGraph& raw, const RawParams& params) {
     const std::string where = "edge " + from + "->" + to;
     if (from == to) throw TopologyError(where + " is a self-loop: remove it");
     if (e.capacity_gbps == kMissing) throw TopologyError(where + " has no capacity_gbps: give its bandwidth in GB/s");
-    check_number(e.capacity_gbps, 1e-9, where, "capacity_gbps");
-    check_number(e.latency_us, 0, where, "latency_us");
+    check_number(e.capacity_gbps, 1e-9, kMaxGbps, where, "capacity_gbps");
+    check_number(e.latency_us, 0, kMaxMicroseconds, where, "latency_us");
     LinkKind kind;
     try {
       kind = parse_link_kind(e.kind);

@@ -139,36 +139,45 @@ Matrix parse_matrix(const std::string& raw) {
 
 bool same_socket(Rel r) { return r == Rel::pix || r == Rel::pxb || r == Rel::phb || r == Rel::node; }
 
-/// Socket per device: from the NUMA column where it is given (NICs usually have none and take the
-/// socket of a device they reach without SYS), else from the PCIe relations (anything but SYS).
-/// NV# cells say nothing about sockets.
+/// Socket per device. The PCIe relations decide which devices share a socket (anything but SYS
+/// joins them; SYS never does), whatever the NUMA column says: a device whose NUMA affinity is
+/// N/A, -1 or out of range still lands with the devices it reaches without SYS. The NUMA column
+/// only numbers the groups (in the order of their NUMA nodes). A matrix that contradicts itself
+/// (SYS inside a group, two NUMA nodes in one group) is refused. NV# cells say nothing about sockets.
 std::vector<int> sockets_of(const Matrix& m) {
   const std::size_t n = m.devices.size();
-  std::vector<int> ids;
-  for (int v : m.numa)
-    if (v >= 0) ids.push_back(v);
-  std::sort(ids.begin(), ids.end());
-  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-  std::vector<int> socket(n, -1);
-  if (!ids.empty()) {
-    for (std::size_t i = 0; i < n; ++i)
-      if (m.numa[i] >= 0) socket[i] = static_cast<int>(std::lower_bound(ids.begin(), ids.end(), m.numa[i]) - ids.begin());
-    for (std::size_t i = 0; i < n; ++i)
-      for (std::size_t b = 0; b < n && socket[i] < 0; ++b)
-        if (m.numa[b] >= 0 && same_socket(m.cells[i][b].rel)) socket[i] = socket[b];
-    for (int& s : socket) s = std::max(s, 0);
-    return socket;
-  }
   UnionFind uf(n);
   for (std::size_t a = 0; a < n; ++a)
     for (std::size_t b = a + 1; b < n; ++b)
       if (same_socket(m.cells[a][b].rel)) uf.join(a, b);
-  std::map<std::size_t, int> index;
+  for (std::size_t a = 0; a < n; ++a)
+    for (std::size_t b = a + 1; b < n; ++b)
+      if (m.cells[a][b].rel == Rel::sys && uf.find(a) == uf.find(b))
+        throw TopologyError("nvidia-smi topo -m: " + m.devices[a] + " and " + m.devices[b] +
+                            " are SYS (across sockets) but joined through devices they both reach without SYS: "
+                            "the matrix contradicts itself; paste it as nvidia-smi printed it");
+  std::map<std::size_t, int> numa_of_group;  // group root -> its NUMA node, where the column gives one
   for (std::size_t i = 0; i < n; ++i) {
-    const std::size_t root = uf.find(i);
-    if (!index.count(root)) index[root] = static_cast<int>(index.size());
-    socket[i] = index[root];
+    if (m.numa[i] < 0) continue;
+    const auto [it, fresh] = numa_of_group.emplace(uf.find(i), m.numa[i]);
+    if (!fresh && it->second != m.numa[i])
+      throw TopologyError("nvidia-smi topo -m: " + m.devices[i] + " has NUMA affinity " + std::to_string(m.numa[i]) +
+                          " but reaches a device of NUMA node " + std::to_string(it->second) +
+                          " without SYS: the matrix contradicts itself; paste it as nvidia-smi printed it");
   }
+  // Groups ordered by NUMA node, then (no NUMA given) by their first device.
+  std::vector<std::pair<std::pair<long, std::size_t>, std::size_t>> order;  // ((numa or big, first device), root)
+  std::map<std::size_t, std::size_t> first;
+  for (std::size_t i = 0; i < n; ++i) first.emplace(uf.find(i), i);
+  for (const auto& [root, device] : first) {
+    const auto it = numa_of_group.find(root);
+    order.push_back({{it == numa_of_group.end() ? 1L << 40 : it->second, device}, root});
+  }
+  std::sort(order.begin(), order.end());
+  std::map<std::size_t, int> index;
+  for (std::size_t g = 0; g < order.size(); ++g) index[order[g].second] = static_cast<int>(g);
+  std::vector<int> socket(n);
+  for (std::size_t i = 0; i < n; ++i) socket[i] = index[uf.find(i)];
   return socket;
 }
 

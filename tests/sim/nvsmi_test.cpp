@@ -120,3 +120,28 @@ TEST(Nvsmi, ErrorsNameTheCell) {
   bad.socket_gbps = -1;
   EXPECT_THROW(import_nvidia_smi(sample("4090x4.txt"), bad), TopologyError);
 }
+
+// The SYS relations decide the sockets, whatever the NUMA column says (issue 21): GPU4-7 with
+// NUMA N/A, -1 or a huge id used to land on socket 0 and the socket link was dropped.
+TEST(Nvsmi, SysRelationsWinOverAMissingOrOddNumaColumn) {
+  const std::string text = sample("4090x8-2s-sw.txt");
+  for (const std::string odd : {"N/A", "-1", "99999999"}) {
+    std::string edited;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) {
+      if (line.rfind("GPU", 0) == 0 && line.find("28-55") != std::string::npos) {
+        const std::size_t at = line.find("\t1\t");
+        line.replace(at, 3, "\t" + odd + "\t");
+      }
+      edited += line + "\n";
+    }
+    const Topology t = import_nvidia_smi(edited);
+    EXPECT_EQ(t.node(t.gpus()[4]).socket, 1) << odd;
+    EXPECT_EQ(t.node(t.gpus()[0]).socket, 0) << odd;
+    EXPECT_TRUE(has_link(t, "cpu0->cpu1", 10)) << odd;
+  }
+  // Two NUMA nodes inside one PIX group: the matrix contradicts itself, and the import says so.
+  std::string contradiction = text;
+  contradiction.replace(contradiction.find("\t0\t"), 3, "\t1\t");
+  EXPECT_THROW(import_nvidia_smi(contradiction), TopologyError);
+}

@@ -112,3 +112,31 @@ TEST(Topology, JoinBoxesRenumbersAndAddsOneNicPerBox) {
   const Topology copy = t;  // copies rebuild the edge index of their own graph
   EXPECT_EQ(write_dot(copy), write_dot(t));
 }
+
+// Readers refuse what they cannot represent (issue 21): a node or an edge declared twice, and
+// figures far past any box, instead of letting the last declaration win or simulating them.
+TEST(TopologyDot, RefusesNodesAndEdgesDeclaredTwiceAndAbsurdFigures) {
+  const std::string ok = "digraph { gpu0 [kind=gpu]; cpu0 [kind=cpu]; gpu0 -> cpu0 [capacity_gbps=24]; "
+                         "cpu0 -> gpu0 [capacity_gbps=24]; }";
+  EXPECT_NO_THROW(read_dot(ok));
+  auto refusal = [](const std::string& text) {
+    try {
+      read_dot(text);
+    } catch (const TopologyError& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  EXPECT_NE(refusal("digraph { gpu0 [kind=gpu]; gpu0 [kind=switch]; cpu0 [kind=cpu]; gpu0 -> cpu0 [capacity_gbps=24]; }")
+                .find("node 'gpu0' is declared twice (kind gpu, then switch)"),
+            std::string::npos);
+  EXPECT_NE(refusal("digraph { gpu0 [kind=gpu]; cpu0 [kind=cpu]; gpu0 -> cpu0 [capacity_gbps=24]; "
+                    "gpu0 -> cpu0 [capacity_gbps=12]; }")
+                .find("edge gpu0->cpu0 is declared twice"),
+            std::string::npos);
+  EXPECT_NE(refusal("digraph { gpu0 [kind=gpu]; cpu0 [kind=cpu]; gpu0 -> cpu0 [capacity_gbps=24, latency_us=\"1e300\"]; }")
+                .find("latency_us = \"1e+300\" is invalid: it must be a finite number from 0 to 1000000"),
+            std::string::npos);
+  EXPECT_NE(refusal("digraph { gpu0 [kind=gpu]; cpu0 [kind=cpu]; gpu0 -> cpu0 [capacity_gbps=\"1e9\"]; }").find("capacity_gbps"),
+            std::string::npos);
+}
