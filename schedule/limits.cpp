@@ -31,4 +31,11 @@ void check_limits(std::int64_t ranks, const Payload& payload) {
   if (!problem.empty()) throw std::invalid_argument(problem);
 }
 
+std::uint64_t checked_product(std::uint64_t a, std::uint64_t b, const std::string& what, std::uint64_t max) {
+  if (a != 0 && b > max / a)
+    throw std::invalid_argument(what + " = " + std::to_string(a) + " x " + std::to_string(b) + " is past " +
+                                std::to_string(max) + ": no machine holds it; give smaller sizes (--seq, --heads, --head-dim, --bytes)");
+  return a * b;
+}
+
 }  // namespace ua2a

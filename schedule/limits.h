@@ -26,4 +26,10 @@ std::string limits_problem(std::int64_t ranks, const Payload& payload);
 /// Throws std::invalid_argument with limits_problem's text when it is not empty.
 void check_limits(std::int64_t ranks, const Payload& payload);
 
+/// The one checked arithmetic for sizes (bytes, tokens, pieces): a x b, or std::invalid_argument
+/// naming `what` and the two factors when the product passes `max` (2^62 by default: a size no
+/// machine holds, far below where 64 bits wrap around).
+std::uint64_t checked_product(std::uint64_t a, std::uint64_t b, const std::string& what,
+                              std::uint64_t max = kMaxBlockBytes);
+
 }  // namespace ua2a

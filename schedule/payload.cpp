@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include "schedule/limits.h"
+
 namespace ua2a {
 
 std::uint64_t Payload::block_bytes() const {
@@ -66,9 +68,10 @@ Payload ulysses_payload(const UlyssesShape& shape, bool merged, std::uint32_t ch
   if (shape.seq_per_rank == 0 || shape.heads_per_rank == 0 || shape.head_dim == 0)
     throw std::invalid_argument("Ulysses shape needs seq, heads per rank and head dim all > 0");
   constexpr std::uint64_t kScaleBytes = 4;  // one float32 per (token, head, tensor) row
-  const std::uint64_t rows = shape.seq_per_rank * shape.heads_per_rank;
+  const std::uint64_t rows = checked_product(shape.seq_per_rank, shape.heads_per_rank, "rows (seq per rank x heads per rank)");
   const std::uint64_t elem = shape.dtype == DType::fp8 ? 1 : 2;
-  const std::uint64_t tensor = rows * shape.head_dim * elem;
+  const std::uint64_t tensor =
+      checked_product(checked_product(rows, shape.head_dim, "elements (rows x head dim)"), elem, "bytes of one tensor");
   const bool fp8 = shape.dtype == DType::fp8;
   const std::vector<std::string> names =
       shape.exchange == Exchange::qkv ? std::vector<std::string>{"q", "k", "v"} : std::vector<std::string>{"out"};
@@ -78,12 +81,15 @@ Payload ulysses_payload(const UlyssesShape& shape, bool merged, std::uint32_t ch
   p.parts.clear();
   if (merged) {
     const std::uint64_t n = names.size();
-    p.parts = {{shape.exchange == Exchange::qkv ? "qkv" : "out", n * tensor + (fp8 ? n * rows * kScaleBytes : 0)}};
+    const std::uint64_t scales = fp8 ? checked_product(n, checked_product(rows, kScaleBytes, "scale bytes"), "scale bytes") : 0;
+    const std::uint64_t bytes = checked_product(n, tensor, "bytes of q, k and v");
+    if (bytes > kMaxBlockBytes - scales) throw std::invalid_argument("the merged block is past 2^62 bytes: give smaller sizes");
+    p.parts = {{shape.exchange == Exchange::qkv ? "qkv" : "out", bytes + scales}};
     return p;
   }
   for (const auto& name : names) p.parts.push_back({name, tensor});
   if (fp8)
-    for (const auto& name : names) p.parts.push_back({name + "_scale", rows * kScaleBytes});
+    for (const auto& name : names) p.parts.push_back({name + "_scale", checked_product(rows, kScaleBytes, "scale bytes")});
   return p;
 }
 

@@ -39,6 +39,9 @@ const std::map<std::string, std::string> kFiles = {
     // DOT numbers Boost's lexer used to cut short: 2.4e1 was read as 2.4, "24 GB" as 24.
     {"exp.dot", "digraph { gpu0 [kind=gpu]; cpu0 [kind=cpu]; gpu0 -> cpu0 [capacity_gbps=2.4e1]; "
                 "cpu0 -> gpu0 [capacity_gbps=24]; }\n"},
+    {"twice.dot", "digraph { gpu0 [kind=gpu]; gpu0 [kind=switch]; cpu0 [kind=cpu]; gpu0 -> cpu0 [capacity_gbps=24]; }\n"},
+    {"slow.dot", "digraph { gpu0 [kind=gpu]; cpu0 [kind=cpu]; gpu0 -> cpu0 [capacity_gbps=24, latency_us=\"1e300\"]; "
+                 "cpu0 -> gpu0 [capacity_gbps=24]; }\n"},
     {"unit.dot", "digraph { gpu0 [kind=gpu]; cpu0 [kind=cpu]; gpu0 -> cpu0 [capacity_gbps=24 GB]; "
                  "cpu0 -> gpu0 [capacity_gbps=24]; }\n"},
     // A box of one GPU: nothing to probe between.
@@ -169,6 +172,11 @@ const std::vector<Case> kCases = {
   {"platform names", "topo import {src}/tests/sim/data/4090x4.txt --platform arm -o {dir}/keep.txt", 2, {"unknown platform 'arm'", "intel-xeon"}},
   {"contention parameters", "topo import {src}/tests/sim/data/4090x4.txt --gpu-ce-alpha -1", 2, {"--gpu-ce-alpha"}},
   {"checked writes", "calibrate -o /dev/full", 2, {"/dev/full"}},
+  // ---- issue 21: one checked arithmetic for sizes, readers that refuse what they cannot hold ----
+  {"sizes overflow", "schedule --ranks 8 --seq 4294967296 --heads 4294967296", 2, {"past", "--seq, --heads"}, {"block: 0 B"}},
+  {"sizes overflow", "simulate --ranks 8 --seq 4294967296 --heads 4294967296 --head-dim 128", 2, {"past"}},
+  {"DOT node twice", "topo show {dir}/twice.dot", 2, {"node 'gpu0' is declared twice (kind gpu, then switch)"}},
+  {"DOT absurd latency", "topo show {dir}/slow.dot", 2, {"latency_us", "from 0 to 1000000"}},
   // ---- your box, measured (issue 19) ----
   {"measurements: a study option", "simulate --measurements {src}/docs/validation/measurements/c16.json --algo shift", 2,
    {"--algo does not apply with --measurements"}},

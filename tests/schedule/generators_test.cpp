@@ -5,7 +5,9 @@
 #include <set>
 
 #include "schedule/generators.h"
+#include "schedule/limits.h"
 #include "schedule/payload.h"
+#include "schedule/workload.h"
 
 using namespace ua2a;
 
@@ -193,4 +195,21 @@ TEST(Payload, ChunksSplitBytesWithoutLoss) {
     EXPECT_EQ(sum, p.parts[part].bytes);
   }
   EXPECT_EQ(p.block_bytes(), 1000003u);
+}
+
+// One checked arithmetic for sizes (issue 21): a shape whose bytes pass 2^62 is refused, naming
+// the inputs, instead of wrapping around to a small or zero block.
+TEST(Payload, AShapePastAnyMachineIsRefusedNotWrapped) {
+  UlyssesShape s{std::uint64_t{1} << 32, std::uint64_t{1} << 29, 128, DType::bf16, Exchange::qkv};
+  try {
+    ulysses_payload(s, true, 1);
+    FAIL() << "2^32 tokens x 2^29 heads x 128 accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("--seq, --heads, --head-dim"), std::string::npos) << e.what();
+  }
+  s.heads_per_rank = 1;  // 2^32 x 128 x 2 B x 3: 3.3 TB, large but exact
+  EXPECT_EQ(ulysses_payload(s, true, 1).block_bytes(), (std::uint64_t{1} << 32) * 128 * 2 * 3);
+  EXPECT_EQ(checked_product(std::uint64_t{1} << 31, std::uint64_t{1} << 31, "x"), std::uint64_t{1} << 62);
+  EXPECT_THROW(checked_product(std::uint64_t{1} << 32, std::uint64_t{1} << 31, "x"), std::invalid_argument);
+  EXPECT_THROW(checked_product(~std::uint64_t{0}, 2, "x", ~std::uint64_t{0}), std::invalid_argument);
 }
