@@ -133,11 +133,35 @@ double figure(std::string_view token, const std::string& what, std::size_t line,
   return *v;
 }
 
+/// `s` with every byte that is not part of valid UTF-8 (or is a control character) as '?'.
+std::string valid_utf8(std::string_view s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    const std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+    bool ok = len > 0 && i + len <= s.size() && (len > 1 || c >= 0x20) && c != 0x7f;
+    for (std::size_t k = 1; ok && k < len; ++k) ok = (static_cast<unsigned char>(s[i + k]) & 0xc0) == 0x80;
+    if (ok && len > 1) {  // no overlong forms, surrogates or code points past U+10FFFF
+      const auto c1 = static_cast<unsigned char>(s[i + 1]);
+      ok = !(c < 0xc2 || (c == 0xe0 && c1 < 0xa0) || (c == 0xed && c1 >= 0xa0) || (c == 0xf0 && c1 < 0x90) ||
+             (c == 0xf4 && c1 >= 0x90) || c > 0xf4);
+    }
+    if (ok) {
+      out.append(s.substr(i, len));
+      i += len;
+    } else {
+      out += '?';
+      ++i;
+    }
+  }
+  return out;
+}
+
 /// The file name that point names carry, so points of several files stay apart.
 std::string label_of(const std::string& origin) {
   if (origin.empty()) return "input";
   const std::string name = std::filesystem::path(origin).filename().string();
-  return name.empty() ? origin : name;
+  return valid_utf8(name.empty() ? origin : name);
 }
 
 /// Refuses what no tool prints: nothing, binary data, a file too large to be an output.
@@ -152,6 +176,14 @@ void check_text(const std::string& text, const Where& where) {
     if (c < 0x20 && c != '\n' && c != '\r' && c != '\t' && c != '\f' && c != '\v' && c != 0x1b) ++control;
   }
   if (control * 100 > text.size()) where.fail("is not text (binary data): give " + std::string(kFormats));
+}
+
+/// Text copied from the input into a point (a matrix title): printable ASCII only, so the
+/// document is valid UTF-8 whatever the input held.
+std::string printable(std::string_view s) {
+  std::string out;
+  for (char c : s) out += (c >= 0x20 && c < 0x7f) ? c : '?';
+  return out;
 }
 
 std::string gpu_list(const std::vector<std::pair<std::int32_t, std::int32_t>>& pairs, std::size_t max = 8) {
@@ -213,7 +245,9 @@ std::string_view nvb_status(std::string_view line, std::string_view verb) {
   std::string_view name = line.substr(verb.size(), line.size() - verb.size() - 1);
   if (name.empty() || name.front() != ' ') return {};
   name.remove_prefix(1);
-  return nvb_testcase_name(name) && tokens_of(name).size() == 1 ? name : std::string_view{};
+  for (char c : name)
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) return {};
+  return nvb_testcase_name(name) ? name : std::string_view{};
 }
 
 /// An nccl-tests line without the decorations pastes add: mpirun's "[1,0]<stdout>:" or "[0] "
@@ -686,7 +720,7 @@ bool corner(std::string_view token) {
 Matrix read_matrix(const std::vector<Line>& lines, std::size_t& at, std::string title, std::size_t title_line,
                    std::size_t rows, bool allow_na, const Where& where) {
   Matrix m;
-  m.title = std::move(title);
+  m.title = printable(title);
   m.line = title_line;
   while (at < lines.size() && trim(lines[at].text).empty()) ++at;
   if (at >= lines.size()) where.fail(title_line, "'" + m.title + "' has no table after it: the output was cut");
@@ -950,8 +984,9 @@ NvbRun read_nvb_run(const std::vector<Line>& lines, const Where& where) {
   return run;
 }
 
-/// Bytes each copy moved: the buffer (512 MiB since v0.7, 64 MiB before) x 16 copies back to back.
-std::uint64_t nvb_bytes(const NvbRun& run, ImportResult& result) {
+/// Bytes each copy moved: the buffer (512 MiB since v0.7, 64 MiB before) x 16 copies back to back;
+/// `note` says which was taken.
+std::uint64_t nvb_bytes(const NvbRun& run, std::string& note) {
   constexpr std::uint64_t kLoops = 16, kMiB = std::uint64_t{1} << 20;
   int major = -1, minor = -1;
   if (run.version && run.version->size() >= 4 && (*run.version)[0] == 'v') {
@@ -965,10 +1000,9 @@ std::uint64_t nvb_bytes(const NvbRun& run, ImportResult& result) {
       major = static_cast<int>(a), minor = static_cast<int>(b);
   }
   const bool old = major == 0 && minor >= 0 && minor < 7;
-  result.notes.push_back(std::string("bytes per flow: nvbandwidth's default buffer (") + (old ? "64" : "512") +
-                         " MiB) x 16 copies" +
-                         (major < 0 ? ", assumed: the output prints no version" : " for " + *run.version) +
-                         "; a run with -b/--bufferSize moved other sizes");
+  note = std::string("bytes per flow: nvbandwidth's default buffer (") + (old ? "64" : "512") + " MiB) x 16 copies" +
+         (major < 0 ? ", assumed: the output prints no version" : " for " + *run.version) +
+         "; a run with -b/--bufferSize moved other sizes";
   return (old ? 64 : 512) * kMiB * kLoops;
 }
 
@@ -1167,7 +1201,8 @@ ImportResult import_nvbandwidth(const std::string& text, const std::string& orig
     }
   if (!run.devices.empty() && (*run.devices.rbegin() != static_cast<std::int32_t>(run.devices.size()) - 1))
     where.fail(run.device_line, "the devices listed are not numbered 0 to " + std::to_string(run.devices.size() - 1));
-  const std::uint64_t bytes = nvb_bytes(run, result);
+  std::string bytes_note;
+  const std::uint64_t bytes = nvb_bytes(run, bytes_note);
   std::size_t not_measured = 0;
   for (const NvbTestcase& tc : run.testcases) {
     const NvbCase* c = find_nvb_case(tc.name);
@@ -1284,6 +1319,7 @@ ImportResult import_nvbandwidth(const std::string& text, const std::string& orig
     for (const std::string& note : result.notes) why += "; " + note;
     where.fail("nothing to import: no GPU-to-GPU figure in it" + why);
   }
+  result.notes.push_back(bytes_note);
   return result;
 }
 
