@@ -119,8 +119,9 @@ void import_files(const ImportArgs& a) {
 
 void setup_measure(CLI::App& app) {
   auto args = std::make_shared<ImportArgs>();
-  CLI::App* cmd = app.add_subcommand("measure", "measurements of your box: import nccl-tests, p2pBandwidthLatencyTest, "
-                                                "nvbandwidth output");
+  CLI::App* cmd = app.add_subcommand("measure",
+                                     "measurements of your box: import nccl-tests, p2pBandwidthLatencyTest, "
+                                     "nvbandwidth output");
   cmd->require_subcommand(1);
   CLI::App* imp = cmd->add_subcommand(
       "import", "read saved outputs of nccl-tests, p2pBandwidthLatencyTest or nvbandwidth into a measurement document");

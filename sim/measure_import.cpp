@@ -5,9 +5,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <map>
-#include <cstring>
 #include <set>
 #include <string_view>
 
@@ -128,7 +128,8 @@ class Where {
 /// A bandwidth or time the tool printed: a finite, non-negative decimal.
 double figure(std::string_view token, const std::string& what, std::size_t line, const Where& where) {
   const std::optional<double> v = parse_decimal(token);
-  if (!v) where.fail(line, what + " '" + std::string(token) + "' is not a number: the output is damaged; rerun the tool");
+  if (!v)
+    where.fail(line, what + " '" + std::string(token) + "' is not a number: the output is damaged; rerun the tool");
   if (*v < 0) where.fail(line, what + " " + std::string(token) + " is negative: the output is damaged; rerun the tool");
   return *v;
 }
@@ -194,7 +195,9 @@ std::string gpu_list(const std::vector<std::pair<std::int32_t, std::int32_t>>& p
   return s;
 }
 
-std::string count_of(std::size_t n, const std::string& what) { return std::to_string(n) + " " + what + (n == 1 ? "" : "s"); }
+std::string count_of(std::size_t n, const std::string& what) {
+  return std::to_string(n) + " " + what + (n == 1 ? "" : "s");
+}
 
 // ---------------------------------------------------------------- detection
 
@@ -323,7 +326,8 @@ std::string_view binary_in(std::string_view token) {
     token.remove_suffix(1);
   const std::size_t slash = token.find_last_of('/');
   if (slash != std::string_view::npos) token.remove_prefix(slash + 1);
-  while (!token.empty() && (token.front() == '`' || token.front() == '"' || token.front() == '\'')) token.remove_prefix(1);
+  while (!token.empty() && (token.front() == '`' || token.front() == '"' || token.front() == '\''))
+    token.remove_prefix(1);
   if (token.size() > 4 && token.substr(token.size() - 4) == "_mpi") token.remove_suffix(4);
   if (token.size() <= 5 || token.substr(token.size() - 5) != "_perf") return {};
   for (char c : token)
@@ -360,10 +364,11 @@ NcclColumns read_columns(const Tokens& t, std::size_t line, const Where& where) 
   const auto count = index("count"), type = index("type"), algbw = index("algbw"), busbw = index("busbw");
   auto time = index("time");
   if (!time) time = index("cputime");
-  if (!count || !type || !time || !algbw || !busbw || !(*count < *type && *type < *time && *time < *algbw &&
-                                                          *algbw < *busbw))
-    where.fail(line, "the results table's heading is not nccl-tests' (size count type [redop] [root] time algbw busbw "
-                     "...): give the output as nccl-tests printed it");
+  if (!count || !type || !time || !algbw || !busbw ||
+      !(*count < *type && *type < *time && *time < *algbw && *algbw < *busbw))
+    where.fail(line,
+               "the results table's heading is not nccl-tests' (size count type [redop] [root] time algbw busbw "
+               "...): give the output as nccl-tests printed it");
   c.count = *count, c.type = *type, c.time = *time, c.algbw = *algbw, c.busbw = *busbw;
   c.redop = index("redop");
   c.root = index("root");
@@ -391,7 +396,8 @@ NcclRow read_row(const Tokens& t, const NcclColumns& c, std::size_t line, const 
   std::uint64_t count = 0;
   if (!parse_uint(t[c.count], count))
     where.fail(line, "count '" + std::string(t[c.count]) + "' is not a whole number: the row is damaged");
-  if (!identifier(t[c.type])) where.fail(line, "type '" + std::string(t[c.type]) + "' is not a data type nccl-tests prints");
+  if (!identifier(t[c.type]))
+    where.fail(line, "type '" + std::string(t[c.type]) + "' is not a data type nccl-tests prints");
   row.type = std::string(t[c.type]);
   if (c.redop && !shift) row.redop = std::string(t[*c.redop]);
   figure(t[c.time - shift], "time", line, where);
@@ -410,8 +416,10 @@ NcclRank read_rank(const Tokens& t, std::size_t line, const Where& where) {
   const bool ok = parse_index(t[1], r.rank) && i + 5 < t.size() && t[i] == "Pid" && parse_uint(t[i + 1], v) &&
                   t[i + 2] == "on" && t[i + 4] == "device" && parse_index(t[i + 5], r.device);
   if (!ok)
-    where.fail(line, "this 'Rank' line is not nccl-tests' '#  Rank R Group G Pid P on HOST device D [BUS] NAME' "
-                     "(a cut line, or a rank or device above " + std::to_string(kMaxMeasuredGpu) + ")");
+    where.fail(line,
+               "this 'Rank' line is not nccl-tests' '#  Rank R Group G Pid P on HOST device D [BUS] NAME' "
+               "(a cut line, or a rank or device above " +
+                   std::to_string(kMaxMeasuredGpu) + ")");
   r.host = std::string(t[i + 3]);
   return r;
 }
@@ -462,7 +470,7 @@ struct NcclRun {
   std::optional<NcclColumns> columns;
   std::vector<NcclRow> rows;
   NcclDebug debug;
-  std::map<std::string, std::size_t> binaries;  ///< named in the text, and where first
+  std::map<std::string, std::size_t> binaries;                  ///< named in the text, and where first
   std::optional<std::pair<std::string, std::size_t>> starting;  ///< "# Collective test starting: X"
 };
 
@@ -486,9 +494,11 @@ NcclRun read_nccl_run(const std::vector<Line>& lines, const Where& where) {
       if (!run.rows.empty()) where.fail(l.number, "a 'Rank' line after the results table: give one run per file");
       NcclRank r = read_rank(t, l.number, where);
       if (!ranks_seen.insert(r.rank).second)
-        where.fail(l.number, "rank " + std::to_string(r.rank) + " is listed twice: the processes did not form one "
-                             "communicator (nccl-tests built without MPI=1 but launched with mpirun runs each process "
-                             "as rank 0); rebuild nccl-tests with MPI=1 and rerun");
+        where.fail(l.number,
+                   "rank " + std::to_string(r.rank) +
+                       " is listed twice: the processes did not form one "
+                       "communicator (nccl-tests built without MPI=1 but launched with mpirun runs each process "
+                       "as rank 0); rebuild nccl-tests with MPI=1 and rerun");
       run.ranks.push_back(std::move(r));
       continue;
     }
@@ -505,8 +515,9 @@ NcclRun read_nccl_run(const std::vector<Line>& lines, const Where& where) {
 /// The ranks' devices, in rank order, after checking they form one box.
 std::vector<std::int32_t> rank_devices(const NcclRun& run, const Where& where) {
   if (run.ranks.empty())
-    where.fail("has no '#  Rank R ... device D' lines: keep nccl-tests' whole header (the lines under '# Using "
-               "devices'); they say which GPU each rank ran on");
+    where.fail(
+        "has no '#  Rank R ... device D' lines: keep nccl-tests' whole header (the lines under '# Using "
+        "devices'); they say which GPU each rank ran on");
   std::vector<NcclRank> ranks = run.ranks;
   std::sort(ranks.begin(), ranks.end(), [](const NcclRank& a, const NcclRank& b) { return a.rank < b.rank; });
   std::set<std::string> hosts;
@@ -536,9 +547,12 @@ std::vector<std::int32_t> rank_devices(const NcclRun& run, const Where& where) {
 double bus_factor(Collective c, std::size_t n) {
   const double dn = static_cast<double>(n);
   switch (c) {
-    case Collective::all_to_all: return (dn - 1) / dn;
-    case Collective::sendrecv: return 1.0;
-    case Collective::all_reduce: return 2 * (dn - 1) / dn;
+    case Collective::all_to_all:
+      return (dn - 1) / dn;
+    case Collective::sendrecv:
+      return 1.0;
+    case Collective::all_reduce:
+      return 2 * (dn - 1) / dn;
   }
   return 1.0;
 }
@@ -584,9 +598,10 @@ Collective which_collective(const NcclRun& run, std::size_t n, const Where& wher
   std::size_t checked = 0;
   if (n >= 3 && rows_fit_factor(run.rows, bus_factor(Collective::all_reduce, n), &checked) && checked > 0)
     return Collective::all_reduce;
-  where.fail("does not say which nccl-tests binary printed it, and its table cannot tell: keep the line '# "
-             "Collective test starting: NAME' (nccl-tests 2.15 and later print it) or put the command line (e.g. "
-             "'./build/alltoall_perf -b 1M -e 1G -g 8') at the top of the file");
+  where.fail(
+      "does not say which nccl-tests binary printed it, and its table cannot tell: keep the line '# "
+      "Collective test starting: NAME' (nccl-tests 2.15 and later print it) or put the command line (e.g. "
+      "'./build/alltoall_perf -b 1M -e 1G -g 8') at the top of the file");
 }
 
 const char* transport_class_name(const std::string& cls) { return cls == "P2P" ? "p2p" : cls == "SHM" ? "shm" : "?"; }
@@ -602,15 +617,17 @@ TransportKind nccl_transport(const NcclDebug& debug, const ImportOptions& option
   for (const auto& [pair, cls] : debug.via) by_class[cls].push_back(pair);
   if (by_class.empty()) {
     if (!options.transport)
-      where.fail("has no NCCL_DEBUG=INFO lines ('... via P2P/...', '... via SHM/...') to tell NCCL's transport: give "
-                 "--transport shm (host-staged), p2p (peer-to-peer over PCIe) or nvlink, or rerun with "
-                 "NCCL_DEBUG=INFO");
+      where.fail(
+          "has no NCCL_DEBUG=INFO lines ('... via P2P/...', '... via SHM/...') to tell NCCL's transport: give "
+          "--transport shm (host-staged), p2p (peer-to-peer over PCIe) or nvlink, or rerun with "
+          "NCCL_DEBUG=INFO");
     result.used_transport_option = true;
     return *options.transport;
   }
   if (by_class.size() > 1) {
     std::string mix;
-    for (const auto& [cls, pairs] : by_class) mix += (mix.empty() ? "" : "; ") + cls + " between ranks " + gpu_list(pairs);
+    for (const auto& [cls, pairs] : by_class)
+      mix += (mix.empty() ? "" : "; ") + cls + " between ranks " + gpu_list(pairs);
     where.fail("NCCL used several transports in one run (" + mix +
                "): the document holds one transport per point; rerun with one transport forced (NCCL_P2P_DISABLE=1 "
                "for SHM everywhere, or NCCL_P2P_LEVEL=SYS for P2P everywhere)");
@@ -621,8 +638,9 @@ TransportKind nccl_transport(const NcclDebug& debug, const ImportOptions& option
                " transport: only P2P and SHM between the GPUs of one box are imported");
   const TransportKind seen = cls == "P2P" ? TransportKind::p2p : TransportKind::shm;
   if (debug.p2p_read)
-    result.notes.push_back("NCCL used P2P reads on some channels ('via P2P/.../read'); imported as op write, the "
-                           "document's op for NCCL's transports");
+    result.notes.push_back(
+        "NCCL used P2P reads on some channels ('via P2P/.../read'); imported as op write, the "
+        "document's op for NCCL's transports");
   if (!options.transport) return seen;
   if (*options.transport == seen || (seen == TransportKind::p2p && *options.transport == TransportKind::nvlink)) {
     result.used_transport_option = true;
@@ -641,7 +659,8 @@ std::vector<std::int32_t> reduce_ring(const NcclDebug& debug, const std::vector<
     std::vector<std::int32_t> sorted = ring;
     std::sort(sorted.begin(), sorted.end());
     bool permutation = sorted.size() == devices.size();
-    for (std::size_t i = 0; permutation && i < sorted.size(); ++i) permutation = sorted[i] == static_cast<std::int32_t>(i);
+    for (std::size_t i = 0; permutation && i < sorted.size(); ++i)
+      permutation = sorted[i] == static_cast<std::int32_t>(i);
     if (permutation) rings.insert(ring);
   }
   std::vector<std::int32_t> order(devices.size());
@@ -677,9 +696,12 @@ std::vector<Flow> collective_flows(Collective c, const std::vector<std::int32_t>
 std::uint64_t flow_bytes(Collective c, std::uint64_t size, std::size_t n) {
   const long double s = static_cast<long double>(size), dn = static_cast<long double>(n);
   switch (c) {
-    case Collective::all_to_all: return static_cast<std::uint64_t>(std::llround(s / dn));
-    case Collective::sendrecv: return size;
-    case Collective::all_reduce: return static_cast<std::uint64_t>(std::llround(2 * (dn - 1) / dn * s));
+    case Collective::all_to_all:
+      return static_cast<std::uint64_t>(std::llround(s / dn));
+    case Collective::sendrecv:
+      return size;
+    case Collective::all_reduce:
+      return static_cast<std::uint64_t>(std::llround(2 * (dn - 1) / dn * s));
   }
   return size;
 }
@@ -753,8 +775,8 @@ Matrix read_matrix(const std::vector<Line>& lines, std::size_t& at, std::string 
         cells.push_back(std::nullopt);
         continue;
       }
-      cells.push_back(figure(t[c], "cell (" + std::to_string(r) + ", " + std::to_string(c - 1) + ")", lines[at].number,
-                             where));
+      cells.push_back(
+          figure(t[c], "cell (" + std::to_string(r) + ", " + std::to_string(c - 1) + ")", lines[at].number, where));
     }
     m.cells.push_back(std::move(cells));
     m.row_lines.push_back(lines[at].number);
@@ -778,7 +800,8 @@ MeasurementPoint point(std::string name, TransportKind transport, MeasureOp op, 
 
 /// A figure the document can hold: positive and at most 1e6 GB/s.
 void check_gbps(double gbps, std::size_t line, const std::string& what, const Where& where) {
-  if (gbps > 1e6) where.fail(line, what + " = " + std::to_string(gbps) + " GB/s is beyond any link: the output is damaged");
+  if (gbps > 1e6)
+    where.fail(line, what + " = " + std::to_string(gbps) + " GB/s is beyond any link: the output is damaged");
 }
 
 // ---------------------------------------------------------------- p2pBandwidthLatencyTest
@@ -880,8 +903,9 @@ void check_p2p_shape(const P2pRun& run, std::size_t n, const Where& where) {
   if (!run.devices.empty()) {
     const std::int32_t last = *run.devices.rbegin();
     if (run.devices.size() != n || last != static_cast<std::int32_t>(n) - 1)
-      where.fail(run.device_line, "the output lists " + count_of(run.devices.size(), "device") + " but its matrices have " +
-                                      std::to_string(n) + " GPUs: the file mixes runs, or the device list was edited");
+      where.fail(run.device_line, "the output lists " + count_of(run.devices.size(), "device") +
+                                      " but its matrices have " + std::to_string(n) +
+                                      " GPUs: the file mixes runs, or the device list was edited");
   }
   if (run.connectivity && run.connectivity->columns != n)
     where.fail(run.connectivity->line, "the P2P Connectivity Matrix has " + std::to_string(run.connectivity->columns) +
@@ -933,7 +957,8 @@ NvbRun read_nvb_run(const std::vector<Line>& lines, const Where& where) {
       run.waived.emplace_back(waived);
     } else if (t.size() >= 3 && t[0] == "Device" && !t[1].empty() && t[1].back() == ':') {
       std::int32_t d = -1;
-      if (!parse_index(t[1].substr(0, t[1].size() - 1), d)) where.fail(l.number, "this device line names no GPU number");
+      if (!parse_index(t[1].substr(0, t[1].size() - 1), d))
+        where.fail(l.number, "this device line names no GPU number");
       if (!run.devices.insert(d).second) where.fail(l.number, "device " + std::to_string(d) + " is listed twice");
       run.device_line = run.device_line ? run.device_line : l.number;
     } else if (t.size() >= 3 && t[0] == "Process" && t[2].size() > 2 && t[2].front() == '(') {
@@ -945,10 +970,11 @@ NvbRun read_nvb_run(const std::vector<Line>& lines, const Where& where) {
     } else if (nvb_matrix_title(text)) {
       // A matrix belongs to the last 'Running X.'; where a paste lost that line, the SUM line
       // after the matrix names it.
-      if (run.testcases.empty() || run.testcases.back().closed) run.testcases.push_back({"", l.number, {}, true, false});
+      if (run.testcases.empty() || run.testcases.back().closed)
+        run.testcases.push_back({"", l.number, {}, true, false});
       ++at;
-      run.testcases.back().matrices.push_back(read_matrix(lines, at, std::string(text), l.number, kRowsAsFollow, true,
-                                                          where));
+      run.testcases.back().matrices.push_back(
+          read_matrix(lines, at, std::string(text), l.number, kRowsAsFollow, true, where));
       continue;
     } else if (t.size() == 3 && t[0] == "SUM") {
       std::string key(t[1]);
@@ -976,8 +1002,9 @@ NvbRun read_nvb_run(const std::vector<Line>& lines, const Where& where) {
   }
   for (const NvbTestcase& tc : run.testcases)
     if (tc.name.empty())
-      where.fail(tc.line, "a matrix without its 'Running TESTCASE.' line or a 'SUM TESTCASE ...' line after it: keep "
-                          "the lines nvbandwidth printed around it, which say what the figures measure");
+      where.fail(tc.line,
+                 "a matrix without its 'Running TESTCASE.' line or a 'SUM TESTCASE ...' line after it: keep "
+                 "the lines nvbandwidth printed around it, which say what the figures measure");
   if (run.hosts.size() > 1)
     where.fail(run.host_line, "the processes ran on " + std::to_string(run.hosts.size()) +
                                   " hosts (multinode nvbandwidth): measurements are of one box at a time");
@@ -995,7 +1022,8 @@ std::uint64_t nvb_bytes(const NvbRun& run, std::string& note) {
     std::uint64_t a = 0, b = 0;
     const std::size_t end = v.find_first_not_of("0123456789", dot + 1);
     if (dot != std::string::npos && parse_uint(std::string_view(v).substr(1, dot - 1), a) &&
-        parse_uint(std::string_view(v).substr(dot + 1, end == std::string::npos ? std::string::npos : end - dot - 1), b) &&
+        parse_uint(std::string_view(v).substr(dot + 1, end == std::string::npos ? std::string::npos : end - dot - 1),
+                   b) &&
         a < 1000 && b < 1000)
       major = static_cast<int>(a), minor = static_cast<int>(b);
   }
@@ -1010,9 +1038,12 @@ std::uint64_t nvb_bytes(const NvbRun& run, std::string& note) {
 
 std::string to_string(MeasureTool tool) {
   switch (tool) {
-    case MeasureTool::nccl_tests: return "nccl-tests";
-    case MeasureTool::p2p_bandwidth_latency_test: return "p2pBandwidthLatencyTest";
-    case MeasureTool::nvbandwidth: return "nvbandwidth";
+    case MeasureTool::nccl_tests:
+      return "nccl-tests";
+    case MeasureTool::p2p_bandwidth_latency_test:
+      return "p2pBandwidthLatencyTest";
+    case MeasureTool::nvbandwidth:
+      return "nvbandwidth";
   }
   return "?";
 }
@@ -1033,9 +1064,9 @@ MeasureTool detect_measure_tool(const std::string& text, const std::string& orig
                " (nccl-tests' '#  Rank ... device' lines and results table, the sample's 'P2P=... Bandwidth Matrix' "
                "blocks, nvbandwidth's 'Running TESTCASE.' blocks)");
   if (kinds > 1)
-    where.fail("holds the outputs of several tools (" +
-               std::string(nccl ? "nccl-tests " : "") + (p2p ? "p2pBandwidthLatencyTest " : "") +
-               (nvb ? "nvbandwidth" : "") + "): give each tool's output in a file of its own");
+    where.fail("holds the outputs of several tools (" + std::string(nccl ? "nccl-tests " : "") +
+               (p2p ? "p2pBandwidthLatencyTest " : "") + (nvb ? "nvbandwidth" : "") +
+               "): give each tool's output in a file of its own");
   return nccl ? MeasureTool::nccl_tests : p2p ? MeasureTool::p2p_bandwidth_latency_test : MeasureTool::nvbandwidth;
 }
 
@@ -1045,8 +1076,9 @@ ImportResult import_nccl_tests(const std::string& text, const std::string& origi
   const NcclRun run = read_nccl_run(split_lines(text), where);
   const std::vector<std::int32_t> devices = rank_devices(run, where);
   if (!run.columns)
-    where.fail("has no results table (the heading '#       size         count      type ... busbw'): give the whole "
-               "output");
+    where.fail(
+        "has no results table (the heading '#       size         count      type ... busbw'): give the whole "
+        "output");
   if (run.rows.empty()) where.fail("its results table has no rows: the output was cut before the first size");
   const std::size_t n = devices.size();
   const Collective coll = which_collective(run, n, where);
@@ -1077,17 +1109,16 @@ ImportResult import_nccl_tests(const std::string& text, const std::string& origi
                                " bytes per flow, above the document's 1 TiB");
     check_gbps(row.busbw, row.line, "busbw", where);
     // Rows of one size differ by type (-d all) or op (-o all); a row repeated (-N) by its line.
-    std::string point_name = label + ": " + name + ", " + std::to_string(n) + " GPUs, " + std::to_string(row.size) +
-                             " B " + row.type;
+    std::string point_name =
+        label + ": " + name + ", " + std::to_string(n) + " GPUs, " + std::to_string(row.size) + " B " + row.type;
     if (names.count(point_name) && !row.redop.empty()) point_name += " " + row.redop;
     if (names.count(point_name)) point_name += " (line " + std::to_string(row.line) + ")";
     names.insert(point_name);
     if (result.points.size() == kMaxMeasurementPoints)
       where.fail(row.line, "more than " + std::to_string(kMaxMeasurementPoints) + " rows to import: split the file");
-    MeasurementPoint p =
-        point(point_name, transport, MeasureOp::write, bytes, flows, MeasureMetric::busbw, row.busbw,
-              "nccl-tests " + std::string(kBinaryNames[static_cast<int>(coll)]) + ", " + label + " line " +
-                  std::to_string(row.line) + ", out-of-place busbw");
+    MeasurementPoint p = point(point_name, transport, MeasureOp::write, bytes, flows, MeasureMetric::busbw, row.busbw,
+                               "nccl-tests " + std::string(kBinaryNames[static_cast<int>(coll)]) + ", " + label +
+                                   " line " + std::to_string(row.line) + ", out-of-place busbw");
     p.collective = name;
     p.size_bytes = row.size;
     result.points.push_back(std::move(p));
@@ -1105,8 +1136,9 @@ ImportResult import_p2p_bandwidth_latency_test(const std::string& text, const st
   check_text(text, where);
   const P2pRun run = read_p2p_run(split_lines(text), where);
   if (run.matrices.empty())
-    where.fail("has no bandwidth matrix ('Unidirectional P2P=Disabled Bandwidth Matrix (GB/s)' and the like): give "
-               "the output with its matrices");
+    where.fail(
+        "has no bandwidth matrix ('Unidirectional P2P=Disabled Bandwidth Matrix (GB/s)' and the like): give "
+        "the output with its matrices");
   const std::size_t n = run.matrices.begin()->second.columns;
   check_p2p_shape(run, n, where);
   if (run.matrices.size() * n * (n - 1) > kMaxMeasurementPoints)
@@ -1125,7 +1157,8 @@ ImportResult import_p2p_bandwidth_latency_test(const std::string& text, const st
         const auto a = static_cast<std::int32_t>(i), b = static_cast<std::int32_t>(j);
         const double gbps = *m.cells[i][j];
         const std::string cell = "row " + std::to_string(i) + " column " + std::to_string(j);
-        if (gbps <= 0) where.fail(m.row_lines[i], "'" + m.title + "' " + cell + " is 0: not a bandwidth; rerun the test");
+        if (gbps <= 0)
+          where.fail(m.row_lines[i], "'" + m.title + "' " + cell + " is 0: not a bandwidth; rerun the test");
         check_gbps(gbps, m.row_lines[i], cell, where);
         if (enabled && !p2p_access(run, a, b)) {  // the sample fell back to a staged copy
           ++no_access;
@@ -1155,15 +1188,17 @@ ImportResult import_p2p_bandwidth_latency_test(const std::string& text, const st
       }
   }
   if (run.access.empty() && !run.connectivity)
-    result.notes.push_back("no 'Device=i CAN Access Peer Device=j' lines: every pair is taken as having peer access "
-                           "in the P2P=Enabled matrices");
+    result.notes.push_back(
+        "no 'Device=i CAN Access Peer Device=j' lines: every pair is taken as having peer access "
+        "in the P2P=Enabled matrices");
   if (no_access)
     result.notes.push_back(count_of(no_access, "P2P=Enabled cell") +
                            " skipped: those pairs have no peer access, so the sample copied through the host (the "
                            "P2P=Disabled matrices hold that measurement)");
   if (run.latency) result.notes.push_back("latency matrices ignored (they time 4-byte copies, not bandwidth)");
-  result.notes.push_back("bytes per flow: the sample's default 40,000,000 ints x 5 copies (800 MB); a run with "
-                         "--numElems moved another size");
+  result.notes.push_back(
+      "bytes per flow: the sample's default 40,000,000 ints x 5 copies (800 MB); a run with "
+      "--numElems moved another size");
   if (result.points.empty()) where.fail("nothing to import: no pair with peer access in its P2P=Enabled matrices");
   return result;
 }
@@ -1227,12 +1262,12 @@ ImportResult import_nvbandwidth(const std::string& text, const std::string& orig
     }
     const TransportKind transport = c->sm ? TransportKind::p2p : TransportKind::cuda_p2p;
     const MeasureOp op = c->read ? MeasureOp::read : MeasureOp::write;
-    auto add = [&](const std::string& what, std::vector<Flow> flows, MeasureMetric metric, double gbps,
-                   const Matrix& m, std::size_t row, const std::string& cell) {
+    auto add = [&](const std::string& what, std::vector<Flow> flows, MeasureMetric metric, double gbps, const Matrix& m,
+                   std::size_t row, const std::string& cell) {
       check_gbps(gbps, m.row_lines[row], cell, where);
-      result.points.push_back(point(label + ": " + tc.name + ", " + what, transport, op, bytes, std::move(flows), metric,
-                                    gbps, "nvbandwidth, " + label + " line " + std::to_string(m.row_lines[row]) +
-                                              ": " + m.title + ", " + cell));
+      result.points.push_back(
+          point(label + ": " + tc.name + ", " + what, transport, op, bytes, std::move(flows), metric, gbps,
+                "nvbandwidth, " + label + " line " + std::to_string(m.row_lines[row]) + ": " + m.title + ", " + cell));
     };
     if (c->kind == NvbKind::d2d) {
       const Matrix& m = tc.matrices.front();
@@ -1261,8 +1296,9 @@ ImportResult import_nvbandwidth(const std::string& text, const std::string& orig
         if (contains(m.title, "Read2") || contains(m.title, "Write2")) second = &m;
       }
       if (!first || !second) {
-        result.notes.push_back(tc.name + " skipped: this nvbandwidth (before v0.6) timed one direction against a "
-                                         "twice-longer opposite copy, which the document cannot state");
+        result.notes.push_back(tc.name +
+                               " skipped: this nvbandwidth (before v0.6) timed one direction against a "
+                               "twice-longer opposite copy, which the document cannot state");
         continue;
       }
       if (first->cells.size() != second->cells.size())
@@ -1310,7 +1346,8 @@ ImportResult import_nvbandwidth(const std::string& text, const std::string& orig
       }
     }
   }
-  if (not_measured) result.notes.push_back(count_of(not_measured, "cell") + " N/A or 0 (pairs without peer access): skipped");
+  if (not_measured)
+    result.notes.push_back(count_of(not_measured, "cell") + " N/A or 0 (pairs without peer access): skipped");
   if (result.points.size() > kMaxMeasurementPoints)
     where.fail("makes " + std::to_string(result.points.size()) + " points; a document holds at most " +
                std::to_string(kMaxMeasurementPoints));
@@ -1325,9 +1362,12 @@ ImportResult import_nvbandwidth(const std::string& text, const std::string& orig
 
 ImportResult import_measurements(const std::string& text, const std::string& origin, const ImportOptions& options) {
   switch (detect_measure_tool(text, origin)) {
-    case MeasureTool::nccl_tests: return import_nccl_tests(text, origin, options);
-    case MeasureTool::p2p_bandwidth_latency_test: return import_p2p_bandwidth_latency_test(text, origin);
-    case MeasureTool::nvbandwidth: return import_nvbandwidth(text, origin);
+    case MeasureTool::nccl_tests:
+      return import_nccl_tests(text, origin, options);
+    case MeasureTool::p2p_bandwidth_latency_test:
+      return import_p2p_bandwidth_latency_test(text, origin);
+    case MeasureTool::nvbandwidth:
+      return import_nvbandwidth(text, origin);
   }
   throw MeasurementError(origin + ": unknown format");
 }

@@ -64,7 +64,8 @@ TEST(MeasureCli, ABoxFileIsNamedRelativeToTheDocument) {
 }
 
 TEST(MeasureCli, WritesToStdoutAndTakesAllSizes) {
-  const auto r = run_cli("measure import " + kData + "nccl_all_reduce_4x4090.txt --box 4090x4 --transport p2p --all-sizes -o -");
+  const auto r =
+      run_cli("measure import " + kData + "nccl_all_reduce_4x4090.txt --box 4090x4 --transport p2p --all-sizes -o -");
   ASSERT_EQ(r.exit_code, 0) << r.out;
   const nlohmann::json doc = nlohmann::json::parse(r.stdout_text);
   EXPECT_EQ(doc.at("format"), "ulysses-a2a/measurements");

@@ -37,7 +37,8 @@ std::string refusal(const std::string& text, const ImportOptions& options = with
 }
 
 const MeasurementPoint& named(const ImportResult& r, const std::string& name) {
-  const auto it = std::find_if(r.points.begin(), r.points.end(), [&](const MeasurementPoint& p) { return p.name == name; });
+  const auto it =
+      std::find_if(r.points.begin(), r.points.end(), [&](const MeasurementPoint& p) { return p.name == name; });
   if (it == r.points.end()) {
     ADD_FAILURE() << "no point '" << name << "'";
     static const MeasurementPoint none;
@@ -47,7 +48,8 @@ const MeasurementPoint& named(const ImportResult& r, const std::string& name) {
 }
 
 bool has_note(const ImportResult& r, const std::string& part) {
-  return std::any_of(r.notes.begin(), r.notes.end(), [&](const std::string& n) { return n.find(part) != std::string::npos; });
+  return std::any_of(r.notes.begin(), r.notes.end(),
+                     [&](const std::string& n) { return n.find(part) != std::string::npos; });
 }
 
 std::string replace(std::string text, const std::string& from, const std::string& to) {
@@ -82,7 +84,11 @@ TEST(MeasureImport, RefusesWhatIsNoToolsOutput) {
     EXPECT_NE(unknown.find(format), std::string::npos) << format;
   EXPECT_NE(refusal("").find("dir/out.txt: is empty"), std::string::npos);
   EXPECT_NE(refusal(" \n\t\n").find("is empty"), std::string::npos);
-  EXPECT_NE(refusal(std::string("\x7f" "ELF\x02\x01\x01\0\0\0", 10)).find("is not text"), std::string::npos);
+  EXPECT_NE(refusal(std::string("\x7f"
+                                "ELF\x02\x01\x01\0\0\0",
+                                10))
+                .find("is not text"),
+            std::string::npos);
   std::string noisy(4000, 'a');
   for (std::size_t i = 0; i < noisy.size(); i += 10) noisy[i] = '\x01';
   EXPECT_NE(refusal(noisy).find("is not text (binary data)"), std::string::npos);
@@ -129,8 +135,8 @@ TEST(MeasureImportNccl, AllSizesTakesSmallRowsButNotUnreadableOnes) {
 }
 
 TEST(MeasureImportNccl, AllToAllOf4xH100IsEveryOrderedPair) {
-  const ImportResult r = import_measurements(fixture("nccl_all_to_all_4xh100.txt"), "a2a.txt",
-                                             with_transport(TransportKind::nvlink));
+  const ImportResult r =
+      import_measurements(fixture("nccl_all_to_all_4xh100.txt"), "a2a.txt", with_transport(TransportKind::nvlink));
   ASSERT_EQ(r.points.size(), 1u);
   const MeasurementPoint& p = r.points[0];
   EXPECT_EQ(p.name, "a2a.txt: all_to_all, 4 GPUs, 524288000 B float");
@@ -146,8 +152,8 @@ TEST(MeasureImportNccl, AllToAllOf4xH100IsEveryOrderedPair) {
 }
 
 TEST(MeasureImportNccl, SendrecvOfTheOldFormatIsTheRingOfSends) {
-  const ImportResult r = import_measurements(fixture("nccl_sendrecv_2x1080.txt"), "sr.txt",
-                                             with_transport(TransportKind::p2p));
+  const ImportResult r =
+      import_measurements(fixture("nccl_sendrecv_2x1080.txt"), "sr.txt", with_transport(TransportKind::p2p));
   ASSERT_EQ(r.points.size(), 1u);
   const MeasurementPoint& p = r.points[0];
   EXPECT_EQ(p.name, "sr.txt: sendrecv, 2 GPUs, 37748736 B uint8");
@@ -165,8 +171,9 @@ TEST(MeasureImportNccl, TheTransportComesFromDebugLinesOrTheOption) {
   // NCCL_DEBUG lines in the forms NCCL prints (nccl issues #398 and #1773).
   std::string p2p;
   for (int r = 0; r < 4; ++r)
-    p2p += "host:1:2 [" + std::to_string(r) + "] NCCL INFO Channel 00/0 : " + std::to_string(r) + "[" + std::to_string(r) +
-           "] -> " + std::to_string((r + 1) % 4) + "[" + std::to_string((r + 1) % 4) + "] via P2P/direct pointer\n";
+    p2p += "host:1:2 [" + std::to_string(r) + "] NCCL INFO Channel 00/0 : " + std::to_string(r) + "[" +
+           std::to_string(r) + "] -> " + std::to_string((r + 1) % 4) + "[" + std::to_string((r + 1) % 4) +
+           "] via P2P/direct pointer\n";
   ImportResult r = import_measurements(p2p + ar, "x.txt", {});
   EXPECT_EQ(r.points[0].transport, TransportKind::p2p);
   EXPECT_FALSE(r.used_transport_option);
@@ -175,18 +182,21 @@ TEST(MeasureImportNccl, TheTransportComesFromDebugLinesOrTheOption) {
   EXPECT_TRUE(r.used_transport_option);
   const std::string conflict = refusal(p2p + ar, with_transport(TransportKind::shm));
   EXPECT_NE(conflict.find("the NCCL_DEBUG lines say p2p but --transport says shm"), std::string::npos) << conflict;
-  const std::string mixed = refusal(p2p + "host:1:2 [0] NCCL INFO Ring 01 : 3[3] -> 0[0] via SHM/direct/direct\n" + ar, {});
+  const std::string mixed =
+      refusal(p2p + "host:1:2 [0] NCCL INFO Ring 01 : 3[3] -> 0[0] via SHM/direct/direct\n" + ar, {});
   EXPECT_NE(mixed.find("NCCL used several transports"), std::string::npos) << mixed;
   EXPECT_NE(mixed.find("SHM between ranks 3->0"), std::string::npos) << mixed;
   EXPECT_NE(mixed.find("P2P between ranks 0->1, 1->2, 2->3"), std::string::npos) << mixed;
-  EXPECT_NE(refusal(ar, with_transport(TransportKind::cuda_p2p)).find("not one of NCCL's transports"), std::string::npos);
+  EXPECT_NE(refusal(ar, with_transport(TransportKind::cuda_p2p)).find("not one of NCCL's transports"),
+            std::string::npos);
 }
 
 TEST(MeasureImportNccl, AllReduceFollowsNcclsRingWhenTheLogGivesIt) {
-  const std::string rings = "h:1:1 [0] NCCL INFO Channel 00/02 :    0   2   1   3\n"
-                            "h:1:1 [0] NCCL INFO Channel 01/02 :    0   2   1   3\n";
-  const ImportResult r = import_measurements(rings + fixture("nccl_all_reduce_4x4090.txt"), "x.txt",
-                                             with_transport(TransportKind::shm));
+  const std::string rings =
+      "h:1:1 [0] NCCL INFO Channel 00/02 :    0   2   1   3\n"
+      "h:1:1 [0] NCCL INFO Channel 01/02 :    0   2   1   3\n";
+  const ImportResult r =
+      import_measurements(rings + fixture("nccl_all_reduce_4x4090.txt"), "x.txt", with_transport(TransportKind::shm));
   EXPECT_EQ(r.points[0].flows, (std::vector<Flow>{{0, 2}, {2, 1}, {1, 3}, {3, 0}}));
 }
 
@@ -201,8 +211,11 @@ TEST(MeasureImportNccl, RefusesRunsOfSeveralHostsAndBrokenCommunicators) {
 
 TEST(MeasureImportNccl, RefusesCutTablesAndFiguresThatAreNoFigures) {
   const std::string ar = fixture("nccl_all_reduce_4x4090.txt");
-  const std::string row = "     1048576        262144     float     sum      -1    642.4    1.63    2.45      0    641.2    1.64    2.45      0";
-  const std::string cut = refusal(replace(ar, row, "     1048576        262144     float     sum      -1    642.4    1.63"));
+  const std::string row =
+      "     1048576        262144     float     sum      -1    642.4    1.63    2.45      0    641.2    1.64    2.45   "
+      "   0";
+  const std::string cut =
+      refusal(replace(ar, row, "     1048576        262144     float     sum      -1    642.4    1.63"));
   EXPECT_NE(cut.find("line 29: the row is cut before its out-of-place busbw"), std::string::npos) << cut;
   const std::string nan = refusal(replace(ar, row, replace(row, "2.45      0    641.2", "nan      0    641.2")));
   EXPECT_NE(nan.find("line 29: busbw 'nan' is not a number"), std::string::npos) << nan;
@@ -225,8 +238,8 @@ TEST(MeasureImportNccl, RefusesDevicesAndRanksThatDoNotFormOneRun) {
 
 TEST(MeasureImportNccl, NamesTheBinaryOrRefusesWhatItCannotTell) {
   const std::string a2a = fixture("nccl_all_to_all_4xh100.txt");
-  const std::string gather = refusal(replace(a2a, "Collective test starting: alltoall_perf",
-                                             "Collective test starting: all_gather_perf"));
+  const std::string gather =
+      refusal(replace(a2a, "Collective test starting: alltoall_perf", "Collective test starting: all_gather_perf"));
   EXPECT_NE(gather.find("all_gather_perf, which is not imported"), std::string::npos) << gather;
   // The all_to_all table without any name: (n-1)/n could be all_gather too.
   const std::string unnamed = a2a.substr(a2a.find("# nThread"));  // without the command and the name
@@ -277,8 +290,8 @@ TEST(MeasureImportP2p, PairsWithoutPeerAccessAreNotP2pPoints) {
   for (int a = 0; a < 6; ++a)
     for (int b = 0; b < 6; ++b)
       if (a != b)
-        access += "Device=" + std::to_string(a) + (a / 3 == b / 3 ? " CAN" : " CANNOT") + " Access Peer Device=" +
-                  std::to_string(b) + "\n";
+        access += "Device=" + std::to_string(a) + (a / 3 == b / 3 ? " CAN" : " CANNOT") +
+                  " Access Peer Device=" + std::to_string(b) + "\n";
   const ImportResult r = import_measurements(access + fixture("p2p_6x4090_nccl814.txt"), "p2p.txt");
   // P2P off: 30 cells; P2P on, writes and reads: the 12 pairs inside {0,1,2} and {3,4,5} each.
   EXPECT_EQ(r.points.size(), 30u + 12u + 12u);
@@ -288,12 +301,16 @@ TEST(MeasureImportP2p, PairsWithoutPeerAccessAreNotP2pPoints) {
 TEST(MeasureImportP2p, RefusesCutMatricesAndDisagreeingDevices) {
   const std::string p2p = fixture("p2p_6x4090_nccl814.txt");
   const std::string cut = refusal(head(p2p, 21));
-  EXPECT_NE(cut.find("line 22: 'Unidirectional P2P=Enabled Bandwidth (P2P Reads) Matrix (GB/s)' (line 18) has 2 of its 6 rows"),
-            std::string::npos)
+  EXPECT_NE(
+      cut.find(
+          "line 22: 'Unidirectional P2P=Enabled Bandwidth (P2P Reads) Matrix (GB/s)' (line 18) has 2 of its 6 rows"),
+      std::string::npos)
       << cut;
-  const std::string short_row = refusal(replace(p2p, "     3  22.24  22.42  22.25 922.37  20.46  22.24", "     3  22.24  22.42"));
-  EXPECT_NE(short_row.find("line 7: row 3 of 'Unidirectional P2P=Disabled Bandwidth Matrix (GB/s)' has 2 figures for 6 GPUs"),
-            std::string::npos)
+  const std::string short_row =
+      refusal(replace(p2p, "     3  22.24  22.42  22.25 922.37  20.46  22.24", "     3  22.24  22.42"));
+  EXPECT_NE(
+      short_row.find("line 7: row 3 of 'Unidirectional P2P=Disabled Bandwidth Matrix (GB/s)' has 2 figures for 6 GPUs"),
+      std::string::npos)
       << short_row;
   std::string devices;
   for (int d = 0; d < 4; ++d)
