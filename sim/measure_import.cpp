@@ -351,7 +351,7 @@ struct NcclRow {
 
 struct NcclColumns {
   std::size_t count = 0, type = 0, time = 0, algbw = 0, busbw = 0;
-  std::optional<std::size_t> redop, root;
+  std::optional<std::size_t> redop;
 };
 
 NcclColumns read_columns(const Tokens& t, std::size_t line, const Where& where) {
@@ -370,8 +370,8 @@ NcclColumns read_columns(const Tokens& t, std::size_t line, const Where& where) 
                "the results table's heading is not nccl-tests' (size count type [redop] [root] time algbw busbw "
                "...): give the output as nccl-tests printed it");
   c.count = *count, c.type = *type, c.time = *time, c.algbw = *algbw, c.busbw = *busbw;
-  c.redop = index("redop");
-  c.root = index("root");
+  // redop sits between type and time; a "redop" elsewhere is no column of nccl-tests'.
+  if (const auto redop = index("redop"); redop && *type < *redop && *redop < *time) c.redop = redop;
   return c;
 }
 
