@@ -10,6 +10,7 @@ void setup_simulate(CLI::App& app);
 void setup_topo(CLI::App& app);
 void setup_calibrate(CLI::App& app);
 void setup_probe(CLI::App& app);
+void setup_measure(CLI::App& app);
 void setup_render(CLI::App& app);
 void setup_run(CLI::App& app);
 void setup_bench(CLI::App& app);

@@ -23,7 +23,7 @@ int main(int argc, char** argv) {
 #endif
            setup_schedule,
 #if UA2A_CLI_VERIFY_SIM
-           setup_verify, setup_simulate, setup_topo, setup_calibrate, setup_probe,
+           setup_verify, setup_simulate, setup_topo, setup_calibrate, setup_probe, setup_measure,
 #endif
 #if UA2A_CLI_VIZ
            setup_render,

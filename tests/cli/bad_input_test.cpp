@@ -47,6 +47,9 @@ const std::map<std::string, std::string> kFiles = {
     // A box of one GPU: nothing to probe between.
     {"one.dot", "digraph { gpu0 [kind=gpu]; cpu0 [kind=cpu]; gpu0 -> cpu0 [capacity_gbps=24]; "
                 "cpu0 -> gpu0 [capacity_gbps=24]; }\n"},
+    // Inputs of measure import that no tool prints.
+    {"empty.txt", ""},
+    {"binary.bin", std::string("\x7f" "ELF\x02\x01\x01\0\0\0\0\0\0\0\0\0", 16)},
     // A schedule file past the generator's chunk limit: the reader refuses it with the same words.
     {"chunks.json", "{\"format\": \"ulysses-a2a/schedule\", \"version\": 1, \"ranks\": 2, \"algo\": \"x\", "
                     "\"kind\": \"pairing\", \"payload\": {\"chunks\": 1048577, \"parts\": [{\"name\": \"block\", "
@@ -236,6 +239,34 @@ const std::vector<Case> kCases = {
   {"calibration: no DOT form", "render calibration -i {src}/tests/fuzz/corpus/calibration_json/c13-box-calibration.json -o {dir}/c.dot", 2,
    {"no DOT form", "svg, png or pdf"}},
   {"calibration: a directory", "render calibration -i {dir} -o {dir}/c.svg", 2, {"{dir}"}},
+  // ---- measure import (issue 19): what the importers refuse; the output checked before any input is read ----
+  {"measure: unknown text", "measure import {dir}/keep.txt --box 4090x4 -o {dir}/keep.json", 2,
+   {"keep.txt: is not an output this importer knows", "nccl-tests", "p2pBandwidthLatencyTest", "nvbandwidth"}},
+  {"measure: empty file", "measure import {dir}/empty.txt --box 4090x4 -o {dir}/m.json", 2, {"empty.txt: is empty"}},
+  {"measure: binary file", "measure import {dir}/binary.bin --box 4090x4 -o {dir}/m.json", 2, {"binary.bin: is not text"}},
+  {"measure: GPUs beyond the box", "measure import {src}/tests/sim/data/measure/p2p_6x4090_nccl814.txt --box 4090x4 -o {dir}/m.json", 2,
+   {"it measured GPU 4 but box '4090x4' has GPUs 0 to 3", "--box"}},
+  {"measure: NCCL's transport unknown", "measure import {src}/tests/sim/data/measure/nccl_all_reduce_4x4090.txt --box 4090x4 -o {dir}/m.json", 2,
+   {"no NCCL_DEBUG=INFO lines", "--transport shm"}},
+  {"measure: transport names", "measure import {src}/tests/sim/data/measure/nccl_all_reduce_4x4090.txt --box 4090x4 --transport cuda-p2p -o {dir}/m.json", 2,
+   {"--transport cuda-p2p is not one of NCCL's transports"}},
+  {"measure: an option that cannot apply", "measure import {src}/tests/sim/data/measure/p2p_6x4090_nccl814.txt --box 4090x8-2s-sw --transport shm -o {dir}/m.json", 2,
+   {"--transport shm applies to nccl-tests outputs", "none of the files needs it"}},
+  {"measure: one box at a time", "measure import {src}/tests/sim/data/measure/nccl_all_reduce_2hosts_16xh100.txt --box h100x8-nvs --transport nvlink -o {dir}/m.json", 2,
+   {"line 12: the ranks ran on 2 hosts"}},
+  {"measure: duplicate ranks", "measure import {src}/tests/sim/data/measure/nccl_all_to_all_duplicate_ranks.txt --box 4090x4 --transport shm -o {dir}/m.json", 2,
+   {"line 38: rank 0 is listed twice", "MPI=1"}},
+  {"measure: nothing to import", "measure import {src}/tests/sim/data/measure/nvbandwidth_waived_2x2080ti.txt --box 4090x4 -o {dir}/m.json", 2,
+   {"nothing to import", "waived"}},
+  {"measure: no clobbered input", "measure import {dir}/keep.txt --box 4090x4 -o {dir}/keep.txt", 2, {"-o {dir}/keep.txt is the input"}},
+  {"measure: checked writes first", "measure import {dir}/missing.txt --box 4090x4 -o /nonexistent/dir/m.json", 2,
+   {"/nonexistent/dir/m.json"}, {"missing.txt"}},
+  {"measure: unreadable input", "measure import {dir}/missing.txt --box 4090x4 -o {dir}/m.json", 2, {"cannot read", "missing.txt"}},
+  {"measure: a file twice", "measure import {dir}/keep.txt {dir}/./keep.txt --box 4090x4 -o {dir}/m.json", 2, {"is given twice"}},
+  {"measure: box names", "measure import {dir}/keep.txt --box 4090x5 -o {dir}/m.json", 2, {"unknown topology '4090x5'", "4090x4"}},
+  {"measure: the box is required", "measure import {dir}/keep.txt -o {dir}/m.json", 2, {"--box is required"}},
+  {"unknown command", "measure imprt", 2, {"unknown command 'measure imprt'", "import"}},
+  {"missing command", "measure", 2, {"'ulysses-a2a measure' needs a command: import"}},
   // ---- exit codes ----
   {"exit 1: a deadlock", "run --discipline naive --ranks 2 --heads 2", 1, {"deadlock"}},
   {"exit 1: a deadlock", "verify --ranks 4 --algo shift --discipline naive", 1, {"deadlock-free: NO"}},
