@@ -1,7 +1,11 @@
 // The measurement document: reader, writer, merge, and the check against a box (measurements.h).
 #include "sim/measurements.h"
 
+#include "sim/route.h"
+
 #include <cmath>
+#include <map>
+#include <memory>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -241,13 +245,25 @@ Measurements merge_measurements(const std::vector<Measurements>& docs) {
 
 void check_measurements_fit(const Measurements& m, const Topology& topology) {
   const auto gpus = static_cast<std::int32_t>(topology.gpus().size());
+  const std::string file = m.origin.empty() ? std::string("measurements") : m.origin;
   for (const MeasurementPoint& p : m.points)
     for (const Flow& f : p.flows)
       if (f.first >= gpus || f.second >= gpus)
-        throw MeasurementError((m.origin.empty() ? std::string("measurements") : m.origin) + ": point '" + p.name +
-                               "' uses GPU " + std::to_string(std::max(f.first, f.second)) + " but box '" +
-                               topology.name + "' has GPUs 0 to " + std::to_string(gpus - 1) +
+        throw MeasurementError(file + ": point '" + p.name + "' uses GPU " + std::to_string(std::max(f.first, f.second)) +
+                               " but box '" + topology.name + "' has GPUs 0 to " + std::to_string(gpus - 1) +
                                ": give the box the measurements were taken on (--topology or the document's box)");
+  std::map<TransportKind, std::unique_ptr<Router>> routers;
+  for (const MeasurementPoint& p : m.points) {
+    try {
+      auto& router = routers[p.transport];
+      if (!router) router = std::make_unique<Router>(topology, p.transport, true);
+      for (const Flow& f : p.flows) router->route(f.first, f.second);  // throws where no such path exists
+    } catch (const std::invalid_argument& e) {
+      throw MeasurementError(file + ": point '" + p.name + "' was measured over " + to_string(p.transport) +
+                             ", which box '" + topology.name + "' cannot route (" + e.what() +
+                             "): give the box the measurements were taken on");
+    }
+  }
 }
 
 }  // namespace ua2a

@@ -130,3 +130,17 @@ TEST(Measurements, ChecksTheGpusAgainstTheBox) {
     EXPECT_NE(std::string(e.what()).find("uses GPU 7 but box '4090x4' has GPUs 0 to 3"), std::string::npos) << e.what();
   }
 }
+
+TEST(Measurements, ChecksTheTransportsAgainstTheBox) {
+  const Measurements m = read_measurements(
+      doc(R"({"name": "nv", "transport": "nvlink", "bytes": 8, "flows": [[0, 1]], "metric": "total", "gbps": 1})"), "m.json");
+  EXPECT_NO_THROW(check_measurements_fit(m, make_preset("h100x8-nvs")));
+  try {
+    check_measurements_fit(m, make_preset("4090x4"));
+    FAIL() << "an NVLink point accepted on a PCIe box";
+  } catch (const MeasurementError& e) {
+    EXPECT_NE(std::string(e.what()).find("m.json: point 'nv' was measured over nvlink, which box '4090x4' cannot route"),
+              std::string::npos)
+        << e.what();
+  }
+}
