@@ -20,8 +20,11 @@ constexpr double kPrior = 1e-3;
 /// A parameter is pinned by a point it moves by more than this (relative).
 constexpr double kPinned = 0.01;
 constexpr int kGrid = 16;
-constexpr int kGolden = 24;
+constexpr int kGolden = 16;
 constexpr int kMaxPasses = 30;
+/// Left out, a point changes the cost of the parameters it pins only: those are refitted, from the
+/// full fit, in a few passes.
+constexpr int kLeaveOutPasses = 3;
 
 /// One fittable parameter. Its search runs over u in [lo, hi] with value = to_value(u):
 /// log scales for capacities and windows, a square for losses (fine steps near 0).
@@ -65,6 +68,21 @@ std::vector<Knob> knobs_of(const Topology& box) {
   });
   add_link_scale(knobs, box, "socket_scale", [](const Topology& t, EdgeRef e) { return t.link(e).kind == LinkKind::socket; });
   add_link_scale(knobs, box, "memory_scale", [](const Topology& t, EdgeRef e) { return t.link(e).kind == LinkKind::memory; });
+  {
+    // A root complex's cost of forwarding peer traffic (bytes charged per byte: Intel's 6/5 TLPs;
+    // slower root complexes more), the same for every CPU of the box.
+    double overhead = 0;
+    for (std::size_t v = 0; v < box.node_count(); ++v)
+      if (box.node(v).kind == NodeKind::cpu) overhead = std::max(overhead, box.node(v).p2p_overhead);
+    if (overhead > 0) {
+      Knob k{"p2p_overhead", std::log(1.0), std::log(20.0), true, false, nullptr, overhead};
+      k.set = [](Topology& t, const Topology&, double v) {
+        for (std::size_t n = 0; n < t.node_count(); ++n)
+          if (t.graph[n].kind == NodeKind::cpu) t.graph[n].p2p_overhead = v;
+      };
+      knobs.push_back(std::move(k));
+    }
+  }
   {
     Knob k{"shm_flow_cap_gbps", std::log(0.5), std::log(200.0), true, true, nullptr, box.params.shm_flow_cap_bytes_per_s / 1e9};
     k.set = [](Topology& t, const Topology&, double v) { t.params.shm_flow_cap_bytes_per_s = v * 1e9; };
@@ -222,6 +240,15 @@ double worst(const std::vector<BoxCalibrationRow>& rows, double BoxCalibrationRo
   return w;
 }
 
+/// The first few names and how many more: a box probed on 90 points names 3 of them.
+std::string some_names(const std::vector<std::string>& names) {
+  constexpr std::size_t kShown = 3;
+  std::string out;
+  for (std::size_t i = 0; i < std::min(kShown, names.size()); ++i) out += (out.empty() ? "" : "; ") + names[i];
+  if (names.size() > kShown) out += " and " + std::to_string(names.size() - kShown) + " more";
+  return out;
+}
+
 std::string fmt(const char* f, double v) {
   char buf[64];
   std::snprintf(buf, sizeof buf, f, v);
@@ -240,7 +267,12 @@ BoxCalibrationResult calibrate_box(const Topology& box, const Measurements& m, c
   const auto pinned = fit.pinned();
   std::vector<std::size_t> free;
   for (const auto& [i, names] : pinned) free.push_back(i);
-  const std::vector<double> values = fit.minimise(fit.start(), free, -1, kMaxPasses);
+  // Coordinate descent can stop where no one parameter can improve alone (two that must move
+  // together): it runs twice, the parameters in opposite orders, and the better fit is kept.
+  std::vector<double> values = fit.minimise(fit.start(), free, -1, kMaxPasses);
+  const std::vector<std::size_t> reversed(free.rbegin(), free.rend());
+  const std::vector<double> other = fit.minimise(fit.start(), reversed, -1, kMaxPasses);
+  if (fit.cost(other, -1) < fit.cost(values, -1)) values = other;
   std::vector<double> uncalibrated;
   for (const PointPrediction& p : predict_measurements(box, m)) uncalibrated.push_back(p.predicted_gbps);
   const std::vector<double> fitted = fit.predict(values);
@@ -251,7 +283,10 @@ BoxCalibrationResult calibrate_box(const Topology& box, const Measurements& m, c
     row.fitted_gbps = fitted[j];
     row.loo_gbps = fitted[j];
     if (options.leave_one_out) {
-      const std::vector<double> loo = fit.minimise(values, free, static_cast<int>(j), kMaxPasses);
+      std::vector<std::size_t> mine;  // the parameters point j pins
+      for (const auto& [i, names] : pinned)
+        if (std::find(names.begin(), names.end(), m.points[j].name) != names.end()) mine.push_back(i);
+      const std::vector<double> loo = fit.minimise(values, mine, static_cast<int>(j), kLeaveOutPasses);
       row.loo_gbps = fit.predict(loo)[j];
     }
     const double measured = m.points[j].gbps;
@@ -278,8 +313,7 @@ BoxCalibrationResult calibrate_box(const Topology& box, const Measurements& m, c
   r.fitted.params.calibration.loo_worst = r.loo_worst;
   r.fitted.params.calibration.from = options.from;
   for (const FittedParameter& p : r.parameters) {
-    std::string points;
-    for (const std::string& n : p.pinned_by) points += (points.empty() ? "" : "; ") + n;
+    const std::string points = some_names(p.pinned_by);
     r.fitted.params.calibration.detail += (r.fitted.params.calibration.detail.empty() ? "" : " | ") + p.name + " " +
                                           fmt("%.4g", p.start) + " -> " + fmt("%.4g", p.value) + " on " + points;
   }
@@ -293,9 +327,7 @@ std::string box_calibration_table(const BoxCalibrationResult& r) {
   for (const FittedParameter& p : r.parameters) {
     char buf[96];
     std::snprintf(buf, sizeof buf, "%-18s %9.4g  %9.4g  ", p.name.c_str(), p.start, p.value);
-    std::string names;
-    for (const std::string& n : p.pinned_by) names += (names.empty() ? "" : "; ") + n;
-    out << buf << p.pinned_by.size() << " points (" << names << ")\n";
+    out << buf << p.pinned_by.size() << " points (" << some_names(p.pinned_by) << ")\n";
   }
   if (!r.unpinned.empty()) {
     out << "not pinned by these measurements (left as the box has them):";

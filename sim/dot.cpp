@@ -240,7 +240,7 @@ void read_calibration(const RawParams& raw, TopoParams& params) {
     if (name.empty()) continue;
     bool known = false;
     for (const ContentionAttribute& a : contention_attributes()) known = known || name == a.name;
-    for (const char* link : {"gpu_link_scale", "uplink_scale", "socket_scale", "memory_scale", "shm_flow_cap_gbps"})
+    for (const char* link : {"gpu_link_scale", "uplink_scale", "socket_scale", "memory_scale", "shm_flow_cap_gbps", "p2p_overhead"})
       known = known || name == link;
     if (!known)
       throw TopologyError("graph: calibrated_parameters names '" + name +
