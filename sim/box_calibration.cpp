@@ -155,6 +155,9 @@ class Fit {
   }
 
   /// Minimises the cost over the `free` knobs from `values`; `leave_out` >= 0 skips that point.
+  /// Coordinate passes first (each knob's whole range, its off state included), then Powell's
+  /// conjugate directions in the search coordinates, which follow a valley where two knobs must
+  /// move together (a link's speed against a root complex's charge per byte).
   std::vector<double> minimise(std::vector<double> values, const std::vector<std::size_t>& free, int leave_out,
                                int passes) const {
     double cost = this->cost(values, leave_out);
@@ -163,7 +166,7 @@ class Fit {
       for (std::size_t i : free) cost = line_search(values, i, leave_out);
       if (before - cost < 1e-9 * std::max(1.0, before)) break;
     }
-    return values;
+    return powell(values, free, leave_out, passes);
   }
 
   double cost(const std::vector<double>& values, int leave_out) const {
@@ -193,6 +196,83 @@ class Fit {
     const Knob& k = knobs_[i];
     if (k.log_scale && (v <= 0 || start_[i] <= 0)) return v == start_[i] ? 0 : kPrior;
     return kPrior * std::pow(k.to_u(v) - k.to_u(start_[i]), 2);
+  }
+
+  /// Powell's method over the free knobs that are on (an off mechanism stays off), in u.
+  std::vector<double> powell(std::vector<double> values, const std::vector<std::size_t>& free, int leave_out,
+                             int iterations) const {
+    std::vector<std::size_t> on;
+    for (std::size_t i : free)
+      if (values[i] > 0 || !knobs_[i].log_scale) on.push_back(i);
+    const std::size_t n = on.size();
+    if (n < 2) return values;
+    auto to_u = [&](const std::vector<double>& v) {
+      std::vector<double> u(n);
+      for (std::size_t k = 0; k < n; ++k) u[k] = knobs_[on[k]].to_u(v[on[k]]);
+      return u;
+    };
+    std::vector<std::vector<double>> dirs(n, std::vector<double>(n, 0));
+    for (std::size_t k = 0; k < n; ++k) dirs[k][k] = 1;
+    double cost = this->cost(values, leave_out);
+    for (int it = 0; it < iterations; ++it) {
+      const std::vector<double> u_start = to_u(values);
+      const double start_cost = cost;
+      std::size_t biggest = 0;
+      double biggest_drop = 0;
+      for (std::size_t d = 0; d < n; ++d) {
+        const double c = along(values, on, dirs[d], leave_out);
+        if (cost - c > biggest_drop) biggest_drop = cost - c, biggest = d;
+        cost = c;
+      }
+      std::vector<double> net = to_u(values);
+      double norm = 0;
+      for (std::size_t k = 0; k < n; ++k) net[k] -= u_start[k], norm += net[k] * net[k];
+      if (norm > 1e-18) {
+        cost = along(values, on, net, leave_out);
+        dirs[biggest] = net;
+      }
+      if (start_cost - cost < 1e-9 * std::max(1.0, start_cost)) break;
+    }
+    return values;
+  }
+
+  /// Moves the `on` knobs along `dir` (in u) to the least cost within their ranges: a grid of
+  /// steps, then golden section around the best. Returns the cost there.
+  double along(std::vector<double>& values, const std::vector<std::size_t>& on, const std::vector<double>& dir,
+               int leave_out) const {
+    std::vector<double> u0(on.size());
+    double t_lo = -1e300, t_hi = 1e300;
+    for (std::size_t k = 0; k < on.size(); ++k) {
+      const Knob& kn = knobs_[on[k]];
+      u0[k] = kn.to_u(values[on[k]]);
+      if (dir[k] > 0) t_lo = std::max(t_lo, (kn.lo - u0[k]) / dir[k]), t_hi = std::min(t_hi, (kn.hi - u0[k]) / dir[k]);
+      if (dir[k] < 0) t_lo = std::max(t_lo, (kn.hi - u0[k]) / dir[k]), t_hi = std::min(t_hi, (kn.lo - u0[k]) / dir[k]);
+    }
+    t_lo = std::min(t_lo, 0.0), t_hi = std::max(t_hi, 0.0);
+    auto at = [&](double t) {
+      for (std::size_t k = 0; k < on.size(); ++k) {
+        const Knob& kn = knobs_[on[k]];
+        values[on[k]] = kn.to_value(std::clamp(u0[k] + t * dir[k], kn.lo, kn.hi));
+      }
+      return cost(values, leave_out);
+    };
+    double best_t = 0, best = at(0);
+    const double step = (t_hi - t_lo) / kGrid;
+    for (int g = 0; g <= kGrid && step > 0; ++g) {
+      const double c = at(t_lo + g * step);
+      if (c < best) best = c, best_t = t_lo + g * step;
+    }
+    if (step > 0) {
+      double lo = std::max(t_lo, best_t - step), hi = std::min(t_hi, best_t + step);
+      const double r = (std::sqrt(5.0) - 1) / 2;
+      double a = hi - r * (hi - lo), b = lo + r * (hi - lo), fa = at(a), fb = at(b);
+      for (int it = 0; it < kGolden; ++it) {
+        if (fa < fb) hi = b, b = a, fb = fa, a = hi - r * (hi - lo), fa = at(a);
+        else lo = a, a = b, fa = fb, b = lo + r * (hi - lo), fb = at(b);
+      }
+      if (std::min(fa, fb) < best) best = std::min(fa, fb), best_t = fa < fb ? a : b;
+    }
+    return at(best_t);
   }
 
   /// Sets knob i to the value of least cost (a grid, then golden section around the best).
