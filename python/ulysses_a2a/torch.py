@@ -84,10 +84,17 @@ def _byte_rows(tensor: torch.Tensor, rows: int) -> torch.Tensor:
     return tensor.reshape(rows, -1).view(torch.uint8)
 
 
-def _check_movable(tensor: torch.Tensor, name: str):
+def _check_tensor(tensor, name: str):
     if not isinstance(tensor, torch.Tensor):
         raise TypeError(f"{name} must be a torch.Tensor, got {type(tensor).__name__}")
-    if tensor.layout != torch.strided or tensor.is_quantized:
+
+
+def _movable(tensor: torch.Tensor) -> bool:
+    return tensor.layout == torch.strided and not tensor.is_quantized
+
+
+def _check_movable(tensor: torch.Tensor, name: str):
+    if not _movable(tensor):
         raise TypeError(f"{name} is a {tensor.layout} {tensor.dtype} tensor: the exchange moves the bytes of dense "
                         "(strided) tensors only; convert it with .to_dense() or .dequantize()")
 
@@ -221,13 +228,15 @@ class RoundRobinA2A:
         _ua2a.programs(2, algo, discipline, self.chunks)  # bad names fail here, on construction
 
     def exchange(self, input_tensor: torch.Tensor, group=None, async_op: bool = False):
-        _check_movable(input_tensor, "input_tensor")
+        _check_tensor(input_tensor, "input_tensor")
         g = _Group(group)
+        # The ranks compare their inputs before any of them refuses its own: the same error everywhere.
+        if g.size > 1 and self.check:
+            _agree(g, input_tensor.device, [input_tensor], [int(_movable(input_tensor))], "exchange")
+        _check_movable(input_tensor, "input_tensor")
         if input_tensor.dim() < 1 or input_tensor.shape[0] != g.size:
             raise ValueError(f"exchange expects dim 0 == the group size ({g.size}), got shape "
                              f"{tuple(input_tensor.shape)}")
-        if g.size > 1 and self.check:
-            _agree(g, input_tensor.device, [input_tensor], [], "exchange")
         source = input_tensor.contiguous()
         output = torch.empty_like(source, memory_format=torch.contiguous_format)
         block_bytes = source[0].numel() * source.element_size()
@@ -351,14 +360,17 @@ def ulysses_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, group=N
     all-gathered over the group. Returns [s + L, H, D].
     """
     for name, t in (("q", q), ("k", k), ("v", v)):
-        _check_movable(t, name)
+        _check_tensor(t, name)
     g = _Group(group)
     n, r = g.size, g.rank
+    if n > 1 and check:  # before any rank refuses its own inputs: the same error everywhere
+        flags = [int(text_tokens), int(fp8), int(merged)] + [int(_movable(t)) for t in (q, k, v)]
+        _agree(g, q.device, [q, k, v], flags, "ulysses_attention")
+    for name, t in (("q", q), ("k", k), ("v", v)):
+        _check_movable(t, name)
     if q.dim() != 3 or k.shape != q.shape or v.shape != q.shape or k.dtype != q.dtype or v.dtype != q.dtype:
         raise ValueError(f"ulysses_attention expects q, k, v of one shape [s + L, H, D] and dtype, got "
                          f"{tuple(q.shape)} {q.dtype}, {tuple(k.shape)} {k.dtype}, {tuple(v.shape)} {v.dtype}")
-    if n > 1 and check:
-        _agree(g, q.device, [q], [int(text_tokens), int(fp8), int(merged)], "ulysses_attention")
     tokens, heads, dim = q.shape
     s, L = tokens - int(text_tokens), int(text_tokens)
     if L < 0 or s < 1:

@@ -45,6 +45,9 @@ def bad_input_main(rank, world, result):
     mismatched = torch.zeros(2, 4 + rank, dtype=torch.bfloat16)  # rank 1 passes one more column
     expect(result, "shape differs across ranks", ValueError, ["different inputs", "rank 0: (2, 4)", "rank 1: (2, 5)"],
            lambda: a2a.exchange(mismatched))
+    one_rank_wrong = torch.zeros(2 + rank, 4)  # rank 1 alone has a wrong dim 0: rank 0 must not hang
+    expect(result, "dim 0 wrong on one rank", ValueError, ["different inputs", "rank 1: (3, 4)"],
+           lambda: a2a.exchange(one_rank_wrong))
     other_dtype = torch.zeros(2, 4, dtype=torch.bfloat16 if rank == 0 else torch.float16)
     expect(result, "dtype differs across ranks", ValueError, ["torch.bfloat16", "torch.float16"],
            lambda: a2a.exchange(other_dtype))
@@ -94,7 +97,7 @@ def bad_input_main(rank, world, result):
         result["checked"].append("stayed until the timeout")
 
 
-CHECKS = 17
+CHECKS = 18
 
 
 class BadInput(unittest.TestCase):
