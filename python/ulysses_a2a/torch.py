@@ -20,8 +20,9 @@ from . import _lib
 
 __all__ = ["RoundRobinA2A", "ExchangeWork", "all_to_all_4d", "ulysses_attention", "DEFAULT_TIMEOUT"]
 
-#: How long one step may wait for its peers on gloo before the exchange raises. On NCCL waits are
-#: stream-ordered and the process group's own timeout (its watchdog) applies.
+#: How long one step may wait for its peers on gloo before the exchange raises, where a call passes
+#: no timeout (read at call time). On NCCL waits are stream-ordered and the process group's own
+#: timeout (its watchdog) applies.
 DEFAULT_TIMEOUT = datetime.timedelta(seconds=300)
 
 _DTYPE_NAMES = {zlib.crc32(str(d).encode()): str(d) for d in vars(torch).values() if isinstance(d, torch.dtype)}
@@ -220,7 +221,7 @@ class RoundRobinA2A:
     """
 
     def __init__(self, algo: str = "round-robin", discipline: str = "paired-full", chunks: int = 1,
-                 check: bool = True, timeout: datetime.timedelta = DEFAULT_TIMEOUT):
+                 check: bool = True, timeout: Optional[datetime.timedelta] = None):
         self.algo, self.discipline, self.chunks = algo, discipline, int(chunks)
         self.check = check
         self.timeout = timeout
@@ -244,8 +245,8 @@ class RoundRobinA2A:
             return output, (_Done() if async_op else None)
         _ready_nccl(g, source.device)
         programs = _ua2a.programs(g.size, self.algo, self.discipline, self.chunks, (block_bytes,))
-        work = _exchange_rows(programs, g, _byte_rows(source, g.size), _byte_rows(output, g.size), self.timeout,
-                              async_op, self.stats)
+        work = _exchange_rows(programs, g, _byte_rows(source, g.size), _byte_rows(output, g.size),
+                              self.timeout or DEFAULT_TIMEOUT, async_op, self.stats)
         return output, work
 
     __call__ = exchange
@@ -349,7 +350,7 @@ def ulysses_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, group=N
                       attention: Optional[Callable] = None, fp8: bool = False, merged: bool = True,
                       text_tokens: int = 0, algo: str = "round-robin", discipline: str = "paired-full",
                       chunks: int = 1, check: bool = True,
-                      timeout: datetime.timedelta = DEFAULT_TIMEOUT) -> torch.Tensor:
+                      timeout: Optional[datetime.timedelta] = None) -> torch.Tensor:
     """One Ulysses attention layer as the reference (docs/reference/ulysses-4090.md) runs it.
 
     q, k, v: [s + L, H, D] on every rank: its s image tokens, all heads, then the L = text_tokens
@@ -395,7 +396,7 @@ def ulysses_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, group=N
         recv = torch.empty_like(send)
         _pack(kind, n, s, heads, dim, esize, wire, stride, tensors_in, send)
         programs = _ua2a.programs(n, algo, discipline, chunks, parts)
-        _exchange_rows(programs, g, send, recv, timeout)
+        _exchange_rows(programs, g, send, recv, timeout or DEFAULT_TIMEOUT)
         _unpack(kind, n, s, heads, dim, esize, wire, stride, recv, tensors_out)
 
     # Forward: image q|k|v -> [N*s + L, h, D], then this rank's heads of the text after them.

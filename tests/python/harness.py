@@ -34,6 +34,10 @@ def _child(rank, world, init_file, result_dir, fn, args):
     torch.set_num_threads(1)  # N processes share 2 cores: no oversubscription inside each
     dist.init_process_group("gloo", init_method=f"file://{init_file}", rank=rank, world_size=world,
                             timeout=datetime.timedelta(seconds=60))
+    import ulysses_a2a.torch
+    # A step whose peer never comes fails in 30 s with the rank and step named, before the
+    # world's own limit kills it without a word.
+    ulysses_a2a.torch.DEFAULT_TIMEOUT = datetime.timedelta(seconds=30)
     result = {"rank": rank, "checked": [], "failures": []}
     try:
         fn(rank, world, result, *args)
@@ -58,15 +62,28 @@ def spawn_world(world, fn, *args, timeout_s=120):
                 for p in context.processes:
                     if p.is_alive():
                         p.kill()
-                raise TimeoutError(f"a world of {world} processes ran past {timeout_s} s: killed")
-        results = []
-        for rank in range(world):
-            path = os.path.join(tmp, f"rank{rank}.json")
-            if not os.path.exists(path):
-                raise RuntimeError(f"rank {rank} of {world} wrote no result")
+                # The ranks that did finish usually say why the others waited.
+                reports = [f"rank {r['rank']}:\n{t}" for r in _results(tmp, world) if r for t in r["failures"]]
+                raise TimeoutError(f"a world of {world} processes ran past {timeout_s} s: killed; "
+                                   + ("\n".join(reports) or "no rank reported a failure"))
+        results = _results(tmp, world)
+        missing = [rank for rank, r in enumerate(results) if r is None]
+        if missing:
+            raise RuntimeError(f"ranks {missing} of {world} wrote no result")
+        return results
+
+
+def _results(folder, world):
+    """Each rank's result dict, or None for a rank that wrote none."""
+    results = []
+    for rank in range(world):
+        path = os.path.join(folder, f"rank{rank}.json")
+        if os.path.exists(path):
             with open(path) as f:
                 results.append(json.load(f))
-        return results
+        else:
+            results.append(None)
+    return results
 
 
 def assert_world_ok(testcase, results, expected_checks):
