@@ -7,8 +7,9 @@ cross-rank shape check (check=True, the default), and all_to_all_single on the s
 ratio exchange / all_to_all_single; and per step of the program, the Python overhead (the host
 time this package spends building the step's views and P2POps) and torch's posting of them
 (batch_isend_irecv's host time, which on gloo may include the sends themselves), both means over
-the timed calls, so a rare stall shows there and not in the medians. Times are the slowest rank's median over --iterations calls after --warmup calls. Every size
-is checked once, byte for byte, against all_to_all_single before it is timed.
+the timed calls, so a rare stall shows there and not in the medians. Call times are the slowest
+rank's median over --iterations calls after --warmup calls. Every size is checked once, byte for
+byte, against all_to_all_single before it is timed.
 
   PYTHONPATH=python ULYSSES_A2A_LIBRARY=build/capi/libulysses_a2a.so \\
     /usr/bin/python3 bench/torch/exchange_bench.py --ranks 4
