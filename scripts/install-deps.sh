@@ -8,6 +8,7 @@ packages=(
   libgtest-dev libgmock-dev libcli11-dev libboost-graph-dev nlohmann-json3-dev
   libgraphviz-dev graphviz spin libsimgrid-dev
   libopenmpi-dev  # optional: MPI bootstrap of the nccl transport (backend); builds without it
+  python3-torch  # tests/python: the PyTorch package's multi-process tests (torch 1.13, CPU, gloo)
 )
 
 missing=()
