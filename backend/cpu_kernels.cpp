@@ -11,13 +11,22 @@
 namespace ua2a {
 
 float quantize_row_fp8(const std::uint16_t* row, std::uint64_t n, ElemType elem, std::uint8_t* codes) {
+  // The scale comes from the finite elements: an infinity would make it inf, and every code times
+  // inf decodes to NaN (0 * inf), the whole row lost for one element. A non-finite element gets
+  // the NaN code instead and stays non-finite after the exchange, alone (numeric.h, kFp8NaN).
   float absmax = 0.0f;
-  for (std::uint64_t i = 0; i < n; ++i) absmax = std::fmax(absmax, std::fabs(elem_to_float(row[i], elem)));
+  for (std::uint64_t i = 0; i < n; ++i) {
+    const float x = elem_to_float(row[i], elem);
+    if (std::isfinite(x)) absmax = std::fmax(absmax, std::fabs(x));
+  }
   // The kernels compute the same two float32 quotients, so CPU and GPU codes agree bit for bit.
   // A row too small for a finite inverse scale becomes a zero row (numeric.h, kFp8MinAbsmax).
   const bool zero_row = !(absmax >= kFp8MinAbsmax);
   const float inv = zero_row ? 0.0f : kFp8Max / absmax;
-  for (std::uint64_t i = 0; i < n; ++i) codes[i] = float_to_fp8_e4m3(elem_to_float(row[i], elem) * inv);
+  for (std::uint64_t i = 0; i < n; ++i) {
+    const float x = elem_to_float(row[i], elem);
+    codes[i] = std::isfinite(x) ? float_to_fp8_e4m3(x * inv) : kFp8NaN;
+  }
   return zero_row ? 0.0f : absmax / kFp8Max;
 }
 
