@@ -17,6 +17,10 @@ void validate(const LayerShape& shape) {
   if (shape.head_dim != 64 && shape.head_dim != 128)
     throw std::invalid_argument("--head-dim " + std::to_string(shape.head_dim) +
                                 " is not supported: the attention kernels take head dims 64 and 128");
+  if (shape.image_tokens > shape.padded_image_tokens())
+    throw std::invalid_argument("--image-tokens " + std::to_string(shape.image_tokens) + " exceeds N x s = " +
+                                std::to_string(shape.padded_image_tokens()) +
+                                ": the real sequence must fit the padded one; give s = ceil(S / N)");
 }
 
 namespace {

@@ -202,8 +202,7 @@ void GpuLayer::run(const LayerPrograms& programs, Transport& transport, LayerLed
   });
   m.stage(3, [&] {
     each([&](RankGpu& g) {
-      attention_forward({m.region_a(g), m.region_a(g) + attn, m.region_a(g) + 2 * attn, m.region_o(g), s.attn_tokens(),
-                         h, D, 1.0f / std::sqrt(static_cast<float>(D)), s.elem},
+      attention_forward(layer_attention(s, m.region_a(g), m.region_a(g) + attn, m.region_a(g) + 2 * attn, m.region_o(g)),
                         g.stream);
     });
   });

@@ -69,6 +69,7 @@ void attention_forward(const AttentionParams& a, cudaStream_t stream, std::uint3
     throw std::invalid_argument("attention needs 16-byte aligned q, k, v and out");
   if (block_n != 0 && block_n != 64 && !(block_n == 32 && a.head_dim == 128))
     throw std::invalid_argument("flash attention key tiles: 64, or 32 at head dim 128; got " + std::to_string(block_n));
+  check_padding(a);
   if (block_n == 0) block_n = static_cast<std::uint32_t>(flash_block_n(a.head_dim));
   const flash::Params p{a.q,
                         a.k,
@@ -77,7 +78,9 @@ void attention_forward(const AttentionParams& a, cudaStream_t stream, std::uint3
                         static_cast<int>(a.seq),
                         static_cast<int>(a.heads),
                         static_cast<int>(a.heads * a.head_dim),
-                        a.scale * static_cast<float>(M_LOG2E)};
+                        a.scale * static_cast<float>(M_LOG2E),
+                        static_cast<int>(a.pad_begin),
+                        static_cast<int>(a.pad_end)};
   // The one runtime-to-compile-time dispatch: head dim x key tile x element type.
   const bool bf16 = a.elem == ElemType::bf16;
   if (a.head_dim == 64) bf16 ? launch<64, 64, __nv_bfloat16>(p, stream) : launch<64, 64, __half>(p, stream);
