@@ -31,6 +31,9 @@ void attention_forward(const AttentionParams& params, cudaStream_t stream, std::
 /// Keys per tile of the flash kernel at `head_dim` on the current device: what the CPU mirror
 /// attention_tiled_cpu needs to do the same arithmetic.
 std::uint32_t flash_block_n(std::uint64_t head_dim);
+/// piece_checksum (../piece_check.h) of `bytes` bytes of device memory, written to *out (device
+/// memory, overwritten), ordered on `stream`.
+void piece_checksum_gpu(const std::byte* data, std::uint64_t bytes, std::uint64_t* out, cudaStream_t stream);
 /// Simple attention in plain float32: one thread block per (16 query rows, head), K/V tiles of
 /// 32 keys in shared memory. Slow; kept as a second GPU kernel to check the flash kernel against.
 void attention_forward_simple(const AttentionParams& params, cudaStream_t stream);
