@@ -84,6 +84,17 @@ RowMap row_map(const LayerPlan& plan, Exchange e, bool attn_side) {
 
 }  // namespace
 
+void check_vector_alignment(const RowMap& map, const void* const* tensors, const void* packed) {
+  auto misaligned = [](const void* p) { return reinterpret_cast<std::uintptr_t>(p) % 16 != 0; };
+  for (std::uint32_t t = 0; t < map.tensors; ++t)
+    if (misaligned(tensors[t]))
+      throw std::invalid_argument("pack/unpack tensor " + std::to_string(t) +
+                                  " does not start on a 16-byte boundary: the kernels move 16-byte vectors");
+  if (misaligned(packed))
+    throw std::invalid_argument("pack/unpack packed buffer does not start on a 16-byte boundary: the kernels move "
+                                "16-byte vectors");
+}
+
 RowMap pack_map(const LayerPlan& plan, Exchange e) { return row_map(plan, e, e == Exchange::out); }
 RowMap unpack_map(const LayerPlan& plan, Exchange e) { return row_map(plan, e, e == Exchange::qkv); }
 

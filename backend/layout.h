@@ -113,6 +113,12 @@ struct RowMap {
   }
 };
 
+/// Throws std::invalid_argument, naming the pointer, unless the map.tensors strided tensors and
+/// the packed buffer start on 16-byte boundaries: the GPU pack and unpack move every row as
+/// 16-byte vectors (rows are D = 64 or 128 elements, blocks kBlockAlign apart, so the starts
+/// decide). pack_gpu and unpack_gpu check it before every launch.
+void check_vector_alignment(const RowMap& map, const void* const* tensors, const void* packed);
+
 /// The row map of packing for exchange `e` (qkv: from the inputs [s, H, D]; out: from the
 /// attention output [N*s + L, h, D]) and of unpacking (qkv: into the attention layout; out: into
 /// the layer output [s, H, D]).

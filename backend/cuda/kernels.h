@@ -14,7 +14,8 @@ namespace ua2a {
 
 /// Gathers the rows of `map` from device tensors src[0 .. map.tensors) into `packed` (device),
 /// with fused e4m3 quantisation and per-row float32 scales when map.fp8. Needs 16-byte aligned
-/// tensors and D in {64, 128}.
+/// tensors and packed buffer (check_vector_alignment throws std::invalid_argument otherwise) and
+/// D in {64, 128}.
 void pack_gpu(const RowMap& map, ElemType elem, const void* const* src, std::byte* packed, cudaStream_t stream);
 /// Scatters `packed` into dst[0 .. map.tensors), dequantising when map.fp8.
 void unpack_gpu(const RowMap& map, ElemType elem, const std::byte* packed, void* const* dst, cudaStream_t stream);

@@ -191,6 +191,7 @@ struct UnpackLaunch {
 
 void pack_gpu(const RowMap& map, ElemType elem, const void* const* src, std::byte* packed, cudaStream_t stream) {
   check_map(map);
+  check_vector_alignment(map, src, packed);
   Tensors t{};
   for (std::uint32_t i = 0; i < map.tensors; ++i) t.p[i] = const_cast<void*>(src[i]);
   dispatch<PackLaunch>(elem, map.fp8, map, t, packed, stream);
@@ -198,6 +199,8 @@ void pack_gpu(const RowMap& map, ElemType elem, const void* const* src, std::byt
 
 void unpack_gpu(const RowMap& map, ElemType elem, const std::byte* packed, void* const* dst, cudaStream_t stream) {
   check_map(map);
+  const void* tensors[3] = {dst[0], map.tensors > 1 ? dst[1] : nullptr, map.tensors > 2 ? dst[2] : nullptr};
+  check_vector_alignment(map, tensors, packed);
   Tensors t{};
   for (std::uint32_t i = 0; i < map.tensors; ++i) t.p[i] = dst[i];
   dispatch<UnpackLaunch>(elem, map.fp8, map, packed, t, stream);
