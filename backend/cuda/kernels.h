@@ -32,6 +32,10 @@ void attention_forward(const AttentionParams& params, cudaStream_t stream, std::
 /// Keys per tile of the flash kernel at `head_dim` on the current device: what the CPU mirror
 /// attention_tiled_cpu needs to do the same arithmetic.
 std::uint32_t flash_block_n(std::uint64_t head_dim);
+/// Resident blocks per SM of the flash kernel (bf16) at (head_dim, block_n) on the current device,
+/// from cudaOccupancyMaxActiveBlocksPerMultiprocessor with its shared memory (opted in as a
+/// launch does): what docs/backend.md claims per GPU, measured.
+int flash_blocks_per_sm(std::uint64_t head_dim, std::uint32_t block_n);
 /// piece_checksum (../piece_check.h) of `bytes` bytes of device memory, written to *out (device
 /// memory, overwritten), ordered on `stream`.
 void piece_checksum_gpu(const std::byte* data, std::uint64_t bytes, std::uint64_t* out, cudaStream_t stream);
