@@ -249,8 +249,10 @@ std::vector<double> attention_rows_f64(const AttentionParams& p, const std::vect
       }
     }
   };
-  std::vector<std::jthread> pool;
-  for (std::uint64_t t = 0; t < threads; ++t) pool.emplace_back(work, tasks * t / threads, tasks * (t + 1) / threads);
+  {
+    std::vector<std::jthread> pool;  // joined at the end of this scope, before `out` is returned
+    for (std::uint64_t t = 0; t < threads; ++t) pool.emplace_back(work, tasks * t / threads, tasks * (t + 1) / threads);
+  }
   return out;
 }
 

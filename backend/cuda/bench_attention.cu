@@ -34,12 +34,14 @@ std::vector<std::uint16_t> host_tensor(std::uint32_t t, std::uint64_t seq, std::
                                        ElemType elem) {
   std::vector<std::uint16_t> x(seq * heads * d);
   const std::uint64_t n = x.size(), threads = std::max(1u, std::thread::hardware_concurrency());
-  std::vector<std::jthread> pool;
-  for (std::uint64_t w = 0; w < threads; ++w)
-    pool.emplace_back([&, w] {
-      for (std::uint64_t i = n * w / threads; i < n * (w + 1) / threads; ++i)
-        x[i] = float_to_elem(input_value(t, i / (heads * d), (i / d) % heads, i % d, 7), elem);
-    });
+  {
+    std::vector<std::jthread> pool;  // joined at the end of this scope, before `x` is returned
+    for (std::uint64_t w = 0; w < threads; ++w)
+      pool.emplace_back([&, w] {
+        for (std::uint64_t i = n * w / threads; i < n * (w + 1) / threads; ++i)
+          x[i] = float_to_elem(input_value(t, i / (heads * d), (i / d) % heads, i % d, 7), elem);
+      });
+  }
   return x;
 }
 
