@@ -1,5 +1,6 @@
 #include "backend/bench.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <vector>
@@ -78,11 +79,46 @@ ExchangeTiming time_exchange(const std::string& transport, const ProgramSet& pro
   return finish_timing(programs, s, wrong);
 }
 
+bool AttentionBench::ok() const {
+  if (tiles.empty() || !within(simple_vs_f64, bound)) return false;
+  for (const FlashTile& t : tiles)
+    if (!within(t.vs_simple, bound) || !within(t.vs_f64, bound)) return false;
+  return true;
+}
+
+int documented_flash_blocks_per_sm(int cc, std::uint64_t head_dim, std::uint32_t block_n) {
+  struct Claim {
+    int cc;
+    std::uint64_t head_dim;
+    std::uint32_t block_n;
+    int blocks;
+  };
+  // docs/backend.md, "Compile-time figures": H100/H200 (sm_90, 228 KiB and 65536 registers per
+  // SM), RTX 4090 (sm_89, 100 KiB).
+  constexpr Claim kClaims[] = {{90, 128, 64, 3}, {90, 128, 32, 2}, {90, 64, 64, 4},
+                               {89, 128, 64, 1}, {89, 128, 32, 2}, {89, 64, 64, 2}};
+  for (const Claim& c : kClaims)
+    if (c.cc == cc && c.head_dim == head_dim && c.block_n == block_n) return c.blocks;
+  return 0;
+}
+
+std::vector<std::uint64_t> sampled_attention_rows(std::uint64_t seq) {
+  constexpr std::uint64_t kTile = 64;  // the flash kernel's query rows per block
+  const std::uint64_t last_tile = (seq - 1) / kTile * kTile;
+  std::vector<std::uint64_t> rows = {0,           1,           kTile - 1,    kTile,    seq / 3,      seq / 2,
+                                     2 * seq / 3, last_tile - 1, last_tile, last_tile + 1, seq - 2, seq - 1};
+  std::vector<std::uint64_t> out;
+  for (std::uint64_t r : rows)  // inside the sequence, sorted, no repeats (short sequences)
+    if (r < seq && std::find(out.begin(), out.end(), r) == out.end()) out.push_back(r);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 #if !UA2A_HAVE_CUDA
 KernelBench bench_kernels(const LayerShape&, const ProgramSet&, std::uint32_t) {
   throw TransportError("kernel benchmarks need a CUDA build and a GPU: reconfigure with a CUDA toolkit");
 }
-AttentionBench bench_attention(std::uint64_t, std::uint64_t, std::uint64_t, ElemType, std::uint32_t, bool) {
+AttentionBench bench_attention(std::uint64_t, std::uint64_t, std::uint64_t, ElemType, std::uint32_t) {
   throw TransportError("attention benchmarks need a CUDA build and a GPU: reconfigure with a CUDA toolkit");
 }
 #endif

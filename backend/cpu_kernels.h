@@ -22,7 +22,8 @@ void append_text_cpu(const std::uint16_t* text, std::uint64_t tokens, std::uint6
                      std::uint64_t first_head, std::uint64_t heads, std::uint64_t head_dim, std::uint16_t* dst,
                      std::uint64_t row0);
 
-/// One e4m3 row: writes `n` codes and returns the row scale (absmax / 448; 0 for an all-zero row).
+/// One e4m3 row: writes `n` codes and returns the row scale (absmax / 448 over the finite
+/// elements; 0 for an all-zero row). Non-finite elements get kFp8NaN: they decode to NaN alone.
 float quantize_row_fp8(const std::uint16_t* row, std::uint64_t n, ElemType elem, std::uint8_t* codes);
 
 }  // namespace ua2a

@@ -23,6 +23,14 @@ LayerPrograms make_layer_programs(const LayerShape& shape, const std::string& al
   return {programs(Exchange::qkv), programs(Exchange::out)};
 }
 
+AttentionParams layer_attention(const LayerShape& shape, const void* q, const void* k, const void* v, void* out) {
+  AttentionParams p{q, k, v, out, shape.attn_tokens(), shape.heads_per_rank(), shape.head_dim,
+                    1.0f / std::sqrt(static_cast<float>(shape.head_dim)), shape.elem};
+  p.pad_begin = shape.real_image_tokens();
+  p.pad_end = shape.padded_image_tokens();
+  return p;
+}
+
 void check_fit(const LayerPlan& plan, const LayerPrograms& programs) {
   auto fit = [&](const ProgramSet& p, std::uint64_t block_bytes, const char* which) {
     if (p.ranks != plan.shape.ranks || p.payload.block_bytes() != block_bytes)
@@ -119,8 +127,7 @@ void CpuLayer::run(const LayerInputs& inputs, const LayerPrograms& programs, Tra
       append_text_cpu(inputs.text[k].data(), L, shape.heads, r * h, h, D, dst[k], N * shape.seq_per_rank);
   });
   t.attention = timed_per_rank(N, [&](Rank r) {
-    attention_cpu({attn_tensor(r, 0), attn_tensor(r, 1), attn_tensor(r, 2), region_o(r), shape.attn_tokens(), h, D,
-                   1.0f / std::sqrt(static_cast<float>(D)), shape.elem});
+    attention_cpu(layer_attention(shape, attn_tensor(r, 0), attn_tensor(r, 1), attn_tensor(r, 2), region_o(r)));
   });
   t.reverse_pack = timed_per_rank(N, [&](Rank r) {
     const std::uint16_t* src[1] = {as_elems(region_o(r))};

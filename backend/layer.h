@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "backend/attention.h"
 #include "backend/layout.h"
 #include "backend/reference.h"
 #include "backend/transport.h"
@@ -21,6 +22,10 @@ struct LayerPrograms {
 /// Generates and lowers both exchanges for `shape` (ulysses_payload with exchange qkv and out).
 LayerPrograms make_layer_programs(const LayerShape& shape, const std::string& algo, Discipline discipline,
                                   std::uint32_t chunks = 1, bool merged = true);
+/// The attention of one rank of the layer over the attention layout [N*s + L, h, D]: scale
+/// 1/sqrt(D), and the padding image tokens [S, N*s) masked as keys. The CPU and GPU layers both
+/// take it from here.
+AttentionParams layer_attention(const LayerShape& shape, const void* q, const void* k, const void* v, void* out);
 /// Throws std::invalid_argument unless both program sets have the plan's ranks and block bytes.
 void check_fit(const LayerPlan& plan, const LayerPrograms& programs);
 

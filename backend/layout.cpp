@@ -17,6 +17,10 @@ void validate(const LayerShape& shape) {
   if (shape.head_dim != 64 && shape.head_dim != 128)
     throw std::invalid_argument("--head-dim " + std::to_string(shape.head_dim) +
                                 " is not supported: the attention kernels take head dims 64 and 128");
+  if (shape.image_tokens > shape.padded_image_tokens())
+    throw std::invalid_argument("--image-tokens " + std::to_string(shape.image_tokens) + " exceeds N x s = " +
+                                std::to_string(shape.padded_image_tokens()) +
+                                ": the real sequence must fit the padded one; give s = ceil(S / N)");
 }
 
 namespace {
@@ -79,6 +83,17 @@ RowMap row_map(const LayerPlan& plan, Exchange e, bool attn_side) {
 }
 
 }  // namespace
+
+void check_vector_alignment(const RowMap& map, const void* const* tensors, const void* packed) {
+  auto misaligned = [](const void* p) { return reinterpret_cast<std::uintptr_t>(p) % 16 != 0; };
+  for (std::uint32_t t = 0; t < map.tensors; ++t)
+    if (misaligned(tensors[t]))
+      throw std::invalid_argument("pack/unpack tensor " + std::to_string(t) +
+                                  " does not start on a 16-byte boundary: the kernels move 16-byte vectors");
+  if (misaligned(packed))
+    throw std::invalid_argument("pack/unpack packed buffer does not start on a 16-byte boundary: the kernels move "
+                                "16-byte vectors");
+}
 
 RowMap pack_map(const LayerPlan& plan, Exchange e) { return row_map(plan, e, e == Exchange::out); }
 RowMap unpack_map(const LayerPlan& plan, Exchange e) { return row_map(plan, e, e == Exchange::qkv); }

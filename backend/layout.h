@@ -38,13 +38,22 @@ struct LayerShape {
   std::uint64_t text_tokens = 0;  ///< L
   ElemType elem = ElemType::bf16;
   bool fp8 = false;  ///< FP8 e4m3 on the wire, float32 scale per (token, head, tensor) row
+  /// S, the real image tokens when the sequence was padded up to N*s (S not divisible by N, as a
+  /// model pads it); 0: no padding (S = N*s). The padding tokens are the last N*s - S image
+  /// tokens (the last ranks' tails): exchanged like the others, masked as keys in attention, and
+  /// their outputs are not part of the result.
+  std::uint64_t image_tokens = 0;
 
   std::uint64_t heads_per_rank() const { return heads / static_cast<std::uint64_t>(ranks); }
   std::uint64_t attn_tokens() const { return ranks * seq_per_rank + text_tokens; }  ///< N*s + L
+  std::uint64_t padded_image_tokens() const { return ranks * seq_per_rank; }         ///< N*s
+  std::uint64_t real_image_tokens() const { return image_tokens ? image_tokens : padded_image_tokens(); }  ///< S
+  /// Whether global image token g (rank * s + local token) is padding.
+  bool is_padding(std::uint64_t g) const { return g >= real_image_tokens() && g < padded_image_tokens(); }
 };
 
 /// Throws std::invalid_argument naming the input and the fix: H % N, head dims other than 64 and
-/// 128, empty shapes.
+/// 128, empty shapes, more real image tokens than N*s.
 void validate(const LayerShape& shape);
 
 /// Blocks start at multiples of this in the send and receive buffers (vector loads, DMA).
@@ -103,6 +112,12 @@ struct RowMap {
     return ((j * tok_per_block + tok) * heads_total + j * head_per_block + hh) * head_dim;
   }
 };
+
+/// Throws std::invalid_argument, naming the pointer, unless the map.tensors strided tensors and
+/// the packed buffer start on 16-byte boundaries: the GPU pack and unpack move every row as
+/// 16-byte vectors (rows are D = 64 or 128 elements, blocks kBlockAlign apart, so the starts
+/// decide). pack_gpu and unpack_gpu check it before every launch.
+void check_vector_alignment(const RowMap& map, const void* const* tensors, const void* packed);
 
 /// The row map of packing for exchange `e` (qkv: from the inputs [s, H, D]; out: from the
 /// attention output [N*s + L, h, D]) and of unpacking (qkv: into the attention layout; out: into

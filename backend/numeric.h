@@ -32,6 +32,9 @@ inline constexpr float kFp8Max = 448.0f;
 /// the row's zeros into NaN. 2^-119 is the smallest power of two whose inverse scale is finite
 /// (448 * 2^119 < FLT_MAX); it also covers every subnormal absmax.
 inline constexpr float kFp8MinAbsmax = 0x1p-119f;
+/// The e4m3 NaN code (e4m3 has no infinities). Row quantisation gives it to every non-finite
+/// element, whatever its sign, so that element decodes to NaN and the rest of its row is kept.
+inline constexpr std::uint8_t kFp8NaN = 0x7f;
 /// float -> e4m3 (OCP FP8, bias 7, no infinities): round to nearest even, saturate to +-448,
 /// NaN -> 0x7F. Matches __nv_cvt_float_to_fp8(x, __NV_SATFINITE, __NV_E4M3).
 std::uint8_t float_to_fp8_e4m3(float x);

@@ -53,12 +53,19 @@ LayerInputs make_inputs(const LayerShape& shape, std::uint32_t seed) {
 }
 
 std::vector<std::uint16_t> reference_layer(const LayerShape& shape, const LayerInputs& inputs) {
-  const std::uint64_t S = shape.attn_tokens();
+  // Built from the unpadded sequence: the padding tokens are left out here rather than masked, so
+  // the reference does not rest on the mask it checks.
+  const std::uint64_t real = shape.real_image_tokens(), s = shape.seq_per_rank;
+  const std::uint64_t S = real + shape.text_tokens;
   const std::uint64_t row = shape.heads * shape.head_dim;  // elements per token
   std::array<std::vector<std::uint16_t>, 3> global;
   for (std::uint32_t t = 0; t < 3; ++t) {
     global[t].reserve(S * row);
-    for (const auto& rank : inputs.qkv) global[t].insert(global[t].end(), rank[t].begin(), rank[t].end());
+    for (std::size_t r = 0; r < inputs.qkv.size(); ++r) {
+      const std::uint64_t first = r * s, tokens = first >= real ? 0 : std::min(s, real - first);
+      const auto& x = inputs.qkv[r][t];
+      global[t].insert(global[t].end(), x.begin(), x.begin() + static_cast<std::ptrdiff_t>(tokens * row));
+    }
     global[t].insert(global[t].end(), inputs.text[t].begin(), inputs.text[t].end());
   }
   std::vector<std::uint16_t> out(S * row);
@@ -78,6 +85,7 @@ Tolerance tolerance_for(const LayerShape& shape) {
 std::vector<RankError> compare_with_reference(const LayerShape& shape, const LayerOutputs& outputs,
                                               const std::vector<std::uint16_t>& reference, Tolerance tol) {
   const std::uint64_t s = shape.seq_per_rank, H = shape.heads, h = shape.heads_per_rank(), D = shape.head_dim;
+  const std::uint64_t real = shape.real_image_tokens();  // the reference's text rows follow the real tokens
   std::vector<RankError> errors(shape.ranks);
   auto check = [&](RankError& e, std::uint16_t got_bits, std::uint16_t ref_bits) {
     const double got = elem_to_float(got_bits, shape.elem), ref = elem_to_float(ref_bits, shape.elem);
@@ -90,12 +98,18 @@ std::vector<RankError> compare_with_reference(const LayerShape& shape, const Lay
     RankError& e = errors[r];
     if (r >= static_cast<std::int32_t>(outputs.out.size()) || outputs.out[r].empty()) continue;  // not local
     const auto& out = outputs.out[r];
-    for (std::uint64_t i = 0; i < s * H * D; ++i) check(e, out[i], reference[r * s * H * D + i]);
+    for (std::uint64_t i = 0; i < s * H * D; ++i) {
+      const std::uint64_t g = r * s + i / (H * D);  // the element's global image token
+      // A padding token's output is not part of the result, but the layer must still have
+      // written it (the outputs start as NaN): finite, or the element fails.
+      if (shape.is_padding(g)) e.failed += !std::isfinite(elem_to_float(out[i], shape.elem));
+      else check(e, out[i], reference[r * s * H * D + i]);
+    }
     const auto& text = outputs.text_out.at(r);
     for (std::uint64_t l = 0; l < shape.text_tokens; ++l)
       for (std::uint64_t hh = 0; hh < h; ++hh)
         for (std::uint64_t d = 0; d < D; ++d)
-          check(e, text[(l * h + hh) * D + d], reference[((shape.ranks * s + l) * H + r * h + hh) * D + d]);
+          check(e, text[(l * h + hh) * D + d], reference[((real + l) * H + r * h + hh) * D + d]);
     e.max_rel = e.max_ref > 0 ? e.max_abs / e.max_ref : e.max_abs;
   }
   return errors;

@@ -29,7 +29,8 @@ float input_value(std::uint32_t tensor, std::uint64_t token, std::uint64_t head,
 LayerInputs make_inputs(const LayerShape& shape, std::uint32_t seed = 1);
 
 /// The whole layer without any exchange: plain attention over all H heads of the global sequence
-/// [N*s + L, H, D] (image tokens in rank order, then text). Returns the output [N*s + L, H, D].
+/// [S + L, H, D] (the S real image tokens in rank order, then text; the padding tokens past S are
+/// left out, not masked). Returns the output [S + L, H, D].
 std::vector<std::uint16_t> reference_layer(const LayerShape& shape, const LayerInputs& inputs);
 
 /// An element passes when |out - ref| <= atol + rtol * |ref|.
@@ -49,7 +50,8 @@ struct RankError {
   bool ok() const { return failed == 0; }
 };
 
-/// Compares every rank's outputs with the reference rows and heads it owns.
+/// Compares every rank's outputs with the reference rows and heads it owns. A padding token's
+/// outputs have no reference row: they only have to be finite (written).
 std::vector<RankError> compare_with_reference(const LayerShape& shape, const LayerOutputs& outputs,
                                               const std::vector<std::uint16_t>& reference, Tolerance tol);
 

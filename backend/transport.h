@@ -50,7 +50,8 @@ std::uint64_t recv_offset(const Payload& payload, std::uint64_t stride, const Op
 /// bytes into its receive buffer. The slot comes from the offset (dst_offset / stride), not from
 /// the op, so a copy to the wrong place is reported misplaced; a piece at the wrong offset inside
 /// a slot is recorded in slot -1 (misplaced too). Every transport calls it once the copy has
-/// completed (GPU transports from a host function on the receiving stream).
+/// completed (cuda-peer from a host function on the receiving stream; nccl, which never sees the
+/// match, from the checksum of the landed bytes: piece_check.h).
 void record_landed(DeliveryLedger& ledger, const Payload& payload, Rank at, std::uint64_t dst_offset,
                    std::uint64_t stride, const Op& send);
 

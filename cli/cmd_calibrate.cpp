@@ -6,6 +6,7 @@
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "sim/box_calibration.h"
+#include "sim/measurements.h"
 #include "sim/calibration.h"
 
 namespace ua2a::cli {

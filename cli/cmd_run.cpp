@@ -34,7 +34,9 @@ nlohmann::json report_json(const Options& o, const RunReport& r) {
   nlohmann::json j = {
       {"format", "ulysses-a2a/run"}, {"version", 1}, {"ranks", s.ranks}, {"transport", r.transport}, {"device", r.device}, {"algo", o.layer.algo},
       {"discipline", o.layer.discipline}, {"chunks", o.layer.chunks}, {"merged", !o.layer.unmerged},
-      {"shape", {{"seq_per_rank", s.seq_per_rank}, {"heads", s.heads}, {"heads_per_rank", s.heads_per_rank()},
+      {"shape", {{"seq_per_rank", s.seq_per_rank}, {"image_tokens", s.real_image_tokens()},
+                 {"padding_tokens", s.padded_image_tokens() - s.real_image_tokens()}, {"heads", s.heads},
+                 {"heads_per_rank", s.heads_per_rank()},
                  {"head_dim", s.head_dim}, {"text_tokens", s.text_tokens}, {"elem", to_string(s.elem)}, {"fp8", s.fp8}}},
       {"forward_block_bytes", r.plan.fwd_block_bytes}, {"reverse_block_bytes", r.plan.rev_block_bytes},
       {"workspace_bytes_per_rank", r.workspace_bytes_per_rank},
@@ -65,7 +67,10 @@ std::string report_text(const Options& o, const RunReport& r) {
   std::ostringstream out;
   out << "run: " << s.ranks << " ranks, transport " << r.transport << " on " << r.device << ", " << o.layer.algo << " / "
       << o.layer.discipline << ", " << o.layer.chunks << " chunk(s), " << (o.layer.unmerged ? "unmerged" : "merged") << "\n";
-  out << "shape: s = " << s.seq_per_rank << " tokens per rank, H = " << s.heads << " (h = " << s.heads_per_rank()
+  out << "shape: s = " << s.seq_per_rank << " tokens per rank";
+  if (const std::uint64_t pad = s.padded_image_tokens() - s.real_image_tokens())
+    out << " (S = " << s.real_image_tokens() << " image tokens: the last " << pad << " of N*s are padding, masked)";
+  out << ", H = " << s.heads << " (h = " << s.heads_per_rank()
       << "), D = " << s.head_dim << ", L = " << s.text_tokens << " text tokens, " << to_string(s.elem) << " values, "
       << (s.fp8 ? "fp8 e4m3 + float32 row scales" : to_string(s.elem)) << " on the wire\n";
   out << "blocks: forward " << r.plan.fwd_block_bytes << " B, reverse " << r.plan.rev_block_bytes
@@ -78,7 +83,8 @@ std::string report_text(const Options& o, const RunReport& r) {
       << "  reverse exchange " << ms(t.reverse_exchange) << "  reverse unpack " << ms(t.reverse_unpack) << "  total "
       << ms(t.total()) << "\n";
   if (!r.checked) return out.str();
-  out << "check against the CPU reference (plain attention over all heads, no exchange), pass when |out - ref| <= "
+  out << "check against the CPU reference (plain attention over all heads of the unpadded sequence, no exchange), "
+         "pass when |out - ref| <= "
       << r.tolerance.atol << " + " << r.tolerance.rtol << " |ref|:\n";
   out << "  rank      max abs      max rel   failed\n";
   for (Rank rank : r.local_ranks) {

@@ -11,6 +11,7 @@
 #include "schedule/generators.h"
 #include "schedule/io.h"
 #include "schedule/lower.h"
+#include "sim/measurements.h"
 #include "sim/prediction.h"
 #include "sim/simulate.h"
 #include "schedule/workload.h"

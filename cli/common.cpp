@@ -18,6 +18,9 @@
 #include "schedule/generators.h"
 #include "schedule/payload.h"
 #include "schedule/workload.h"
+#if UA2A_CLI_VERIFY_SIM
+#include "sim/measurements.h"
+#endif
 
 namespace ua2a::cli {
 
@@ -286,10 +289,14 @@ bool same_file(const std::string& a, const std::string& b) {
   return std::filesystem::equivalent(a, b, ec) && !ec;
 }
 
+#if UA2A_CLI_VERIFY_SIM
+// Only where sim/ is built (simulate and calibrate call it): the GPU slice that
+// scripts/device-check.sh builds has no sim/ (nor its Boost), and this definition failed its link.
 Measurements read_measurement_files(const std::vector<std::string>& paths) {
   std::vector<Measurements> docs;
   for (const std::string& path : paths) docs.push_back(read_measurements(read_file(path), path));
   return merge_measurements(docs);
 }
+#endif
 
 }  // namespace ua2a::cli

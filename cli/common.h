@@ -6,7 +6,10 @@
 #include <vector>
 
 #include "schedule/schedule.h"
-#include "sim/measurements.h"
+
+namespace ua2a {
+struct Measurements;  // sim/measurements.h
+}  // namespace ua2a
 
 namespace ua2a::cli {
 
@@ -74,6 +77,8 @@ std::string read_file(const std::string& path);
 /// True when the two paths name one existing file (an output that would overwrite an input).
 bool same_file(const std::string& a, const std::string& b);
 /// Reads measurement documents (sim/measurements.h) and merges them: one box's measurements.
+/// Defined where sim/ is built; declared with the type incomplete, so that this header (every
+/// command includes it) does not pull sim/'s Boost headers into the GPU slice, which has none.
 Measurements read_measurement_files(const std::vector<std::string>& paths);
 
 }  // namespace ua2a::cli

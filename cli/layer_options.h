@@ -29,8 +29,9 @@ struct LayerOptions {
   std::string model;              ///< a video model (schedule/workload.h) instead of --seq --heads --head-dim
   std::string resolution = "480p";
   std::uint32_t frames = 81;
-  bool resolution_given = false, frames_given = false;
+  bool resolution_given = false, frames_given = false, image_tokens_given = false;
   std::uint64_t seq = 64;         ///< s, image tokens per rank
+  std::uint64_t image_tokens = 0; ///< S, the real image tokens of all ranks (s = ceil(S / N), tail padded); 0: --seq
   std::uint64_t heads = 16;       ///< H
   std::uint64_t head_dim = 64;    ///< D
   std::uint64_t text_tokens = 0;  ///< L
@@ -58,7 +59,12 @@ inline void add_layer_options(CLI::App& cmd, LayerOptions& o, bool with_schedule
   auto* model = cmd.add_option("--model", o.model, "video model for the shape: " + models + " (with --resolution, --frames)");
   cmd.add_option("--resolution", o.resolution, "with --model: 480p or 720p")->capture_default_str();
   cmd.add_option("--frames", o.frames, "with --model: video frames (4k + 1)")->capture_default_str();
-  cmd.add_option("--seq", o.seq, "image tokens per rank s")->capture_default_str()->excludes(model);
+  auto* seq = cmd.add_option("--seq", o.seq, "image tokens per rank s")->capture_default_str()->excludes(model);
+  cmd.add_option("--image-tokens", o.image_tokens,
+                 "real image tokens S of all ranks instead of --seq: s = ceil(S / N), the N*s - S padding tokens "
+                 "masked in attention (as --model pads)")
+      ->excludes(model)
+      ->excludes(seq);
   cmd.add_option("--heads", o.heads, "total heads H (h = H / N)")->capture_default_str()->excludes(model);
   cmd.add_option("--head-dim", o.head_dim, "head dim D (64 or 128)")->capture_default_str()->excludes(model);
   cmd.add_option("--text-tokens", o.text_tokens, "text tokens L appended after the image tokens")->capture_default_str();
@@ -72,6 +78,7 @@ inline void add_layer_options(CLI::App& cmd, LayerOptions& o, bool with_schedule
   cmd.parse_complete_callback([&cmd, &o] {
     o.resolution_given = cmd.count("--resolution") > 0;
     o.frames_given = cmd.count("--frames") > 0;
+    o.image_tokens_given = cmd.count("--image-tokens") > 0;
   });
 }
 
@@ -107,13 +114,22 @@ inline LayerShape make_shape(const LayerOptions& o) {
   LayerShape s;
   s.ranks = o.ranks;
   s.seq_per_rank = o.seq, s.heads = o.heads, s.head_dim = o.head_dim;
+  auto pad_to_ranks = [&](std::uint64_t tokens, const char* what) {
+    if (tokens == 0) throw std::invalid_argument(std::string(what) + " must be at least 1 token");
+    const std::uint64_t n = static_cast<std::uint64_t>(o.ranks);
+    s.seq_per_rank = (tokens + n - 1) / n;  // padded up to a multiple of N; the padding is masked
+    s.image_tokens = tokens;
+  };
+  if (o.image_tokens > 0 || o.image_tokens_given) {
+    if (o.ranks < 1) throw std::invalid_argument("--ranks must be at least 1 (got " + std::to_string(o.ranks) + ")");
+    pad_to_ranks(o.image_tokens, "--image-tokens");
+  }
   if (!o.model.empty()) {
     if (o.ranks < 1) throw std::invalid_argument("--ranks must be at least 1 (got " + std::to_string(o.ranks) + ")");
     const ModelChoice choice = resolve_model(o.model, o.resolution, o.resolution_given);
     const VideoModel& m = find_video_model(choice.model);
-    const std::uint64_t tokens = video_tokens(m, choice.resolution, o.frames);
-    const std::uint64_t n = static_cast<std::uint64_t>(o.ranks);
-    s.seq_per_rank = (tokens + n - 1) / n, s.heads = m.heads, s.head_dim = m.head_dim;  // padded to a multiple of N
+    pad_to_ranks(video_tokens(m, choice.resolution, o.frames), "the model's sequence");
+    s.heads = m.heads, s.head_dim = m.head_dim;
   }
   s.text_tokens = o.text_tokens;
   s.elem = o.dtype == "fp16" ? ElemType::fp16 : ElemType::bf16;

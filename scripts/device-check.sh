@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
 # device-check.sh: the GPU slice in one go, on the lent GPU machine (one H200, 16 cores, CUDA 13,
 # CMake, ninja, PyTorch; no Debian development packages, no network). Steps, each under its own
-# time limit and all under one overall budget (TOTAL_S, default 450 s: the lease is 15 minutes;
-# 1200 s with --build-only, where the 2-core CI machine builds):
+# time limit and all under one overall budget (TOTAL_S, default 480 s: 8 of the lease's 15
+# minutes; 1200 s with --build-only, where the 2-core CI machine builds), correctness first:
 #   configure  against .device-deps/ alone (scripts/device-prepare.sh; system prefixes ignored),
 #              for the GPU's own architecture only (sm_90 on the H200);
 #   build      only the slice's targets (ulysses-a2a, test_backend, test_backend_gpu), all cores;
-#   gpu-tests, cpu-tests; run-* (the layer end to end with --check); bench-* (kernels, layer,
-#   exchange, attention); probe-* (the box's patterns measured with cuda-peer, and NCCL on 2+
-#   GPUs, written as measurement documents: docs/probe.md); torch-* (PyTorch baselines on the
-#   same GPU).
+#   gpu-tests, cpu-tests; run-* (the layer end to end with --check, padded sequences; NCCL with
+#   one rank on one GPU); bench-kernels and bench-attention (the kernels at the real shapes, judged
+#   against the CPU, the simple kernel and float64); sanitize-* (compute-sanitizer memcheck,
+#   racecheck, synccheck); stress-* (cuda-peer, 20 checked runs per discipline and dtype);
+#   bench-layer-*, bench-exchange (timings); probe-* (the box's patterns measured with cuda-peer,
+#   and NCCL on 2+ GPUs, written as measurement documents: docs/probe.md); torch-* (PyTorch
+#   baselines on the same GPU). docs/backend.md "The device run" lists every step, its bound
+#   and its expected time.
 # The summary comes last even when a step fails; every log is under $LOGS, and when the device
 # tool's $OUT is set the logs also go there as one archive beside summary.txt.
 #
@@ -35,7 +39,7 @@ case "${1:-}" in
 esac
 # The lease bounds the device run; a 2-core CI machine needs longer for the same build (295 s
 # measured on a shared 2-core machine, about 50 s expected on the H200's 16 cores).
-if [ "$BUILD_ONLY" = 1 ]; then BUILD_LIMIT=900; TOTAL_S=${TOTAL_S:-1200}; else BUILD_LIMIT=300; TOTAL_S=${TOTAL_S:-450}; fi
+if [ "$BUILD_ONLY" = 1 ]; then BUILD_LIMIT=900; TOTAL_S=${TOTAL_S:-1200}; else BUILD_LIMIT=300; TOTAL_S=${TOTAL_S:-480}; fi
 
 die() { echo "device-check: $*" >&2; exit 1; }
 # shellcheck source=cuda-root.sh
@@ -134,19 +138,49 @@ if [ "$BUILD_ONLY" = 0 ] && [ "$built" = 1 ]; then
   nvidia-smi --query-gpu=index,name,memory.total,compute_cap,driver_version --format=csv >"$LOGS/gpus.txt" 2>&1
   step gpu-tests 150 "$T/test_backend_gpu" --gtest_brief=1
   step cpu-tests 120 "$T/test_backend" --gtest_brief=1
-  step run-threads-bf16 30 "$CLI" run --transport threads --ranks 8 --check --iterations 2 --json
-  step run-threads-fp8 30 "$CLI" run --transport threads --ranks 8 --check --iterations 2 --dtype fp8 --json
+  # Padded sequences (S not divisible by N: the last 3 image tokens of N*s are padding, masked).
+  step run-threads-bf16 30 "$CLI" run --transport threads --ranks 8 --image-tokens 509 --text-tokens 13 --check \
+    --iterations 2 --json
+  step run-threads-fp8 30 "$CLI" run --transport threads --ranks 8 --image-tokens 509 --text-tokens 13 --check \
+    --iterations 2 --dtype fp8 --json
   for dt in bf16 fp8; do
-    step run-cuda-peer-$dt 60 "$CLI" run --transport cuda-peer --ranks 8 --seq 128 --heads 40 --head-dim 128 \
+    step run-cuda-peer-$dt 60 "$CLI" run --transport cuda-peer --ranks 8 --image-tokens 1021 --heads 40 --head-dim 128 \
       --text-tokens 77 --dtype $dt --check --iterations 2 --json
   done
   if [ "$GPUS" -ge 2 ]; then
     step run-nccl 60 "$CLI" run --transport nccl --ranks "$GPUS" --heads $((GPUS * 5)) --seq 128 --head-dim 128 \
-      --check --iterations 2 --json
+      --text-tokens 77 --check --iterations 2 --json
+  else
+    # One GPU: one rank, so no piece crosses, but NCCL runs: init, the steps' groups, the ledger's
+    # checksum all-gather, finalize (gpu-tests adds a self send/receive and the abort path).
+    step run-nccl-one-rank 60 "$CLI" run --transport nccl --ranks 1 --heads 5 --seq 1024 --head-dim 128 \
+      --text-tokens 77 --check --iterations 2 --json
   fi
-  # Kernels at 720p, N = 8 (s = 9450, H = 40, D = 128): the shape of pcie-facts.md's PyTorch figures.
-  step bench-kernels 90 "$CLI" bench --transport cuda-peer --model wan2.1-14b-720p --ranks 8 --kernels --no-exchange \
-    --no-layer --iterations 20 --json
+  # The real shapes, judged (exit 1 beyond the bounds): pack/unpack of one rank at 720p, N = 8,
+  # with Wan's 512 text tokens, byte for byte against the CPU, and the kernel timings.
+  step bench-kernels 90 "$CLI" bench --transport cuda-peer --model wan2.1-14b-720p --ranks 8 --text-tokens 512 --kernels \
+    --no-exchange --no-layer --iterations 20 --json
+  # Flash (64- and 32-key tiles) against the simple kernel and float64 at S = 33272, 76112 (h = 5)
+  # and 8192 (h = 40); the flash kernel's occupancy beside the docs' figure.
+  step bench-attention 120 "$CLI" bench --attention --no-exchange --no-layer --iterations 10 --json
+  # compute-sanitizer on the pack tests, the short attention cases (both tiles and the simple
+  # kernel) and one padded cuda-peer run end to end (bf16 and fp8, 4 chunks).
+  SANITIZER=$(command -v compute-sanitizer || echo "$CUDA/bin/compute-sanitizer")
+  SAN_FILTER='*GpuPack.*:GpuPackFp8.*:*GpuAttention.*/S1_*:*GpuAttention.*/S33_*:*GpuAttention.*/S65_*:*GpuAttention.*/S100_*:GpuLayerPadded.*'
+  for tool in memcheck racecheck synccheck; do
+    limit=90
+    [ "$tool" = racecheck ] && limit=120
+    step sanitize-$tool $limit "$SANITIZER" --tool $tool --error-exitcode 1 --print-limit 20 \
+      "$T/test_backend_gpu" --gtest_brief=1 --gtest_filter="$SAN_FILTER"
+  done
+  # Stress: 20 checked runs each (fresh inputs, poisoned workspaces, fresh ledgers every run),
+  # every discipline that runs (naive deadlocks by design, refused before it starts), both wires.
+  for d in paired-half paired-full grouped; do
+    for dt in bf16 fp8; do
+      step stress-$d-$dt 60 "$CLI" run --transport cuda-peer --ranks 8 --image-tokens 509 --heads 16 --head-dim 128 \
+        --text-tokens 13 --chunks 4 --unmerged --discipline $d --dtype $dt --check -n 20 --json
+    done
+  done
   # The layer at 480p with 8 virtual ranks on one GPU (2 timed runs).
   for dt in bf16 fp8; do
     step bench-layer-$dt 90 "$CLI" bench --transport cuda-peer --model wan2.1-14b-480p --ranks 8 --dtype $dt \
@@ -154,7 +188,6 @@ if [ "$BUILD_ONLY" = 0 ] && [ "$built" = 1 ]; then
   done
   step bench-exchange 60 "$CLI" bench --transport cuda-peer --ranks 8 --min-bytes 65536 --max-bytes 16777216 --factor 4 \
     --no-layer --iterations 10
-  step bench-attention 90 "$CLI" bench --attention --no-exchange --no-layer --iterations 10 --json
   # probe (issue 19): on 2+ GPUs the box this machine is (`topo import` of nvidia-smi topo -m),
   # measured; on one GPU the 4090x4 preset's patterns with the ranks sharing it (a smoke test of
   # the CUDA path, both directions of the copies). The command needs sim/ (Boost.Graph): a slice

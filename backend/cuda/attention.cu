@@ -90,16 +90,19 @@ __global__ void __launch_bounds__(AttentionTraits<kHeadDim>::kWarps * 32) attent
       v_tile[kk * kHeadDim + d] = in ? load_float(v + (key * H + head) * kHeadDim + d) : 0.0f;
     }
     __syncthreads();
-    const bool key_in = key0 + lane < S;
+    const std::uint64_t key = key0 + lane;
+    const bool key_in = key < S && !(key >= p.pad_begin && key < p.pad_end);  // padding keys are masked
 #pragma unroll
     for (int r = 0; r < Tr::kRowsPerWarp; ++r) {
       const float* qr = q_rows + (warp * Tr::kRowsPerWarp + r) * kHeadDim;
       float s = 0.0f;
       for (int d = 0; d < kHeadDim; ++d) s += qr[d] * k_tile[lane * Tr::kKStride + d];
       s = key_in ? s : -INFINITY;
-      const float m_new = fmaxf(m[r], warp_max(s));  // finite: every tile has a valid key
-      const float correction = expf(m[r] - m_new);
-      const float prob = expf(s - m_new);
+      const float m_new = fmaxf(m[r], warp_max(s));
+      // -inf while only padding keys were seen: subtract 0 then, so the weights are 0, not NaN.
+      const float m_safe = m_new == -INFINITY ? 0.0f : m_new;
+      const float correction = expf(m[r] - m_safe);
+      const float prob = expf(s - m_safe);
       l[r] = l[r] * correction + warp_sum(prob);
       m[r] = m_new;
 #pragma unroll
@@ -140,6 +143,7 @@ void attention_forward_simple(const AttentionParams& p, cudaStream_t stream) {
   if (p.seq == 0 || p.heads == 0 || p.heads > 65535 || (p.seq + 15) / 16 > 0x7fffffffu)
     throw std::invalid_argument("attention shape out of range: seq " + std::to_string(p.seq) + ", heads " +
                                 std::to_string(p.heads));
+  check_padding(p);
   const bool bf16 = p.elem == ElemType::bf16;
   if (p.head_dim == 64) bf16 ? launch<__nv_bfloat16, 64>(p, stream) : launch<__half, 64>(p, stream);
   else bf16 ? launch<__nv_bfloat16, 128>(p, stream) : launch<__half, 128>(p, stream);

@@ -1,10 +1,12 @@
 // GPU halves of bench.h: exchanges over device buffers and the kernels against a device copy.
 #include <cuda_runtime.h>
 
+#include <array>
 #include <chrono>
 #include <vector>
 
 #include "backend/bench.h"
+#include "backend/cpu_kernels.h"
 #include "backend/cuda/check.h"
 #include "backend/cuda/kernels.h"
 #include "backend/cuda/timing.h"
@@ -61,6 +63,43 @@ class DeviceRanks {
 };
 
 std::uint64_t stride_of(const ProgramSet& p) { return (p.payload.block_bytes() + kBlockAlign - 1) / kBlockAlign * kBlockAlign; }
+
+struct KernelsVsCpu {
+  std::uint64_t pack_bytes_compared = 0, pack_bytes_differing = 0;
+  std::uint64_t unpack_elements_compared = 0, unpack_elements_differing = 0;
+};
+
+/// One rank's forward pack and unpack on the GPU, each into a poisoned (0xFF) buffer, against
+/// pack_cpu and unpack_cpu on the same inputs: the packed blocks byte for byte, the unpacked
+/// attention tensors element for element over the image rows (the text rows are appended later).
+KernelsVsCpu compare_with_cpu(const LayerPlan& p, const std::array<std::vector<std::uint16_t>, 3>& inputs,
+                              const void* const* src, std::byte* packed, void* const* dst, cudaStream_t stream) {
+  const LayerShape& s = p.shape;
+  const RowMap pm = pack_map(p, Exchange::qkv), um = unpack_map(p, Exchange::qkv);
+  UA2A_CUDA_CHECK(cudaMemsetAsync(packed, 0xFF, p.fwd_buffer_bytes(), stream));
+  for (int t = 0; t < 3; ++t) UA2A_CUDA_CHECK(cudaMemsetAsync(dst[t], 0xFF, p.attn_tensor_bytes, stream));
+  pack_gpu(pm, s.elem, src, packed, stream);
+  unpack_gpu(um, s.elem, packed, dst, stream);
+  std::vector<std::byte> gpu_packed(p.fwd_buffer_bytes()), cpu_packed(p.fwd_buffer_bytes());
+  const std::uint64_t image_elems = s.padded_image_tokens() * s.heads_per_rank() * s.head_dim;
+  std::vector<std::vector<std::uint16_t>> gpu_attn(3, std::vector<std::uint16_t>(image_elems)), cpu_attn = gpu_attn;
+  UA2A_CUDA_CHECK(cudaMemcpyAsync(gpu_packed.data(), packed, gpu_packed.size(), cudaMemcpyDeviceToHost, stream));
+  for (int t = 0; t < 3; ++t)
+    UA2A_CUDA_CHECK(cudaMemcpyAsync(gpu_attn[t].data(), dst[t], image_elems * 2, cudaMemcpyDeviceToHost, stream));
+  UA2A_CUDA_CHECK(cudaStreamSynchronize(stream));
+  const std::uint16_t* cpu_src[3] = {inputs[0].data(), inputs[1].data(), inputs[2].data()};
+  pack_cpu(pm, s.elem, cpu_src, cpu_packed.data());
+  std::uint16_t* cpu_dst[3] = {cpu_attn[0].data(), cpu_attn[1].data(), cpu_attn[2].data()};
+  unpack_cpu(um, s.elem, cpu_packed.data(), cpu_dst);
+  KernelsVsCpu d;
+  for (std::uint32_t j = 0; j < pm.blocks; ++j)
+    for (std::uint64_t i = j * pm.block_stride; i < j * pm.block_stride + p.fwd_block_bytes; ++i)
+      d.pack_bytes_differing += gpu_packed[i] != cpu_packed[i], ++d.pack_bytes_compared;
+  for (int t = 0; t < 3; ++t)
+    for (std::uint64_t i = 0; i < image_elems; ++i)
+      d.unpack_elements_differing += gpu_attn[t][i] != cpu_attn[t][i], ++d.unpack_elements_compared;
+  return d;
+}
 
 }  // namespace
 
@@ -138,6 +177,10 @@ KernelBench bench_kernels(const LayerShape& shape, const ProgramSet& forward, st
     const double wire = static_cast<double>(p.fwd_block_bytes) * s.ranks;
     const void* src[3] = {q[0], q[1], q[2]};
     void* dst[3] = {attn[0], attn[1], attn[2]};
+    const KernelsVsCpu d = compare_with_cpu(p, in.qkv[0], src, packed, dst, stream);
+    (fp8 ? kb.pack_fp8_bytes_differing : kb.pack_bytes_differing) = d.pack_bytes_differing;
+    (fp8 ? kb.unpack_fp8_elements_differing : kb.unpack_elements_differing) = d.unpack_elements_differing;
+    if (!fp8) kb.pack_bytes_compared = d.pack_bytes_compared, kb.unpack_elements_compared = d.unpack_elements_compared;
     const double tp = time_on(stream, iterations, [&] { pack_gpu(pm, s.elem, src, packed, stream); });
     const double tu = time_on(stream, iterations, [&] { unpack_gpu(um, s.elem, packed, dst, stream); });
     (fp8 ? kb.pack_fp8_gbps : kb.pack_gbps) = (in_bytes + wire) / tp / 1e9;

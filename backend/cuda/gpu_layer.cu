@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 #include "backend/cuda/check.h"
 #include "backend/cuda/kernels.h"
@@ -36,16 +37,70 @@ class DeviceBuffer {
   void* ptr_ = nullptr;
 };
 
-/// The stage boundaries recorded per rank: kStages + 1 events.
+/// A non-blocking stream owned RAII-style: synchronised and destroyed with its owner, also when a
+/// constructor throws halfway (the GpuLayer constructor used to leak the streams made before).
+class Stream {
+ public:
+  Stream() = default;
+  explicit Stream(int device) : device_(device) {
+    UA2A_CUDA_CHECK(cudaSetDevice(device));
+    UA2A_CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
+  }
+  ~Stream() {
+    if (stream_ && UA2A_CUDA_WARN(cudaSetDevice(device_)) && UA2A_CUDA_WARN(cudaStreamSynchronize(stream_)))
+      UA2A_CUDA_WARN(cudaStreamDestroy(stream_));
+  }
+  Stream(Stream&& o) noexcept : device_(o.device_), stream_(std::exchange(o.stream_, nullptr)) {}
+  Stream& operator=(Stream&& o) noexcept {
+    std::swap(device_, o.device_);
+    std::swap(stream_, o.stream_);
+    return *this;
+  }
+  operator cudaStream_t() const { return stream_; }
+
+ private:
+  int device_ = 0;
+  cudaStream_t stream_ = nullptr;
+};
+
+/// A timing event owned RAII-style.
+class Event {
+ public:
+  Event() = default;
+  explicit Event(int device) : device_(device) {
+    UA2A_CUDA_CHECK(cudaSetDevice(device));
+    UA2A_CUDA_CHECK(cudaEventCreate(&event_));
+  }
+  ~Event() {
+    if (event_ && UA2A_CUDA_WARN(cudaSetDevice(device_))) UA2A_CUDA_WARN(cudaEventDestroy(event_));
+  }
+  Event(Event&& o) noexcept : device_(o.device_), event_(std::exchange(o.event_, nullptr)) {}
+  Event& operator=(Event&& o) noexcept {
+    std::swap(device_, o.device_);
+    std::swap(event_, o.event_);
+    return *this;
+  }
+  operator cudaEvent_t() const { return event_; }
+
+ private:
+  int device_ = 0;
+  cudaEvent_t event_ = nullptr;
+};
+
 constexpr int kStages = 7;
 
+/// One rank's GPU resources. The stream is declared last so that it is destroyed first: its
+/// work finishes before the buffers it uses are freed.
 struct RankGpu {
   Rank rank = 0;
   int device = 0;
-  cudaStream_t stream = nullptr;
   DeviceBuffer workspace;             // regions A | B | O
   DeviceBuffer inputs[3], text[3], out;
-  cudaEvent_t marks[kStages + 1] = {};
+  /// Each stage's own start and end: the end is recorded right behind the stage's work, before
+  /// the barrier, so a stage's time excludes the barrier and the host's gap before the next one
+  /// (they shared one event with the next stage's start).
+  Event starts[kStages], ends[kStages];
+  Stream stream;
 };
 
 }  // namespace
@@ -68,19 +123,22 @@ struct GpuLayer::Impl {
                          g.stream});
     return b;
   }
-  /// Runs stage `i` on every rank between two barrier-separated marks.
+  /// Runs stage `i` on every rank between its start and end events, then a barrier.
   template <class F>
   void stage(int i, F&& enqueue) {
     for (RankGpu& g : ranks) {
       UA2A_CUDA_CHECK(cudaSetDevice(g.device));
-      UA2A_CUDA_CHECK(cudaEventRecord(g.marks[i], g.stream));
+      UA2A_CUDA_CHECK(cudaEventRecord(g.starts[i], g.stream));
     }
     enqueue();
     for (RankGpu& g : ranks) {
       UA2A_CUDA_CHECK(cudaSetDevice(g.device));
-      UA2A_CUDA_CHECK(cudaEventRecord(g.marks[i + 1], g.stream));
+      UA2A_CUDA_CHECK(cudaEventRecord(g.ends[i], g.stream));
     }
-    for (RankGpu& g : ranks) UA2A_CUDA_CHECK(cudaStreamSynchronize(g.stream));
+    for (RankGpu& g : ranks) {
+      UA2A_CUDA_CHECK(cudaSetDevice(g.device));
+      UA2A_CUDA_CHECK(cudaStreamSynchronize(g.stream));
+    }
   }
   void record_memory() {
     std::size_t free = 0, total = 0;
@@ -96,13 +154,13 @@ GpuLayer::GpuLayer(const LayerPlan& plan, std::vector<Rank> local_ranks) : impl_
   m.gpus = gpu_count();
   if (m.gpus == 0)
     throw TransportError("no CUDA GPU is visible to this process: use --transport threads, or run on a GPU machine");
+  // Everything below is owned by the ranks (RAII): a throw anywhere releases what was made.
   for (Rank r : local_ranks) {
     RankGpu g;
     g.rank = r;
     g.device = r % m.gpus;
-    UA2A_CUDA_CHECK(cudaSetDevice(g.device));
-    UA2A_CUDA_CHECK(cudaStreamCreateWithFlags(&g.stream, cudaStreamNonBlocking));
-    for (cudaEvent_t& e : g.marks) UA2A_CUDA_CHECK(cudaEventCreate(&e));
+    g.stream = Stream(g.device);
+    for (int i = 0; i < kStages; ++i) g.starts[i] = Event(g.device), g.ends[i] = Event(g.device);
     for (int t = 0; t < 3; ++t) {
       g.inputs[t] = DeviceBuffer(g.device, plan.input_bytes);
       g.text[t] = DeviceBuffer(g.device, plan.text_bytes);
@@ -128,14 +186,7 @@ GpuLayer::GpuLayer(const LayerPlan& plan, std::vector<Rank> local_ranks) : impl_
     }
 }
 
-GpuLayer::~GpuLayer() {
-  for (RankGpu& g : impl_->ranks) {
-    if (!UA2A_CUDA_WARN(cudaSetDevice(g.device))) continue;
-    UA2A_CUDA_WARN(cudaStreamSynchronize(g.stream));
-    for (cudaEvent_t e : g.marks) UA2A_CUDA_WARN(cudaEventDestroy(e));
-    UA2A_CUDA_WARN(cudaStreamDestroy(g.stream));
-  }
-}
+GpuLayer::~GpuLayer() = default;  // the ranks own their streams, events and buffers
 
 void GpuLayer::upload(const LayerInputs& inputs) {
   // On the rank's own stream: cudaMemcpy runs on the legacy stream, which does not order against
@@ -202,8 +253,7 @@ void GpuLayer::run(const LayerPrograms& programs, Transport& transport, LayerLed
   });
   m.stage(3, [&] {
     each([&](RankGpu& g) {
-      attention_forward({m.region_a(g), m.region_a(g) + attn, m.region_a(g) + 2 * attn, m.region_o(g), s.attn_tokens(),
-                         h, D, 1.0f / std::sqrt(static_cast<float>(D)), s.elem},
+      attention_forward(layer_attention(s, m.region_a(g), m.region_a(g) + attn, m.region_a(g) + 2 * attn, m.region_o(g)),
                         g.stream);
     });
   });
@@ -226,7 +276,7 @@ void GpuLayer::run(const LayerPrograms& programs, Transport& transport, LayerLed
   for (RankGpu& g : m.ranks)
     for (int i = 0; i < kStages; ++i) {
       float ms = 0;
-      UA2A_CUDA_CHECK(cudaEventElapsedTime(&ms, g.marks[i], g.marks[i + 1]));
+      UA2A_CUDA_CHECK(cudaEventElapsedTime(&ms, g.starts[i], g.ends[i]));
       stage_s[i] = std::max(stage_s[i], ms * 1e-3);
     }
   StageTimes t;

@@ -26,7 +26,8 @@ class GpuLayer {
   /// next run does not write fails the check instead of passing with an earlier run's value.
   void poison();
   /// Runs the layer once on every local rank and waits for it; adds stage times (GPU events,
-  /// max over ranks, stages separated by a barrier) to `times` if given.
+  /// max over ranks; each stage between its own start and end events, then a barrier the times
+  /// exclude) to `times` if given.
   void run(const LayerPrograms& programs, Transport& transport, LayerLedgers ledgers, StageTimes* times = nullptr);
   /// Copies the local ranks' outputs back; other ranks' entries stay empty.
   void download(LayerOutputs& outputs);

@@ -14,7 +14,8 @@ namespace ua2a {
 
 /// Gathers the rows of `map` from device tensors src[0 .. map.tensors) into `packed` (device),
 /// with fused e4m3 quantisation and per-row float32 scales when map.fp8. Needs 16-byte aligned
-/// tensors and D in {64, 128}.
+/// tensors and packed buffer (check_vector_alignment throws std::invalid_argument otherwise) and
+/// D in {64, 128}.
 void pack_gpu(const RowMap& map, ElemType elem, const void* const* src, std::byte* packed, cudaStream_t stream);
 /// Scatters `packed` into dst[0 .. map.tensors), dequantising when map.fp8.
 void unpack_gpu(const RowMap& map, ElemType elem, const std::byte* packed, void* const* dst, cudaStream_t stream);
@@ -31,6 +32,13 @@ void attention_forward(const AttentionParams& params, cudaStream_t stream, std::
 /// Keys per tile of the flash kernel at `head_dim` on the current device: what the CPU mirror
 /// attention_tiled_cpu needs to do the same arithmetic.
 std::uint32_t flash_block_n(std::uint64_t head_dim);
+/// Resident blocks per SM of the flash kernel (bf16) at (head_dim, block_n) on the current device,
+/// from cudaOccupancyMaxActiveBlocksPerMultiprocessor with its shared memory (opted in as a
+/// launch does): what docs/backend.md claims per GPU, measured.
+int flash_blocks_per_sm(std::uint64_t head_dim, std::uint32_t block_n);
+/// piece_checksum (../piece_check.h) of `bytes` bytes of device memory, written to *out (device
+/// memory, overwritten), ordered on `stream`.
+void piece_checksum_gpu(const std::byte* data, std::uint64_t bytes, std::uint64_t* out, cudaStream_t stream);
 /// Simple attention in plain float32: one thread block per (16 query rows, head), K/V tiles of
 /// 32 keys in shared memory. Slow; kept as a second GPU kernel to check the flash kernel against.
 void attention_forward_simple(const AttentionParams& params, cudaStream_t stream);

@@ -2,6 +2,7 @@
 
 #include <nccl.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -12,11 +13,13 @@
 #include <optional>
 #include <set>
 #include <thread>
+#include <vector>
 
 #include "backend/cuda/check.h"
-#include "backend/cuda/record_landed.h"
+#include "backend/cuda/kernels.h"
 #include "backend/id_file.h"
 #include "backend/mpi_world.h"
+#include "backend/piece_check.h"
 
 namespace ua2a {
 
@@ -35,6 +38,47 @@ using Clock = std::chrono::steady_clock;
     if (ua2a_r_ != ncclSuccess && ua2a_r_ != ncclInProgress) throw_nccl(ua2a_r_, #call, __FILE__, __LINE__); \
   } while (0)
 
+/// Device memory of one rank's checksums in a checked exchange (backend/piece_check.h).
+class RankChecksums {
+ public:
+  RankChecksums(int device, std::size_t per_rank, std::int32_t ranks, std::size_t receives)
+      : device_(device), per_rank_(per_rank), ranks_(ranks), receives_(receives) {
+    UA2A_CUDA_CHECK(cudaSetDevice(device));
+    UA2A_CUDA_CHECK(cudaMalloc(&sent_, per_rank * sizeof(std::uint64_t)));
+    UA2A_CUDA_CHECK(cudaMalloc(&gathered_, per_rank * ranks * sizeof(std::uint64_t)));
+    UA2A_CUDA_CHECK(cudaMalloc(&landed_, std::max<std::size_t>(receives, 1) * sizeof(std::uint64_t)));
+  }
+  ~RankChecksums() {
+    if (!UA2A_CUDA_WARN(cudaSetDevice(device_))) return;
+    for (void* p : {static_cast<void*>(sent_), static_cast<void*>(gathered_), static_cast<void*>(landed_)})
+      if (p) UA2A_CUDA_WARN(cudaFree(p));
+  }
+  RankChecksums(const RankChecksums&) = delete;
+  RankChecksums& operator=(const RankChecksums&) = delete;
+  std::uint64_t* sent() const { return sent_; }          ///< [N][parts][chunks]: this rank's sends
+  std::uint64_t* gathered() const { return gathered_; }  ///< [N][N][parts][chunks]: every rank's
+  std::uint64_t* landed() const { return landed_; }      ///< [receives]: what each receive found
+  std::size_t per_rank() const { return per_rank_; }
+  /// The all-gathered sender checksums and the landed ones, on the host (the stream is done).
+  void download(std::vector<std::uint64_t>& gathered, std::vector<std::uint64_t>& landed) const {
+    UA2A_CUDA_CHECK(cudaSetDevice(device_));
+    gathered.resize(per_rank_ * ranks_);
+    landed.resize(receives_);
+    UA2A_CUDA_CHECK(cudaMemcpy(gathered.data(), gathered_, gathered.size() * sizeof(std::uint64_t), cudaMemcpyDeviceToHost));
+    if (receives_)
+      UA2A_CUDA_CHECK(cudaMemcpy(landed.data(), landed_, landed.size() * sizeof(std::uint64_t), cudaMemcpyDeviceToHost));
+  }
+
+ private:
+  int device_;
+  std::size_t per_rank_;
+  std::int32_t ranks_;
+  std::size_t receives_;
+  std::uint64_t* sent_ = nullptr;
+  std::uint64_t* gathered_ = nullptr;
+  std::uint64_t* landed_ = nullptr;
+};
+
 class NcclTransport : public Transport {
  public:
   explicit NcclTransport(const TransportOptions& o) : options_(o) {}
@@ -48,8 +92,10 @@ class NcclTransport : public Transport {
   /// Polls a non-blocking communicator until its last call finished; throws on error, timeout or
   /// when another rank's thread failed (`stop`).
   void wait_ready(ncclComm_t comm, Clock::time_point deadline, const std::atomic<bool>* stop = nullptr) const;
-  void run_rank(const ProgramSet& programs, const ExchangeBuffers& buffers, std::size_t i, DeliveryLedger* ledger,
+  void run_rank(const ProgramSet& programs, const ExchangeBuffers& buffers, std::size_t i, RankChecksums* sums,
                 Clock::time_point deadline, const std::atomic<bool>& stop);
+  /// Waits for every rank stream (deadline, asynchronous NCCL errors), aborting on failure.
+  void wait_streams(const ExchangeBuffers& buffers, Clock::time_point until);
   void abort_all();
   void destroy();
   Clock::time_point deadline() const {
@@ -138,12 +184,22 @@ void NcclTransport::init(std::int32_t ranks, const ExchangeBuffers& buffers) {
 }
 
 void NcclTransport::run_rank(const ProgramSet& programs, const ExchangeBuffers& buffers, std::size_t i,
-                             DeliveryLedger* ledger, Clock::time_point until, const std::atomic<bool>& stop) {
+                             RankChecksums* sums, Clock::time_point until, const std::atomic<bool>& stop) {
   const RankBuffers& b = buffers.ranks[i];
   const Program& p = programs.programs[b.rank];
   const auto stream = static_cast<cudaStream_t>(b.stream);
   const std::uint64_t stride = buffers.block_stride;
   UA2A_CUDA_CHECK(cudaSetDevice(b.device));
+  if (sums) {
+    // The sender's checksum of every piece, over its send buffer before anything moves.
+    const SentChecksums layout(programs.ranks, programs.payload);
+    UA2A_CUDA_CHECK(cudaMemsetAsync(sums->sent(), 0, sums->per_rank() * sizeof(std::uint64_t), stream));
+    for (const Op& op : p.ops)
+      if (op.kind == OpKind::send)
+        piece_checksum_gpu(b.send + send_offset(programs.payload, stride, op), op.bytes,
+                           sums->sent() + layout.index(op.block, op.part, op.chunk) - b.rank * layout.per_rank(), stream);
+  }
+  std::size_t received = 0;
   for (std::size_t k = 0; k < p.step_count(); ++k) {
     UA2A_NCCL_CHECK(ncclGroupStart());
     for (const Op& op : p.step(k)) {
@@ -164,12 +220,16 @@ void NcclTransport::run_rank(const ProgramSet& programs, const ExchangeBuffers& 
     }
     UA2A_NCCL_CHECK(ncclGroupEnd());
     wait_ready(comms_[i], until, &stop);  // from here the group's kernels are on `stream`
-    if (!ledger) continue;
-    // Each receive is recorded where it landed once the group has completed on the stream. NCCL
-    // delivers what the sender posted to the receive's buffer, so the receive op names the piece.
+    if (!sums) continue;
+    // What each receive found, checksummed behind the group on the stream. NCCL pairs sends and
+    // receives inside the library: only the bytes can say which piece arrived (piece_check.h).
     for (const Op& op : p.step(k))
       if (op.kind == OpKind::recv)
-        record_landed_on(stream, *ledger, programs.payload, b.rank, recv_offset(programs.payload, stride, op), stride, op);
+        piece_checksum_gpu(b.recv + recv_offset(programs.payload, stride, op), op.bytes, sums->landed() + received++, stream);
+  }
+  if (sums) {  // every rank's sender checksums to every rank (processes too)
+    UA2A_NCCL_CHECK(ncclAllGather(sums->sent(), sums->gathered(), sums->per_rank(), ncclUint64, comms_[i], stream));
+    wait_ready(comms_[i], until, &stop);
   }
 }
 
@@ -180,6 +240,13 @@ void NcclTransport::execute(const ProgramSet& programs, const ExchangeBuffers& b
     throw std::invalid_argument("nccl in one process needs every rank's buffers");
   if (comms_.empty() || ranks_ != programs.ranks) init(programs.ranks, buffers);
   const auto until = deadline();
+  std::vector<std::unique_ptr<RankChecksums>> sums(buffers.ranks.size());
+  if (ledger) {
+    const SentChecksums layout(programs.ranks, programs.payload);
+    for (std::size_t i = 0; i < sums.size(); ++i)
+      sums[i] = std::make_unique<RankChecksums>(buffers.ranks[i].device, layout.per_rank(), programs.ranks,
+                                                receive_count(programs.programs[buffers.ranks[i].rank]));
+  }
   std::atomic<bool> stop{false};
   std::vector<std::exception_ptr> errors(buffers.ranks.size());
   {
@@ -187,7 +254,7 @@ void NcclTransport::execute(const ProgramSet& programs, const ExchangeBuffers& b
     for (std::size_t i = 0; i < buffers.ranks.size(); ++i)
       threads.emplace_back([&, i] {
         try {
-          run_rank(programs, buffers, i, ledger, until, stop);
+          run_rank(programs, buffers, i, sums[i].get(), until, stop);
         } catch (...) {
           errors[i] = std::current_exception();
           stop = true;
@@ -199,7 +266,20 @@ void NcclTransport::execute(const ProgramSet& programs, const ExchangeBuffers& b
       abort_all();
       std::rethrow_exception(e);
     }
-  // Wait for the streams with the same deadline, watching for asynchronous NCCL errors.
+  wait_streams(buffers, until);
+  if (!ledger) return;
+  // Every arrival identified by its bytes (piece_check.h), now that the streams are done.
+  std::vector<std::uint64_t> gathered, landed;
+  for (std::size_t i = 0; i < sums.size(); ++i) {
+    sums[i]->download(gathered, landed);
+    SentChecksums sent(programs.ranks, programs.payload);
+    sent.values() = gathered;
+    sent.record_receives(*ledger, programs, buffers.ranks[i].rank, buffers.block_stride, landed);
+  }
+}
+
+void NcclTransport::wait_streams(const ExchangeBuffers& buffers, Clock::time_point until) {
+  // The same deadline as the groups, watching for asynchronous NCCL errors.
   for (;;) {
     bool done = true;
     for (std::size_t i = 0; i < buffers.ranks.size(); ++i) {
@@ -247,10 +327,90 @@ void NcclTransport::destroy() {
   ranks_ = 0;
 }
 
+/// Polls a non-blocking communicator until its last call finished or `until` passed.
+void wait_comm(ncclComm_t comm, Clock::time_point until, const char* stage) {
+  for (;;) {
+    ncclResult_t state = ncclSuccess;
+    UA2A_NCCL_CHECK(ncclCommGetAsyncError(comm, &state));
+    if (state == ncclSuccess) return;
+    if (state != ncclInProgress) throw_nccl(state, stage, __FILE__, __LINE__);
+    if (Clock::now() > until) throw TransportError(std::string("nccl one-rank check: ") + stage + " did not finish in time");
+    std::this_thread::yield();
+  }
+}
+
+/// One self exchange on a fresh one-rank communicator: the sent bytes must come back unchanged.
+ncclComm_t self_exchange(cudaStream_t stream, const std::byte* send, std::byte* recv, std::uint64_t bytes,
+                         Clock::time_point until, const char* which) {
+  ncclUniqueId id;
+  UA2A_NCCL_CHECK(ncclGetUniqueId(&id));
+  ncclConfig_t config = NCCL_CONFIG_INITIALIZER;
+  config.blocking = 0;
+  ncclComm_t comm = nullptr;
+  UA2A_NCCL_CHECK(ncclCommInitRankConfig(&comm, 1, id, 0, &config));
+  try {
+    wait_comm(comm, until, "ncclCommInitRankConfig");
+    UA2A_CUDA_CHECK(cudaMemsetAsync(recv, 0, bytes, stream));
+    UA2A_NCCL_CHECK(ncclGroupStart());
+    UA2A_NCCL_CHECK(ncclSend(send, bytes, ncclUint8, 0, comm, stream));
+    UA2A_NCCL_CHECK(ncclRecv(recv, bytes, ncclUint8, 0, comm, stream));
+    UA2A_NCCL_CHECK(ncclGroupEnd());
+    wait_comm(comm, until, "the self send/receive group");
+    UA2A_CUDA_CHECK(cudaStreamSynchronize(stream));
+    std::vector<std::byte> a(bytes), b(bytes);
+    UA2A_CUDA_CHECK(cudaMemcpy(a.data(), send, bytes, cudaMemcpyDeviceToHost));
+    UA2A_CUDA_CHECK(cudaMemcpy(b.data(), recv, bytes, cudaMemcpyDeviceToHost));
+    if (a != b)
+      throw TransportError(std::string("nccl one-rank check: the bytes a ") + which +
+                           " communicator sent to itself came back changed");
+  } catch (...) {
+    ncclCommAbort(comm);
+    throw;
+  }
+  return comm;
+}
+
 }  // namespace
 
 std::unique_ptr<Transport> make_nccl_transport(const TransportOptions& options) {
   return std::make_unique<NcclTransport>(options);
+}
+
+int nccl_one_rank_check(int device, std::uint64_t bytes, double timeout_s) {
+  if (bytes == 0) throw std::invalid_argument("the nccl one-rank check needs at least one byte");
+  const auto until = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(timeout_s));
+  UA2A_CUDA_CHECK(cudaSetDevice(device));
+  struct Resources {
+    cudaStream_t stream = nullptr;
+    std::byte* send = nullptr;
+    std::byte* recv = nullptr;
+    ~Resources() {
+      if (stream && UA2A_CUDA_WARN(cudaStreamSynchronize(stream))) UA2A_CUDA_WARN(cudaStreamDestroy(stream));
+      if (send) UA2A_CUDA_WARN(cudaFree(send));
+      if (recv) UA2A_CUDA_WARN(cudaFree(recv));
+    }
+  } r;
+  UA2A_CUDA_CHECK(cudaStreamCreateWithFlags(&r.stream, cudaStreamNonBlocking));
+  UA2A_CUDA_CHECK(cudaMalloc(&r.send, bytes));
+  UA2A_CUDA_CHECK(cudaMalloc(&r.recv, bytes));
+  std::vector<std::byte> pattern(bytes);
+  for (std::uint64_t i = 0; i < bytes; ++i) pattern[i] = static_cast<std::byte>(checksum_term(i, 0x5a) & 0xFF);
+  UA2A_CUDA_CHECK(cudaMemcpy(r.send, pattern.data(), bytes, cudaMemcpyHostToDevice));
+  // Finalize path: what NcclTransport::destroy does.
+  ncclComm_t comm = self_exchange(r.stream, r.send, r.recv, bytes, until, "first");
+  UA2A_NCCL_CHECK(ncclCommFinalize(comm));
+  wait_comm(comm, until, "ncclCommFinalize");
+  UA2A_NCCL_CHECK(ncclCommDestroy(comm));
+  // Abort path: what NcclTransport::abort_all does on an error; NCCL must stay usable after it.
+  comm = self_exchange(r.stream, r.send, r.recv, bytes, until, "second");
+  UA2A_NCCL_CHECK(ncclCommAbort(comm));
+  comm = self_exchange(r.stream, r.send, r.recv, bytes, until, "third (after an abort)");
+  UA2A_NCCL_CHECK(ncclCommFinalize(comm));
+  wait_comm(comm, until, "ncclCommFinalize");
+  UA2A_NCCL_CHECK(ncclCommDestroy(comm));
+  int version = 0;
+  UA2A_NCCL_CHECK(ncclGetVersion(&version));
+  return version;
 }
 
 }  // namespace ua2a

@@ -18,4 +18,12 @@ namespace ua2a {
 
 std::unique_ptr<Transport> make_nccl_transport(const TransportOptions& options);
 
+/// What one GPU can exercise of NCCL, where no second rank exists to exchange with: a one-rank
+/// communicator on `device` (non-blocking, as the transport makes them) sends `bytes` bytes to
+/// itself in one group (ncclSend + ncclRecv to peer 0), the received bytes are compared with the
+/// sent ones, and the communicator is finalized and destroyed; a second one does the same and is
+/// aborted (ncclCommAbort, the transport's error path); a third, made after the abort, exchanges
+/// once more. Returns NCCL's version; throws TransportError naming the stage that failed.
+int nccl_one_rank_check(int device, std::uint64_t bytes, double timeout_s);
+
 }  // namespace ua2a

@@ -101,16 +101,22 @@ __global__ void __launch_bounds__(kThreads) pack_kernel(RowMap m, Tensors src, s
     const T* x = reinterpret_cast<const T*>(&v);
     float f[kElemsPerLane];
     float absmax = 0.0f;
-    for (int i = 0; i < kElemsPerLane; ++i) f[i] = to_float(x[i]), absmax = fmaxf(absmax, fabsf(f[i]));
+    // The scale from the finite elements only, as quantize_row_fp8: an infinity must not turn the
+    // whole row into NaN. A non-finite element is converted as NaN, which gives kFp8NaN.
+    for (int i = 0; i < kElemsPerLane; ++i) {
+      f[i] = to_float(x[i]);
+      if (isfinite(f[i])) absmax = fmaxf(absmax, fabsf(f[i]));
+    }
     absmax = group_max(absmax, static_cast<int>(m.head_dim / kElemsPerLane));  // all lanes take part
     // The same two float32 quotients as quantize_row_fp8 on the CPU: identical codes. A row too
     // small for a finite inverse scale becomes a zero row there and here (kFp8MinAbsmax).
     const bool zero_row = !(absmax >= kFp8MinAbsmax);
     const float inv = zero_row ? 0.0f : kFp8Max / absmax;
     if (!c.active) return;
+    auto scaled = [&](float v) { return isfinite(v) ? v * inv : __int_as_float(0x7fffffff); };
     __nv_fp8x2_storage_t codes[kElemsPerLane / 2];
     for (int i = 0; i < kElemsPerLane / 2; ++i)
-      codes[i] = __nv_cvt_float2_to_fp8x2(make_float2(f[2 * i] * inv, f[2 * i + 1] * inv), __NV_SATFINITE, __NV_E4M3);
+      codes[i] = __nv_cvt_float2_to_fp8x2(make_float2(scaled(f[2 * i]), scaled(f[2 * i + 1])), __NV_SATFINITE, __NV_E4M3);
     reinterpret_cast<uint2*>(packed + at.data)[c.lane] = *reinterpret_cast<const uint2*>(codes);
     if (c.lane == 0) *reinterpret_cast<float*>(packed + at.scale) = zero_row ? 0.0f : absmax / kFp8Max;
   }
@@ -185,6 +191,7 @@ struct UnpackLaunch {
 
 void pack_gpu(const RowMap& map, ElemType elem, const void* const* src, std::byte* packed, cudaStream_t stream) {
   check_map(map);
+  check_vector_alignment(map, src, packed);
   Tensors t{};
   for (std::uint32_t i = 0; i < map.tensors; ++i) t.p[i] = const_cast<void*>(src[i]);
   dispatch<PackLaunch>(elem, map.fp8, map, t, packed, stream);
@@ -192,6 +199,8 @@ void pack_gpu(const RowMap& map, ElemType elem, const void* const* src, std::byt
 
 void unpack_gpu(const RowMap& map, ElemType elem, const std::byte* packed, void* const* dst, cudaStream_t stream) {
   check_map(map);
+  const void* tensors[3] = {dst[0], map.tensors > 1 ? dst[1] : nullptr, map.tensors > 2 ? dst[2] : nullptr};
+  check_vector_alignment(map, tensors, packed);
   Tensors t{};
   for (std::uint32_t i = 0; i < map.tensors; ++i) t.p[i] = dst[i];
   dispatch<UnpackLaunch>(elem, map.fp8, map, packed, t, stream);

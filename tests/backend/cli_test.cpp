@@ -30,6 +30,20 @@ TEST(RunCommand, JsonCarriesErrorsLedgersAndTimes) {
   EXPECT_GT(j["times"]["total_s"].get<double>(), 0.0);
 }
 
+TEST(RunCommand, PaddedSequencesAreMaskedAndCheckedAgainstTheUnpaddedOne) {
+  // S = 61 on 8 ranks: s = 8, the last 3 image tokens padding (hunyuanvideo-1.5 480p on 16 ranks
+  // in miniature).
+  const CliResult r = run_cli("run --ranks 8 --heads 16 --image-tokens 61 --text-tokens 5 --check --json");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_TRUE(j["ok"].get<bool>());
+  EXPECT_EQ(j["shape"]["seq_per_rank"].get<int>(), 8);
+  EXPECT_EQ(j["shape"]["image_tokens"].get<int>(), 61);
+  EXPECT_EQ(j["shape"]["padding_tokens"].get<int>(), 3);
+  const CliResult text = run_cli("run --ranks 8 --heads 16 --image-tokens 61 --check");
+  EXPECT_NE(text.out.find("S = 61 image tokens: the last 3 of N*s are padding, masked"), std::string::npos) << text.out;
+}
+
 TEST(RunCommand, UserErrorsExitTwoWithTheFix) {
   CliResult r = run_cli("run --ranks 8 --heads 12");
   EXPECT_EQ(r.exit_code, 2);

@@ -10,10 +10,15 @@
 #include "backend/attention.h"
 #include "backend/cpu_kernels.h"
 #include "backend/cuda/kernels.h"
+#include "backend/bench.h"
 #include "backend/layer.h"
+#include "backend/piece_check.h"
 #include "backend/probe.h"
 #include "backend/runner.h"
 #include "tests/backend/attention_checks.h"
+#if UA2A_HAVE_NCCL
+#include "backend/cuda/nccl_transport.h"
+#endif
 
 using namespace ua2a;
 
@@ -164,12 +169,75 @@ TEST_P(GpuAttention, MatchesTheMirrorAndTheReferenceOnFreshInputsEveryIteration)
   }
 }
 
+const char* kernel_name(Kernel k) { return k == Kernel::flash ? "flash" : k == Kernel::flash32 ? "flash32" : "simple"; }
+
+std::string attention_case_name(const ::testing::TestParamInfo<std::tuple<int, int, ElemType, Kernel>>& info) {
+  const auto& [seq, d, elem, kernel] = info.param;
+  return "S" + std::to_string(seq) + "_D" + std::to_string(d) + "_" + to_string(elem) + "_" + kernel_name(kernel);
+}
+
 // Lengths around the 16-row, 32-key (simple) and 64-row, 32/64-key (flash) tiles, a long one, and
-// a long one with a 63-key tail (2049).
+// a long one with a 63-key tail (2049). Named S<len>_D<dim>_<elem>_<kernel>, so that the device
+// run's sanitizer steps can pick the short ones (*GpuAttention.*/S33_*).
 INSTANTIATE_TEST_SUITE_P(Shapes, GpuAttention,
                          ::testing::Combine(::testing::Values(1, 31, 33, 63, 65, 100, 1029, 2049), ::testing::Values(64, 128),
                                             ::testing::Values(ElemType::bf16, ElemType::fp16),
-                                            ::testing::Values(Kernel::flash, Kernel::flash32, Kernel::simple)));
+                                            ::testing::Values(Kernel::flash, Kernel::flash32, Kernel::simple)),
+                         attention_case_name);
+
+class GpuAttentionPadding : public ::testing::TestWithParam<Kernel> {};
+
+TEST_P(GpuAttentionPadding, PaddingKeysAreMaskedAgainstTheUnpaddedFloat64) {
+  SKIP_WITHOUT_GPU();
+  const Kernel kernel = GetParam();
+  // As padding_test.cpp on the CPU: padding inserted inside, filling whole key tiles, in front
+  // of every real key (the first tiles have none: no NaN), and across many tiles of a long one.
+  struct Case {
+    std::uint64_t real, at, pad;
+  };
+  for (const Case c : {Case{66, 61, 3}, Case{66, 32, 40}, Case{66, 0, 40}, Case{1000, 900, 100}}) {
+    SCOPED_TRACE("padding " + std::to_string(c.pad) + " at " + std::to_string(c.at) + " of " + std::to_string(c.real));
+    const test::Qkv x = test::random_qkv(c.real, 2, 128, ElemType::bf16, 51, 1.0f);
+    const test::Qkv junk = test::random_qkv(c.pad, 2, 128, ElemType::bf16, 52);
+    test::Qkv p = x;
+    p.seq = c.real + c.pad;
+    for (int t = 0; t < 3; ++t) {
+      auto& dst = t == 0 ? p.q : t == 1 ? p.k : p.v;
+      const auto& src = t == 0 ? junk.q : t == 1 ? junk.k : junk.v;
+      dst.insert(dst.begin() + static_cast<std::ptrdiff_t>(c.at * 2 * 128), src.begin(), src.end());
+    }
+    Dev q(p.q), k(p.k), v(p.v), o(p.q.size() * 2);
+    AttentionParams a = p.params(o.p);
+    a.q = q.p, a.k = k.p, a.v = v.p, a.pad_begin = c.at, a.pad_end = c.at + c.pad;
+    launch(kernel, a);
+    std::vector<std::uint16_t> got = o.read<std::uint16_t>();
+    for (std::uint64_t i = c.at * 256; i < (c.at + c.pad) * 256; ++i)
+      ASSERT_TRUE(std::isfinite(bf16_to_float(got[i]))) << "padding row element " << i << " unwritten or NaN";
+    got.erase(got.begin() + static_cast<std::ptrdiff_t>(c.at * 256), got.begin() + static_cast<std::ptrdiff_t>((c.at + c.pad) * 256));
+    const test::RmsError e = test::error_vs(got, ElemType::bf16, test::attention_f64(x));
+    EXPECT_TRUE(test::near_reference(e)) << "max " << e.max_ulps() << " rms " << e.rms_ulps() << " (element " << e.worst << ")";
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Kernels, GpuAttentionPadding, ::testing::Values(Kernel::flash, Kernel::flash32, Kernel::simple),
+                         [](const auto& info) { return std::string(kernel_name(info.param)); });
+
+TEST(GpuAttentionBench, EveryTileIsJudgedAndPassesOnAShortShape) {
+  SKIP_WITHOUT_GPU();
+  // The bench's judgement itself, on a shape the test can afford: both tiles at D = 128, the
+  // simple kernel and float64 on the sampled rows, occupancy measured.
+  const AttentionBench b = bench_attention(1000, 3, 128, ElemType::bf16, 2);
+  ASSERT_EQ(b.tiles.size(), 2u);
+  for (const FlashTile& t : b.tiles) {
+    EXPECT_TRUE(t.ok()) << t.block_n << "-key tile: vs simple " << t.vs_simple.max_ulps << "/" << t.vs_simple.rms_ulps
+                        << " (" << t.vs_simple.nonfinite << " non-finite), vs float64 " << t.vs_f64.max_ulps << "/"
+                        << t.vs_f64.rms_ulps;
+    EXPECT_EQ(t.vs_simple.compared, 1000u * 3 * 128);
+    EXPECT_GE(t.blocks_per_sm, 1);
+  }
+  EXPECT_TRUE(within(b.simple_vs_f64, kAttentionBound));
+  EXPECT_TRUE(b.ok());
+}
 
 class GpuAttentionOracle : public ::testing::TestWithParam<Kernel> {};
 
@@ -230,6 +298,104 @@ TEST(GpuPackFp8, ARowWithATinyAbsmaxIsAZeroRowNotNaN) {
   ok(cudaDeviceSynchronize());
   const auto keys = b.read<std::uint16_t>();
   for (std::uint64_t i = 0; i < keys.size(); ++i) ASSERT_FALSE(std::isnan(bf16_to_float(keys[i]))) << "element " << i;
+}
+
+TEST(GpuPackFp8, ARowWithAnInfinityKeepsItsOtherElements) {
+  SKIP_WITHOUT_GPU();
+  // One infinity in a key row: GPU and CPU both scale by the finite elements and give it the NaN
+  // code; the bytes agree and only that element decodes to NaN.
+  const LayerShape s = shape(2, 4, 128, true, ElemType::bf16);
+  const LayerPlan plan = make_plan(s);
+  LayerInputs in = make_inputs(s, 4);
+  in.qkv[0][1][7] = float_to_bf16(INFINITY);
+  in.qkv[0][1][128 + 3] = float_to_bf16(-INFINITY);
+  const RowMap pm = pack_map(plan, Exchange::qkv), um = unpack_map(plan, Exchange::qkv);
+  std::vector<std::byte> cpu(plan.fwd_buffer_bytes());
+  const std::uint16_t* src[3] = {in.qkv[0][0].data(), in.qkv[0][1].data(), in.qkv[0][2].data()};
+  pack_cpu(pm, s.elem, src, cpu.data());
+  Dev q(in.qkv[0][0]), k(in.qkv[0][1]), v(in.qkv[0][2]), packed(cpu.size());
+  const void* gsrc[3] = {q.p, k.p, v.p};
+  pack_gpu(pm, s.elem, gsrc, static_cast<std::byte*>(packed.p), nullptr);
+  ok(cudaDeviceSynchronize());
+  const auto gpu = packed.read<std::byte>();
+  for (std::uint32_t j = 0; j < pm.blocks; ++j)
+    ASSERT_EQ(std::memcmp(gpu.data() + j * pm.block_stride, cpu.data() + j * pm.block_stride, plan.fwd_block_bytes), 0);
+  Dev a(in.qkv[0][0].size() * 2), b(in.qkv[0][0].size() * 2), c(in.qkv[0][0].size() * 2);
+  void* dst[3] = {a.p, b.p, c.p};
+  unpack_gpu(um, s.elem, static_cast<const std::byte*>(packed.p), dst, nullptr);
+  ok(cudaDeviceSynchronize());
+  // Rank 0's heads 0..1 of its tokens land in block 0 of the attention layout: token 0, head 0.
+  const auto keys = b.read<std::uint16_t>();
+  std::uint64_t nan = 0;
+  for (std::uint64_t i = 0; i < s.seq_per_rank * s.heads_per_rank() * s.head_dim; ++i)
+    nan += std::isnan(bf16_to_float(keys[i]));
+  EXPECT_EQ(nan, 2u) << "only the two infinite elements";
+}
+
+TEST(GpuPackAlignment, AMisalignedTensorIsRefusedBeforeTheLaunch) {
+  SKIP_WITHOUT_GPU();
+  const LayerShape s = shape(2, 4, 64, false, ElemType::bf16);
+  const LayerPlan plan = make_plan(s);
+  Dev t(plan.input_bytes + 16), packed(plan.fwd_buffer_bytes());
+  const void* src[3] = {static_cast<std::byte*>(t.p) + 8, t.p, t.p};
+  EXPECT_THROW(pack_gpu(pack_map(plan, Exchange::qkv), s.elem, src, static_cast<std::byte*>(packed.p), nullptr),
+               std::invalid_argument);
+}
+
+TEST(GpuPieceChecksum, EqualsTheCpuChecksumAtAnyOffsetAndLength) {
+  SKIP_WITHOUT_GPU();
+  std::vector<std::byte> host(3 << 20);
+  for (std::size_t i = 0; i < host.size(); ++i) host[i] = static_cast<std::byte>(checksum_term(i, 1) >> 7);
+  Dev d(host);
+  Dev out(sizeof(std::uint64_t));
+  for (const auto& [offset, bytes] : {std::pair<std::uint64_t, std::uint64_t>{0, 1}, {3, 5}, {1, 4097}, {17, (3 << 20) - 17},
+                                      {100, 0}}) {
+    piece_checksum_gpu(static_cast<const std::byte*>(d.p) + offset, bytes, static_cast<std::uint64_t*>(out.p), nullptr);
+    ok(cudaDeviceSynchronize());
+    EXPECT_EQ(out.read<std::uint64_t>()[0], piece_checksum(host.data() + offset, bytes)) << offset << " + " << bytes;
+  }
+}
+
+#if UA2A_HAVE_NCCL
+TEST(GpuNccl, OneRankCommunicatorSendsToItselfFinalizesAndAborts) {
+  SKIP_WITHOUT_GPU();
+  // What one GPU can exercise of NCCL: init, a group with a self send/receive (data checked),
+  // finalize, abort, and a new communicator after the abort.
+  const int version = nccl_one_rank_check(0, (1 << 20) + 3, 60);
+  EXPECT_GT(version, 20000);
+  RecordProperty("nccl_version", std::to_string(version));
+}
+#endif
+
+TEST(GpuNccl, OneRankLayerRunsThroughTheTransport) {
+  SKIP_WITHOUT_GPU();
+  if (!find_transport("nccl").available) GTEST_SKIP() << "built without NCCL";
+  // One rank: no piece crosses, but the transport's init, groups (the local copy), the ledger's
+  // checksum all-gather and finalize all run.
+  RunConfig c;
+  c.transport = "nccl";
+  c.shape = shape(1, 61, 128, false, ElemType::bf16, 5);
+  c.shape.image_tokens = 58;
+  c.check = true;
+  c.iterations = 2;
+  const RunReport r = run_layer(c, make_layer_programs(c.shape, "round-robin", Discipline::paired_full));
+  EXPECT_TRUE(r.ok()) << r.forward_ledger.summary() << " max abs " << (r.errors.empty() ? -1 : r.errors[0].max_abs);
+}
+
+TEST(GpuLayerPadded, CudaPeerMatchesTheUnpaddedReference) {
+  SKIP_WITHOUT_GPU();
+  // 8 virtual ranks, S = 125 image tokens (s = 16, 3 padding), 5 text tokens, 4 chunks: the
+  // end-to-end case of the device run's sanitizer steps.
+  for (bool fp8 : {false, true}) {
+    RunConfig c;
+    c.transport = "cuda-peer";
+    c.shape = shape(8, 16, 64, fp8, ElemType::bf16, 5);
+    c.shape.image_tokens = 125;
+    c.check = true;
+    c.iterations = 2;
+    const RunReport r = run_layer(c, make_layer_programs(c.shape, "round-robin", Discipline::paired_half, 4));
+    EXPECT_TRUE(r.ok()) << (fp8 ? "fp8: " : "bf16: ") << r.forward_ledger.summary();
+  }
 }
 
 class GpuLayerEndToEnd : public ::testing::TestWithParam<std::tuple<std::string, bool>> {};

@@ -137,3 +137,30 @@ TEST(Fp8Row, RoundTripErrorIsBoundedByTheRowScale) {
   EXPECT_EQ(quantize_row_fp8(zeros.data(), 64, ElemType::bf16, codes.data()), 0.0f);
   EXPECT_EQ(codes[0], 0);
 }
+
+TEST(VectorAlignment, EveryTensorAndThePackedBufferMustStartOn16Bytes) {
+  // The GPU pack and unpack move 16-byte vectors; a tensor 8 bytes off used to be read anyway
+  // (a misaligned-address fault on the device, or silently wrong bytes). Refused up front now.
+  LayerShape s;
+  s.ranks = 2, s.seq_per_rank = 4, s.heads = 4, s.head_dim = 64;
+  const RowMap m = pack_map(make_plan(s), Exchange::qkv);
+  alignas(16) static std::byte memory[256];
+  const void* aligned[3] = {memory, memory + 16, memory + 32};
+  EXPECT_NO_THROW(check_vector_alignment(m, aligned, memory + 64));
+  for (int t = 0; t < 3; ++t) {
+    const void* off[3] = {memory, memory + 16, memory + 32};
+    off[t] = memory + 16 * t + 8;
+    try {
+      check_vector_alignment(m, off, memory + 64);
+      FAIL() << "tensor " << t << " 8 bytes off was accepted";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find("tensor " + std::to_string(t) + " does not start on a 16-byte boundary"),
+                std::string::npos) << e.what();
+    }
+  }
+  EXPECT_THROW(check_vector_alignment(m, aligned, memory + 72), std::invalid_argument);
+  // The reverse exchange has one tensor: the other pointers are not looked at.
+  const RowMap one = pack_map(make_plan(s), Exchange::out);
+  const void* single[3] = {memory, memory + 4, memory + 8};
+  EXPECT_NO_THROW(check_vector_alignment(one, single, memory + 64));
+}

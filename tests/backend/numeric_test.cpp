@@ -1,6 +1,7 @@
 // Portable bf16, fp16 and e4m3 conversions against known encodings and exhaustive round trips.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -121,4 +122,38 @@ TEST(Fp8Rows, ATinyAbsmaxGivesAZeroRowNotNaN) {
   EXPECT_EQ(codes[0], 0x7E);  // the smallest row that still quantises: absmax maps to 448
   EXPECT_EQ(codes[1], 0x00);
   EXPECT_FLOAT_EQ(fp8_e4m3_to_float(codes[0]) * scale, kFp8MinAbsmax);
+}
+
+TEST(Fp8Rows, ANonFiniteElementLosesOnlyItself) {
+  // One infinity used to make the scale inf: every code times inf decoded to NaN (0 * inf), the
+  // whole row lost. Now the scale comes from the finite elements, the non-finite element gets the
+  // NaN code, and the rest of the row decodes as usual.
+  const float values[8] = {0.5f, -1.25f, 0.0f, 3.0f, -0.03125f, 2.5f, 0.75f, -2.0f};
+  for (ElemType elem : {ElemType::bf16, ElemType::fp16})
+    for (float bad : {INFINITY, -INFINITY, NAN})
+      for (int at : {0, 3, 7}) {
+        SCOPED_TRACE(to_string(elem) + " " + std::to_string(bad) + " at " + std::to_string(at));
+        std::uint16_t row[8];
+        float finite_absmax = 0.0f;
+        for (int i = 0; i < 8; ++i) {
+          row[i] = float_to_elem(i == at ? bad : values[i], elem);
+          if (i != at) finite_absmax = std::max(finite_absmax, std::fabs(values[i]));
+        }
+        std::uint8_t codes[8];
+        const float scale = quantize_row_fp8(row, 8, elem, codes);
+        EXPECT_FLOAT_EQ(scale, finite_absmax / kFp8Max);
+        for (int i = 0; i < 8; ++i) {
+          const float decoded = fp8_e4m3_to_float(codes[i]) * scale;
+          if (i == at) {
+            EXPECT_EQ(codes[i], kFp8NaN);
+            EXPECT_TRUE(std::isnan(decoded));
+            continue;
+          }
+          // e4m3 keeps 3 mantissa bits: within half a step (1/16 relative) of the value, and
+          // below 2^-6 of the row's range within half the subnormal step.
+          ASSERT_TRUE(std::isfinite(decoded)) << "element " << i;
+          EXPECT_LE(std::fabs(decoded - values[i]), std::fabs(values[i]) / 16 + finite_absmax * 0x1p-10f)
+              << "element " << i;
+        }
+      }
 }

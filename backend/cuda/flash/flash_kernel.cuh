@@ -5,7 +5,7 @@
 // K/V stage 1 of shared memory once into registers (A fragments); K and V tiles of kBlockN keys
 // are double-buffered in shared memory through cp.async, so the next tile loads while this one is
 // multiplied. Per tile:
-//   S = Q K^T (fp32 accumulators), mask keys past the end, online softmax per row (running max
+//   S = Q K^T (fp32 accumulators), mask keys past the end and padding keys, online softmax per row (running max
 //   and sum in fp32, exp2 with the scale folded into log2 e), P rounded to bf16/fp16 as the A
 //   operand of O += P V (the accumulator layout of two adjacent 16x8 S tiles is exactly the A
 //   layout of one 16x16 step, so P never touches shared memory), V read transposed by
@@ -155,13 +155,14 @@ __global__ void __launch_bounds__(Tr::kThreads, Tr::kMinBlocks) flash_forward_ke
       }
     }
 
-    // Mask keys past the end of the sequence (only the last tile has any).
+    // Mask keys past the end of the sequence (only the last tile has any) and the padding keys
+    // [pad_begin, pad_end) (the tiles that overlap them).
     const int key0 = j * Tr::kBlockN;
-    if (key0 + Tr::kBlockN > p.seq) {
+    if (key0 + Tr::kBlockN > p.seq || (key0 < p.pad_end && key0 + Tr::kBlockN > p.pad_begin)) {
       for (int nt = 0; nt < Tr::kNTilesS; ++nt)
         for (int e = 0; e < 4; ++e) {
           const int key = key0 + nt * 8 + (lane % 4) * 2 + (e % 2);
-          if (key >= p.seq) s_acc[nt][e] = -INFINITY;
+          if (key >= p.seq || (key >= p.pad_begin && key < p.pad_end)) s_acc[nt][e] = -INFINITY;
         }
     }
 
@@ -171,14 +172,17 @@ __global__ void __launch_bounds__(Tr::kThreads, Tr::kMinBlocks) flash_forward_ke
       for (int nt = 0; nt < Tr::kNTilesS; ++nt) mx = fmaxf(mx, fmaxf(s_acc[nt][half * 2], s_acc[nt][half * 2 + 1]));
       mx = fmaxf(mx, __shfl_xor_sync(0xffffffff, mx, 1));
       mx = fmaxf(mx, __shfl_xor_sync(0xffffffff, mx, 2));
-      const float correction = exp2f((row_max[half] - mx) * p.scale_log2);  // exp2(-inf) = 0 on the first tile
+      // A tile of padding keys before any real key leaves mx at -inf: subtract 0 instead, so every
+      // weight and the correction are exp2(-inf) = 0, not NaN (attention_tiled_cpu does the same).
+      const float mx_safe = mx == -INFINITY ? 0.f : mx;
+      const float correction = exp2f((row_max[half] - mx_safe) * p.scale_log2);  // exp2(-inf) = 0 on the first tile
       row_max[half] = mx;
       row_sum[half] *= correction;
       for (int nt = 0; nt < Tr::kNTilesO; ++nt) {
         o_acc[nt][half * 2] *= correction;
         o_acc[nt][half * 2 + 1] *= correction;
       }
-      const float mx_scaled = mx * p.scale_log2;
+      const float mx_scaled = mx_safe * p.scale_log2;
       for (int nt = 0; nt < Tr::kNTilesS; ++nt)
         for (int e = half * 2; e < half * 2 + 2; ++e) {
           const float pv = exp2f(s_acc[nt][e] * p.scale_log2 - mx_scaled);

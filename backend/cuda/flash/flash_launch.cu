@@ -22,13 +22,13 @@ struct OptIn {
   std::bitset<kMaxDevices> done;
 };
 
+/// Above 48 KiB of dynamic shared memory a kernel must opt in. The attribute belongs to the
+/// function on the current device, so once per device, not on every launch.
 template <int kHeadDim, int kBlockN, typename T>
-void launch(const flash::Params& p, cudaStream_t stream) {
+void opt_in_shared_memory() {
   using Tr = flash::Traits<kHeadDim, kBlockN>;
-  const auto kernel = flash::flash_forward_kernel<Tr, T>;
-  // Above 48 KiB of dynamic shared memory a kernel must opt in. The attribute belongs to the
-  // function on the current device, so once per device, not on every launch.
   if constexpr (Tr::kSmemBytes > 48 * 1024) {
+    const auto kernel = flash::flash_forward_kernel<Tr, T>;
     static OptIn opt_in;
     int device = 0;
     UA2A_CUDA_CHECK(cudaGetDevice(&device));
@@ -38,6 +38,13 @@ void launch(const flash::Params& p, cudaStream_t stream) {
       if (device < OptIn::kMaxDevices) opt_in.done[device] = true;
     }
   }
+}
+
+template <int kHeadDim, int kBlockN, typename T>
+void launch(const flash::Params& p, cudaStream_t stream) {
+  using Tr = flash::Traits<kHeadDim, kBlockN>;
+  const auto kernel = flash::flash_forward_kernel<Tr, T>;
+  opt_in_shared_memory<kHeadDim, kBlockN, T>();
   const dim3 grid(static_cast<unsigned>((p.seq + Tr::kBlockM - 1) / Tr::kBlockM), static_cast<unsigned>(p.heads));
   kernel<<<grid, Tr::kThreads, Tr::kSmemBytes, stream>>>(p);
   UA2A_CUDA_CHECK(cudaGetLastError());
@@ -69,6 +76,7 @@ void attention_forward(const AttentionParams& a, cudaStream_t stream, std::uint3
     throw std::invalid_argument("attention needs 16-byte aligned q, k, v and out");
   if (block_n != 0 && block_n != 64 && !(block_n == 32 && a.head_dim == 128))
     throw std::invalid_argument("flash attention key tiles: 64, or 32 at head dim 128; got " + std::to_string(block_n));
+  check_padding(a);
   if (block_n == 0) block_n = static_cast<std::uint32_t>(flash_block_n(a.head_dim));
   const flash::Params p{a.q,
                         a.k,
@@ -77,7 +85,9 @@ void attention_forward(const AttentionParams& a, cudaStream_t stream, std::uint3
                         static_cast<int>(a.seq),
                         static_cast<int>(a.heads),
                         static_cast<int>(a.heads * a.head_dim),
-                        a.scale * static_cast<float>(M_LOG2E)};
+                        a.scale * static_cast<float>(M_LOG2E),
+                        static_cast<int>(a.pad_begin),
+                        static_cast<int>(a.pad_end)};
   // The one runtime-to-compile-time dispatch: head dim x key tile x element type.
   const bool bf16 = a.elem == ElemType::bf16;
   if (a.head_dim == 64) bf16 ? launch<64, 64, __nv_bfloat16>(p, stream) : launch<64, 64, __half>(p, stream);
@@ -86,5 +96,27 @@ void attention_forward(const AttentionParams& a, cudaStream_t stream, std::uint3
 }
 
 std::uint32_t flash_block_n(std::uint64_t head_dim) { return head_dim == 64 ? 64 : block_n_128(); }
+
+namespace {
+
+template <int kHeadDim, int kBlockN>
+int blocks_per_sm() {
+  using Tr = flash::Traits<kHeadDim, kBlockN>;
+  opt_in_shared_memory<kHeadDim, kBlockN, __nv_bfloat16>();
+  int blocks = 0;
+  UA2A_CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(
+      &blocks, flash::flash_forward_kernel<Tr, __nv_bfloat16>, Tr::kThreads, Tr::kSmemBytes));
+  return blocks;
+}
+
+}  // namespace
+
+int flash_blocks_per_sm(std::uint64_t head_dim, std::uint32_t block_n) {
+  if (head_dim == 64 && block_n == 64) return blocks_per_sm<64, 64>();
+  if (head_dim == 128 && block_n == 64) return blocks_per_sm<128, 64>();
+  if (head_dim == 128 && block_n == 32) return blocks_per_sm<128, 32>();
+  throw std::invalid_argument("flash attention has no (head dim " + std::to_string(head_dim) + ", " +
+                              std::to_string(block_n) + "-key) configuration: 64 with 64 keys, 128 with 32 or 64");
+}
 
 }  // namespace ua2a

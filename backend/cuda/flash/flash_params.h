@@ -16,6 +16,8 @@ struct Params {
   int heads;
   int row_stride;      // heads * head_dim: elements between consecutive tokens
   float scale_log2;    // softmax scale * log2(e): exp(x * scale) = exp2(x * scale_log2)
+  int pad_begin;       // keys [pad_begin, pad_end) are padding, masked like keys past the end
+  int pad_end;
 };
 
 /// Tile sizes per configuration. 4 warps, each owning 16 query rows; K and V double-buffered.
