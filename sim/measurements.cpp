@@ -167,7 +167,7 @@ Measurements read_measurements(const std::string& text, const std::string& origi
   json doc;
   try {
     doc = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for a number past a double (1e44444)
     where.fail(std::string("not valid JSON (") + e.what() + ")");
   }
   if (!doc.is_object()) where.fail("a measurement document is a JSON object with format, version, box and points");

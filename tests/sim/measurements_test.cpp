@@ -70,6 +70,7 @@ TEST(Measurements, RefusesWhatItCannotUseNamingFilePointAndField) {
   const std::string p = R"("name": "x", "transport": "cuda-p2p", "metric": "total", "gbps": 1, "bytes": 8)";
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"{", "dir/m.json: not valid JSON"},
+      {"4444.4e44444", "dir/m.json: not valid JSON"},  // a number past a double: found by fuzz_measurements
       {"[]", "a JSON object"},
       {R"({"format": "other", "version": 1, "points": []})", "field 'format'"},
       {R"({"format": "ulysses-a2a/measurements", "version": 2, "points": [1]})", "version 1 only"},
