@@ -181,6 +181,8 @@ const std::vector<Case> kCases = {
   // ---- issue 21: one checked arithmetic for sizes, readers that refuse what they cannot hold ----
   {"sizes overflow", "schedule --ranks 8 --seq 4294967296 --heads 4294967296", 2, {"past", "--seq, --heads"}, {"block: 0 B"}},
   {"sizes overflow", "simulate --ranks 8 --seq 4294967296 --heads 4294967296 --head-dim 128", 2, {"past"}},
+  {"topo import --gpu names", "topo import {src}/tests/sim/data/4090x4.txt --gpu 'RTX 4090' -o {dir}/keep.txt", 2,
+   {"--gpu 'RTX 4090' must be a lowercase name"}},
   {"DOT node twice", "topo show {dir}/twice.dot", 2, {"node 'gpu0' is declared twice (kind gpu, then switch)"}},
   {"DOT absurd latency", "topo show {dir}/slow.dot", 2, {"latency_us", "from 0 to 1000000"}},
   // ---- your box, measured (issue 19) ----
