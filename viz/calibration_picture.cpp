@@ -8,6 +8,7 @@
 #include <optional>
 #include <sstream>
 
+#include "viz/json_fields.h"
 #include "viz/text.h"
 
 namespace ua2a::viz {
@@ -22,87 +23,18 @@ using nlohmann::json;
 // anything past rounding means the document was edited or damaged.
 constexpr double kAgreement = 1e-6;
 
-/// A JSON object and its path in the document, for messages naming the file and the field.
-class Fields {
+/// A JSON object and its path in the calibration document, with the document's own ranges.
+class Fields : public JsonFields<CalibrationDocumentError> {
  public:
   Fields(const json& j, const std::string& source, std::string path)
-      : j_(j), source_(source.empty() ? "calibration document" : source), path_(std::move(path)) {
-    if (!j_.is_object()) fail("", "must be a JSON object");
-  }
+      : JsonFields(j, source.empty() ? "calibration document" : source, std::move(path),
+                   "docs/render.md lists the fields of a calibration document", kMaxCalibrationText) {}
 
-  [[noreturn]] void fail(const std::string& key, const std::string& what) const {
-    throw CalibrationDocumentError(source_ + ": " + name(key) + ": " + what);
-  }
-  std::string name(const std::string& key) const {
-    if (key.empty()) return path_.empty() ? "top level" : path_;
-    return path_.empty() ? key : path_ + "." + key;
-  }
-  bool has(const std::string& key) const { return j_.contains(key); }
-  const json& at(const std::string& key) const {
-    const auto it = j_.find(key);
-    if (it == j_.end()) fail(key, "missing (docs/render.md lists the fields of a calibration document)");
-    return *it;
-  }
-
-  /// A string of printable characters: names end up in XML, where control characters are illegal.
-  std::string text(const std::string& key) const {
-    const json& v = at(key);
-    if (!v.is_string()) fail(key, "must be a string");
-    const auto& s = v.get_ref<const std::string&>();
-    if (s.size() > kMaxCalibrationText)
-      fail(key, "is " + std::to_string(s.size()) + " characters long; at most " + std::to_string(kMaxCalibrationText));
-    if (std::any_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7F; }))
-      fail(key, "contains a control character");
-    return s;
-  }
-  std::string optional_text(const std::string& key) const { return has(key) ? text(key) : ""; }
-
-  double number(const std::string& key, double min, double max) const {
-    const json& v = at(key);
-    if (!v.is_number()) fail(key, "must be a number");
-    const double x = v.get<double>();
-    if (!std::isfinite(x) || x < min || x > max)
-      fail(key, "is " + v.dump() + ", outside " + fixed_or_g(min) + " .. " + fixed_or_g(max));
-    return x;
-  }
   /// GB/s placed on a log axis: positive and within the picture's range.
   double gbps(const std::string& key) const { return number(key, kMinCalibrationGbps, kMaxCalibrationGbps); }
   /// A relative error or its magnitude: model / measured - 1 lies in -1 .. 1e12 for GB/s in range.
   double error(const std::string& key) const { return number(key, -1, 1e13); }
-
-  std::int64_t integer(const std::string& key, std::int64_t min, std::int64_t max) const {
-    const json& v = at(key);
-    if (!v.is_number_integer()) fail(key, "must be an integer");
-    const auto x = v.get<std::int64_t>();
-    if (x < min || x > max)
-      fail(key, "is " + std::to_string(x) + ", outside " + std::to_string(min) + " .. " + std::to_string(max));
-    return x;
-  }
-  bool boolean(const std::string& key) const {
-    const json& v = at(key);
-    if (!v.is_boolean()) fail(key, "must be true or false");
-    return v.get<bool>();
-  }
-  const json& array(const std::string& key, std::size_t max_items) const {
-    const json& v = at(key);
-    if (!v.is_array()) fail(key, "must be an array");
-    if (v.size() > max_items)
-      fail(key, "has " + std::to_string(v.size()) + " entries; at most " + std::to_string(max_items));
-    return v;
-  }
-
-  const std::string& source() const { return source_; }
-
- private:
-  static std::string fixed_or_g(double x) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%g", x);
-    return buf;
-  }
-
-  const json& j_;
-  std::string source_;
-  std::string path_;
+  const std::string& source() const { return document(); }
 };
 
 std::string item(const std::string& path, std::size_t i) { return path + "[" + std::to_string(i) + "]"; }

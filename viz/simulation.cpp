@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "schedule/io.h"
+#include "viz/json_fields.h"
 
 namespace ua2a::viz {
 
@@ -17,58 +18,12 @@ using nlohmann::json;
 // Utilisations a little above 1 come from rounding in the simulator's sums; more is an error.
 constexpr double kUtilSlack = 1e-6;
 
-/// A JSON object and its path in the document, for error messages that name the field.
-class Fields {
+/// A JSON object and its path in the simulation document.
+class Fields : public JsonFields<FormatError> {
  public:
-  Fields(const json& j, std::string path) : j_(j), path_(std::move(path)) {
-    if (!j_.is_object()) fail("", "must be an object");
-  }
-
-  [[noreturn]] void fail(const std::string& key, const std::string& what) const {
-    throw FormatError("simulation document: " + name(key) + ": " + what);
-  }
-  std::string name(const std::string& key) const {
-    return key.empty() ? (path_.empty() ? "top level" : path_) : (path_.empty() ? key : path_ + "." + key);
-  }
-  const json& at(const std::string& key) const {
-    const auto it = j_.find(key);
-    if (it == j_.end()) fail(key, "missing (see docs/render.md for the fields a simulation document needs)");
-    return *it;
-  }
-  bool has(const std::string& key) const { return j_.contains(key); }
-
-  std::string text(const std::string& key) const {
-    const json& v = at(key);
-    if (!v.is_string()) fail(key, "must be a string");
-    return v.get<std::string>();
-  }
-  double number(const std::string& key, double min = 0, double max = std::numeric_limits<double>::max()) const {
-    return checked_number(at(key), key, min, max);
-  }
-  double checked_number(const json& v, const std::string& key, double min, double max) const {
-    if (!v.is_number()) fail(key, "must be a number");
-    const double x = v.get<double>();
-    if (!std::isfinite(x) || x < min || x > max)
-      fail(key, "is " + v.dump() + ", outside " + std::to_string(min) + " .. " + std::to_string(max));
-    return x;
-  }
-  std::int64_t integer(const std::string& key, std::int64_t min, std::int64_t max) const {
-    const json& v = at(key);
-    if (!v.is_number_integer()) fail(key, "must be an integer");
-    const auto x = v.get<std::int64_t>();
-    if (x < min || x > max)
-      fail(key, "is " + std::to_string(x) + ", outside " + std::to_string(min) + " .. " + std::to_string(max));
-    return x;
-  }
-  const json& array(const std::string& key) const {
-    const json& v = at(key);
-    if (!v.is_array()) fail(key, "must be an array");
-    return v;
-  }
-
- private:
-  const json& j_;
-  std::string path_;
+  Fields(const json& j, std::string path)
+      : JsonFields(j, "simulation document", std::move(path),
+                   "see docs/render.md for the fields a simulation document needs") {}
 };
 
 std::string item(const std::string& path, std::size_t i) { return path + "[" + std::to_string(i) + "]"; }
@@ -172,7 +127,7 @@ Simulation simulation_from_json(const std::string& text) {
   Simulation sim;
   const Fields topology(top.at("topology"), "topology");
   sim.topology_name = topology.text("name");
-  if (topology.has("dot")) sim.topology_dot = topology.text("dot");
+  if (topology.has("dot")) sim.topology_dot = topology.raw_text("dot");
   const json& runs = top.array("runs");
   for (std::size_t i = 0; i < runs.size(); ++i) sim.runs.push_back(read_run(Fields(runs[i], item("runs", i))));
   if (sim.runs.empty()) top.fail("runs", "is empty: the document holds no simulated run");

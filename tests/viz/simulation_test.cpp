@@ -85,6 +85,18 @@ TEST(SimulationDocument, ErrorsNameTheField) {
   }
 }
 
+TEST(SimulationDocument, NamesAreDrawableAndRangesReadable) {
+  // A link name with a control character would end up in SVG, where XML forbids it.
+  auto doc = nlohmann::json::parse(kSim4);
+  doc["runs"][0]["links"][0]["name"] = "sw0\x01";
+  EXPECT_NE(error_of(doc).find("runs[0].links[0].name: contains a control character"), std::string::npos)
+      << error_of(doc);
+  // A bound is printed as a person reads it, not as the 309 digits of the largest double.
+  doc = nlohmann::json::parse(kSim4);
+  doc["runs"][0]["transfers"][2]["end_s"] = -1;
+  EXPECT_NE(error_of(doc).find("is -1, outside 0 .. 1.79769e+308"), std::string::npos) << error_of(doc);
+}
+
 TEST(SimulationDocument, NotJsonIsAFormatError) {
   EXPECT_THROW(simulation_from_json("{\"format\": "), FormatError);
   EXPECT_THROW(simulation_from_json("[]"), FormatError);
