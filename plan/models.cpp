@@ -70,6 +70,16 @@ std::string text(const json& o, const char* key, const std::string& origin, bool
   return o[key].get<std::string>();
 }
 
+/// Heads and head dim of a diffusers config, in range before anything is computed from them.
+void read_attention(const json& c, const std::string& origin, VideoModel& m) {
+  m.heads = whole(c, "num_attention_heads", origin, true);
+  m.head_dim = whole(c, "attention_head_dim", origin, true);
+  if (m.heads < 1 || m.heads > 4096) fail(origin, "num_attention_heads " + std::to_string(m.heads) + " is outside 1..4096");
+  if (m.head_dim < 1 || m.head_dim > 1024)
+    fail(origin, "attention_head_dim " + std::to_string(m.head_dim) + " is outside 1..1024");
+  m.hidden = m.heads * m.head_dim;
+}
+
 /// A narrowing that refuses what does not fit (the check below gives the real ranges).
 std::uint32_t u32(std::uint64_t v, const char* key, const std::string& origin) {
   if (v > 0xffffffffu) fail(origin, std::string("field '") + key + "' is too large");
@@ -140,9 +150,7 @@ std::uint64_t patch(const json& c, const std::string& origin) {
 
 VideoModel import_wan(const json& c, const std::string& origin) {
   VideoModel m;
-  m.heads = whole(c, "num_attention_heads", origin, true);
-  m.head_dim = whole(c, "attention_head_dim", origin, true);
-  m.hidden = m.heads * m.head_dim;
+  read_attention(c, origin, m);
   m.layers = u32(whole(c, "num_layers", origin, true), "num_layers", origin);
   m.ffn = whole(c, "ffn_dim", origin, true);
   m.spatial = u32(kVaeSpatial * patch(c, origin), "patch_size", origin);
@@ -161,9 +169,7 @@ constexpr double kDoubleBlock = 36, kSingleBlock = 15, kRefinerBlock = 14;
 
 VideoModel import_mmdit(const json& c, const std::string& origin, bool hunyuan) {
   VideoModel m;
-  m.heads = whole(c, "num_attention_heads", origin, true);
-  m.head_dim = whole(c, "attention_head_dim", origin, true);
-  m.hidden = m.heads * m.head_dim;
+  read_attention(c, origin, m);
   const std::uint64_t doubles = whole(c, "num_layers", origin, true);
   const std::uint64_t singles = whole(c, "num_single_layers", origin, true);
   m.layers = u32(doubles + singles, "num_layers", origin);
@@ -206,9 +212,7 @@ VideoModel import_mmdit(const json& c, const std::string& origin, bool hunyuan) 
 
 VideoModel import_mochi(const json& c, const std::string& origin) {
   VideoModel m;
-  m.heads = whole(c, "num_attention_heads", origin, true);
-  m.head_dim = whole(c, "attention_head_dim", origin, true);
-  m.hidden = m.heads * m.head_dim;
+  read_attention(c, origin, m);
   m.layers = u32(whole(c, "num_layers", origin, true), "num_layers", origin);
   const double d = static_cast<double>(m.hidden);
   const double text = static_cast<double>(whole(c, "pooled_projection_dim", origin, true));
@@ -230,9 +234,7 @@ VideoModel import_mochi(const json& c, const std::string& origin) {
 
 VideoModel import_cogvideox(const json& c, const std::string& origin) {
   VideoModel m;
-  m.heads = whole(c, "num_attention_heads", origin, true);
-  m.head_dim = whole(c, "attention_head_dim", origin, true);
-  m.hidden = m.heads * m.head_dim;
+  read_attention(c, origin, m);
   m.layers = u32(whole(c, "num_layers", origin, true), "num_layers", origin);
   m.ffn = 4 * m.hidden;
   const double d = static_cast<double>(m.hidden);
