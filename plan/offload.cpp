@@ -66,6 +66,8 @@ HostReadTime host_to_gpus(const Topology& t, const std::vector<std::int32_t>& gp
                                   "timed: add the memory node (docs/formats.md, topology DOT)");
     std::vector<FlowModel::Use> uses;
     for (std::uint32_t id : path) uses.push_back({id, 1.0});
+    out.link_bytes.resize(t.edges().size(), 0.0);
+    for (std::uint32_t id : path) out.link_bytes[id] += bytes;
     flows.push_back(model.add_flow(uses));
     left.push_back(bytes);
   }

@@ -17,6 +17,7 @@ struct HostReadTime {
   double seconds = 0;      ///< until the last GPU has its bytes
   double slowest_bytes_per_s = 0;  ///< the slowest GPU's initial rate
   std::string bottleneck;  ///< the link that binds first ("sw0->gpu0"...)
+  std::vector<double> link_bytes;  ///< bytes the read puts on each of the box's links (by edge id)
 };
 
 /// Every GPU of `gpus` (box GPU indices, rank order) reads `bytes` from the memory of its own

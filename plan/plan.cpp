@@ -87,6 +87,7 @@ class Planner {
                             std::to_string(heads_per_rank);
     if (auto it = cache_.find(key); it != cache_.end()) {
       if (!it->second) why = why_[key];
+      last_bytes_ = link_bytes_[key];
       return it->second;
     }
     std::optional<double> result;
@@ -105,7 +106,8 @@ class Planner {
           for (std::int32_t u = 0; u < l.ulysses; ++u) members.push_back(global_rank(l, ci, ri, u));
           append_mapped(local, members, all);
         }
-      result = run(all, t);
+      result = run(all, t, &link_bytes_[key]);
+      last_bytes_ = link_bytes_[key];
     } catch (const std::invalid_argument& ex) {
       why_[key] = ex.what();
       why = ex.what();
@@ -122,7 +124,10 @@ class Planner {
     const double bytes = 2.0 * g.bt * static_cast<double>(w_.heads * w_.head_dim) * wire_bytes(d, w_.head_dim);
     const std::string key = "ring/" + to_string(l) + "/" + std::to_string(g.tokens) + "/" + (t ? to_string(*t) : "-") +
                             "/" + to_string(d);
-    if (auto it = cache_.find(key); it != cache_.end()) return *it->second;
+    if (auto it = cache_.find(key); it != cache_.end()) {
+      last_bytes_ = link_bytes_[key];
+      return *it->second;
+    }
     const Payload payload = uniform_payload(static_cast<std::uint64_t>(bytes), true, 1);
     ProgramSet all = empty_set(gpus_, payload);
     for (std::int32_t ci = 0; ci < l.cfg; ++ci)
@@ -136,7 +141,8 @@ class Planner {
           p.ops.push_back({OpKind::recv, 0, prev, {prev, me}, 0, payload.block_bytes()});
           p.end_step();
         }
-    const double s = run(all, t);
+    const double s = run(all, t, &link_bytes_[key]);
+    last_bytes_ = link_bytes_[key];
     cache_[key] = s;
     return s;
   }
@@ -153,6 +159,7 @@ class Planner {
     const double wb = wire_bytes(d, w_.head_dim);
     const double bw = gpu_.memory_bytes_per_s;
     Stages s;
+    std::vector<double> traffic;  // this block's exchanges: bytes on each link of the box
     if (l.ulysses > 1) {
       k.algo = c->algo;
       k.discipline = c->discipline;
@@ -164,8 +171,10 @@ class Planner {
       s.unpack = s.pack;
       const std::uint64_t h = w_.heads / static_cast<std::uint64_t>(l.ulysses);
       const auto fwd = exchange(l, *c, t, d, Exchange::qkv, h, why);
+      add_traffic(traffic, 1.0);
       const auto rev = fwd ? exchange(l, *c, t, d, Exchange::out, h, why) : std::nullopt;
       if (!fwd || !rev) return Candidate{};
+      add_traffic(traffic, 1.0);
       k.a2a_fwd_sim_s = *fwd;
       k.a2a_rev_sim_s = *rev;
       s.a2a_fwd = *fwd;
@@ -179,6 +188,7 @@ class Planner {
     if (l.ring > 1) {
       k.transport = to_string(t ? *t : topo_.params.transport);
       const double pass = ring_pass(l, t, d);
+      add_traffic(traffic, l.ring - 1.0);
       k.ring_pass_sim_s = pass;
       // R blocks of attention; each of the R - 1 passes runs beside the block before it.
       const double block = s.attention / l.ring;
@@ -227,14 +237,14 @@ class Planner {
     }
     k.memory_bytes = memory(l, d);
     k.fits = k.memory_bytes <= gpu_.memory_bytes;
-    if (!k.fits && o_.scope != Scope::attention) offload(l, d, s, k);
+    if (!k.fits && o_.scope != Scope::attention) offload(traffic, s, k);
     for (double* v : {&s.pack, &s.a2a_fwd, &s.attention, &s.ring, &s.a2a_rev, &s.unpack, &s.linear,
                       &s.cross_attention, &s.other, &s.offload})
       *v *= forwards;
     k.stages = s;
     // Blocks that wait on their weights take exactly the stream's time (equal for every layout
     // that waits: they tie exactly, and the simpler one goes first).
-    k.time_s = s.offload > 0 ? offload_read_s_ * forwards : s.total();
+    k.time_s = s.offload > 0 ? k.offload_block_s * forwards : s.total();
     const auto names = stage_names();
     const auto values = stage_values(s);
     k.bottleneck = names[static_cast<std::size_t>(std::max_element(values.begin(), values.end()) - values.begin())];
@@ -255,20 +265,32 @@ class Planner {
   /// on the box's links, plan/offload.h) beside the block before. Exposed per block: what the
   /// read takes beyond the block's own time. The read and the exchanges share the uplinks and
   /// host memory; they are not simulated together (an analytic overlap: docs/plan.md, "Offload").
-  void offload(const Layout& l, DType d, Stages& s, Candidate& k) {
-    (void)l;
-    (void)d;
+  /// `traffic`: the block's exchanges' bytes on each link (forward, reverse, ring passes); the
+  /// block can end no sooner than the busiest link has carried them and its share of the weights.
+  void offload(const std::vector<double>& traffic, Stages& s, Candidate& k) {
     const double resident = k.memory_bytes - weight_bytes() + 2.0 * block_weight_bytes();
     if (offload_read_s_ < 0) {
       std::vector<std::int32_t> used;
       for (std::int32_t i = 0; i < gpus_; ++i) used.push_back(i);
-      offload_read_s_ = host_to_gpus(topo_, used, block_weight_bytes()).seconds;
+      const HostReadTime read = host_to_gpus(topo_, used, block_weight_bytes());
+      offload_read_s_ = read.seconds;
+      offload_link_bytes_ = read.link_bytes;
+    }
+    double shared = 0;  // the busiest link's bytes, weights and exchanges together, over its capacity
+    for (std::size_t i = 0; i < offload_link_bytes_.size(); ++i) {
+      const double exchanged = i < traffic.size() ? traffic[i] : 0.0;
+      shared = std::max(shared, (offload_link_bytes_[i] + exchanged) / topo_.link(topo_.edges()[i]).capacity_bytes_per_s);
     }
     k.offload = true;
-    k.offload_block_s = offload_read_s_;
+    k.offload_block_s = std::max(offload_read_s_, shared);
     k.memory_bytes = resident;
     k.fits = resident <= gpu_.memory_bytes;
-    s.offload = std::max(0.0, offload_read_s_ - s.total());
+    s.offload = std::max(0.0, k.offload_block_s - s.total());
+  }
+
+  void add_traffic(std::vector<double>& traffic, double times) const {
+    traffic.resize(std::max(traffic.size(), last_bytes_.size()), 0.0);
+    for (std::size_t i = 0; i < last_bytes_.size(); ++i) traffic[i] += times * last_bytes_[i];
   }
 
   double efficiency() const { return o_.gemm_efficiency > 0 ? o_.gemm_efficiency : kGemmEfficiency; }
@@ -296,7 +318,8 @@ class Planner {
   }
 
  private:
-  double run(const ProgramSet& all, std::optional<TransportKind> t) {
+  /// Seconds of `all` on the box; its bytes on each of the box's links into `bytes`.
+  double run(const ProgramSet& all, std::optional<TransportKind> t, std::vector<double>* bytes) {
     SimOptions so;
     so.transport = t;
     so.model = o_.sim_model;
@@ -304,6 +327,8 @@ class Planner {
     so.record_util = false;
     const SimReport r = simulate(topo_, all, so);
     if (!r.ok) throw std::invalid_argument("the simulated exchange did not finish: " + r.error);
+    bytes->assign(topo_.edges().size(), 0.0);
+    for (std::size_t i = 0; i < bytes->size() && i < r.links.size(); ++i) (*bytes)[i] = r.links[i].bytes;
     return r.time_s;
   }
 
@@ -315,6 +340,9 @@ class Planner {
   std::map<std::string, std::optional<double>> cache_;
   std::map<std::string, std::string> why_;
   double offload_read_s_ = -1;  ///< one block's weights to every GPU at once; -1: not yet simulated
+  std::vector<double> offload_link_bytes_;  ///< that read's bytes on each link
+  std::map<std::string, std::vector<double>> link_bytes_;  ///< per cached exchange: bytes on each link
+  std::vector<double> last_bytes_;  ///< of the last exchange() or ring_pass() asked
 };
 
 }  // namespace

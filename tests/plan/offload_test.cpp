@@ -48,6 +48,31 @@ TEST(Offload, TheDefaultPlanRunsIn24GigabytesAndPaysForTheStream) {
   EXPECT_NEAR(forwards * kWanBlockBytes, forwards * 702545920.0, 1);
 }
 
+TEST(Offload, ExchangesThroughHostMemoryShareTheUplinkWithTheWeights) {
+  PlanOptions o;
+  o.only_layout = Layout{2, 4, 1};
+  o.only_dtype = DType::bf16;
+  o.only_overlap = Overlap::none;
+  o.combos = {Combo{"round-robin", "paired-half", false}};
+  o.transports = {TransportKind::shm, TransportKind::p2p};
+  const PlanResult r =
+      make_plan(make_preset("4090x8-2s-sw"), find_gpu("rtx4090"), model_workload("wan2.1-14b", "480p", 81, true), o);
+  ASSERT_EQ(r.candidates.size(), 2u);
+  for (const Candidate& k : r.candidates) {
+    if (k.transport == "p2p") {
+      // Peer traffic stays below the switch: the uplink carries the weights alone.
+      EXPECT_NEAR(k.offload_block_s, 4 * kWanBlockBytes / 24e9, 1e-9);
+    } else {
+      // SHM stages every block through host memory: the switch's downlink carries each of its 4
+      // GPUs' q|k|v blocks for 3 peers (8190 tokens x 10 heads x 128 x 3 x 2 bytes) and the
+      // output blocks (a third of that), beside the 4 GPUs' weights.
+      const double qkv = 8190.0 * 10 * 128 * 3 * 2, out = qkv / 3;
+      EXPECT_NEAR(k.offload_block_s, (4 * kWanBlockBytes + 12 * (qkv + out)) / 24e9, 1e-9);
+      EXPECT_NEAR(k.time_s, 40 * k.offload_block_s, 1e-9);  // every block waits on the downlink
+    }
+  }
+}
+
 TEST(Precision, FpEightOnTheWireOnlyWithTheMargin) {
   // Over several boxes and sizes: whenever the recommendation is an FP8 wire, no bf16 candidate
   // that fits is within kFp8Margin of it; whenever a faster FP8 one is passed over, a note says why.
