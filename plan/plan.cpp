@@ -237,7 +237,7 @@ class Planner {
     }
     k.memory_bytes = memory(l, d);
     k.fits = k.memory_bytes <= gpu_.memory_bytes;
-    if (!k.fits && o_.scope != Scope::attention) offload(traffic, s, k);
+    if (!k.fits && o_.scope != Scope::attention) offload(l.gpus(), traffic, s, k);
     for (double* v : {&s.pack, &s.a2a_fwd, &s.attention, &s.ring, &s.a2a_rev, &s.unpack, &s.linear,
                       &s.cross_attention, &s.other, &s.offload})
       *v *= forwards;
@@ -267,22 +267,23 @@ class Planner {
   /// host memory; they are not simulated together (an analytic overlap: docs/plan.md, "Offload").
   /// `traffic`: the block's exchanges' bytes on each link (forward, reverse, ring passes); the
   /// block can end no sooner than the busiest link has carried them and its share of the weights.
-  void offload(const std::vector<double>& traffic, Stages& s, Candidate& k) {
+  /// `used`: the layout's GPUs (the first `used` of the box; one for the one-GPU baseline).
+  void offload(std::int32_t used, const std::vector<double>& traffic, Stages& s, Candidate& k) {
     const double resident = k.memory_bytes - weight_bytes() + 2.0 * block_weight_bytes();
-    if (offload_read_s_ < 0) {
-      std::vector<std::int32_t> used;
-      for (std::int32_t i = 0; i < gpus_; ++i) used.push_back(i);
-      const HostReadTime read = host_to_gpus(topo_, used, block_weight_bytes());
-      offload_read_s_ = read.seconds;
-      offload_link_bytes_ = read.link_bytes;
+    auto it = reads_.find(used);
+    if (it == reads_.end()) {
+      std::vector<std::int32_t> gpus;
+      for (std::int32_t i = 0; i < used; ++i) gpus.push_back(i);
+      it = reads_.emplace(used, host_to_gpus(topo_, gpus, block_weight_bytes())).first;
     }
+    const HostReadTime& read = it->second;
     double shared = 0;  // the busiest link's bytes, weights and exchanges together, over its capacity
-    for (std::size_t i = 0; i < offload_link_bytes_.size(); ++i) {
+    for (std::size_t i = 0; i < read.link_bytes.size(); ++i) {
       const double exchanged = i < traffic.size() ? traffic[i] : 0.0;
-      shared = std::max(shared, (offload_link_bytes_[i] + exchanged) / topo_.link(topo_.edges()[i]).capacity_bytes_per_s);
+      shared = std::max(shared, (read.link_bytes[i] + exchanged) / topo_.link(topo_.edges()[i]).capacity_bytes_per_s);
     }
     k.offload = true;
-    k.offload_block_s = std::max(offload_read_s_, shared);
+    k.offload_block_s = std::max(read.seconds, shared);
     k.memory_bytes = resident;
     k.fits = resident <= gpu_.memory_bytes;
     s.offload = std::max(0.0, k.offload_block_s - s.total());
@@ -339,8 +340,7 @@ class Planner {
   std::int32_t gpus_;
   std::map<std::string, std::optional<double>> cache_;
   std::map<std::string, std::string> why_;
-  double offload_read_s_ = -1;  ///< one block's weights to every GPU at once; -1: not yet simulated
-  std::vector<double> offload_link_bytes_;  ///< that read's bytes on each link
+  std::map<std::int32_t, HostReadTime> reads_;  ///< one block's weights to the first n GPUs at once, by n
   std::map<std::string, std::vector<double>> link_bytes_;  ///< per cached exchange: bytes on each link
   std::vector<double> last_bytes_;  ///< of the last exchange() or ring_pass() asked
 };

@@ -44,6 +44,9 @@ TEST(Offload, TheDefaultPlanRunsIn24GigabytesAndPaysForTheStream) {
   // adds beyond it.
   const double own = k.time_s - k.stages.offload;
   EXPECT_NEAR(k.stages.offload, std::max(0.0, forwards * read - own), 1e-9);
+  // The one-GPU baseline reads alone: 702.5 MB over its own 24 GB/s, hidden behind its 245 ms block.
+  EXPECT_NEAR(r.one_gpu.offload_block_s, kWanBlockBytes / 24e9, 1e-9);
+  EXPECT_EQ(r.one_gpu.stages.offload, 0.0);
   // Offloaded bytes a step per GPU: forwards x 702.5 MB.
   EXPECT_NEAR(forwards * kWanBlockBytes, forwards * 702545920.0, 1);
 }
