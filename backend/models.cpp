@@ -15,9 +15,12 @@ const std::vector<ModelPreset>& model_presets() {
     std::vector<ModelPreset> out;
     for (const VideoModel& m : video_models())
       for (const char* resolution : {"480p", "720p"}) {
-        const std::uint64_t tokens = video_tokens(m, resolution, kFrames);
+        // 81 frames where the model's VAE takes them; its own default otherwise (Mochi's 6x
+        // temporal packing, an image model's one frame).
+        const std::uint32_t frames = !m.image() && (kFrames - 1) % m.temporal == 0 ? kFrames : m.default_frames;
+        const std::uint64_t tokens = video_tokens(m, resolution, frames);
         out.push_back({std::string(m.name) + "-" + resolution,
-                       std::string(m.description) + ", " + resolution + ", " + std::to_string(kFrames) +
+                       std::string(m.description) + ", " + resolution + ", " + std::to_string(frames) +
                            " frames: S = " + std::to_string(tokens),
                        tokens, m.heads, m.head_dim, 0});
       }

@@ -4,6 +4,7 @@
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "plan/models.h"
 #include "plan/plan.h"
 #include "plan/validation.h"
 #include "schedule/workload.h"
@@ -18,8 +19,10 @@ struct Options {
   std::string nvidia_smi;  ///< an `nvidia-smi topo -m` text file instead of --topology
   std::string gpu;         ///< empty: h100 for an h100 preset, else rtx4090
   std::string model;       ///< empty with no --seq: wan2.1-14b
-  std::string resolution = "480p";
-  std::uint32_t frames = 81;
+  std::string model_file;  ///< a model document or a diffusers config.json instead of --model
+  std::string gpu_file;    ///< a GPU document instead of --gpu
+  std::string resolution;  ///< empty: the model's default
+  std::uint32_t frames = 0;  ///< 0: the model's default
   std::uint64_t seq = 0, heads = 0, head_dim = 128, batch = 1;
   std::int32_t gpus = 0;
   std::string scope;       ///< empty: step for a model, attention for a shape
@@ -36,15 +39,16 @@ struct Options {
 };
 
 plan::Workload workload(const Options& o) {
-  if (o.model_given && o.shape_given)
-    throw std::invalid_argument("--model and --seq/--heads both give the shape: use one (a model, or a bare shape)");
+  if ((o.model_given || !o.model_file.empty()) && o.shape_given)
+    throw std::invalid_argument(std::string(o.model_given ? "--model" : "--model-file") +
+                                " and --seq/--heads both give the shape: use one (a model, or a bare shape)");
   if (o.shape_given) {
     if (!o.seq_given) throw std::invalid_argument("--heads needs --seq (the sequence length S): add it");
     if (o.heads == 0 && !o.heads_given) throw std::invalid_argument("--seq needs --heads (all heads H): add it");
     return plan::shape_workload(o.seq, o.heads, o.head_dim, o.batch);
   }
   if (o.batch != 1) throw std::invalid_argument("--batch applies to a bare shape (--seq): drop it with --model");
-  return plan::model_workload(o.model.empty() ? "wan2.1-14b" : o.model, o.resolution, o.frames, !o.no_cfg);
+  return plan::model_workload(plan::resolve_model(o.model, o.model_file), o.resolution, o.frames, !o.no_cfg);
 }
 
 void run(const Options& o) {
@@ -63,8 +67,8 @@ void run(const Options& o) {
   po.weights = parse_dtype(o.weights);
   po.sim_model = parse_sim_model(o.sim_model);
   po.gemm_efficiency = o.gemm_efficiency;
-  const std::string gpu = !o.gpu.empty() ? o.gpu : plan::default_gpu(topology);
-  const plan::PlanResult r = plan::make_plan(topology, plan::find_gpu(gpu), w, po);
+  const plan::GpuInfo gpu = plan::resolve_gpu(o.gpu, o.gpu_file, plan::default_gpu(topology));
+  const plan::PlanResult r = plan::make_plan(topology, gpu, w, po);
   if (!o.picture.empty()) write_output(o.picture, plan::plan_svg(r, o.top));
   std::cout << (o.json ? plan::plan_json(r) : plan::plan_table(r, o.top)) << std::flush;
 }
@@ -83,9 +87,15 @@ void setup_plan(CLI::App& app) {
   cmd->add_option("-t,--topology", opt->topology, "a preset (" + presets_list + ") or a DOT file")->capture_default_str();
   cmd->add_option("--nvidia-smi", opt->nvidia_smi, "the box from `nvidia-smi topo -m` text in FILE")->check(CLI::ExistingFile);
   cmd->add_option("--gpu", opt->gpu, "GPU kind: " + gpus + " (default h100 on an h100 preset, else rtx4090)");
-  cmd->add_option("--model", opt->model, "video model: " + models + " (default wan2.1-14b)");
-  cmd->add_option("--resolution", opt->resolution, "480p or 720p")->capture_default_str();
-  cmd->add_option("--frames", opt->frames, "video frames (4k + 1)")->capture_default_str();
+  cmd->add_option("--gpu-file", opt->gpu_file, "your GPU's rates instead of --gpu: a GPU document (docs/formats.md)")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--model", opt->model, "model: " + models + " (default wan2.1-14b)");
+  cmd->add_option("--model-file", opt->model_file,
+                  "a model instead of --model: a model document or a diffusers transformer config.json (docs/plan.md)")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--resolution", opt->resolution, "480p, 720p or WIDTHxHEIGHT (default: the model's)");
+  cmd->add_option("--frames", opt->frames, "video frames, k x the model's latent frames + 1 (default: the model's; 1 for an image model)")
+      ->check(CLI::Range(1, 100000));
   cmd->add_option("--seq", opt->seq, "bare shape: sequence length S (all tokens)");
   cmd->add_option("--heads", opt->heads, "bare shape: heads H");
   cmd->add_option("--head-dim", opt->head_dim, "bare shape: head dim D")->capture_default_str();

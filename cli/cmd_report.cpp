@@ -121,24 +121,43 @@ nlohmann::json plan_answer(const Options& o, const Topology& topology, std::ostr
   return j;
 }
 
-/// The whole layer on the CPU (threads transport) at a small shape, against the reference.
+/// The whole layer on the CPU (threads transport) against the reference, at a scaled shape of
+/// the model: its heads and head dim (when the ranks divide the heads and the kernels take the
+/// dim), 16 tokens a rank instead of thousands, 7 text tokens. The text and the JSON name the
+/// shape that ran and the model's own, so the check is not read as the model's size.
 nlohmann::json layer_check(const Options& o, std::ostringstream& text) {
+  const VideoModel& m = find_video_model(o.model);
+  const std::uint64_t model_seq = video_tokens(m, o.resolution, o.frames);
+  const auto ranks = static_cast<std::uint64_t>(o.ranks);
+  const bool model_heads = m.heads % ranks == 0;
+  const bool model_dim = m.head_dim == 64 || m.head_dim == 128;
   RunConfig c;
   c.shape.ranks = o.ranks;
   c.shape.seq_per_rank = 16;
-  c.shape.heads = 2 * static_cast<std::uint64_t>(o.ranks);
-  c.shape.head_dim = 64;
+  c.shape.heads = model_heads ? m.heads : 2 * ranks;
+  c.shape.head_dim = model_dim ? m.head_dim : 64;
   c.shape.text_tokens = 7;
   c.shape.fp8 = o.dtype == "fp8";
   c.check = true;
   const RunReport r = run_layer(c, make_layer_programs(c.shape, "round-robin", Discipline::paired_half));
   double worst = 0;
   for (const RankError& e : r.errors) worst = std::max(worst, e.max_abs);
-  text << "\nlayer check (run --transport threads --check, round-robin paired-half): s = " << c.shape.seq_per_rank
-       << ", H = " << c.shape.heads << ", D = 64, L = 7, " << o.dtype << ": " << (r.ok() ? "PASS" : "FAIL")
-       << ", max abs error " << std::setprecision(4) << worst << ", delivery exactly once: "
-       << yes_no(r.forward_ledger_ok && r.reverse_ledger_ok) << "\n";
-  return {{"ok", r.ok()}, {"max_abs_error", worst}, {"exactly_once", r.forward_ledger_ok && r.reverse_ledger_ok}};
+  const std::uint64_t model_tokens_per_rank = (model_seq + ranks - 1) / ranks;
+  text << "\nlayer check (run --transport threads --check, round-robin paired-half) at a scaled shape of " << o.model
+       << ": s = " << c.shape.seq_per_rank << " tokens a rank (the model: " << model_tokens_per_rank << "), H = "
+       << c.shape.heads << (model_heads ? " (the model's)" : " (not the model's " + std::to_string(m.heads) + ": " +
+                                                                  std::to_string(o.ranks) + " ranks do not divide them)")
+       << ", D = " << c.shape.head_dim << (model_dim ? " (the model's)" : " (the model's " + std::to_string(m.head_dim) +
+                                                                           " is not a kernel's)")
+       << ", L = 7 text tokens, " << o.dtype << ": " << (r.ok() ? "PASS" : "FAIL") << ", max abs error "
+       << std::setprecision(4) << worst << ", delivery exactly once: " << yes_no(r.forward_ledger_ok && r.reverse_ledger_ok)
+       << "\n";
+  return {{"ok", r.ok()},
+          {"max_abs_error", worst},
+          {"exactly_once", r.forward_ledger_ok && r.reverse_ledger_ok},
+          {"shape", {{"ranks", o.ranks}, {"seq_per_rank", c.shape.seq_per_rank}, {"heads", c.shape.heads},
+                     {"head_dim", c.shape.head_dim}, {"text_tokens", c.shape.text_tokens}, {"dtype", o.dtype}}},
+          {"model_shape", {{"seq_per_rank", model_tokens_per_rank}, {"heads", m.heads}, {"head_dim", m.head_dim}}}};
 }
 
 void run(Options o) {

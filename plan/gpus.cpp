@@ -1,5 +1,10 @@
 #include "plan/gpus.h"
 
+#include <cmath>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
 #include <stdexcept>
 
 #include "schedule/named.h"
@@ -21,6 +26,17 @@ constexpr double k4090Fp8 = 330.3 * kT;
 // the dense rate (same Ada SM): flash 154.5 / 165.2 of bf16, sage 291 / 330.3 of FP8. An assumption.
 constexpr double kL40sBf16 = 362.05 * kT;
 constexpr double kL40sFp8 = 733.0 * kT;
+// Ada cards without a kernel figure get the RTX 4090's achieved fraction of the dense rate.
+constexpr double kAdaFlashFraction = k4090Flash / k4090Bf16;
+constexpr double kAdaSageFraction = k4090Sage / k4090Fp8;
+// Hopper cards without one get the H100's (FlashAttention 3 and SageAttention 2 midpoints).
+constexpr double kHopperFlashFraction = (410 + 470) / 2.0 / 989.4;
+constexpr double kHopperSageFraction = (676 + 900) / 2.0 / 1978.9;
+// The RTX PRO 6000 Blackwell: GB202 with 188 SMs at 2617 MHz boost where the RTX 5090 has 170 at
+// 2407: 1.2024 x the 5090 per clock-SM. Professional cards run FP32 accumulation at the full
+// FP16-accumulate rate (the 5090's 419 TFLOP/s), which the datasheet's 4000 FP4 TOPS with
+// sparsity also gives (4000 / 8 = 500 dense bf16).
+constexpr double kPro6000Scale = (188.0 / 170.0) * (2617.0 / 2407.0);
 }  // namespace
 
 std::string to_string(AttentionKernel k) { return k == AttentionKernel::flash ? "flash" : "sage"; }
@@ -51,6 +67,31 @@ const std::vector<GpuInfo>& gpus() {
        kL40sFp8 * (k4090Sage / k4090Fp8),
        "NVIDIA L40S datasheet (BF16 tensor 362.05 TFLOPS, FP8 733, dense; 864 GB/s GDDR6; 48 GB)",
        "no public kernel figure: the RTX 4090's achieved fraction of the dense rate (an assumption)"},
+      {"l40", "L40 (Ada, 48 GB)", 181.05 * kT, 362.0 * kT, 864 * kGB, 48 * kGB, 181.05 * kT * kAdaFlashFraction,
+       362.0 * kT * kAdaSageFraction,
+       "NVIDIA L40 datasheet (BF16 tensor 181.05 TFLOPS, FP8 362, dense; 864 GB/s GDDR6; 48 GB)",
+       "no public kernel figure: the RTX 4090's achieved fraction of the dense rate (an assumption)"},
+      {"l20", "L20 (Ada, 48 GB)", 119.5 * kT, 239.0 * kT, 864 * kGB, 48 * kGB, 119.5 * kT * kAdaFlashFraction,
+       239.0 * kT * kAdaSageFraction,
+       "NVIDIA L20 specifications as published for the China market (FP16/BF16 tensor 119.5 TFLOPS, FP8 239, dense; "
+       "59.35 FP32; 864 GB/s GDDR6; 48 GB)",
+       "no public kernel figure: the RTX 4090's achieved fraction of the dense rate (an assumption)"},
+      {"h20", "H20 (Hopper, 96 GB)", 148.0 * kT, 296.0 * kT, 4000 * kGB, 96 * kGB, 148.0 * kT * kHopperFlashFraction,
+       296.0 * kT * kHopperSageFraction,
+       "NVIDIA H20 specifications (FP16/BF16 tensor 148 TFLOPS, FP8 296, dense; 4.0 TB/s HBM3; 96 GB)",
+       "no public kernel figure: the H100's achieved fraction of the dense rate (an assumption; a card this "
+       "compute-bound may reach more)"},
+      {"a100-pcie", "A100 PCIe (Ampere, 80 GB)", 312.0 * kT, 312.0 * kT, 1935 * kGB, 80 * kGB, 312.0 * kT * 0.615,
+       312.0 * kT * 0.615,
+       "NVIDIA A100 datasheet (PCIe 80 GB: BF16 tensor 312 TFLOPS dense; 1935 GB/s HBM2e; 80 GB). No FP8 tensor "
+       "cores: --weights fp8 runs at the bf16 rate (storage only)",
+       "FlashAttention-2 paper (Dao 2023): 50-73 % of the A100's peak in the forward pass (midpoint 61.5 %); no "
+       "SageAttention figure: the same rate"},
+      {"rtx-pro-6000", "RTX PRO 6000 Blackwell (96 GB)", 419.0 * kT * kPro6000Scale, 838.0 * kT * kPro6000Scale,
+       1792 * kGB, 96 * kGB, (173 + 215) / 2.0 * kT * kPro6000Scale, (583 + 643) / 2.0 * kT * kPro6000Scale,
+       "NVIDIA RTX PRO 6000 Blackwell datasheet (4000 FP4 TOPS with sparsity; 96 GB GDDR7, 1792 GB/s): the RTX "
+       "5090's FP16-accumulate tensor rate (419 TFLOPS, RTX Blackwell whitepaper) x 188/170 SMs x 2617/2407 MHz",
+       "the RTX 5090's SageAttention README figures scaled by SMs and clock (an assumption)"},
       {"h100", "H100 SXM5 (Hopper, 80 GB)", 989.4 * kT, 1978.9 * kT, 3350 * kGB, 80 * kGB, (410 + 470) / 2.0 * kT,
        (676 + 900) / 2.0 * kT,
        "NVIDIA H100 Tensor Core GPU datasheet (SXM: BF16 989.4 TFLOPS, FP8 1978.9, dense; 3.35 TB/s HBM3; 80 GB)",
@@ -65,7 +106,102 @@ const std::vector<GpuInfo>& gpus() {
 
 const GpuInfo& find_gpu(const std::string& name) {
   if (const GpuInfo* g = find_named(gpus(), name)) return *g;
-  throw std::invalid_argument("unknown --gpu '" + name + "': use one of " + joined_names(gpus()));
+  throw std::invalid_argument("unknown --gpu '" + name + "': use one of " + joined_names(gpus()) +
+                              ", or describe yours in a --gpu-file (docs/formats.md)");
+}
+
+namespace {
+
+using json = nlohmann::json;
+constexpr const char* kGpuFormat = "ulysses-a2a/gpu";
+// (key, unit multiplier, lowest, highest): rates in TFLOP/s, bandwidth in GB/s, memory in GB.
+struct NumberField {
+  const char* key;
+  double GpuInfo::*member;
+  double unit, lo, hi;
+};
+const NumberField kNumbers[] = {
+    {"bf16_tflops", &GpuInfo::bf16_flops, kT, 0.01, 1e5},
+    {"fp8_tflops", &GpuInfo::fp8_flops, kT, 0.01, 1e5},
+    {"memory_gbps", &GpuInfo::memory_bytes_per_s, kGB, 1, 1e6},
+    {"memory_gb", &GpuInfo::memory_bytes, kGB, 0.5, 1e5},
+    {"flash_attention_tflops", &GpuInfo::flash_attn_flops, kT, 0.01, 1e5},
+    {"sage_attention_tflops", &GpuInfo::sage_attn_flops, kT, 0.01, 1e5},
+};
+const std::set<std::string> kGpuKeys = {"format", "version", "name", "description", "source", "attention_source",
+                                        "bf16_tflops", "fp8_tflops", "memory_gbps", "memory_gb",
+                                        "flash_attention_tflops", "sage_attention_tflops"};
+
+[[noreturn]] void gpu_fail(const std::string& origin, const std::string& what) {
+  throw GpuFileError((origin.empty() ? std::string("GPU file") : origin) + ": " + what);
+}
+
+std::string gpu_text(const json& doc, const char* key, const std::string& origin, bool required) {
+  if (!doc.contains(key)) {
+    if (required) gpu_fail(origin, std::string("field '") + key + "' is missing");
+    return "";
+  }
+  if (!doc[key].is_string()) gpu_fail(origin, std::string("field '") + key + "' must be a string");
+  return doc[key].get<std::string>();
+}
+
+}  // namespace
+
+GpuInfo read_gpu_file(const std::string& text, const std::string& origin) {
+  json doc;
+  try {
+    doc = json::parse(text);
+  } catch (const json::exception& e) {
+    gpu_fail(origin, std::string("not JSON: ") + e.what());
+  }
+  if (!doc.is_object()) gpu_fail(origin, "a GPU file is a JSON object (docs/formats.md)");
+  for (const auto& [key, value] : doc.items()) {
+    (void)value;
+    if (kGpuKeys.count(key)) continue;
+    std::string list;
+    for (const std::string& k : kGpuKeys) list += std::string(list.empty() ? "" : ", ") + k;
+    gpu_fail(origin, "unknown field '" + key + "': the fields are " + list + " (docs/formats.md)");
+  }
+  if (gpu_text(doc, "format", origin, true) != kGpuFormat)
+    gpu_fail(origin, "format is " + doc["format"].dump() + ", not '" + kGpuFormat + "'");
+  if (!doc.contains("version") || !doc["version"].is_number_integer() || doc["version"].get<std::int64_t>() != 1)
+    gpu_fail(origin, "version must be 1 (this build reads version 1)");
+  GpuInfo g{};
+  g.name = gpu_text(doc, "name", origin, true);
+  if (g.name.empty() || g.name.size() > 64) gpu_fail(origin, "name must have 1 to 64 characters");
+  g.description = gpu_text(doc, "description", origin, false);
+  if (g.description.empty()) g.description = g.name;
+  g.source = gpu_text(doc, "source", origin, false);
+  if (g.source.empty()) g.source = origin.empty() ? "a GPU file" : origin;
+  g.attention_source = gpu_text(doc, "attention_source", origin, false);
+  if (g.attention_source.empty()) g.attention_source = g.source;
+  for (const NumberField& f : kNumbers) {
+    if (!doc.contains(f.key)) gpu_fail(origin, std::string("field '") + f.key + "' is missing");
+    if (!doc[f.key].is_number()) gpu_fail(origin, std::string("field '") + f.key + "' must be a number");
+    const double v = doc[f.key].get<double>();
+    if (!std::isfinite(v) || v < f.lo || v > f.hi)
+      gpu_fail(origin, std::string("field '") + f.key + "' is " + doc[f.key].dump() + ", outside " +
+                           std::to_string(f.lo) + ".." + std::to_string(f.hi) + ": check its unit (docs/formats.md)");
+    g.*f.member = v * f.unit;
+  }
+  return g;
+}
+
+std::string gpu_json(const GpuInfo& g, int indent) {
+  json doc = {{"format", kGpuFormat}, {"version", 1}, {"name", g.name}, {"description", g.description},
+              {"source", g.source}, {"attention_source", g.attention_source}};
+  for (const NumberField& f : kNumbers) doc[f.key] = g.*f.member / f.unit;
+  return doc.dump(indent, ' ', false, json::error_handler_t::replace) + "\n";
+}
+
+GpuInfo resolve_gpu(const std::string& name, const std::string& file, const std::string& fallback) {
+  if (!name.empty() && !file.empty()) throw std::invalid_argument("--gpu and --gpu-file both give the GPU: use one");
+  if (file.empty()) return find_gpu(name.empty() ? fallback : name);
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw std::invalid_argument("--gpu-file " + file + ": cannot be read: check the path");
+  std::ostringstream body;
+  body << in.rdbuf();
+  return read_gpu_file(body.str(), file);
 }
 
 }  // namespace ua2a::plan

@@ -36,7 +36,7 @@ std::string row(const PlanResult& r, const std::string& rank, const Candidate& k
   s = buf;
   for (double v : stage_values(k.stages)) s += fmt(" %8.4f", v * u);
   std::snprintf(buf, sizeof buf, "  %-15s %6.1f%s %7.2fx %7s", k.bottleneck.c_str(), k.memory_bytes / 1e9,
-                k.fits ? " " : "!", k.speedup_one_gpu,
+                !k.fits ? "!" : k.offload ? "o" : " ", k.speedup_one_gpu,
                 k.speedup_reference > 0 ? fmt("%.2fx", k.speedup_reference).c_str() : "-");
   return s + buf + "\n";
 }
@@ -60,17 +60,15 @@ nlohmann::json candidate_json(const Candidate& k) {
           {"bottleneck", k.bottleneck},
           {"memory_bytes", k.memory_bytes},
           {"fits", k.fits},
+          {"offload", k.offload},
+          {"offload_block_s", k.offload_block_s},
           {"speedup_one_gpu", k.speedup_one_gpu},
           {"speedup_reference", k.speedup_reference},
           {"simulated", {{"a2a_fwd_s", k.a2a_fwd_sim_s}, {"a2a_rev_s", k.a2a_rev_sim_s}, {"ring_pass_s", k.ring_pass_sim_s}}}};
 }
 
 /// The best candidate that fits in memory, else the best.
-const Candidate& recommended(const PlanResult& r) {
-  for (const Candidate& k : r.candidates)
-    if (k.fits) return k;
-  return r.candidates.front();
-}
+const Candidate& recommended(const PlanResult& r) { return r.candidates.at(r.recommended_index); }
 
 std::string describe(const Candidate& k) {
   std::string s = to_string(k.layout);
@@ -107,7 +105,7 @@ std::string plan_table(const PlanResult& r, std::size_t top) {
   std::snprintf(head, sizeof head, "%-4s %-17s %-30s %-11s %-4s %-5s %9s", "#", "layout", "exchange schedule", "transport",
                 "wire", "ovl", "time");
   std::string h = head;
-  for (const char* n : {"pack", "a2a_fwd", "attn", "ring", "a2a_rev", "unpack", "linear", "xattn", "other"}) {
+  for (const char* n : {"pack", "a2a_fwd", "attn", "ring", "a2a_rev", "unpack", "linear", "xattn", "other", "offload"}) {
     char b[16];
     std::snprintf(b, sizeof b, " %8s", n);
     h += b;
@@ -124,12 +122,14 @@ std::string plan_table(const PlanResult& r, std::size_t top) {
     o << fmt(", %.2fx the reference", best.speedup_reference) << " (Ulysses-" << r.gpus << " round-robin paired-half bf16, "
       << r.reference->transport << ")";
   o << "; bottleneck " << best.bottleneck << "\n";
-  if (!best.fits) o << "  (no candidate fits in the card's memory: this one does not either)\n";
+  if (!best.fits) o << "  (no candidate fits in the card's memory, even with CPU offload: this one does not either)\n";
+  else if (best.offload) o << "  (runs with CPU offload: the weights stream from host memory block by block)\n";
   for (const std::string& n : r.notes) o << "note: " << n << "\n";
   for (const std::string& s : r.skipped) o << "skipped: " << s << "\n";
-  o << "'!' after mem_GB: over the card's memory. Where each stage comes from:\n";
+  o << "'o' after mem_GB: runs with CPU offload (two blocks of weights resident); '!': over the card's memory even so. "
+       "Where each stage comes from:\n";
   // The sources need the GPU row; the result carries its name.
-  for (const auto& [stage, src] : stage_sources(find_gpu(r.gpu), r.options)) o << "  " << stage << ": " << src << "\n";
+  for (const auto& [stage, src] : stage_sources(r.gpu_info, r.options)) o << "  " << stage << ": " << src << "\n";
   return o.str();
 }
 
@@ -144,7 +144,8 @@ std::string plan_json(const PlanResult& r, int indent) {
   const Workload& w = r.workload;
   doc["workload"] = {{"name", w.name},     {"tokens", w.tokens}, {"heads", w.heads},   {"head_dim", w.head_dim},
                      {"batch", w.batch},   {"layers", w.layers}, {"hidden", w.hidden}, {"ffn", w.ffn},
-                     {"context_tokens", w.context_tokens},       {"cfg", w.cfg}};
+                     {"context_tokens", w.context_tokens},       {"cfg", w.cfg},
+                     {"parameters", w.parameters},             {"ffn_matrices", w.ffn_matrices}};
   doc["options"] = {{"attention", to_string(r.options.attention)},
                     {"weights", to_string(r.options.weights)},
                     {"sim_model", to_string(r.options.sim_model)},
@@ -155,7 +156,7 @@ std::string plan_json(const PlanResult& r, int indent) {
   doc["reference"] = r.reference ? candidate_json(*r.reference) : nlohmann::json(nullptr);
   doc["one_gpu"] = candidate_json(r.one_gpu);
   nlohmann::json sources = nlohmann::json::object();
-  for (const auto& [stage, src] : stage_sources(find_gpu(r.gpu), r.options)) sources[stage] = src;
+  for (const auto& [stage, src] : stage_sources(r.gpu_info, r.options)) sources[stage] = src;
   doc["sources"] = sources;
   doc["skipped"] = r.skipped;
   doc["notes"] = r.notes;
@@ -165,7 +166,8 @@ std::string plan_json(const PlanResult& r, int indent) {
 std::string plan_svg(const PlanResult& r, std::size_t top) {
   // One horizontal bar per candidate, its stages stacked left to right in stage_names() order.
   static const char* colors[] = {"#8dd3c7", "#fb8072", "#80b1d3", "#fdb462", "#bc80bd",
-                                 "#b3de69", "#bebada", "#fccde5", "#d9d9d9"};
+                                 "#b3de69", "#bebada", "#fccde5", "#d9d9d9", "#ffed6f"};
+  static_assert(sizeof colors / sizeof *colors == 10, "one colour per stage of stage_names()");
   std::vector<std::pair<std::string, const Candidate*>> bars;
   for (std::size_t i = 0; i < std::min(top, r.candidates.size()); ++i)
     bars.emplace_back(std::to_string(i + 1) + ". " + short_label(r.candidates[i]), &r.candidates[i]);

@@ -10,6 +10,7 @@
 #include "schedule/generators.h"
 #include "schedule/lower.h"
 #include "schedule/workload.h"
+#include "plan/offload.h"
 #include "sim/contention_policy.h"
 
 namespace ua2a::plan {
@@ -86,6 +87,7 @@ class Planner {
                             std::to_string(heads_per_rank);
     if (auto it = cache_.find(key); it != cache_.end()) {
       if (!it->second) why = why_[key];
+      last_bytes_ = link_bytes_[key];
       return it->second;
     }
     std::optional<double> result;
@@ -104,7 +106,8 @@ class Planner {
           for (std::int32_t u = 0; u < l.ulysses; ++u) members.push_back(global_rank(l, ci, ri, u));
           append_mapped(local, members, all);
         }
-      result = run(all, t);
+      result = run(all, t, &link_bytes_[key]);
+      last_bytes_ = link_bytes_[key];
     } catch (const std::invalid_argument& ex) {
       why_[key] = ex.what();
       why = ex.what();
@@ -121,7 +124,10 @@ class Planner {
     const double bytes = 2.0 * g.bt * static_cast<double>(w_.heads * w_.head_dim) * wire_bytes(d, w_.head_dim);
     const std::string key = "ring/" + to_string(l) + "/" + std::to_string(g.tokens) + "/" + (t ? to_string(*t) : "-") +
                             "/" + to_string(d);
-    if (auto it = cache_.find(key); it != cache_.end()) return *it->second;
+    if (auto it = cache_.find(key); it != cache_.end()) {
+      last_bytes_ = link_bytes_[key];
+      return *it->second;
+    }
     const Payload payload = uniform_payload(static_cast<std::uint64_t>(bytes), true, 1);
     ProgramSet all = empty_set(gpus_, payload);
     for (std::int32_t ci = 0; ci < l.cfg; ++ci)
@@ -135,7 +141,8 @@ class Planner {
           p.ops.push_back({OpKind::recv, 0, prev, {prev, me}, 0, payload.block_bytes()});
           p.end_step();
         }
-    const double s = run(all, t);
+    const double s = run(all, t, &link_bytes_[key]);
+    last_bytes_ = link_bytes_[key];
     cache_[key] = s;
     return s;
   }
@@ -152,6 +159,7 @@ class Planner {
     const double wb = wire_bytes(d, w_.head_dim);
     const double bw = gpu_.memory_bytes_per_s;
     Stages s;
+    std::vector<double> traffic;  // this block's exchanges: bytes on each link of the box
     if (l.ulysses > 1) {
       k.algo = c->algo;
       k.discipline = c->discipline;
@@ -163,8 +171,10 @@ class Planner {
       s.unpack = s.pack;
       const std::uint64_t h = w_.heads / static_cast<std::uint64_t>(l.ulysses);
       const auto fwd = exchange(l, *c, t, d, Exchange::qkv, h, why);
+      add_traffic(traffic, 1.0);
       const auto rev = fwd ? exchange(l, *c, t, d, Exchange::out, h, why) : std::nullopt;
       if (!fwd || !rev) return Candidate{};
+      add_traffic(traffic, 1.0);
       k.a2a_fwd_sim_s = *fwd;
       k.a2a_rev_sim_s = *rev;
       s.a2a_fwd = *fwd;
@@ -178,6 +188,7 @@ class Planner {
     if (l.ring > 1) {
       k.transport = to_string(t ? *t : topo_.params.transport);
       const double pass = ring_pass(l, t, d);
+      add_traffic(traffic, l.ring - 1.0);
       k.ring_pass_sim_s = pass;
       // R blocks of attention; each of the R - 1 passes runs beside the block before it.
       const double block = s.attention / l.ring;
@@ -203,7 +214,9 @@ class Planner {
       const double gemm_rate = (o_.weights == DType::fp8 ? gpu_.fp8_flops : gpu_.bf16_flops) * efficiency();
       // q, k, v, o of self-attention (4 d^2), q and o of cross-attention (2 d^2), the FFN (2 d f),
       // 2 FLOPs a multiply-add; the context's k and v (2 d^2 per context token) on every GPU.
-      s.linear = (2.0 * g.bt * (6.0 * dd * dd + 2.0 * dd * f) + 2.0 * ctx * 2.0 * dd * dd) / gemm_rate;
+      // A joint-attention model (no cross-attention context) has q, k, v, o and the FFN only.
+      const double per_token = (ctx > 0 ? 6.0 : 4.0) * dd * dd + static_cast<double>(w_.ffn_matrices) * dd * f;
+      s.linear = (2.0 * g.bt * per_token + 2.0 * ctx * 2.0 * dd * dd) / gemm_rate;
       s.cross_attention = 4.0 * g.bt * ctx / static_cast<double>(w_.batch) * dd / attn_rate;
       s.other = kElementwisePasses * g.bt * dd * kActivationBytes / bw;
       if (o_.scope == Scope::step) forwards = static_cast<double>(w_.layers) * (w_.cfg ? 2.0 : 1.0) / l.cfg;
@@ -222,31 +235,81 @@ class Planner {
         s.a2a_rev = std::max(0.0, rev - out);
       }
     }
+    k.memory_bytes = memory(l, d);
+    k.fits = k.memory_bytes <= gpu_.memory_bytes;
+    if (!k.fits && o_.scope != Scope::attention) offload(l.gpus(), traffic, s, k);
     for (double* v : {&s.pack, &s.a2a_fwd, &s.attention, &s.ring, &s.a2a_rev, &s.unpack, &s.linear,
-                      &s.cross_attention, &s.other})
+                      &s.cross_attention, &s.other, &s.offload})
       *v *= forwards;
     k.stages = s;
-    k.time_s = s.total();
+    // Blocks that wait on their weights take exactly the stream's time (equal for every layout
+    // that waits: they tie exactly, and the simpler one goes first).
+    k.time_s = s.offload > 0 ? k.offload_block_s * forwards : s.total();
     const auto names = stage_names();
     const auto values = stage_values(s);
     k.bottleneck = names[static_cast<std::size_t>(std::max_element(values.begin(), values.end()) - values.begin())];
-    k.memory_bytes = memory(l, d);
-    k.fits = k.memory_bytes <= gpu_.memory_bytes;
+    if (s.offload > 0) k.bottleneck = "offload";  // the weight stream sets every block's time
     return k;
+  }
+
+  /// One block's weights per GPU.
+  double block_weight_bytes() const {
+    return weight_bytes() / static_cast<double>(w_.layers);
+  }
+  double weight_bytes() const {
+    return parameters() * (o_.weights == DType::fp8 ? 1.0 : 2.0);
+  }
+
+  /// CPU offload, as the reference runs it: two blocks' weights resident (the one computing, the
+  /// next arriving); each block's weights read by every GPU from host memory at once (simulated
+  /// on the box's links, plan/offload.h) beside the block before. Exposed per block: what the
+  /// read takes beyond the block's own time. The read and the exchanges share the uplinks and
+  /// host memory; they are not simulated together (an analytic overlap: docs/plan.md, "Offload").
+  /// `traffic`: the block's exchanges' bytes on each link (forward, reverse, ring passes); the
+  /// block can end no sooner than the busiest link has carried them and its share of the weights.
+  /// `used`: the layout's GPUs (the first `used` of the box; one for the one-GPU baseline).
+  void offload(std::int32_t used, const std::vector<double>& traffic, Stages& s, Candidate& k) {
+    const double resident = k.memory_bytes - weight_bytes() + 2.0 * block_weight_bytes();
+    auto it = reads_.find(used);
+    if (it == reads_.end()) {
+      std::vector<std::int32_t> gpus;
+      for (std::int32_t i = 0; i < used; ++i) gpus.push_back(i);
+      it = reads_.emplace(used, host_to_gpus(topo_, gpus, block_weight_bytes())).first;
+    }
+    const HostReadTime& read = it->second;
+    double shared = 0;  // the busiest link's bytes, weights and exchanges together, over its capacity
+    for (std::size_t i = 0; i < read.link_bytes.size(); ++i) {
+      const double exchanged = i < traffic.size() ? traffic[i] : 0.0;
+      shared = std::max(shared, (read.link_bytes[i] + exchanged) / topo_.link(topo_.edges()[i]).capacity_bytes_per_s);
+    }
+    k.offload = true;
+    k.offload_block_s = std::max(read.seconds, shared);
+    k.memory_bytes = resident;
+    k.fits = resident <= gpu_.memory_bytes;
+    s.offload = std::max(0.0, k.offload_block_s - s.total());
+  }
+
+  void add_traffic(std::vector<double>& traffic, double times) const {
+    traffic.resize(std::max(traffic.size(), last_bytes_.size()), 0.0);
+    for (std::size_t i = 0; i < last_bytes_.size(); ++i) traffic[i] += times * last_bytes_[i];
   }
 
   double efficiency() const { return o_.gemm_efficiency > 0 ? o_.gemm_efficiency : kGemmEfficiency; }
 
   /// Peak bytes per GPU: the weights (replicated by every split here) and the block's live
   /// activations. A coarse estimate: docs/plan.md lists what it counts.
+  double parameters() const {
+    if (w_.parameters > 0) return w_.parameters;
+    const double dd = static_cast<double>(w_.hidden), f = static_cast<double>(w_.ffn);
+    return static_cast<double>(w_.layers) *
+           (8.0 * dd * dd + static_cast<double>(w_.ffn_matrices) * dd * f + (w_.image_context_tokens > 0 ? 2.0 * dd * dd : 0));
+  }
+
   double memory(const Layout& l, DType d) const {
     const PerGpu g = per_gpu(w_, l);
     const double dd = static_cast<double>(w_.hidden), f = static_cast<double>(w_.ffn);
     const double hd = static_cast<double>(w_.heads * w_.head_dim);
-    double params = 0;
-    if (o_.scope != Scope::attention)
-      params = static_cast<double>(w_.layers) * (8.0 * dd * dd + 2.0 * dd * f + (w_.image_context_tokens > 0 ? 2.0 * dd * dd : 0));
-    const double weights = params * (o_.weights == DType::fp8 ? 1.0 : 2.0);
+    const double weights = o_.scope != Scope::attention ? weight_bytes() : 0.0;
     const double wb = wire_bytes(d, w_.head_dim);
     double act = 3.0 * g.bt * hd * kActivationBytes + g.bt * hd * kActivationBytes;  // q, k, v and the output
     if (l.ulysses > 1) act += 2.0 * 3.0 * g.bt * hd * wb;                           // send and receive buffers
@@ -256,7 +319,8 @@ class Planner {
   }
 
  private:
-  double run(const ProgramSet& all, std::optional<TransportKind> t) {
+  /// Seconds of `all` on the box; its bytes on each of the box's links into `bytes`.
+  double run(const ProgramSet& all, std::optional<TransportKind> t, std::vector<double>* bytes) {
     SimOptions so;
     so.transport = t;
     so.model = o_.sim_model;
@@ -264,6 +328,8 @@ class Planner {
     so.record_util = false;
     const SimReport r = simulate(topo_, all, so);
     if (!r.ok) throw std::invalid_argument("the simulated exchange did not finish: " + r.error);
+    bytes->assign(topo_.edges().size(), 0.0);
+    for (std::size_t i = 0; i < bytes->size() && i < r.links.size(); ++i) (*bytes)[i] = r.links[i].bytes;
     return r.time_s;
   }
 
@@ -274,6 +340,9 @@ class Planner {
   std::int32_t gpus_;
   std::map<std::string, std::optional<double>> cache_;
   std::map<std::string, std::string> why_;
+  std::map<std::int32_t, HostReadTime> reads_;  ///< one block's weights to the first n GPUs at once, by n
+  std::map<std::string, std::vector<double>> link_bytes_;  ///< per cached exchange: bytes on each link
+  std::vector<double> last_bytes_;  ///< of the last exchange() or ring_pass() asked
 };
 
 }  // namespace
@@ -304,18 +373,27 @@ Scope parse_scope(const std::string& name) {
 }
 
 Workload model_workload(const std::string& model, const std::string& resolution, std::uint32_t frames, bool cfg) {
-  const VideoModel& m = find_video_model(model);
+  return model_workload(find_video_model(model), resolution, frames, cfg);
+}
+
+Workload model_workload(const VideoModel& m, const std::string& resolution, std::uint32_t frames, bool cfg) {
   Workload w;
   w.name = m.name;
-  w.tokens = video_tokens(m, resolution, frames);
+  w.tokens = video_tokens(m, resolution.empty() ? m.default_resolution : resolution, frames);
   w.heads = m.heads;
   w.head_dim = m.head_dim;
   w.layers = m.layers;
   w.hidden = m.hidden;
   w.ffn = m.ffn;
-  w.context_tokens = m.text_tokens + m.image_context_tokens;
-  w.image_context_tokens = m.image_context_tokens;
-  w.cfg = cfg;
+  if (m.text_in_self_attention) {
+    w.tokens += m.text_tokens;  // joint attention: text and image tokens are one sequence
+  } else {
+    w.context_tokens = m.text_tokens + m.image_context_tokens;
+    w.image_context_tokens = m.image_context_tokens;
+  }
+  w.cfg = cfg && m.cfg;
+  w.parameters = m.parameters;
+  w.ffn_matrices = m.ffn_matrices;
   return w;
 }
 
@@ -357,18 +435,75 @@ std::vector<Layout> layouts(std::int32_t gpus, const Workload& w, Scope scope) {
 }
 
 double Stages::total() const {
-  return pack + a2a_fwd + attention + ring + a2a_rev + unpack + linear + cross_attention + other;
+  return pack + a2a_fwd + attention + ring + a2a_rev + unpack + linear + cross_attention + other + offload;
 }
 
 const std::vector<std::string>& stage_names() {
   static const std::vector<std::string> names = {"pack", "a2a_fwd", "attention", "ring", "a2a_rev",
-                                                 "unpack", "linear", "cross_attention", "other"};
+                                                 "unpack", "linear", "cross_attention", "other", "offload"};
   return names;
 }
 
 std::vector<double> stage_values(const Stages& s) {
-  return {s.pack, s.a2a_fwd, s.attention, s.ring, s.a2a_rev, s.unpack, s.linear, s.cross_attention, s.other};
+  return {s.pack, s.a2a_fwd, s.attention, s.ring, s.a2a_rev, s.unpack, s.linear, s.cross_attention, s.other, s.offload};
 }
+
+namespace {
+
+/// The best candidate that fits in memory (with offload where it needs it), else the best; an
+/// FP8 wire only when it beats the best bf16 one by kFp8Margin (its accuracy cost is not free).
+void choose_recommendation(PlanResult& r) {
+  auto first = [&](bool want_bf16) -> std::optional<std::size_t> {
+    for (std::size_t i = 0; i < r.candidates.size(); ++i)
+      if (r.candidates[i].fits && (!want_bf16 || r.candidates[i].dtype == DType::bf16)) return i;
+    return std::nullopt;
+  };
+  const auto best = first(false);
+  r.recommended_index = best.value_or(0);
+  if (!best || r.candidates[*best].dtype != DType::fp8) return;
+  const auto lossless = first(true);
+  if (!lossless) return;
+  const double fp8 = r.candidates[*best].time_s, bf16 = r.candidates[*lossless].time_s;
+  char buf[320];
+  if (fp8 > bf16 * (1.0 - kFp8Margin)) {
+    r.recommended_index = *lossless;
+    std::snprintf(buf, sizeof buf,
+                  "an FP8 wire would be %.1f %% faster (%.4g against %.4g s), under the %.0f %% margin that pays for "
+                  "its accuracy cost: the bf16 candidate is recommended",
+                  100.0 * (1.0 - fp8 / bf16), fp8, bf16, 100.0 * kFp8Margin);
+  } else {
+    std::snprintf(buf, sizeof buf, "FP8 on the wire is recommended: %.1f %% faster than the best bf16 candidate (%.4g s), "
+                  "over the %.0f %% margin", 100.0 * (1.0 - fp8 / bf16), bf16, 100.0 * kFp8Margin);
+  }
+  r.notes.push_back(buf);
+}
+
+void add_memory_and_precision_notes(PlanResult& r, const GpuInfo& gpu) {
+  const Candidate& k = r.candidates[r.recommended_index];
+  char buf[640];
+  if (k.offload) {
+    std::snprintf(buf, sizeof buf,
+                  "the weights do not fit in the card's %.1f GB beside the activations: the recommendation runs with "
+                  "CPU offload (two blocks resident, %.1f GB per GPU; each block's weights read from host memory by "
+                  "every GPU at once, %.1f ms a block on this box, simulated; what the block does not hide is the "
+                  "offload stage); --weights fp8 halves the bytes",
+                  gpu.memory_bytes / 1e9, k.memory_bytes / 1e9, k.offload_block_s * 1e3);
+    r.notes.push_back(buf);
+  }
+  if (!k.fits) {
+    std::snprintf(buf, sizeof buf,
+                  "no candidate fits in the card's %.1f GB, even with CPU offload: the recommendation needs %.1f GB per "
+                  "GPU (activations and exchange buffers): use more GPUs, a shorter sequence or a bigger card",
+                  gpu.memory_bytes / 1e9, k.memory_bytes / 1e9);
+    r.notes.push_back(buf);
+  }
+  if (k.dtype == DType::fp8)
+    r.notes.push_back(std::string("accuracy of an FP8 wire: ") + kFp8WireAccuracy);
+  if (r.options.weights == DType::fp8)
+    r.notes.push_back(std::string("accuracy of --weights fp8: ") + kFp8WeightsAccuracy);
+}
+
+}  // namespace
 
 PlanResult make_plan(const Topology& topology, const GpuInfo& gpu, const Workload& w, const PlanOptions& o) {
   const auto box = static_cast<std::int32_t>(topology.gpus().size());
@@ -387,6 +522,7 @@ PlanResult make_plan(const Topology& topology, const GpuInfo& gpu, const Workloa
   PlanResult r;
   r.topology = topology.name;
   r.gpu = gpu.name;
+  r.gpu_info = gpu;
   r.workload = w;
   r.options = o;
   r.gpus = g;
@@ -462,13 +598,8 @@ PlanResult make_plan(const Topology& topology, const GpuInfo& gpu, const Workloa
     r.reference->speedup_reference = 1;
   }
   r.one_gpu.speedup_one_gpu = 1;
-  if (!r.candidates.front().fits) {
-    char buf[256];
-    std::snprintf(buf, sizeof buf, "the fastest layout needs %.1f GB per GPU, more than the card's %.1f GB: ",
-                  r.candidates.front().memory_bytes / 1e9, gpu.memory_bytes / 1e9);
-    r.notes.push_back(std::string(buf) +
-                      "every split here replicates the weights; --weights fp8 halves them (offload is not modelled)");
-  }
+  choose_recommendation(r);
+  add_memory_and_precision_notes(r, gpu);
   // How sure the exchange stages are: the box's calibration, as every answer states it.
   r.notes.push_back("the exchange times come from the model of box " + topology.name + ", " +
                     calibration_status(topology));
@@ -495,10 +626,14 @@ std::vector<std::pair<std::string, std::string>> stage_sources(const GpuInfo& gp
       {"a2a_rev", "sim::simulate of the output exchange, as a2a_fwd; with overlap, only the part the per-head "
                   "pipeline (beside attention) or the per-chunk one (beside the projections) leaves exposed"},
       {"unpack", "as pack"},
-      {"linear", "2 B t (6 d^2 + 2 d ffn) + 4 B ctx d^2 FLOPs over " + num(gemm / 1e12, 1) + " TFLOP/s (" +
+      {"linear", "2 B t (6 d^2 + 2 d ffn) + 4 B ctx d^2 FLOPs (joint attention: 2 B t (4 d^2 + m d ffn), m = 3 for "
+                 "SwiGLU) over " + num(gemm / 1e12, 1) + " TFLOP/s (" +
                      to_string(o.weights) + ") x GEMM efficiency " + num(eff, 2) + " (fitted, docs/validation.md)"},
       {"cross_attention", "4 B t ctx d FLOPs over the attention rate"},
       {"other", num(kElementwisePasses, 0) + " passes of B t d bf16 over memory bandwidth (counted from Wan2.1's block)"},
+      {"offload", "weights over the card's memory: one block's weights read by every GPU from its socket's host "
+                  "memory at once (the simulator's flow model on the box's PCIe and memory links, plan/offload.h), "
+                  "less the block's own time (an analytic overlap: the exchanges' traffic is not in the same run)"},
   };
 }
 

@@ -14,6 +14,7 @@
 
 #include "plan/gpus.h"
 #include "plan/study.h"
+#include "schedule/workload.h"
 #include "schedule/payload.h"
 #include "sim/simulate.h"
 #include "sim/topology.h"
@@ -40,10 +41,17 @@ struct Workload {
   std::uint64_t context_tokens = 0;  ///< cross-attention context: text + image tokens
   std::uint64_t image_context_tokens = 0;  ///< of which image (I2V: its own k and v projections)
   bool cfg = false;  ///< classifier-free guidance: two forwards per step (conditional, unconditional)
+  double parameters = 0;          ///< the transformer's weights (0: the Wan block's count from the shape)
+  std::uint32_t ffn_matrices = 2; ///< 3 for a SwiGLU FFN
 };
 
 /// A model of schedule/workload.h at a resolution and frame count; `cfg` as the model runs.
 Workload model_workload(const std::string& model, const std::string& resolution, std::uint32_t frames, bool cfg);
+/// The same for a model of any origin (the table, a model file, a diffusers config.json):
+/// resolution "" and frames 0 take the model's defaults; `cfg` is and-ed with the model's own.
+/// A joint-attention model's text tokens join the sequence (tokens = image + text) and it has no
+/// cross-attention context.
+Workload model_workload(const VideoModel& model, const std::string& resolution, std::uint32_t frames, bool cfg);
 /// A bare attention shape. Throws std::invalid_argument naming the option that is zero.
 Workload shape_workload(std::uint64_t seq, std::uint64_t heads, std::uint64_t head_dim, std::uint64_t batch);
 
@@ -76,6 +84,7 @@ struct Stages {
   double linear = 0;      ///< projections and FFN: FLOPs over the dense rate x GEMM efficiency
   double cross_attention = 0;  ///< attention to the text and image context
   double other = 0;       ///< norms, modulation, RoPE, residuals: passes over the hidden state
+  double offload = 0;     ///< CPU offload: weight streaming from host memory not hidden behind the block
   double total() const;
 };
 /// The stage names in the order of Stages (the JSON keys and the picture's legend).
@@ -104,6 +113,10 @@ struct Candidate {
   std::string bottleneck;        ///< the largest stage
   double memory_bytes = 0;       ///< estimated peak per GPU
   bool fits = true;              ///< memory_bytes <= the card's
+  /// The weights do not fit: they stay in host memory and each block's are streamed in beside
+  /// the block before (two blocks resident); memory_bytes then counts those two.
+  bool offload = false;
+  double offload_block_s = 0;    ///< simulated: every GPU reading one block's weights at once
   double speedup_one_gpu = 0;
   double speedup_reference = 0;  ///< 0 when the reference layout does not apply (H % G != 0)
   // Raw simulated times of one exchange (no overlap), for the JSON.
@@ -137,6 +150,7 @@ inline constexpr double kElementwisePasses = 30;
 struct PlanResult {
   std::string topology;
   std::string gpu;
+  GpuInfo gpu_info;  ///< the row planned with (a --gpu-file's too)
   Workload workload;
   PlanOptions options;
   std::int32_t gpus = 0;
@@ -145,7 +159,20 @@ struct PlanResult {
   std::optional<Candidate> reference;    ///< Ulysses-G, round-robin paired-half, bf16, box transport
   std::vector<std::string> skipped;      ///< combinations that do not apply, with why
   std::vector<std::string> notes;        ///< memory and model warnings
+  std::size_t recommended_index = 0;     ///< into candidates: what the answer recommends
 };
+
+/// An FP8 wire is recommended only when at least this much faster than the best bf16 candidate:
+/// FP8 costs accuracy (kFp8WireAccuracy) and a lossless layout within 5 % is the safer answer.
+inline constexpr double kFp8Margin = 0.05;
+/// What FP8 costs in accuracy, as measured (docs/plan.md, "Precision").
+inline constexpr const char* kFp8WireAccuracy =
+    "e4m3 with a float32 scale per row keeps 3 mantissa bits (relative step 1/16) on every q, k, v and output "
+    "element; this project's layer check measured attention outputs within about 0.05 absolute of the unquantised "
+    "reference (q, k in [-2, 2), v in [-1, 1); docs/backend.md); the reference publishes no error figure";
+inline constexpr const char* kFp8WeightsAccuracy =
+    "w8a8 GEMMs; not measured here, and the reference publishes only its FP8 time (LightX2V README: 2.35 s against "
+    "3.13 s a step on 8 x 4090D); check the output quality of your model";
 
 /// Plans `w` on `topology` with `gpu`. Throws std::invalid_argument naming the option at fault
 /// (more GPUs than the box has, a scope the workload cannot give, no layout).

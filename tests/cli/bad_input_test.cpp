@@ -36,6 +36,11 @@ const std::map<std::string, std::string> kFiles = {
     {"keep.json", "{\"sentinel\": \"keep.json\"}\n"},
     {"keep.txt", "sentinel keep.txt\n"},
     {"keep.svg", "<svg>sentinel</svg>\n"},
+    {"bad-model.json", "{\"format\": \"ulysses-a2a/model\", \"version\": 1, \"name\": \"m\", \"layer\": 4}\n"},
+    {"sd3-config.json", "{\"_class_name\": \"SD3Transformer2DModel\", \"num_layers\": 24}\n"},
+    {"bad-gpu.json", "{\"format\": \"ulysses-a2a/gpu\", \"version\": 1, \"name\": \"g\", \"bf16_tflops\": 100, "
+                     "\"fp8_tflops\": 200, \"memory_gbps\": 900, \"memory_gb\": 48e9, \"flash_attention_tflops\": 90, "
+                     "\"sage_attention_tflops\": 180}\n"},
     // DOT numbers Boost's lexer used to cut short: 2.4e1 was read as 2.4, "24 GB" as 24.
     {"exp.dot", "digraph { gpu0 [kind=gpu]; cpu0 [kind=cpu]; gpu0 -> cpu0 [capacity_gbps=2.4e1]; "
                 "cpu0 -> gpu0 [capacity_gbps=24]; }\n"},
@@ -205,6 +210,18 @@ const std::vector<Case> kCases = {
   {"plan: scope names", "plan --scope day", 2, {"--scope", "attention,layer,step"}},
   {"plan: a shape needs its heads", "plan --seq 1000", 2, {"--seq needs --heads"}},
   {"checked writes", "plan --picture /dev/full", 2, {"/dev/full"}},
+  // ---- models and GPUs as data (issue 23, item 6) ----
+  {"plan: a model file's unknown field", "plan --model-file {dir}/bad-model.json", 2,
+   {"bad-model.json", "unknown field 'layer'", "docs/formats.md"}},
+  {"plan: a diffusers class not known", "plan --model-file {dir}/sd3-config.json", 2,
+   {"'SD3Transformer2DModel' is not known", "write a model file"}},
+  {"plan: --model and --model-file", "plan --model flux.1-dev --model-file {dir}/bad-model.json", 2,
+   {"--model and --model-file"}},
+  {"plan: frames for an image model", "plan --model flux.1-dev --frames 81", 2, {"image model", "--frames 1"}},
+  {"plan: a resolution off the token grid", "plan --model flux.1-dev --resolution 1000x1000", 2,
+   {"multiples of 16"}},
+  {"plan: a GPU file in the wrong unit", "plan --gpu-file {dir}/bad-gpu.json", 2, {"bad-gpu.json", "check its unit"}},
+  {"plan: --gpu and --gpu-file", "plan --gpu rtx4090 --gpu-file {dir}/bad-gpu.json", 2, {"--gpu and --gpu-file"}},
   // ---- probe (issue 19): every option checked before anything runs ----
   {"probe: transport names", "probe --transport carrier -o {dir}/keep.json", 2, {"--transport: unknown transport 'carrier'", "cuda-p2p"}},
   {"probe: one box", "probe --transport network --dry-run", 2, {"--transport network: a probe measures one box"}},

@@ -30,6 +30,14 @@ TEST(ReportCli, DefaultJobWritesAVerifiedReportWithPictures) {
     EXPECT_GT(s["time_s"].get<double>(), 0.0);
   }
   EXPECT_TRUE(doc["layer_check"]["ok"].get<bool>());
+  // The check runs Wan2.1-14B's 40 heads of 128 at 16 tokens a rank, and says the model has
+  // ceil(32760 / 8) = 4095 (issue 23, item 8).
+  EXPECT_EQ(doc["layer_check"]["shape"]["heads"], 40);
+  EXPECT_EQ(doc["layer_check"]["shape"]["head_dim"], 128);
+  EXPECT_EQ(doc["layer_check"]["shape"]["seq_per_rank"], 16);
+  EXPECT_EQ(doc["layer_check"]["model_shape"]["seq_per_rank"], 4095);
+  EXPECT_NE(r.out.find("at a scaled shape of wan2.1-14b: s = 16 tokens a rank (the model: 4095)"), std::string::npos)
+      << r.out;
   const auto sim = nlohmann::json::parse(read_text(dir / "simulation.json"));
   EXPECT_EQ(sim["runs"].size(), 24u);
   EXPECT_EQ(sim["runs"][0]["algo"], "round-robin");  // the pictures draw the reference, run 0

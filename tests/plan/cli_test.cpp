@@ -91,6 +91,22 @@ TEST(PlanCli, ValidatePrintsTheLightX2VLines) {
   EXPECT_NE(r.out.find("fitted: gemm_efficiency"), std::string::npos);
 }
 
+TEST(PlanCli, ModelAndGpuFilesPlanWithoutCodeChanges) {
+  // A diffusers config.json as published, and a GPU the table does not have.
+  const std::string data = std::string(UA2A_SOURCE_DIR) + "/tests/plan/data/";
+  const CliResult flux = run_cli("plan --top 2 --model-file " + data + "flux.1-dev.config.json --gpu-file " + data +
+                                 "my-gpu.json --topology 4090x4 --json");
+  ASSERT_EQ(flux.exit_code, 0) << flux.out;
+  const auto doc = nlohmann::json::parse(flux.out);
+  EXPECT_EQ(doc["gpu"], "rtx6000ada");
+  EXPECT_EQ(doc["workload"]["name"], "FluxTransformer2DModel");
+  EXPECT_EQ(doc["workload"]["tokens"], 64 * 64 + 512);  // 1024 x 1024 in 16 x 16 pixel tokens, 512 T5 tokens
+  EXPECT_EQ(doc["workload"]["cfg"], false);
+  const CliResult mochi = run_cli("plan --top 1 --model mochi-1 --resolution 848x480 --frames 49");
+  ASSERT_EQ(mochi.exit_code, 0) << mochi.out;
+  EXPECT_NE(mochi.out.find("S = 14566"), std::string::npos) << mochi.out;  // 9 x 30 x 53 + 256
+}
+
 TEST(PlanCli, BadInputExitsTwoNamingTheOption) {
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"plan --gpus 9", "--gpus 9"},

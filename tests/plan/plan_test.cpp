@@ -90,8 +90,11 @@ TEST(PlanCandidates, EightGpusAndFortyHeads) {
   const PlanResult r = make_plan(make_preset("4090x8-2s-sw"), find_gpu("rtx4090"), w, o);
   EXPECT_EQ(r.candidates.size(), 736u);
   EXPECT_TRUE(r.skipped.empty());
-  EXPECT_TRUE(std::is_sorted(r.candidates.begin(), r.candidates.end(),
-                             [](const Candidate& a, const Candidate& b) { return a.time_s < b.time_s; }));
+  // Best first; candidates that tie (e.g. every layout whose blocks wait on the offloaded weights)
+  // may differ in the last bits of their sums.
+  EXPECT_TRUE(std::is_sorted(r.candidates.begin(), r.candidates.end(), [](const Candidate& a, const Candidate& b) {
+    return a.time_s < b.time_s * (1 - 1e-9);
+  }));
   ASSERT_TRUE(r.reference.has_value());
   EXPECT_EQ(r.reference->layout, (Layout{1, 8, 1}));
   EXPECT_EQ(r.reference->algo, "round-robin");
@@ -195,7 +198,11 @@ TEST(PlanOverlap, PerChunkOverlapHidesTheExchangeBehindTheProjections) {
   PlanOptions o;
   o.scope = Scope::layer;
   o.gpus = 8;
-  const PlanResult r = make_plan(t, find_gpu("rtx4090"), model_workload("wan2.1-14b", "480p", 81, true), o);
+  // A 4090 with room for the weights: with CPU offload the block would wait on its weights and
+  // the overlap would change nothing (PlanOffload below).
+  GpuInfo roomy = find_gpu("rtx4090");
+  roomy.memory_bytes = 80e9;
+  const PlanResult r = make_plan(t, roomy, model_workload("wan2.1-14b", "480p", 81, true), o);
   const Candidate& k = find(r, {1, 8, 1}, "round-robin", "paired-half", "shm", DType::bf16, Overlap::chunk);
   // 4 chunks of ceil(4095 / 4) = 1024 tokens: each chunk's exchange simulated on its own, in a
   // pipeline with the QKV projection of the next chunk (2 x 4095 x 3 x 5120^2 FLOPs in all at
@@ -218,13 +225,25 @@ TEST(PlanMemory, WeightsAgainstTheCard) {
   o.gpus = 8;
   const Workload w = model_workload("wan2.1-14b", "480p", 81, true);
   // 40 x (8 x 5120^2 + 2 x 5120 x 13824) = 14.05e9 parameters: 28.1 GB in bf16, over 24 GB.
+  // So every layout runs with CPU offload: two blocks resident, 2 x 351.27e6 x 2 bytes = 1.405 GB.
   const PlanResult bf16 = make_plan(make_preset("4090x8-2s-sw"), find_gpu("rtx4090"), w, o);
-  EXPECT_GT(bf16.one_gpu.memory_bytes, 2 * 14.05e9);
-  EXPECT_FALSE(bf16.candidates.front().fits);
-  EXPECT_FALSE(bf16.notes.empty());
+  for (const Candidate& k : bf16.candidates) {
+    EXPECT_TRUE(k.offload);
+    EXPECT_TRUE(k.fits);
+    EXPECT_LT(k.memory_bytes, 24e9);
+    EXPECT_GT(k.memory_bytes, 2 * 351.27296e6 * 2);
+  }
+  EXPECT_TRUE(bf16.one_gpu.offload);
+  EXPECT_TRUE(bf16.candidates[bf16.recommended_index].fits);
+  bool said = false;
+  for (const std::string& n : bf16.notes) said |= n.find("runs with CPU offload") != std::string::npos;
+  EXPECT_TRUE(said);
   o.weights = DType::fp8;
+  // 14.05 GB of FP8 weights fit beside the activations: no offload.
   const PlanResult fp8 = make_plan(make_preset("4090x8-2s-sw"), find_gpu("rtx4090"), w, o);
   EXPECT_TRUE(fp8.candidates.front().fits);
+  EXPECT_FALSE(fp8.candidates.front().offload);
+  EXPECT_GT(fp8.candidates.front().memory_bytes, 14.05e9);
   EXPECT_LT(fp8.candidates.front().memory_bytes, 24e9);
 }
 
