@@ -35,6 +35,7 @@ struct Options {
   std::string dtype = "bf16";
   std::string sim_model = "contention";
   bool no_layer_check = false;
+  bool p2p = false;  ///< the box has P2P (a P2P-capable driver): the study and the plan rank p2p, cuda-p2p too
   bool resolution_given = false;
 };
 
@@ -113,7 +114,7 @@ nlohmann::json plan_answer(const Options& o, const Topology& topology, std::ostr
   const plan::PlanResult r = plan::make_plan(topology, plan::find_gpu(plan::default_gpu(topology)),
                                              plan::model_workload(o.model, o.resolution, o.frames, true), po);
   text << "\nplan (ulysses-a2a plan --topology " << o.topology << " --model " << o.model << " --resolution "
-       << o.resolution << " --gpus " << o.ranks << "): the best splits of the GPUs for one denoising step\n"
+       << o.resolution << " --gpus " << o.ranks << (o.p2p ? " --p2p" : "") << "): the best splits of the GPUs for one denoising step\n"
        << plan::plan_table(r, 5);
   nlohmann::json j = nlohmann::json::parse(plan::plan_json(r));
   auto& candidates = j["candidates"];
@@ -144,7 +145,8 @@ nlohmann::json layer_check(const Options& o, std::ostringstream& text) {
 void run(Options o) {
   const ModelChoice choice = resolve_model(o.model, o.resolution, o.resolution_given);
   o.model = choice.model, o.resolution = choice.resolution;
-  const Topology topology = load_topology(o.topology);
+  Topology topology = load_topology(o.topology);
+  if (o.p2p) topology.params.p2p = true;
   // The folder is checked before the minutes of work, and every file in it before any is written.
   std::filesystem::create_directories(o.out);
   const std::string dir = o.out + "/";
@@ -201,9 +203,12 @@ void setup_report_command(CLI::App& app) {
   cmd->add_option("--resolution", opt->resolution, "480p or 720p")->capture_default_str();
   cmd->add_option("--frames", opt->frames, "video frames (4k + 1)")->capture_default_str();
   cmd->add_option("--dtype", opt->dtype, "bf16 or fp8 on the wire")->check(CLI::IsMember({"bf16", "fp8"}))->capture_default_str();
-  cmd->add_option("--sim-model", opt->sim_model, "contention (the four PCIe transports) or fluid (fair sharing: the bound)")
+  cmd->add_option("--sim-model", opt->sim_model, "contention (the PCIe transports the box runs) or fluid (fair sharing: the bound)")
       ->check(CLI::IsMember({"contention", "fluid"}))
       ->capture_default_str();
+  cmd->add_flag("--p2p", opt->p2p,
+                "the box's GPUs reach each other peer-to-peer (a P2P-capable driver; for GeForce the P2P-patched one): "
+                "the study and the plan rank p2p and cuda-p2p too");
   cmd->add_flag("--no-layer-check", opt->no_layer_check, "skip the end-to-end CPU run of the layer");
   cmd->callback([opt, cmd] {
     opt->resolution_given = cmd->count("--resolution") > 0;

@@ -38,7 +38,7 @@ std::string row(const PlanResult& r, const std::string& rank, const Candidate& k
   std::snprintf(buf, sizeof buf, "  %-15s %6.1f%s %7.2fx %7s", k.bottleneck.c_str(), k.memory_bytes / 1e9,
                 k.fits ? " " : "!", k.speedup_one_gpu,
                 k.speedup_reference > 0 ? fmt("%.2fx", k.speedup_reference).c_str() : "-");
-  return s + buf + "\n";
+  return s + buf + "  " + to_string(k.mapping) + (k.needs.empty() ? "" : " *") + "\n";
 }
 
 nlohmann::json candidate_json(const Candidate& k) {
@@ -62,7 +62,10 @@ nlohmann::json candidate_json(const Candidate& k) {
           {"fits", k.fits},
           {"speedup_one_gpu", k.speedup_one_gpu},
           {"speedup_reference", k.speedup_reference},
-          {"simulated", {{"a2a_fwd_s", k.a2a_fwd_sim_s}, {"a2a_rev_s", k.a2a_rev_sim_s}, {"ring_pass_s", k.ring_pass_sim_s}}}};
+          {"simulated", {{"a2a_fwd_s", k.a2a_fwd_sim_s}, {"a2a_rev_s", k.a2a_rev_sim_s}, {"ring_pass_s", k.ring_pass_sim_s}}},
+          {"gpus", to_string(k.mapping)},
+          {"groups", k.mapping.groups},
+          {"needs", k.needs}};
 }
 
 /// The best candidate that fits in memory, else the best.
@@ -77,7 +80,7 @@ std::string describe(const Candidate& k) {
   if (k.algo != "-") s += ", " + schedule_label(k);
   if (k.transport != "-") s += " over " + k.transport + ", " + to_string(k.dtype) + " on the wire";
   if (k.overlap != Overlap::none) s += ", exchanges overlapped per " + to_string(k.overlap);
-  return s;
+  return s + ", on GPUs " + to_string(k.mapping);
 }
 
 /// The picture's bar label: the table's columns in one line.
@@ -86,7 +89,7 @@ std::string short_label(const Candidate& k) {
   if (k.algo != "-") s += " | " + schedule_label(k);
   if (k.transport != "-") s += " | " + k.transport + " | " + to_string(k.dtype);
   if (k.overlap != Overlap::none) s += " | per " + to_string(k.overlap);
-  return s;
+  return s + " | gpus " + to_string(k.mapping);
 }
 
 }  // namespace
@@ -112,7 +115,7 @@ std::string plan_table(const PlanResult& r, std::size_t top) {
     std::snprintf(b, sizeof b, " %8s", n);
     h += b;
   }
-  std::snprintf(head, sizeof head, "  %-15s %7s %8s %7s", "bottleneck", "mem_GB", "vs_1gpu", "vs_ref");
+  std::snprintf(head, sizeof head, "  %-15s %7s %8s %7s  %s", "bottleneck", "mem_GB", "vs_1gpu", "vs_ref", "gpus");
   o << h << head << "\n";
   for (std::size_t i = 0; i < std::min(top, r.candidates.size()); ++i) o << row(r, std::to_string(i + 1), r.candidates[i]);
   if (r.reference) o << row(r, "ref", *r.reference);
@@ -124,9 +127,19 @@ std::string plan_table(const PlanResult& r, std::size_t top) {
     o << fmt(", %.2fx the reference", best.speedup_reference) << " (Ulysses-" << r.gpus << " round-robin paired-half bf16, "
       << r.reference->transport << ")";
   o << "; bottleneck " << best.bottleneck << "\n";
+  for (const std::string& n : best.needs) o << "  runs with: " << n << "\n";
   if (!best.fits) o << "  (no candidate fits in the card's memory: this one does not either)\n";
   for (const std::string& n : r.notes) o << "note: " << n << "\n";
   for (const std::string& s : r.skipped) o << "skipped: " << s << "\n";
+  o << "gpus: the box's GPUs of each group (CFG branches split by '|', ring stops by '>', a Ulysses group's GPUs by ',' "
+       "with ranges)\n";
+  std::vector<std::string> said;
+  for (std::size_t i = 0; i < std::min(top, r.candidates.size()); ++i)
+    for (const std::string& n : r.candidates[i].needs)
+      if (std::find(said.begin(), said.end(), r.candidates[i].transport + ": " + n) == said.end())
+        said.push_back(r.candidates[i].transport + ": " + n);
+  if (!said.empty()) o << "'*' after gpus: the row's transport runs only with a setting there:\n";
+  for (const std::string& n : said) o << "  " << n << "\n";
   o << "'!' after mem_GB: over the card's memory. Where each stage comes from:\n";
   // The sources need the GPU row; the result carries its name.
   for (const auto& [stage, src] : stage_sources(find_gpu(r.gpu), r.options)) o << "  " << stage << ": " << src << "\n";

@@ -24,14 +24,16 @@ TEST(ReportCli, DefaultJobWritesAVerifiedReportWithPictures) {
   EXPECT_EQ(doc["plan"]["format"], "ulysses-a2a/plan");
   EXPECT_EQ(doc["plan"]["candidates"].size(), 5u);
   EXPECT_NE(r.out.find("recommendation:"), std::string::npos) << r.out;
-  ASSERT_EQ(doc["schedules"].size(), 24u);  // 6 schedules x 4 PCIe transports
+  ASSERT_EQ(doc["schedules"].size(), 12u);  // 6 schedules x the 2 transports of a stock-driver 4090 box
+  for (const auto& s : doc["schedules"]) EXPECT_TRUE(s["transport"] == "shm" || s["transport"] == "cuda-staged") << s.dump();
+  for (const auto& k : doc["plan"]["candidates"]) EXPECT_FALSE(k["gpus"].get<std::string>().empty()) << k.dump();
   for (const auto& s : doc["schedules"]) {
     EXPECT_TRUE(s["verified"].get<bool>()) << s.dump();
     EXPECT_GT(s["time_s"].get<double>(), 0.0);
   }
   EXPECT_TRUE(doc["layer_check"]["ok"].get<bool>());
   const auto sim = nlohmann::json::parse(read_text(dir / "simulation.json"));
-  EXPECT_EQ(sim["runs"].size(), 24u);
+  EXPECT_EQ(sim["runs"].size(), 12u);
   EXPECT_EQ(sim["runs"][0]["algo"], "round-robin");  // the pictures draw the reference, run 0
   EXPECT_EQ(sim["runs"][0]["transport"], "shm");
   for (const char* svg : {"pairings.svg", "rounds.svg", "topology-load.svg", "timeline.svg"}) {
@@ -39,6 +41,16 @@ TEST(ReportCli, DefaultJobWritesAVerifiedReportWithPictures) {
     EXPECT_NE(text.find("<svg"), std::string::npos) << svg;
     EXPECT_NE(text.find("</svg>"), std::string::npos) << svg;
   }
+  std::filesystem::remove_all(dir);
+}
+
+TEST(ReportCli, P2pOpensThePeerToPeerTransports) {
+  const auto dir = std::filesystem::temp_directory_path() / "ua2a_report_p2p";
+  const auto r = run_cli("report --p2p --no-layer-check --out " + dir.string());
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const auto doc = nlohmann::json::parse(read_text(dir / "report.json"));
+  EXPECT_EQ(doc["schedules"].size(), 24u);  // 6 schedules x 4 PCIe transports
+  EXPECT_NE(r.out.find("--gpus 8 --p2p)"), std::string::npos) << r.out;  // the plan it asked
   std::filesystem::remove_all(dir);
 }
 
