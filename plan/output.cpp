@@ -133,11 +133,13 @@ std::string plan_table(const PlanResult& r, std::size_t top) {
   for (const std::string& s : r.skipped) o << "skipped: " << s << "\n";
   o << "gpus: the box's GPUs of each group (CFG branches split by '|', ring stops by '>', a Ulysses group's GPUs by ',' "
        "with ranges)\n";
+  std::vector<const Candidate*> shown;
+  for (std::size_t i = 0; i < std::min(top, r.candidates.size()); ++i) shown.push_back(&r.candidates[i]);
+  if (r.reference) shown.push_back(&*r.reference);
   std::vector<std::string> said;
-  for (std::size_t i = 0; i < std::min(top, r.candidates.size()); ++i)
-    for (const std::string& n : r.candidates[i].needs)
-      if (std::find(said.begin(), said.end(), r.candidates[i].transport + ": " + n) == said.end())
-        said.push_back(r.candidates[i].transport + ": " + n);
+  for (const Candidate* k : shown)
+    for (const std::string& n : k->needs)
+      if (std::find(said.begin(), said.end(), k->transport + ": " + n) == said.end()) said.push_back(k->transport + ": " + n);
   if (!said.empty()) o << "'*' after gpus: the row's transport runs only with a setting there:\n";
   for (const std::string& n : said) o << "  " << n << "\n";
   o << "'!' after mem_GB: over the card's memory. Where each stage comes from:\n";
