@@ -12,6 +12,7 @@
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "sim/contention_policy.h"
+#include "plan/mapping.h"
 #include "plan/plan.h"
 #include "plan/study.h"
 #include "schedule/generators.h"
@@ -82,7 +83,7 @@ std::vector<Entry> prove_and_time(const Options& o, const Topology& topology) {
 
 std::string yes_no(bool b) { return b ? "yes" : "NO"; }
 
-std::string table(const Options& o, const std::vector<Entry>& entries) {
+std::string table(const Options& o, const Topology& topology, const std::vector<Entry>& entries) {
   std::vector<plan::StudyRow> rows;
   for (const Entry& e : entries)
     rows.push_back({e.combo, !e.verdict.execution.deadlock.has_value(), e.verdict.ok(), e.sim});
@@ -98,6 +99,13 @@ std::string table(const Options& o, const std::vector<Entry>& entries) {
     << "transport: shm, p2p = NCCL's SHM and P2P; cuda-staged, cuda-p2p = CUDA peer copies with P2P off and on\n"
     << "vs_grouped: speedup against NCCL's grouped all-to-all on the same transport; vs_reference: against the "
        "reference, round-robin paired-half on " << entries.front().sim.transport << "\n";
+  std::vector<std::string> said;  // what a transport of the study needs on this box (plan/mapping.h)
+  for (const Entry& e : entries)
+    for (const std::string& n : plan::all_to_all_needs(topology, e.sim.transport, o.ranks))
+      if (std::find(said.begin(), said.end(), e.sim.transport + " runs only with " + n) == said.end()) {
+        said.push_back(e.sim.transport + " runs only with " + n);
+        s << said.back() << "\n";
+      }
   if (explained)
     s << "fluid_ms: the same programs, routes and capacities with every loss off (the bound); set_by: the contention "
          "mechanism whose removal shortens the run most (bandwidth: none moves it by 1 %)\n";
@@ -153,7 +161,7 @@ void run(Options o) {
   check_writable({dir + "report.txt", dir + "report.json", dir + "simulation.json", dir + "trace.json"});
   const std::vector<Entry> entries = prove_and_time(o, topology);
   std::ostringstream text;
-  text << table(o, entries) << "box " << topology.name << ": " << calibration_status(topology) << "\n";
+  text << table(o, topology, entries) << "box " << topology.name << ": " << calibration_status(topology) << "\n";
   nlohmann::json doc = {{"format", "ulysses-a2a/report"}, {"version", 1}, {"topology", o.topology}, {"ranks", o.ranks},
                         {"model", o.model}, {"resolution", o.resolution}, {"dtype", o.dtype},
                         {"sim_model", o.sim_model}, {"calibration", calibration_status(topology)}};

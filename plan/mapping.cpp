@@ -301,11 +301,19 @@ std::vector<std::string> transport_needs(const Topology& topology, const std::st
   }
   if (geforce)
     needs.push_back("the P2P-patched driver (GeForce: P2P is off on the stock driver; tinygrad/open-gpu-kernel-modules)");
+  // SYS, the widest level, also where NODE would do within a socket: the matrix's PHB and NODE
+  // are not told apart here, and NVIDIA/nccl #1603 (pcie-facts.md C1) set SYS on one socket.
   if (transport == "p2p" && widest >= 1)
-    needs.push_back(std::string("NCCL_P2P_LEVEL=") + (widest == 2 ? "SYS" : "NODE") +
-                    " (NCCL uses P2P only under a PCIe switch by default; these GPUs talk across " +
+    needs.push_back(std::string("NCCL_P2P_LEVEL=SYS (NCCL uses P2P only under a PCIe switch by default; these GPUs "
+                                "talk across ") +
                     (widest == 2 ? "the socket link" : "the CPU's host bridge") + ")");
   return needs;
+}
+
+std::vector<std::string> all_to_all_needs(const Topology& topology, const std::string& transport, std::int32_t ranks) {
+  std::vector<std::int32_t> group;
+  for (std::int32_t r = 0; r < ranks && r < static_cast<std::int32_t>(topology.gpus().size()); ++r) group.push_back(r);
+  return transport_needs(topology, transport, Mapping{{{group}}});
 }
 
 }  // namespace ua2a::plan

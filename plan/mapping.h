@@ -45,10 +45,14 @@ Mapping map_layout(const Topology& topology, std::int32_t cfg, std::int32_t ring
 
 /// What `transport` needs to run as modelled on the mapped GPUs (each Ulysses group's pairs and
 /// each ring's neighbours communicate), one line each: the P2P-patched driver for P2P on GeForce;
-/// NCCL_P2P_LEVEL for NCCL's P2P across a host bridge (NODE within a socket, SYS across sockets:
-/// NCCL keeps P2P to PCIe switches by default since 2.23.4); NCCL_P2P_DISABLE=1 for NCCL's SHM
+/// NCCL_P2P_LEVEL=SYS for NCCL's P2P across a host bridge or the socket link (NCCL keeps P2P to
+/// PCIe switches by default since 2.23.4); NCCL_P2P_DISABLE=1 for NCCL's SHM
 /// where P2P is on and two GPUs of a group share a switch (NCCL would take P2P there). Empty: the
 /// defaults run it.
 std::vector<std::string> transport_needs(const Topology& topology, const std::string& transport, const Mapping& m);
+
+/// The same for an all-to-all of the box's GPUs 0..ranks-1 (simulate's and report's study, which
+/// run rank i on GPU i).
+std::vector<std::string> all_to_all_needs(const Topology& topology, const std::string& transport, std::int32_t ranks);
 
 }  // namespace ua2a::plan

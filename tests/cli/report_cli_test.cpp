@@ -51,6 +51,13 @@ TEST(ReportCli, P2pOpensThePeerToPeerTransports) {
   const auto doc = nlohmann::json::parse(read_text(dir / "report.json"));
   EXPECT_EQ(doc["schedules"].size(), 24u);  // 6 schedules x 4 PCIe transports
   EXPECT_NE(r.out.find("--gpus 8 --p2p)"), std::string::npos) << r.out;  // the plan it asked
+  // Eight ranks over two sockets: NCCL's P2P crosses the socket link only when told to; its SHM on a
+  // P2P box must be told not to take P2P inside the switches.
+  EXPECT_NE(r.out.find("p2p runs only with NCCL_P2P_LEVEL=SYS"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("shm runs only with NCCL_P2P_DISABLE=1"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("cuda-p2p runs only with the P2P-patched driver"), std::string::npos) << r.out;
+  const auto stock = run_cli("report --no-layer-check --out " + dir.string());
+  EXPECT_EQ(stock.out.find("runs only with"), std::string::npos) << stock.out;  // the stock driver needs nothing
   std::filesystem::remove_all(dir);
 }
 

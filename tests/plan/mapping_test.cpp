@@ -143,10 +143,11 @@ TEST(TransportNeeds, WhatEachTransportNeedsOnTheMappedGpus) {
   // NCCL's SHM on a P2P box: NCCL would take P2P inside the switch unless told not to.
   EXPECT_TRUE(has(transport_needs(box, "shm", in_switch), "NCCL_P2P_DISABLE=1"));
   EXPECT_TRUE(transport_needs(box, "cuda-staged", across).empty());
-  // Within one socket through the root ports (4090x8-2s): the host bridge, level NODE.
+  // Within one socket through the root ports (4090x8-2s): across the host bridge, as C1 ran it.
   Topology roots = make_preset("4090x8-2s");
   roots.params.p2p = true;
-  EXPECT_TRUE(has(transport_needs(roots, "p2p", map_layout(roots, 1, 1, 4)), "NCCL_P2P_LEVEL=NODE"));
+  EXPECT_TRUE(has(transport_needs(roots, "p2p", map_layout(roots, 1, 1, 4)), "NCCL_P2P_LEVEL=SYS"));
+  EXPECT_TRUE(has(transport_needs(roots, "p2p", map_layout(roots, 1, 1, 4)), "host bridge"));
   // The stock driver: SHM needs nothing.
   EXPECT_TRUE(transport_needs(make_preset("4090x8-2s-sw"), "shm", across).empty());
 }
