@@ -186,9 +186,11 @@ void run(const Options& o) {
   if (!o.json_out.empty()) files.emplace_back(o.json_out, json);
   write_outputs(files);
   std::cout << (o.json ? json : simulation_table(topology, runs)) << std::flush;
-  std::set<std::string> said;  // what a transport needs on this box to run as simulated (plan/mapping.h)
+  // What a transport needs on this box to run as simulated (plan/mapping.h); the table's notes only,
+  // so that --json stays one document on a merged stream.
+  std::set<std::string> said;
   for (const SimReport& r : runs)
-    for (const std::string& n : plan::all_to_all_needs(topology, r.transport, r.ranks))
+    for (const std::string& n : o.json ? std::vector<std::string>{} : plan::all_to_all_needs(topology, r.transport, r.ranks))
       if (said.insert(r.transport + n).second) std::cerr << "note: " << r.transport << " runs only with " << n << "\n";
   for (const SimReport& r : runs)
     if (!r.ok) throw CLI::RuntimeError(kExitViolation);
