@@ -1,6 +1,7 @@
 // ulysses-a2a plan: the best parallel layout (CFG x Ulysses x ring, schedule, precision, overlap)
 // for a model or an attention shape on a box, predicted stage by stage (plan/, docs/plan.md).
 #include <iostream>
+#include <optional>
 
 #include "cli/commands.h"
 #include "cli/common.h"
@@ -24,7 +25,9 @@ struct Options {
   std::string resolution;  ///< empty: the model's default
   std::uint32_t frames = 0;  ///< 0: the model's default
   std::uint64_t seq = 0, heads = 0, head_dim = 128, batch = 1;
-  std::int32_t gpus = 0;
+  std::string gpus;        ///< a count or a list of the box's GPUs; empty: all
+  std::string transports;  ///< a comma list restricting the transports; empty: what the box runs
+  bool p2p = false;        ///< the box has P2P (a P2P-capable driver), whatever its description says
   std::string scope;       ///< empty: step for a model, attention for a shape
   bool no_cfg = false;
   std::string attention = "sage";
@@ -58,17 +61,31 @@ void run(const Options& o) {
   }
   if (!o.nvidia_smi.empty() && o.topology_given)
     throw std::invalid_argument("--topology and --nvidia-smi both give the box: use one");
-  Topology topology = o.nvidia_smi.empty() ? load_topology(o.topology) : import_nvidia_smi(read_file(o.nvidia_smi));
+  NvsmiOptions import;
+  std::optional<plan::GpuInfo> gpu;
+  if (!o.nvidia_smi.empty()) {  // the matrix cannot say whether P2P is on: by the GPU kind (off for GeForce)
+    gpu = plan::resolve_gpu(o.gpu, o.gpu_file, "rtx4090");
+    import.p2p = default_p2p(TransportKind::shm, gpu->name);
+  }
+  Topology topology = o.nvidia_smi.empty() ? load_topology(o.topology) : import_nvidia_smi(read_file(o.nvidia_smi), import);
+  if (!gpu) gpu = plan::resolve_gpu(o.gpu, o.gpu_file, plan::default_gpu(topology));
+  if (o.p2p) topology.params.p2p = true;
   const plan::Workload w = workload(o);
   plan::PlanOptions po;
   po.scope = plan::parse_scope(o.scope.empty() ? (o.shape_given ? "attention" : "step") : o.scope);
-  po.gpus = o.gpus;
+  if (!o.gpus.empty())
+    po.gpu_list = plan::parse_gpu_selection(o.gpus, static_cast<std::int32_t>(topology.gpus().size()), po.gpus);
   po.attention = plan::parse_attention_kernel(o.attention);
   po.weights = parse_dtype(o.weights);
   po.sim_model = parse_sim_model(o.sim_model);
+  if (!o.transports.empty()) {
+    if (o.transports == "all")
+      throw std::invalid_argument("--transports all: plan ranks every transport the box runs by default; give a "
+                                  "comma list to restrict them (shm, cuda-staged, p2p, cuda-p2p, nvlink)");
+    po.transports = plan::requested_transports(o.transports, topology, po.sim_model);
+  }
   po.gemm_efficiency = o.gemm_efficiency;
-  const plan::GpuInfo gpu = plan::resolve_gpu(o.gpu, o.gpu_file, plan::default_gpu(topology));
-  const plan::PlanResult r = plan::make_plan(topology, gpu, w, po);
+  const plan::PlanResult r = plan::make_plan(topology, *gpu, w, po);
   if (!o.picture.empty()) write_output(o.picture, plan::plan_svg(r, o.top));
   std::cout << (o.json ? plan::plan_json(r) : plan::plan_table(r, o.top)) << std::flush;
 }
@@ -100,7 +117,15 @@ void setup_plan(CLI::App& app) {
   cmd->add_option("--heads", opt->heads, "bare shape: heads H");
   cmd->add_option("--head-dim", opt->head_dim, "bare shape: head dim D")->capture_default_str();
   cmd->add_option("--batch", opt->batch, "bare shape: batch B")->capture_default_str();
-  cmd->add_option("-g,--gpus", opt->gpus, "GPUs to split, G (default: all of the box)")->check(CLI::Range(1, 65536));
+  cmd->add_option("-g,--gpus", opt->gpus,
+                  "GPUs to split: a count G (the planner picks which) or a list of the box's GPUs, e.g. 0,1,4,5 "
+                  "(default: all of the box)");
+  cmd->add_option("--transports", opt->transports,
+                  "rank only these transports, a comma list (shm, cuda-staged, p2p, cuda-p2p, nvlink; default: what "
+                  "the box runs)");
+  cmd->add_flag("--p2p", opt->p2p,
+                "the box's GPUs reach each other peer-to-peer (a P2P-capable driver; for GeForce the P2P-patched one): "
+                "opens the p2p and cuda-p2p candidates, each with the settings it needs");
   cmd->add_option("--scope", opt->scope, "attention, layer or step (default step for a model, attention for a shape)")
       ->check(CLI::IsMember({"attention", "layer", "step"}));
   cmd->add_flag("--no-cfg", opt->no_cfg, "the model runs without classifier-free guidance (one forward a step)");

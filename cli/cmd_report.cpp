@@ -12,6 +12,7 @@
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "sim/contention_policy.h"
+#include "plan/mapping.h"
 #include "plan/plan.h"
 #include "plan/study.h"
 #include "schedule/generators.h"
@@ -35,6 +36,7 @@ struct Options {
   std::string dtype = "bf16";
   std::string sim_model = "contention";
   bool no_layer_check = false;
+  bool p2p = false;  ///< the box has P2P (a P2P-capable driver): the study and the plan rank p2p, cuda-p2p too
   bool resolution_given = false;
 };
 
@@ -81,7 +83,7 @@ std::vector<Entry> prove_and_time(const Options& o, const Topology& topology) {
 
 std::string yes_no(bool b) { return b ? "yes" : "NO"; }
 
-std::string table(const Options& o, const std::vector<Entry>& entries) {
+std::string table(const Options& o, const Topology& topology, const std::vector<Entry>& entries) {
   std::vector<plan::StudyRow> rows;
   for (const Entry& e : entries)
     rows.push_back({e.combo, !e.verdict.execution.deadlock.has_value(), e.verdict.ok(), e.sim});
@@ -97,6 +99,13 @@ std::string table(const Options& o, const std::vector<Entry>& entries) {
     << "transport: shm, p2p = NCCL's SHM and P2P; cuda-staged, cuda-p2p = CUDA peer copies with P2P off and on\n"
     << "vs_grouped: speedup against NCCL's grouped all-to-all on the same transport; vs_reference: against the "
        "reference, round-robin paired-half on " << entries.front().sim.transport << "\n";
+  std::vector<std::string> said;  // what a transport of the study needs on this box (plan/mapping.h)
+  for (const Entry& e : entries)
+    for (const std::string& n : plan::all_to_all_needs(topology, e.sim.transport, o.ranks))
+      if (std::find(said.begin(), said.end(), e.sim.transport + " runs only with " + n) == said.end()) {
+        said.push_back(e.sim.transport + " runs only with " + n);
+        s << said.back() << "\n";
+      }
   if (explained)
     s << "fluid_ms: the same programs, routes and capacities with every loss off (the bound); set_by: the contention "
          "mechanism whose removal shortens the run most (bandwidth: none moves it by 1 %)\n";
@@ -113,7 +122,7 @@ nlohmann::json plan_answer(const Options& o, const Topology& topology, std::ostr
   const plan::PlanResult r = plan::make_plan(topology, plan::find_gpu(plan::default_gpu(topology)),
                                              plan::model_workload(o.model, o.resolution, o.frames, true), po);
   text << "\nplan (ulysses-a2a plan --topology " << o.topology << " --model " << o.model << " --resolution "
-       << o.resolution << " --gpus " << o.ranks << "): the best splits of the GPUs for one denoising step\n"
+       << o.resolution << " --gpus " << o.ranks << (o.p2p ? " --p2p" : "") << "): the best splits of the GPUs for one denoising step\n"
        << plan::plan_table(r, 5);
   nlohmann::json j = nlohmann::json::parse(plan::plan_json(r));
   auto& candidates = j["candidates"];
@@ -163,14 +172,15 @@ nlohmann::json layer_check(const Options& o, std::ostringstream& text) {
 void run(Options o) {
   const ModelChoice choice = resolve_model(o.model, o.resolution, o.resolution_given);
   o.model = choice.model, o.resolution = choice.resolution;
-  const Topology topology = load_topology(o.topology);
+  Topology topology = load_topology(o.topology);
+  if (o.p2p) topology.params.p2p = true;
   // The folder is checked before the minutes of work, and every file in it before any is written.
   std::filesystem::create_directories(o.out);
   const std::string dir = o.out + "/";
   check_writable({dir + "report.txt", dir + "report.json", dir + "simulation.json", dir + "trace.json"});
   const std::vector<Entry> entries = prove_and_time(o, topology);
   std::ostringstream text;
-  text << table(o, entries) << "box " << topology.name << ": " << calibration_status(topology) << "\n";
+  text << table(o, topology, entries) << "box " << topology.name << ": " << calibration_status(topology) << "\n";
   nlohmann::json doc = {{"format", "ulysses-a2a/report"}, {"version", 1}, {"topology", o.topology}, {"ranks", o.ranks},
                         {"model", o.model}, {"resolution", o.resolution}, {"dtype", o.dtype},
                         {"sim_model", o.sim_model}, {"calibration", calibration_status(topology)}};
@@ -220,9 +230,12 @@ void setup_report_command(CLI::App& app) {
   cmd->add_option("--resolution", opt->resolution, "480p or 720p")->capture_default_str();
   cmd->add_option("--frames", opt->frames, "video frames (4k + 1)")->capture_default_str();
   cmd->add_option("--dtype", opt->dtype, "bf16 or fp8 on the wire")->check(CLI::IsMember({"bf16", "fp8"}))->capture_default_str();
-  cmd->add_option("--sim-model", opt->sim_model, "contention (the four PCIe transports) or fluid (fair sharing: the bound)")
+  cmd->add_option("--sim-model", opt->sim_model, "contention (the PCIe transports the box runs) or fluid (fair sharing: the bound)")
       ->check(CLI::IsMember({"contention", "fluid"}))
       ->capture_default_str();
+  cmd->add_flag("--p2p", opt->p2p,
+                "the box's GPUs reach each other peer-to-peer (a P2P-capable driver; for GeForce the P2P-patched one): "
+                "the study and the plan rank p2p and cuda-p2p too");
   cmd->add_flag("--no-layer-check", opt->no_layer_check, "skip the end-to-end CPU run of the layer");
   cmd->callback([opt, cmd] {
     opt->resolution_given = cmd->count("--resolution") > 0;

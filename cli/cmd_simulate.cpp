@@ -7,6 +7,7 @@
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "plan/mapping.h"
 #include "plan/study.h"
 #include "schedule/generators.h"
 #include "schedule/io.h"
@@ -41,6 +42,7 @@ struct Options {
   std::string sim_model = "contention";
   std::string mechanisms = "all";
   bool ce_reads = false;
+  bool p2p = false;  ///< the box has P2P (a P2P-capable driver), whatever its description says
   std::vector<std::string> measurements;  ///< predict these measurement documents instead
   // Which flags the user gave (CLI11 counts), to pick the defaults.
   bool algo_given = false, bytes_given = false, seq_given = false, resolution_given = false, frames_given = false;
@@ -80,8 +82,9 @@ ScheduleOptions workload(const Options& o) {
   return s;
 }
 
-std::vector<std::optional<TransportKind>> transports(const Options& o, const Topology& topology) {
-  return plan::requested_transports(o.transport, topology, parse_sim_model(o.sim_model));
+std::vector<std::optional<TransportKind>> transports(const Options& o, const Topology& topology,
+                                                     std::vector<std::pair<TransportKind, std::string>>* dropped = nullptr) {
+  return plan::requested_transports(o.transport, topology, parse_sim_model(o.sim_model), dropped);
 }
 
 SimReport run_one(const Options& o, const Topology& topology, const Schedule* schedule, const ProgramSet& programs,
@@ -107,6 +110,9 @@ std::vector<SimReport> run_all(const Options& o, const Topology& topology) {
   std::set<std::string> skipped_transports;  // --transport all: one note per transport the box lacks
   const bool record = o.json || !o.json_out.empty() || !o.trace.empty();
   std::vector<SimReport> runs;
+  std::vector<std::pair<TransportKind, std::string>> dropped;  // --transport all without P2P: said once, here
+  transports(o, topology, &dropped);
+  for (const auto& [t, why] : dropped) note_skip("--transport " + to_string(t), why);
   if (!o.input.empty()) {  // one given schedule or program set
     const std::string text = read_file(o.input);
     for (auto t : transports(o, topology)) {
@@ -171,7 +177,8 @@ std::vector<SimReport> run_all(const Options& o, const Topology& topology) {
 
 void run(const Options& o) {
   check_writable({o.trace, o.json_out});  // before the simulation, and before either is written
-  const Topology topology = join_boxes(load_topology(o.topology), o.boxes);
+  Topology topology = join_boxes(load_topology(o.topology), o.boxes);
+  if (o.p2p) topology.params.p2p = true;
   const std::vector<SimReport> runs = run_all(o, topology);
   const std::string json = (o.json || !o.json_out.empty()) ? simulation_json(topology, runs, o.with_dot) : "";
   std::vector<std::pair<std::string, std::string>> files;
@@ -179,6 +186,12 @@ void run(const Options& o) {
   if (!o.json_out.empty()) files.emplace_back(o.json_out, json);
   write_outputs(files);
   std::cout << (o.json ? json : simulation_table(topology, runs)) << std::flush;
+  // What a transport needs on this box to run as simulated (plan/mapping.h); the table's notes only,
+  // so that --json stays one document on a merged stream.
+  std::set<std::string> said;
+  for (const SimReport& r : runs)
+    for (const std::string& n : o.json ? std::vector<std::string>{} : plan::all_to_all_needs(topology, r.transport, r.ranks))
+      if (said.insert(r.transport + n).second) std::cerr << "note: " << r.transport << " runs only with " << n << "\n";
   for (const SimReport& r : runs)
     if (!r.ok) throw CLI::RuntimeError(kExitViolation);
 }
@@ -187,7 +200,7 @@ void run(const Options& o) {
 constexpr const char* kStudyOptions[] = {"--algo", "--discipline", "--transport", "--ranks", "--chunks", "--unmerged",
                                          "--bytes", "--seq", "--heads", "--head-dim", "--dtype", "--exchange",
                                          "--model", "--resolution", "--frames", "--input", "--boxes", "--trace",
-                                         "--with-dot", "--time-tolerance", "--ce-reads"};
+                                         "--with-dot", "--time-tolerance", "--ce-reads", "--p2p"};
 
 /// simulate --measurements: every point predicted on the box (--topology, else the documents').
 void predict(const Options& o, const CLI::App& cmd) {
@@ -230,12 +243,16 @@ void setup_simulate(CLI::App& app) {
                   "paired-half, paired-full, grouped, naive; a comma list or all (default paired-full, grouped for grouped)");
   cmd->add_option("--transport", opt->transport,
                   "shm, p2p (NCCL), cuda-staged, cuda-p2p (CUDA peer copies), nvlink; a comma list or all (default: "
-                  "the four PCIe ones under the contention model, else the box's)");
+                  "the PCIe ones the box runs under the contention model: shm, cuda-staged, and with P2P p2p, "
+                  "cuda-p2p; else the box's)");
   cmd->add_option("--sim-model", opt->sim_model, "contention (interleaving losses, windows) or fluid (fair sharing: the bound)")
       ->check(CLI::IsMember({"contention", "fluid"}))
       ->capture_default_str();
   cmd->add_option("--mechanisms", opt->mechanisms, "contention mechanisms on: a comma list of tlp, interleave, window; all; none")
       ->capture_default_str();
+  cmd->add_flag("--p2p", opt->p2p,
+                "the box's GPUs reach each other peer-to-peer (a P2P-capable driver; for GeForce the P2P-patched one): "
+                "opens the p2p and cuda-p2p transports on a box described without P2P");
   cmd->add_flag("--ce-reads", opt->ce_reads, "cuda-p2p copies read from the peer (non-posted: the read window applies)");
   cmd->add_option("--model", opt->model, "video model for the Ulysses shapes: " + models + " (default wan2.1-14b)");
   cmd->add_option("--resolution", opt->resolution, "480p or 720p")->capture_default_str();

@@ -19,6 +19,7 @@ struct Options {
   bool json = false;
   std::string output;
   NvsmiOptions import;
+  bool p2p = false, no_p2p = false;  ///< import: P2P on or off, over the default by --gpu
 };
 
 /// The graph as JSON for scripts: nodes and directed links with GB/s and microseconds.
@@ -36,7 +37,7 @@ std::string topology_json(const Topology& t) {
                      {"capacity_gbps", l.capacity_bytes_per_s / 1e9}, {"latency_us", l.latency_s * 1e6}});
   }
   const nlohmann::json doc = {{"format", "ulysses-a2a/topology"}, {"version", 1}, {"name", t.name},
-                              {"transport", to_string(t.params.transport)}, {"gpus", t.gpus().size()},
+                              {"transport", to_string(t.params.transport)}, {"p2p", t.params.p2p}, {"gpus", t.gpus().size()},
                               {"nodes", nodes}, {"links", links}};
   return doc.dump(1) + "\n";
 }
@@ -116,6 +117,10 @@ void setup_topo(CLI::App& app) {
         ->check(CLI::NonNegativeNumber)
         ->capture_default_str();
   }
+  auto p2p_on = imp->add_flag("--p2p", opt->p2p, "the GPUs reach each other peer-to-peer (a P2P-capable driver; for GeForce the "
+                                       "P2P-patched one): the matrix cannot tell; default by --gpu (off for GeForce and "
+                                       "an unknown kind)");
+  imp->add_flag("--no-p2p", opt->no_p2p, "no peer-to-peer between the GPUs (the stock GeForce driver)")->excludes(p2p_on);
   imp->add_option("--boxes", opt->boxes, "join K copies, one NIC each (1..128)")->check(CLI::Range(1, kMaxBoxes));
   imp->add_flag("--json", opt->json, "nodes and links as JSON instead of DOT");
   imp->add_option("-o,--output", opt->output, "write to FILE instead of stdout");
@@ -123,6 +128,7 @@ void setup_topo(CLI::App& app) {
     NvsmiOptions& o = opt->import;
     const PlatformInfo& platform = find_platform(o.contention.platform);
     if (imp->count("--p2p-overhead") == 0) o.p2p_overhead = platform.p2p_overhead;
+    if (opt->p2p || opt->no_p2p) o.p2p = opt->p2p;
     for (std::size_t i = 0; i < contention_attributes().size(); ++i)
       o.contention.*contention_attributes()[i].member = (*values)[i] * contention_attributes()[i].scale;
     emit(*opt, join_boxes(import_nvidia_smi(read_input(opt->target), o), opt->boxes));

@@ -38,7 +38,7 @@ std::string row(const PlanResult& r, const std::string& rank, const Candidate& k
   std::snprintf(buf, sizeof buf, "  %-15s %6.1f%s %7.2fx %7s", k.bottleneck.c_str(), k.memory_bytes / 1e9,
                 !k.fits ? "!" : k.offload ? "o" : " ", k.speedup_one_gpu,
                 k.speedup_reference > 0 ? fmt("%.2fx", k.speedup_reference).c_str() : "-");
-  return s + buf + "\n";
+  return s + buf + "  " + to_string(k.mapping) + (k.needs.empty() ? "" : " *") + "\n";
 }
 
 nlohmann::json candidate_json(const Candidate& k) {
@@ -64,7 +64,10 @@ nlohmann::json candidate_json(const Candidate& k) {
           {"offload_block_s", k.offload_block_s},
           {"speedup_one_gpu", k.speedup_one_gpu},
           {"speedup_reference", k.speedup_reference},
-          {"simulated", {{"a2a_fwd_s", k.a2a_fwd_sim_s}, {"a2a_rev_s", k.a2a_rev_sim_s}, {"ring_pass_s", k.ring_pass_sim_s}}}};
+          {"simulated", {{"a2a_fwd_s", k.a2a_fwd_sim_s}, {"a2a_rev_s", k.a2a_rev_sim_s}, {"ring_pass_s", k.ring_pass_sim_s}}},
+          {"gpus", to_string(k.mapping)},
+          {"groups", k.mapping.groups},
+          {"needs", k.needs}};
 }
 
 /// The best candidate that fits in memory, else the best.
@@ -75,7 +78,7 @@ std::string describe(const Candidate& k) {
   if (k.algo != "-") s += ", " + schedule_label(k);
   if (k.transport != "-") s += " over " + k.transport + ", " + to_string(k.dtype) + " on the wire";
   if (k.overlap != Overlap::none) s += ", exchanges overlapped per " + to_string(k.overlap);
-  return s;
+  return s + ", on GPUs " + to_string(k.mapping);
 }
 
 /// The picture's bar label: the table's columns in one line.
@@ -84,7 +87,7 @@ std::string short_label(const Candidate& k) {
   if (k.algo != "-") s += " | " + schedule_label(k);
   if (k.transport != "-") s += " | " + k.transport + " | " + to_string(k.dtype);
   if (k.overlap != Overlap::none) s += " | per " + to_string(k.overlap);
-  return s;
+  return s + " | gpus " + to_string(k.mapping);
 }
 
 }  // namespace
@@ -110,7 +113,7 @@ std::string plan_table(const PlanResult& r, std::size_t top) {
     std::snprintf(b, sizeof b, " %8s", n);
     h += b;
   }
-  std::snprintf(head, sizeof head, "  %-15s %7s %8s %7s", "bottleneck", "mem_GB", "vs_1gpu", "vs_ref");
+  std::snprintf(head, sizeof head, "  %-15s %7s %8s %7s  %s", "bottleneck", "mem_GB", "vs_1gpu", "vs_ref", "gpus");
   o << h << head << "\n";
   for (std::size_t i = 0; i < std::min(top, r.candidates.size()); ++i) o << row(r, std::to_string(i + 1), r.candidates[i]);
   if (r.reference) o << row(r, "ref", *r.reference);
@@ -122,10 +125,22 @@ std::string plan_table(const PlanResult& r, std::size_t top) {
     o << fmt(", %.2fx the reference", best.speedup_reference) << " (Ulysses-" << r.gpus << " round-robin paired-half bf16, "
       << r.reference->transport << ")";
   o << "; bottleneck " << best.bottleneck << "\n";
+  for (const std::string& n : best.needs) o << "  runs with: " << n << "\n";
   if (!best.fits) o << "  (no candidate fits in the card's memory, even with CPU offload: this one does not either)\n";
   else if (best.offload) o << "  (runs with CPU offload: the weights stream from host memory block by block)\n";
   for (const std::string& n : r.notes) o << "note: " << n << "\n";
   for (const std::string& s : r.skipped) o << "skipped: " << s << "\n";
+  o << "gpus: the box's GPUs of each group (CFG branches split by '|', ring stops by '>', a Ulysses group's GPUs by ',' "
+       "with ranges)\n";
+  std::vector<const Candidate*> shown;
+  for (std::size_t i = 0; i < std::min(top, r.candidates.size()); ++i) shown.push_back(&r.candidates[i]);
+  if (r.reference) shown.push_back(&*r.reference);
+  std::vector<std::string> said;
+  for (const Candidate* k : shown)
+    for (const std::string& n : k->needs)
+      if (std::find(said.begin(), said.end(), k->transport + ": " + n) == said.end()) said.push_back(k->transport + ": " + n);
+  if (!said.empty()) o << "'*' after gpus: the row's transport runs only with a setting there:\n";
+  for (const std::string& n : said) o << "  " << n << "\n";
   o << "'o' after mem_GB: runs with CPU offload (two blocks of weights resident); '!': over the card's memory even so. "
        "Where each stage comes from:\n";
   // The sources need the GPU row; the result carries its name.

@@ -42,11 +42,6 @@ PerGpu per_gpu(const Workload& w, const Layout& l) {
   return g;
 }
 
-/// The global rank of (cfg index, ring index, ulysses index): ulysses fastest (Layout's comment).
-Rank global_rank(const Layout& l, std::int32_t c, std::int32_t r, std::int32_t u) {
-  return (c * l.ring + r) * l.ulysses + u;
-}
-
 /// Renumbers `local` (programs over `members.size()` ranks) onto the global ranks `members`.
 void append_mapped(const ProgramSet& local, const std::vector<Rank>& members, ProgramSet& out) {
   for (const Program& p : local.programs) {
@@ -71,8 +66,16 @@ ProgramSet empty_set(std::int32_t ranks, const Payload& payload) {
 
 class Planner {
  public:
-  Planner(const Topology& t, const GpuInfo& gpu, const Workload& w, const PlanOptions& o, std::int32_t gpus)
-      : topo_(t), gpu_(gpu), w_(w), o_(o), gpus_(gpus) {}
+  Planner(const Topology& t, const GpuInfo& gpu, const Workload& w, const PlanOptions& o)
+      : topo_(t), gpu_(gpu), w_(w), o_(o) {}
+
+  /// The GPUs of layout `l` (map_layout on the GPUs the options allow), one per layout.
+  const Mapping& mapping(const Layout& l) {
+    const std::string key = to_string(l);
+    auto it = mappings_.find(key);
+    if (it == mappings_.end()) it = mappings_.emplace(key, map_layout(topo_, l.cfg, l.ring, l.ulysses, o_.gpu_list)).first;
+    return it->second;
+  }
 
   /// Seconds of one Ulysses exchange of every group at once, or nullopt (with `why`) when the
   /// schedule does not apply to this group size.
@@ -82,7 +85,8 @@ class Planner {
     const PerGpu g = per_gpu(w_, l);
     const auto bt = static_cast<std::uint64_t>(g.bt);
     const std::uint64_t seq = (bt + chunks - 1) / chunks;
-    const std::string key = std::to_string(l.ulysses) + "/" + std::to_string(seq) + "/" + c.label() + "/" +
+    const Mapping& m = mapping(l);
+    const std::string key = to_string(m) + "/" + std::to_string(l.ulysses) + "/" + std::to_string(seq) + "/" + c.label() + "/" +
                             (t ? to_string(*t) : "-") + "/" + to_string(d) + "/" + to_string(e) + "/" +
                             std::to_string(heads_per_rank);
     if (auto it = cache_.find(key); it != cache_.end()) {
@@ -99,13 +103,9 @@ class Planner {
                                     " bytes: check --seq and --batch");
       const Schedule s = generate(c.algo, l.ulysses, payload);
       const ProgramSet local = lower(s, parse_discipline(c.discipline));
-      ProgramSet all = empty_set(gpus_, payload);
-      for (std::int32_t ci = 0; ci < l.cfg; ++ci)
-        for (std::int32_t ri = 0; ri < l.ring; ++ri) {
-          std::vector<Rank> members;
-          for (std::int32_t u = 0; u < l.ulysses; ++u) members.push_back(global_rank(l, ci, ri, u));
-          append_mapped(local, members, all);
-        }
+      ProgramSet all = empty_set(m.span(), payload);
+      for (const auto& branch : m.groups)
+        for (const auto& group : branch) append_mapped(local, group, all);
       result = run(all, t, &link_bytes_[key]);
       last_bytes_ = link_bytes_[key];
     } catch (const std::invalid_argument& ex) {
@@ -122,20 +122,21 @@ class Planner {
     const PerGpu g = per_gpu(w_, l);
     // K and V of the ring block: (ulysses t) tokens x (H / ulysses) heads x D, per sample.
     const double bytes = 2.0 * g.bt * static_cast<double>(w_.heads * w_.head_dim) * wire_bytes(d, w_.head_dim);
-    const std::string key = "ring/" + to_string(l) + "/" + std::to_string(g.tokens) + "/" + (t ? to_string(*t) : "-") +
-                            "/" + to_string(d);
+    const Mapping& m = mapping(l);
+    const std::string key = "ring/" + to_string(l) + "/" + to_string(m) + "/" + std::to_string(g.tokens) + "/" +
+                            (t ? to_string(*t) : "-") + "/" + to_string(d);
     if (auto it = cache_.find(key); it != cache_.end()) {
       last_bytes_ = link_bytes_[key];
       return *it->second;
     }
     const Payload payload = uniform_payload(static_cast<std::uint64_t>(bytes), true, 1);
-    ProgramSet all = empty_set(gpus_, payload);
+    ProgramSet all = empty_set(m.span(), payload);
     for (std::int32_t ci = 0; ci < l.cfg; ++ci)
       for (std::int32_t u = 0; u < l.ulysses; ++u)
         for (std::int32_t ri = 0; ri < l.ring; ++ri) {
-          const Rank me = global_rank(l, ci, ri, u);
-          const Rank next = global_rank(l, ci, (ri + 1) % l.ring, u);
-          const Rank prev = global_rank(l, ci, (ri + l.ring - 1) % l.ring, u);
+          const Rank me = m.gpu(ci, ri, u);
+          const Rank next = m.gpu(ci, (ri + 1) % l.ring, u);
+          const Rank prev = m.gpu(ci, (ri + l.ring - 1) % l.ring, u);
           Program& p = all.programs[static_cast<std::size_t>(me)];
           p.ops.push_back({OpKind::send, 0, next, {me, next}, 0, payload.block_bytes()});
           p.ops.push_back({OpKind::recv, 0, prev, {prev, me}, 0, payload.block_bytes()});
@@ -154,6 +155,7 @@ class Planner {
     k.layout = l;
     k.dtype = d;
     k.overlap = overlap;
+    k.mapping = mapping(l);
     const PerGpu g = per_gpu(w_, l);
     const double hd = static_cast<double>(w_.heads * w_.head_dim);
     const double wb = wire_bytes(d, w_.head_dim);
@@ -237,7 +239,7 @@ class Planner {
     }
     k.memory_bytes = memory(l, d);
     k.fits = k.memory_bytes <= gpu_.memory_bytes;
-    if (!k.fits && o_.scope != Scope::attention) offload(l.gpus(), traffic, s, k);
+    if (!k.fits && o_.scope != Scope::attention) offload(k.mapping.gpus(), traffic, s, k);
     for (double* v : {&s.pack, &s.a2a_fwd, &s.attention, &s.ring, &s.a2a_rev, &s.unpack, &s.linear,
                       &s.cross_attention, &s.other, &s.offload})
       *v *= forwards;
@@ -267,15 +269,11 @@ class Planner {
   /// host memory; they are not simulated together (an analytic overlap: docs/plan.md, "Offload").
   /// `traffic`: the block's exchanges' bytes on each link (forward, reverse, ring passes); the
   /// block can end no sooner than the busiest link has carried them and its share of the weights.
-  /// `used`: the layout's GPUs (the first `used` of the box; one for the one-GPU baseline).
-  void offload(std::int32_t used, const std::vector<double>& traffic, Stages& s, Candidate& k) {
+  /// `gpus`: the layout's GPUs as mapped (plan/mapping.h).
+  void offload(const std::vector<std::int32_t>& gpus, const std::vector<double>& traffic, Stages& s, Candidate& k) {
     const double resident = k.memory_bytes - weight_bytes() + 2.0 * block_weight_bytes();
-    auto it = reads_.find(used);
-    if (it == reads_.end()) {
-      std::vector<std::int32_t> gpus;
-      for (std::int32_t i = 0; i < used; ++i) gpus.push_back(i);
-      it = reads_.emplace(used, host_to_gpus(topo_, gpus, block_weight_bytes())).first;
-    }
+    auto it = reads_.find(gpus);
+    if (it == reads_.end()) it = reads_.emplace(gpus, host_to_gpus(topo_, gpus, block_weight_bytes())).first;
     const HostReadTime& read = it->second;
     double shared = 0;  // the busiest link's bytes, weights and exchanges together, over its capacity
     for (std::size_t i = 0; i < read.link_bytes.size(); ++i) {
@@ -337,10 +335,10 @@ class Planner {
   const GpuInfo& gpu_;
   const Workload& w_;
   const PlanOptions& o_;
-  std::int32_t gpus_;
+  std::map<std::string, Mapping> mappings_;
   std::map<std::string, std::optional<double>> cache_;
   std::map<std::string, std::string> why_;
-  std::map<std::int32_t, HostReadTime> reads_;  ///< one block's weights to the first n GPUs at once, by n
+  std::map<std::vector<std::int32_t>, HostReadTime> reads_;  ///< one block's weights to these GPUs at once
   std::map<std::string, std::vector<double>> link_bytes_;  ///< per cached exchange: bytes on each link
   std::vector<double> last_bytes_;  ///< of the last exchange() or ring_pass() asked
 };
@@ -507,7 +505,13 @@ void add_memory_and_precision_notes(PlanResult& r, const GpuInfo& gpu) {
 
 PlanResult make_plan(const Topology& topology, const GpuInfo& gpu, const Workload& w, const PlanOptions& o) {
   const auto box = static_cast<std::int32_t>(topology.gpus().size());
-  const std::int32_t g = o.gpus == 0 ? box : o.gpus;
+  for (std::int32_t gpu : o.gpu_list)
+    if (gpu < 0 || gpu >= box)
+      throw std::invalid_argument("--gpus lists GPU " + std::to_string(gpu) + " but topology '" + topology.name +
+                                  "' has GPUs 0.." + std::to_string(box - 1) + ": list GPUs of the box");
+  if (!o.gpu_list.empty() && o.gpus != 0 && o.gpus != static_cast<std::int32_t>(o.gpu_list.size()))
+    throw std::invalid_argument("--gpus: a count and a list of a different size: give one");
+  const std::int32_t g = !o.gpu_list.empty() ? static_cast<std::int32_t>(o.gpu_list.size()) : o.gpus == 0 ? box : o.gpus;
   if (g < 1) throw std::invalid_argument("--gpus must be at least 1 (got " + std::to_string(g) + ")");
   if (g > box)
     throw std::invalid_argument("--gpus " + std::to_string(g) + " but topology '" + topology.name + "' has " +
@@ -526,7 +530,7 @@ PlanResult make_plan(const Topology& topology, const GpuInfo& gpu, const Workloa
   r.workload = w;
   r.options = o;
   r.gpus = g;
-  Planner p(topology, gpu, w, o, g);
+  Planner p(topology, gpu, w, o);
   std::string why;
   r.one_gpu = p.evaluate({1, 1, 1}, nullptr, std::nullopt, DType::bf16, Overlap::none, why);
   std::map<std::string, bool> said;
@@ -566,6 +570,7 @@ PlanResult make_plan(const Topology& topology, const GpuInfo& gpu, const Workloa
               skip("u" + std::to_string(l.ulysses) + " " + c.label() + ": " + reason);
               continue;
             }
+            k.needs = transport_needs(topology, k.transport, k.mapping);
             r.candidates.push_back(k);
           }
         }
@@ -587,6 +592,7 @@ PlanResult make_plan(const Topology& topology, const GpuInfo& gpu, const Workloa
   if (g > 1 && w.heads % static_cast<std::uint64_t>(g) == 0 && w.tokens >= static_cast<std::uint64_t>(g)) {
     const Combo ref = reference_schedule();
     Candidate k = p.evaluate({1, g, 1}, &ref, std::nullopt, DType::bf16, Overlap::none, why);
+    k.needs = transport_needs(topology, k.transport, k.mapping);
     if (k.time_s > 0) r.reference = k;
   }
   for (Candidate& k : r.candidates) {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "plan/gpus.h"
+#include "plan/mapping.h"
 #include "plan/study.h"
 #include "schedule/workload.h"
 #include "schedule/payload.h"
@@ -55,8 +56,8 @@ Workload model_workload(const VideoModel& model, const std::string& resolution, 
 /// A bare attention shape. Throws std::invalid_argument naming the option that is zero.
 Workload shape_workload(std::uint64_t seq, std::uint64_t heads, std::uint64_t head_dim, std::uint64_t batch);
 
-/// How the G GPUs are split: cfg x ulysses x ring = G. Ranks are numbered ulysses fastest, then
-/// ring, then cfg: a Ulysses group is G / (cfg ring) consecutive GPUs.
+/// How the G GPUs are split: cfg x ulysses x ring = G. Which GPUs of the box form each group is the
+/// candidate's Mapping (plan/mapping.h), chosen from the topology.
 struct Layout {
   std::int32_t cfg = 1;
   std::int32_t ulysses = 1;
@@ -121,11 +122,15 @@ struct Candidate {
   double speedup_reference = 0;  ///< 0 when the reference layout does not apply (H % G != 0)
   // Raw simulated times of one exchange (no overlap), for the JSON.
   double a2a_fwd_sim_s = 0, a2a_rev_sim_s = 0, ring_pass_sim_s = 0;
+  Mapping mapping;                ///< which GPUs of the box form each CFG, ring and Ulysses group
+  std::vector<std::string> needs; ///< what the transport needs on those GPUs (transport_needs)
 };
 
 struct PlanOptions {
   Scope scope = Scope::step;
-  std::int32_t gpus = 0;                       ///< G; 0: every GPU of the box
+  std::int32_t gpus = 0;                       ///< G; 0: every GPU of the box (or of gpu_list)
+  /// The box's GPUs to plan on (--gpus 0,1,4,5); empty: the planner chooses `gpus` of the box.
+  std::vector<std::int32_t> gpu_list;
   AttentionKernel attention = AttentionKernel::sage;
   DType weights = DType::bf16;                 ///< GEMM precision and weight storage (bf16 or fp8)
   SimModel sim_model = SimModel::contention;

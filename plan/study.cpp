@@ -19,9 +19,21 @@ const std::vector<Combo>& study_schedules() {
 }
 
 std::vector<std::optional<TransportKind>> study_transports(const Topology& topology, SimModel model) {
-  if (model == SimModel::contention && topology.params.transport == TransportKind::shm)
+  if (model == SimModel::contention && topology.params.transport == TransportKind::shm) {
+    if (!topology.params.p2p) return {TransportKind::shm, TransportKind::cuda_staged};
     return {TransportKind::shm, TransportKind::cuda_staged, TransportKind::p2p, TransportKind::cuda_p2p};
+  }
   return {std::nullopt};
+}
+
+std::string transport_unavailable(TransportKind t, const Topology& topology) {
+  if (!needs_p2p(t) || topology.params.p2p) return "";
+  const std::string& kind = topology.params.gpu;
+  const std::string what = kind.empty() ? "GPUs of unknown kind" : kind + (geforce_gpu(kind) ? " on the stock driver" : "");
+  return "transport " + to_string(t) + " needs GPU peer-to-peer, which box '" + topology.name + "' (" + what +
+         ") does not have: add --p2p if its driver has P2P on" +
+         (kind.empty() || geforce_gpu(kind) ? std::string(" (for GeForce cards, the P2P-patched driver)") : "") +
+         ", or use shm or cuda-staged";
 }
 
 Combo reference_schedule() { return {"round-robin", "paired-half", false}; }
@@ -62,11 +74,18 @@ std::vector<Combo> comparison(const std::string& algos, const std::string& disci
 }
 
 std::vector<std::optional<TransportKind>> requested_transports(const std::string& list, const Topology& topology,
-                                                               SimModel model) {
+                                                               SimModel model, std::vector<std::pair<TransportKind, std::string>>* dropped) {
   if (list.empty()) return study_transports(topology, model);
   std::vector<std::optional<TransportKind>> out;
-  for (const std::string& t : split(list == "all" ? "shm,cuda-staged,p2p,cuda-p2p,nvlink" : list))
-    out.push_back(parse_transport(t));
+  for (const std::string& name : split(list == "all" ? "shm,cuda-staged,p2p,cuda-p2p,nvlink" : list)) {
+    const TransportKind t = parse_transport(name);
+    if (const std::string why = transport_unavailable(t, topology); !why.empty()) {
+      if (list != "all") throw TopologyError(why);
+      if (dropped) dropped->emplace_back(t, why);
+      continue;
+    }
+    out.push_back(t);
+  }
   return out;
 }
 

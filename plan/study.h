@@ -3,6 +3,7 @@
 /// command that compares schedules (simulate, report, plan).
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "sim/simulate.h"
@@ -24,9 +25,14 @@ struct Combo {
 const std::vector<Combo>& study_schedules();
 
 /// The transports worth comparing on `topology` under `model`: on a PCIe box whose default is
-/// NCCL's SHM, the contention model compares what such a box really runs (shm, cuda-staged, p2p,
-/// cuda-p2p); otherwise the box's own transport alone (nullopt: the topology's default).
+/// NCCL's SHM, the contention model compares what such a box really runs: shm and cuda-staged,
+/// and p2p and cuda-p2p only when the box has P2P (TopoParams::p2p: a GeForce box on the stock
+/// driver has not); otherwise the box's own transport alone (nullopt: the topology's default).
 std::vector<std::optional<TransportKind>> study_transports(const Topology& topology, SimModel model);
+
+/// Why `topology` cannot run `t`, or "" when it can: P2P transports need the box's P2P (the
+/// message names --p2p and, for GeForce cards, the P2P-patched driver).
+std::string transport_unavailable(TransportKind t, const Topology& topology);
 
 /// The GPU kind a box's preset name implies, for commands that do not ask (h100 boxes: h100;
 /// otherwise rtx4090, the cards this project is for).
@@ -40,10 +46,13 @@ Combo reference_schedule();
 /// default: paired-full, grouped for grouped). Both empty: the study. Names are not checked here.
 std::vector<Combo> comparison(const std::string& algos, const std::string& disciplines, bool unmerged);
 
-/// The transports a request names: a comma list, "all" (every transport; a comparison skips those
-/// the box lacks), or empty (study_transports). Throws TopologyError naming a bad one.
+/// The transports a request names: a comma list, "all" (every transport but the P2P ones on a box
+/// without P2P, each dropped with its reason in `dropped` when given; a comparison skips the rest
+/// the box lacks), or empty (study_transports). Throws TopologyError naming a bad one, or one the
+/// box cannot run (transport_unavailable).
 std::vector<std::optional<TransportKind>> requested_transports(const std::string& list, const Topology& topology,
-                                                               SimModel model);
+                                                               SimModel model,
+                                                               std::vector<std::pair<TransportKind, std::string>>* dropped = nullptr);
 
 /// Why `combo` cannot run at `ranks` ranks, or "" when it can (xor needs a power of two). A
 /// comparison skips such combos with this note; a request by name is an error.

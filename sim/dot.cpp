@@ -47,6 +47,7 @@ struct RawParams {
   double nic_gbps = 25;
   std::string platform = ContentionParams{}.platform;
   std::string gpu;
+  std::string p2p;  // "on", "off" or "" (default_p2p by transport and gpu)
   // BoxCalibration: what the box was calibrated on (written by `calibrate --measurements`).
   std::string calibrated_parameters;  // comma list
   double calibrated_points = 0;
@@ -265,6 +266,13 @@ Topology build(const RawGraph& raw, const RawParams& params) {
   t.params.nic_bytes_per_s = params.nic_gbps * kGiga;
   t.params.contention.platform = find_platform(params.platform).name;
   t.params.gpu = params.gpu;
+  if (params.p2p == "on" || params.p2p == "off")
+    t.params.p2p = params.p2p == "on";
+  else if (params.p2p.empty())
+    t.params.p2p = default_p2p(t.params.transport, t.params.gpu);
+  else
+    throw TopologyError("graph: p2p = '" + params.p2p + "': use on (the GPUs reach each other peer-to-peer: a " +
+                        "P2P-capable driver) or off (the stock GeForce driver)");
   read_calibration(params, t.params);
   for (std::size_t i = 0; i < contention_attributes().size(); ++i) {
     const ContentionAttribute& a = contention_attributes()[i];
@@ -335,6 +343,7 @@ std::string write_dot(const Topology& t) {
       << ",\n         platform=" << quoted(p.contention.platform);
   for (const ContentionAttribute& a : contention_attributes()) out << ", " << a.name << "=" << num(p.contention.*a.member / a.scale);
   if (!p.gpu.empty()) out << ",\n         gpu=" << quoted(p.gpu);
+  if (p.p2p != default_p2p(p.transport, p.gpu)) out << ", p2p=" << quoted(p.p2p ? "on" : "off");
   if (!p.calibration.empty()) {
     std::string names;
     for (const std::string& n : p.calibration.parameters) names += (names.empty() ? "" : ",") + n;
@@ -392,6 +401,7 @@ Topology read_dot(const std::string& text) {
   dp.property("nic_gbps", boost::ref_property_map<RawGraph*, double>(params.nic_gbps));
   dp.property("platform", boost::ref_property_map<RawGraph*, std::string>(params.platform));
   dp.property("gpu", boost::ref_property_map<RawGraph*, std::string>(params.gpu));
+  dp.property("p2p", boost::ref_property_map<RawGraph*, std::string>(params.p2p));
   dp.property("calibrated_parameters", boost::ref_property_map<RawGraph*, std::string>(params.calibrated_parameters));
   dp.property("calibrated_points", boost::ref_property_map<RawGraph*, double>(params.calibrated_points));
   dp.property("calibrated_fit_worst", boost::ref_property_map<RawGraph*, double>(params.calibrated_fit_worst));

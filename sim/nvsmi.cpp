@@ -266,6 +266,7 @@ Topology import_nvidia_smi(const std::string& text, const NvsmiOptions& o) {
     }
   if (gpus == 0) throw TopologyError("nvidia-smi topo -m: the matrix has no GPU rows");
   t.params.transport = all_nvlink && gpus > 1 ? TransportKind::nvlink : TransportKind::shm;
+  t.params.p2p = o.p2p.value_or(default_p2p(t.params.transport, t.params.gpu));
   return t;
 }
 

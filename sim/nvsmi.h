@@ -5,6 +5,7 @@
 /// widths) follows the simplest box that gives the same legend; docs/simulate.md says how. NV#
 /// cells whose sum for one GPU exceeds the 18 NVLinks a GPU has are taken as an NVSwitch: one
 /// node "nvs0" with a link of # NVLinks from each GPU, as the h100x8-nvs preset has.
+#include <optional>
 #include <string>
 
 #include "sim/topology.h"
@@ -24,6 +25,9 @@ struct NvsmiOptions {
   double shm_flow_cap_gbps = 13;   ///< one host-staged flow (line 23); 0 = none
   ContentionParams contention;     ///< the contention model's parameters (platform label included)
   std::string gpu;                 ///< the GPUs' kind ("" unknown): which fitted defaults apply (contention_policy.h)
+  /// P2P between the GPUs: the matrix cannot say (it shows paths, not the driver's mode); unset:
+  /// default_p2p by the GPU kind (off for GeForce and an unknown kind).
+  std::optional<bool> p2p;
 };
 
 /// Parses the text; throws TopologyError naming the line or cell that is wrong.

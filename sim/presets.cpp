@@ -75,6 +75,7 @@ TopoParams rtx4090_params() {
   p.shm_flow_cap_bytes_per_s = kShmFlowCap;
   p.nic_bytes_per_s = 25e9;  // assumption: one 200 Gb/s NIC per 4090 box
   p.gpu = "rtx4090";  // the contention defaults fitted on 4090 boxes apply (contention_policy.h)
+  p.p2p = false;      // facts:22: the stock GeForce driver; `--p2p` or a DOT's p2p="on" for the patched one
   return p;
 }
 
@@ -132,6 +133,7 @@ Topology box_h100x8_nvs() {
   t.params.chunk_bytes = 512 * 1024;  // assumption: NCCL's larger NVLink chunk
   t.params.nic_bytes_per_s = 50e9;    // assumption: one 400 Gb/s NIC per box
   t.params.gpu = "h100";
+  t.params.p2p = true;  // a datacenter card: the driver allows P2P (here over NVLink)
   const NodeIndex cpu0 = add_socket(t, 0, kSprDdr5HalfDuplex);
   const NodeIndex cpu1 = add_socket(t, 1, kSprDdr5HalfDuplex);
   t.add_link(cpu0, cpu1, kSapphireRapidsUpi, kSocketLatency, LinkKind::socket);

@@ -1,6 +1,7 @@
 #include "sim/topology.h"
 
 #include <algorithm>
+#include <cctype>
 #include <utility>
 
 namespace ua2a {
@@ -28,6 +29,18 @@ std::string to_string(LinkKind kind) { return kLinkKinds[static_cast<int>(kind)]
 LinkKind parse_link_kind(const std::string& name) { return parse_named<LinkKind>(name, kLinkKinds, "link kind"); }
 std::string to_string(TransportKind t) { return kTransports[static_cast<int>(t)]; }
 TransportKind parse_transport(const std::string& name) { return parse_named<TransportKind>(name, kTransports, "transport"); }
+
+bool geforce_gpu(const std::string& kind) {
+  return kind.size() > 3 && (kind.rfind("rtx", 0) == 0 || kind.rfind("gtx", 0) == 0) &&
+         std::isdigit(static_cast<unsigned char>(kind[3]));
+}
+
+bool needs_p2p(TransportKind t) { return t == TransportKind::p2p || t == TransportKind::cuda_p2p; }
+
+bool default_p2p(TransportKind box_transport, const std::string& gpu_kind) {
+  if (needs_p2p(box_transport) || box_transport == TransportKind::nvlink) return true;
+  return !gpu_kind.empty() && !geforce_gpu(gpu_kind);
+}
 
 Topology::Topology(const Topology& other) : name(other.name), graph(other.graph), params(other.params) {
   rebuild_index();

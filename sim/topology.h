@@ -129,7 +129,22 @@ struct TopoParams {
   /// box applies only to boxes of that kind (sim/contention_policy.h).
   std::string gpu;
   BoxCalibration calibration;
+  /// Whether the GPUs reach each other peer-to-peer over PCIe (the driver's P2P mode): off for
+  /// GeForce cards on the stock driver (pcie-facts.md: NCCL falls back to SHM), on with the
+  /// P2P-patched driver or on cards whose driver allows it. Decides which transports a comparison
+  /// ranks (plan/study.h); the simulator itself routes whatever it is asked to.
+  bool p2p = false;
 };
+
+/// The P2P mode a box has when nothing says otherwise: on when its own transport needs it
+/// (p2p, cuda-p2p, nvlink), else by the GPU kind: off for GeForce cards ("rtx" or "gtx" followed
+/// by a digit: rtx4090, rtx5090) and for an unknown kind (""), on for the rest (rtxpro6000, l40s,
+/// h100: their drivers allow it).
+bool default_p2p(TransportKind box_transport, const std::string& gpu_kind);
+/// Whether `gpu_kind` names a GeForce card (whose stock driver has P2P off).
+bool geforce_gpu(const std::string& gpu_kind);
+/// Whether `t` moves bytes GPU to GPU over PCIe peer-to-peer (p2p, cuda-p2p).
+bool needs_p2p(TransportKind t);
 
 /// A named graph plus its parameters. GPU i (in the order GPUs were added) is rank i.
 struct Topology {

@@ -52,6 +52,9 @@ const std::map<std::string, std::string> kFiles = {
     // A box of one GPU: nothing to probe between.
     {"one.dot", "digraph { gpu0 [kind=gpu]; cpu0 [kind=cpu]; gpu0 -> cpu0 [capacity_gbps=24]; "
                 "cpu0 -> gpu0 [capacity_gbps=24]; }\n"},
+    // The P2P mode must be on or off.
+    {"p2p.dot", "digraph { graph [p2p=maybe]; gpu0 [kind=gpu]; cpu0 [kind=cpu]; gpu0 -> cpu0 [capacity_gbps=24]; "
+                "cpu0 -> gpu0 [capacity_gbps=24]; }\n"},
     // Inputs of measure import that no tool prints.
     {"empty.txt", ""},
     {"binary.bin", std::string("\x7f" "ELF\x02\x01\x01\0\0\0\0\0\0\0\0\0", 16)},
@@ -222,6 +225,19 @@ const std::vector<Case> kCases = {
    {"multiples of 16"}},
   {"plan: a GPU file in the wrong unit", "plan --gpu-file {dir}/bad-gpu.json", 2, {"bad-gpu.json", "check its unit"}},
   {"plan: --gpu and --gpu-file", "plan --gpu rtx4090 --gpu-file {dir}/bad-gpu.json", 2, {"--gpu and --gpu-file"}},
+  // ---- what the box runs and which GPUs (issue 23, items 1 and 2) ----
+  {"plan: p2p on a stock-driver box", "plan --transports p2p", 2, {"transport p2p needs GPU peer-to-peer", "--p2p", "P2P-patched driver"}},
+  {"plan: transport names", "plan --transports nccl", 2, {"unknown transport 'nccl'", "cuda-staged"}},
+  {"plan: --transports all", "plan --transports all", 2, {"--transports all", "comma list"}},
+  {"plan: a GPU past the box", "plan --gpus 0,1,9", 2, {"--gpus '0,1,9'", "GPU 9 is not on the box", "0..7"}},
+  {"plan: a GPU twice", "plan --gpus 0,1,1,2", 2, {"GPU 1 appears twice"}},
+  {"plan: not a GPU list", "plan --gpus 0,x", 2, {"'x' is not a GPU number", "e.g. 0,1,4,5"}},
+  {"plan: no GPUs", "plan --gpus 0", 2, {"--gpus must be at least 1"}},
+  {"plan: an empty list item", "plan --gpus 0,,1", 2, {"'' is not a GPU number"}},
+  {"simulate: p2p on a stock-driver box", "simulate --algo grouped --transport cuda-p2p", 2, {"cuda-p2p needs GPU peer-to-peer", "--p2p"}},
+  {"simulate: --p2p with measurements", "simulate --measurements {src}/docs/validation/measurements/c13.json --p2p", 2, {"--p2p does not apply with --measurements"}},
+  {"DOT p2p mode", "simulate -t {dir}/p2p.dot --ranks 1", 2, {"p2p = 'maybe'", "use on", "off"}},
+  {"topo import: p2p on and off", "topo import {src}/tests/sim/data/4090x4.txt --p2p --no-p2p -o {dir}/keep.txt", 2, {"--no-p2p"}},
   // ---- probe (issue 19): every option checked before anything runs ----
   {"probe: transport names", "probe --transport carrier -o {dir}/keep.json", 2, {"--transport: unknown transport 'carrier'", "cuda-p2p"}},
   {"probe: one box", "probe --transport network --dry-run", 2, {"--transport network: a probe measures one box"}},

@@ -24,7 +24,9 @@ TEST(ReportCli, DefaultJobWritesAVerifiedReportWithPictures) {
   EXPECT_EQ(doc["plan"]["format"], "ulysses-a2a/plan");
   EXPECT_EQ(doc["plan"]["candidates"].size(), 5u);
   EXPECT_NE(r.out.find("recommendation:"), std::string::npos) << r.out;
-  ASSERT_EQ(doc["schedules"].size(), 24u);  // 6 schedules x 4 PCIe transports
+  ASSERT_EQ(doc["schedules"].size(), 12u);  // 6 schedules x the 2 transports of a stock-driver 4090 box
+  for (const auto& s : doc["schedules"]) EXPECT_TRUE(s["transport"] == "shm" || s["transport"] == "cuda-staged") << s.dump();
+  for (const auto& k : doc["plan"]["candidates"]) EXPECT_FALSE(k["gpus"].get<std::string>().empty()) << k.dump();
   for (const auto& s : doc["schedules"]) {
     EXPECT_TRUE(s["verified"].get<bool>()) << s.dump();
     EXPECT_GT(s["time_s"].get<double>(), 0.0);
@@ -39,7 +41,7 @@ TEST(ReportCli, DefaultJobWritesAVerifiedReportWithPictures) {
   EXPECT_NE(r.out.find("at a scaled shape of wan2.1-14b: s = 16 tokens a rank (the model: 4095)"), std::string::npos)
       << r.out;
   const auto sim = nlohmann::json::parse(read_text(dir / "simulation.json"));
-  EXPECT_EQ(sim["runs"].size(), 24u);
+  EXPECT_EQ(sim["runs"].size(), 12u);
   EXPECT_EQ(sim["runs"][0]["algo"], "round-robin");  // the pictures draw the reference, run 0
   EXPECT_EQ(sim["runs"][0]["transport"], "shm");
   for (const char* svg : {"pairings.svg", "rounds.svg", "topology-load.svg", "timeline.svg"}) {
@@ -47,6 +49,23 @@ TEST(ReportCli, DefaultJobWritesAVerifiedReportWithPictures) {
     EXPECT_NE(text.find("<svg"), std::string::npos) << svg;
     EXPECT_NE(text.find("</svg>"), std::string::npos) << svg;
   }
+  std::filesystem::remove_all(dir);
+}
+
+TEST(ReportCli, P2pOpensThePeerToPeerTransports) {
+  const auto dir = std::filesystem::temp_directory_path() / "ua2a_report_p2p";
+  const auto r = run_cli("report --p2p --no-layer-check --out " + dir.string());
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const auto doc = nlohmann::json::parse(read_text(dir / "report.json"));
+  EXPECT_EQ(doc["schedules"].size(), 24u);  // 6 schedules x 4 PCIe transports
+  EXPECT_NE(r.out.find("--gpus 8 --p2p)"), std::string::npos) << r.out;  // the plan it asked
+  // Eight ranks over two sockets: NCCL's P2P crosses the socket link only when told to; its SHM on a
+  // P2P box must be told not to take P2P inside the switches.
+  EXPECT_NE(r.out.find("p2p runs only with NCCL_P2P_LEVEL=SYS"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("shm runs only with NCCL_P2P_DISABLE=1"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("cuda-p2p runs only with the P2P-patched driver"), std::string::npos) << r.out;
+  const auto stock = run_cli("report --no-layer-check --out " + dir.string());
+  EXPECT_EQ(stock.out.find("runs only with"), std::string::npos) << stock.out;  // the stock driver needs nothing
   std::filesystem::remove_all(dir);
 }
 

@@ -61,6 +61,7 @@ TEST(PlanCli, WritesTheStageBreakdownPicture) {
   EXPECT_NE(svg.find("<title>attention"), std::string::npos);
   EXPECT_NE(svg.find("one GPU"), std::string::npos);
   EXPECT_NE(svg.find("ref. "), std::string::npos);
+  EXPECT_NE(svg.find("| gpus 0-7<"), std::string::npos) << svg;  // the reference's bar names its GPUs
   std::filesystem::remove(path);
 }
 
@@ -81,6 +82,38 @@ TEST(PlanCli, TakesTheBoxFromNvidiaSmiText) {
                                  "/tests/sim/data/4090x4.txt");
   EXPECT_EQ(both.exit_code, 2);
   EXPECT_NE(both.out.find("--nvidia-smi"), std::string::npos) << both.out;
+}
+
+TEST(PlanCli, OnTheStockDriverOnlyWhatItRunsAndWithP2pTheSettingsNamed) {
+  // The default 4090 box: GeForce on the stock driver, no P2P (pcie-facts.md).
+  const auto stock = nlohmann::json::parse(run_cli(kDoneWhen + " --json").out);
+  for (const auto& c : stock["candidates"]) {
+    const std::string t = c["transport"];
+    EXPECT_TRUE(t == "shm" || t == "cuda-staged" || t == "-") << t;
+    EXPECT_TRUE(c["needs"].empty()) << c.dump();
+    EXPECT_FALSE(c["gpus"].get<std::string>().empty());
+  }
+  const auto& best = stock["recommended"];
+  // cfg x ring groups of the recommendation, each group's GPUs in one socket of 4 (0-3, 4-7).
+  for (const auto& branch : best["groups"])
+    for (const auto& group : branch)
+      for (const auto& g : group) EXPECT_EQ(g.get<int>() / 4, group[0].get<int>() / 4) << best.dump();
+  // --p2p opens the P2P candidates; a P2P recommendation on GeForce names the patched driver.
+  const CliResult p2p = run_cli(kDoneWhen + " --p2p");
+  ASSERT_EQ(p2p.exit_code, 0) << p2p.out;
+  const auto rec = p2p.out.find("recommendation: ");
+  ASSERT_NE(rec, std::string::npos) << p2p.out;
+  const std::string line = p2p.out.substr(rec, p2p.out.find('\n', rec) - rec);
+  if (line.find(" over p2p") != std::string::npos || line.find(" over cuda-p2p") != std::string::npos)
+    EXPECT_NE(p2p.out.find("runs with: the P2P-patched driver", rec), std::string::npos) << p2p.out;
+  EXPECT_NE(p2p.out.find("736 candidates"), std::string::npos) << p2p.out;
+  // A list of GPUs: the plan uses those, whatever their order.
+  const auto listed = nlohmann::json::parse(run_cli(kDoneWhen + " --gpus 5,4,1,0 --json").out);
+  EXPECT_EQ(listed["gpus"], 4);
+  EXPECT_EQ(listed["reference"]["gpus"], "0-1,4-5");
+  EXPECT_EQ(run_cli(kDoneWhen + " --transports cuda-p2p").exit_code, 2);
+  const auto only = nlohmann::json::parse(run_cli(kDoneWhen + " --transports cuda-staged --json").out);
+  for (const auto& c : only["candidates"]) EXPECT_TRUE(c["transport"] == "cuda-staged" || c["transport"] == "-");
 }
 
 TEST(PlanCli, ValidatePrintsTheLightX2VLines) {

@@ -29,9 +29,13 @@ TEST(Offload, GpusBehindOneSwitchShareItsUplink) {
 TEST(Offload, TheDefaultPlanRunsIn24GigabytesAndPaysForTheStream) {
   PlanOptions o;
   const Workload w = model_workload("wan2.1-14b", "480p", 81, true);
-  const PlanResult r = make_plan(make_preset("4090x8-2s-sw"), find_gpu("rtx4090"), w, o);
+  // With the P2P driver (--p2p) the exchanges stay below the switches: the uplinks carry weights only.
+  Topology box = make_preset("4090x8-2s-sw");
+  box.params.p2p = true;
+  const PlanResult r = make_plan(box, find_gpu("rtx4090"), w, o);
   const Candidate& k = r.candidates[r.recommended_index];
   ASSERT_TRUE(k.offload);
+  ASSERT_EQ(k.transport.find("p2p") == std::string::npos, false) << k.transport;
   EXPECT_TRUE(k.fits);
   EXPECT_LT(k.memory_bytes, 24e9);
   // Each GPU streams every block's weights once per forward: per step, forwards = 40 layers x 2
@@ -49,6 +53,18 @@ TEST(Offload, TheDefaultPlanRunsIn24GigabytesAndPaysForTheStream) {
   EXPECT_EQ(r.one_gpu.stages.offload, 0.0);
   // Offloaded bytes a step per GPU: forwards x 702.5 MB.
   EXPECT_NEAR(forwards * kWanBlockBytes, forwards * 702545920.0, 1);
+}
+
+TEST(Offload, OnTheStockDriverTheStagedExchangesWaitWithTheWeights) {
+  // No P2P (a GeForce box on the stock driver): the recommendation is staged through host memory,
+  // whose bytes cross the same uplinks as the weights, so a block waits at least for the weights.
+  const Workload w = model_workload("wan2.1-14b", "480p", 81, true);
+  const PlanResult r = make_plan(make_preset("4090x8-2s-sw"), find_gpu("rtx4090"), w, PlanOptions{});
+  const Candidate& k = r.candidates[r.recommended_index];
+  ASSERT_TRUE(k.offload);
+  EXPECT_TRUE(k.fits);
+  EXPECT_TRUE(k.transport == "shm" || k.transport == "cuda-staged") << k.transport;
+  EXPECT_GT(k.offload_block_s, 4 * kWanBlockBytes / 24e9);
 }
 
 TEST(Offload, ExchangesThroughHostMemoryShareTheUplinkWithTheWeights) {

@@ -82,12 +82,16 @@ TEST(PlanCandidates, EightGpusAndFortyHeads) {
   // 12 heads (Wan2.1-1.3B): 8 does not divide them.
   const Workload small = model_workload("wan2.1-1.3b", "480p", 81, false);
   EXPECT_EQ(layouts(8, small, Scope::step), (std::vector<Layout>{{1, 4, 2}, {1, 2, 4}, {1, 1, 8}}));
-  // On the PCIe box: 5 layouts exchange (Ulysses > 1), each with 6 schedules x 4 transports x 2
-  // wire precisions x 3 overlaps (none, per head, per chunk) = 144; the 2 ring-only layouts have
-  // 4 transports x 2 precisions and nothing to overlap. 5 x 144 + 2 x 8 = 736.
+  // On the PCIe box with P2P (the patched driver): 5 layouts exchange (Ulysses > 1), each with 6
+  // schedules x 4 transports x 2 wire precisions x 3 overlaps (none, per head, per chunk) = 144;
+  // the 2 ring-only layouts have 4 transports x 2 precisions and nothing to overlap.
+  // 5 x 144 + 2 x 8 = 736. On the stock driver 2 transports (shm, cuda-staged): 5 x 72 + 2 x 4 = 368.
   PlanOptions o;
   o.gpus = 8;
-  const PlanResult r = make_plan(make_preset("4090x8-2s-sw"), find_gpu("rtx4090"), w, o);
+  Topology box = make_preset("4090x8-2s-sw");
+  EXPECT_EQ(make_plan(box, find_gpu("rtx4090"), w, o).candidates.size(), 368u);
+  box.params.p2p = true;
+  const PlanResult r = make_plan(box, find_gpu("rtx4090"), w, o);
   EXPECT_EQ(r.candidates.size(), 736u);
   EXPECT_TRUE(r.skipped.empty());
   // Best first; candidates that tie (e.g. every layout whose blocks wait on the offloaded weights)
@@ -147,7 +151,8 @@ const Candidate& best_with_ring(const PlanResult& r, std::int32_t ring) {
 TEST(PlanRing, ARingPaysOnlyWhenAttentionHidesItsPasses) {
   // 4 x 4090 on one socket, 4 heads: Ulysses-4, Ulysses-2 x ring-2, or ring-4. Attention grows
   // with S^2 and a ring pass with S, so a long sequence hides the passes and a short one does not.
-  const Topology t = make_preset("4090x4");
+  Topology t = make_preset("4090x4");
+  t.params.p2p = true;  // ring passes over P2P, as this test was written for
   const GpuInfo& gpu = find_gpu("rtx4090");
   const PlanResult shortseq = make_plan(t, gpu, shape_workload(8000, 4, 128, 1), attention_scope(4));
   const PlanResult longseq = make_plan(t, gpu, shape_workload(32760, 4, 128, 1), attention_scope(4));

@@ -23,10 +23,27 @@ TEST(Study, ComparisonDefaultsAndLists) {
 }
 
 TEST(Study, TransportsAsRequested) {
-  const Topology pcie = make_preset("4090x8-2s-sw"), nvlink = make_preset("h100x8-nvs");
-  EXPECT_EQ(requested_transports("", pcie, SimModel::contention).size(), 4u);
-  EXPECT_EQ(requested_transports("", pcie, SimModel::fluid), std::vector<std::optional<TransportKind>>{std::nullopt});
+  Topology pcie = make_preset("4090x8-2s-sw");
+  const Topology nvlink = make_preset("h100x8-nvs");
+  // A GeForce box on the stock driver runs what stages through host memory, nothing peer-to-peer.
+  using T = std::vector<std::optional<TransportKind>>;
+  EXPECT_EQ(requested_transports("", pcie, SimModel::contention), (T{TransportKind::shm, TransportKind::cuda_staged}));
+  EXPECT_EQ(requested_transports("", pcie, SimModel::fluid), T{std::nullopt});
   EXPECT_EQ(requested_transports("", nvlink, SimModel::contention).size(), 1u);
+  std::vector<std::pair<TransportKind, std::string>> dropped;
+  EXPECT_EQ(requested_transports("all", pcie, SimModel::fluid, &dropped).size(), 3u);  // shm, cuda-staged, nvlink
+  ASSERT_EQ(dropped.size(), 2u);
+  EXPECT_EQ(dropped[0].first, TransportKind::p2p);
+  EXPECT_NE(dropped[0].second.find("--p2p"), std::string::npos) << dropped[0].second;
+  try {
+    requested_transports("shm,cuda-p2p", pcie, SimModel::fluid);
+    ADD_FAILURE() << "cuda-p2p on a box without P2P";
+  } catch (const TopologyError& e) {
+    EXPECT_NE(std::string(e.what()).find("--p2p"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("P2P-patched driver"), std::string::npos) << e.what();
+  }
+  pcie.params.p2p = true;  // the P2P-patched driver
+  EXPECT_EQ(requested_transports("", pcie, SimModel::contention).size(), 4u);
   EXPECT_EQ(requested_transports("all", pcie, SimModel::fluid).size(), 5u);
   EXPECT_EQ(*requested_transports("p2p,cuda-staged", pcie, SimModel::fluid)[1], TransportKind::cuda_staged);
   EXPECT_THROW(requested_transports("nccl", pcie, SimModel::fluid), TopologyError);

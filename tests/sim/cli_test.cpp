@@ -40,7 +40,7 @@ TEST(SimulateCli, AcceptanceHostStagedNear18AndP2pCollapse) {
   // at least 3x lower.
   const std::string base = "simulate --topology 4090x4 --ranks 4 --algo grouped --discipline grouped --bytes 268435456";
   const json shm = first_run(base + " --transport shm");
-  const json p2p = first_run(base + " --transport p2p");
+  const json p2p = first_run(base + " --transport p2p --p2p");  // the P2P driver of C1
   EXPECT_NEAR(shm.at("busbw_gbps").get<double>(), 18.0, 0.25 * 18.0);
   EXPECT_GE(shm.at("busbw_gbps").get<double>() / p2p.at("busbw_gbps").get<double>(), 3.0);
   for (const char* f : {"algo", "discipline", "transport", "time_s", "algbw_gbps", "busbw_gbps", "bound_s", "efficiency",
@@ -50,17 +50,25 @@ TEST(SimulateCli, AcceptanceHostStagedNear18AndP2pCollapse) {
 
 TEST(SimulateCli, ListsOfAlgosDisciplinesAndTransportsAreCrossed) {
   const auto r = run_cli("simulate --ranks 8 --bytes 1048576 --algo round-robin,xor --discipline paired-full,grouped "
-                         "--transport shm,p2p --json");
+                         "--transport shm,p2p --p2p --json");
   ASSERT_EQ(r.exit_code, 0) << r.out;
   EXPECT_EQ(json::parse(r.out).at("runs").size(), 8u);
 }
 
 TEST(SimulateCli, ModelShapesAndBothExchanges) {
-  const auto r = run_cli("simulate --model wan2.1-14b --resolution 480p --frames 81 --ranks 8 --algo round-robin "
-                         "--discipline paired-half --exchange both --json");
+  const std::string base = "simulate --model wan2.1-14b --resolution 480p --frames 81 --ranks 8 --algo round-robin "
+                           "--discipline paired-half --exchange both --json";
+  // On the stock driver the contention model runs the two transports a 4090 box has (no P2P).
+  const auto stock = run_cli(base);
+  ASSERT_EQ(stock.exit_code, 0) << stock.out;
+  const json stock_runs = json::parse(stock.out).at("runs");
+  ASSERT_EQ(stock_runs.size(), 4u);
+  EXPECT_EQ(stock_runs[0].at("transport"), "shm");
+  EXPECT_EQ(stock_runs[1].at("transport"), "cuda-staged");
+  // With the P2P driver, the four PCIe transports for each exchange.
+  const auto r = run_cli(base + " --p2p");
   ASSERT_EQ(r.exit_code, 0) << r.out;
   const json runs = json::parse(r.out).at("runs");
-  // The contention model runs the four PCIe transports of a 4090 box for each exchange.
   ASSERT_EQ(runs.size(), 8u);
   EXPECT_EQ(runs[0].at("block_bytes"), 15724800);  // 3 x 4095 x 5 x 128 x 2
   EXPECT_EQ(runs[4].at("block_bytes"), 5241600);   // the output: a third
@@ -73,7 +81,7 @@ TEST(SimulateCli, ContentionIsTheDefaultAndFluidGivesTheBound) {
   // 4 x 4090, NCCL P2P all-to-all of 256 MiB: contention ~2 GB/s busbw (C1), set by the root
   // ports' interleaving; the fluid model gives the shared-forwarder 5.0 GB/s of before.
   const std::string base = "simulate --topology 4090x4 --ranks 4 --algo grouped --discipline grouped --bytes 268435456 "
-                           "--transport p2p";
+                           "--transport p2p --p2p";
   const json contention = first_run(base);
   EXPECT_EQ(contention.at("model"), "contention");
   EXPECT_NEAR(contention.at("busbw_gbps").get<double>(), 2.0, 0.05);

@@ -145,3 +145,17 @@ TEST(Nvsmi, SysRelationsWinOverAMissingOrOddNumaColumn) {
   contradiction.replace(contradiction.find("\t0\t"), 3, "\t1\t");
   EXPECT_THROW(import_nvidia_smi(contradiction), TopologyError);
 }
+
+TEST(Nvsmi, TheMatrixCannotTellP2pSoTheGpuKindOrTheOptionDoes) {
+  const std::string text = sample("4090x8-2s-sw.txt");
+  EXPECT_FALSE(import_nvidia_smi(text).params.p2p);  // unknown kind: off
+  NvsmiOptions o;
+  o.gpu = "rtx4090";
+  EXPECT_FALSE(import_nvidia_smi(text, o).params.p2p);  // GeForce, stock driver
+  o.gpu = "rtxpro6000";
+  EXPECT_TRUE(import_nvidia_smi(text, o).params.p2p);
+  o.gpu = "rtx4090";
+  o.p2p = true;  // topo import --p2p: the patched driver
+  EXPECT_TRUE(import_nvidia_smi(text, o).params.p2p);
+  EXPECT_TRUE(import_nvidia_smi(sample("h100x8-hgx.txt")).params.p2p);  // NVLink everywhere
+}

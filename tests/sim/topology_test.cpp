@@ -140,3 +140,32 @@ TEST(TopologyDot, RefusesNodesAndEdgesDeclaredTwiceAndAbsurdFigures) {
   EXPECT_NE(refusal("digraph { gpu0 [kind=gpu]; cpu0 [kind=cpu]; gpu0 -> cpu0 [capacity_gbps=\"1e9\"]; }").find("capacity_gbps"),
             std::string::npos);
 }
+
+TEST(TopologyP2p, TheBoxSaysWhetherItsGpusReachEachOtherPeerToPeer) {
+  // pcie-facts.md: P2P is off on the stock GeForce driver; the H100 box's driver allows it.
+  EXPECT_FALSE(make_preset("4090x8-2s-sw").params.p2p);
+  EXPECT_FALSE(make_preset("4090x4").params.p2p);
+  EXPECT_TRUE(make_preset("h100x8-nvs").params.p2p);
+  // A DOT file: the attribute when given, else by its transport, else by its GPU kind.
+  const std::string body = "gpu0 [kind=gpu]; cpu0 [kind=cpu]; gpu0 -> cpu0 [capacity_gbps=24]; cpu0 -> gpu0 [capacity_gbps=24]; }";
+  auto with = [&](const std::string& graph) { return read_dot("digraph { graph [" + graph + "]; " + body); };
+  EXPECT_FALSE(with("gpu=rtx4090").params.p2p);
+  EXPECT_FALSE(with("gpu=rtx5090").params.p2p);
+  EXPECT_FALSE(with("name=x").params.p2p);  // unknown kind: not assumed
+  EXPECT_TRUE(with("gpu=rtxpro6000").params.p2p);
+  EXPECT_TRUE(with("gpu=l40s").params.p2p);
+  EXPECT_TRUE(with("gpu=rtx4090, transport=p2p").params.p2p);  // a box whose own transport is P2P has it
+  EXPECT_TRUE(with("gpu=rtx4090, p2p=on").params.p2p);         // the patched driver
+  EXPECT_FALSE(with("gpu=l40s, p2p=off").params.p2p);
+  EXPECT_THROW(with("p2p=yes"), TopologyError);
+  // Written only where it differs from the default, and read back the same.
+  Topology patched = make_preset("4090x8-2s-sw");
+  EXPECT_EQ(write_dot(patched).find("p2p="), std::string::npos);
+  patched.params.p2p = true;
+  const std::string dot = write_dot(patched);
+  EXPECT_NE(dot.find("p2p=\"on\""), std::string::npos);
+  EXPECT_TRUE(read_dot(dot).params.p2p);
+  EXPECT_TRUE(geforce_gpu("rtx4090d"));
+  EXPECT_FALSE(geforce_gpu("rtxpro6000"));
+  EXPECT_FALSE(geforce_gpu("h100"));
+}
