@@ -42,7 +42,7 @@ TEST(SynthesizeCli, TheFileRunsEverywhereAsSynthesised) {
   EXPECT_EQ(timed.exit_code, 0) << timed.out;
   EXPECT_NE(timed.out.find(s.discipline), std::string::npos) << timed.out;
 
-  const auto ran = run_cli("run --transport threads --check --seq 8 --heads 8 --head-dim 16 -i " + file);
+  const auto ran = run_cli("run --transport threads --check --seq 8 --heads 8 --head-dim 64 -i " + file);
   EXPECT_EQ(ran.exit_code, 0) << ran.out;
   EXPECT_NE(ran.out.find("result: PASS"), std::string::npos) << ran.out;
   EXPECT_NE(ran.out.find("synthesized (" + file + ") / " + s.discipline), std::string::npos) << ran.out;
