@@ -106,7 +106,13 @@ std::string report_text(const Options& o, const RunReport& r) {
 /// -i: the file's schedule, its ranks, discipline and chunks unless the options say otherwise.
 Schedule read_input(Options& o) {
   if (o.algo_given) throw std::invalid_argument("--algo and --input both choose the schedule: use one");
-  Schedule s = schedule_from_json(read_file(o.input));
+  Schedule s;
+  try {
+    s = schedule_from_json(read_file(o.input));
+  } catch (const FormatError& e) {
+    throw std::invalid_argument(o.input + ": " + e.what() +
+                                " (give a schedule JSON: from synthesize, or schedule --format json)");
+  }
   if (o.ranks_given && o.layer.ranks != s.ranks)
     throw std::invalid_argument("--ranks " + std::to_string(o.layer.ranks) + " differs from the " +
                                 std::to_string(s.ranks) + " ranks of " + o.input + ": drop --ranks");
