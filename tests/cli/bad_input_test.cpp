@@ -292,6 +292,9 @@ const std::vector<Case> kCases = {
   {"synthesize: transport names", "synthesize -t 4090x4 --transport carrier -o {dir}/s.json", 2, {"carrier"}},
   {"synthesize: heads and ranks", "synthesize -t 4090x8-2s --ranks 6 -o {dir}/s.json", 2, {"not divisible"}},
   {"synthesize: box names", "synthesize -t 4090x9 -o {dir}/s.json", 2, {"unknown topology '4090x9'"}},
+  {"render -i: output is the input", "render rounds -i {src}/tests/fuzz/corpus/schedule_json/synth3.json -o {src}/tests/fuzz/corpus/schedule_json/synth3.json --format svg", 2,
+   {"is the input (-i)"}},
+  {"render -i: not a schedule", "render pairings -i {dir}/keep.json -o {dir}/p.svg", 2, {"unknown field"}},
   // ---- run -i (issue 22): a schedule file's order ----
   {"run -i: not a schedule", "run -i {dir}/keep.json", 2, {"{dir}/keep.json", "format"}},
   {"run -i: two schedules", "run -i {src}/tests/fuzz/corpus/schedule_json/synth3.json --algo shift", 2, {"--algo and --input", "use one"}},

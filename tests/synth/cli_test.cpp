@@ -46,6 +46,11 @@ TEST(SynthesizeCli, TheFileRunsEverywhereAsSynthesised) {
   EXPECT_EQ(ran.exit_code, 0) << ran.out;
   EXPECT_NE(ran.out.find("result: PASS"), std::string::npos) << ran.out;
   EXPECT_NE(ran.out.find("synthesized (" + file + ") / " + s.discipline), std::string::npos) << ran.out;
+
+  const auto drawn = run_cli("render rounds -i " + file + " -o " + (dir / "rounds.svg").string());
+  EXPECT_EQ(drawn.exit_code, 0) << drawn.out;
+  EXPECT_NE(read_text(dir / "rounds.svg").find("synthesized, N = 8: " + std::to_string(s.rounds.size()) + " rounds"),
+            std::string::npos);
   fs::remove_all(dir);
 }
 
