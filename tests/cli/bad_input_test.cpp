@@ -295,6 +295,7 @@ const std::vector<Case> kCases = {
   {"render -i: output is the input", "render rounds -i {src}/tests/fuzz/corpus/schedule_json/synth3.json -o {src}/tests/fuzz/corpus/schedule_json/synth3.json --format svg", 2,
    {"is the input (-i)"}},
   {"render -i: not a schedule", "render pairings -i {dir}/keep.json -o {dir}/p.svg", 2, {"unknown field"}},
+  {"report --synthesize: budget", "report --synthesize 0 -o {dir}/out", 2, {"--synthesize 0", "(0, 3600]"}},
   // ---- run -i (issue 22): a schedule file's order ----
   {"run -i: not a schedule", "run -i {dir}/keep.json", 2, {"{dir}/keep.json", "format"}},
   {"run -i: two schedules", "run -i {src}/tests/fuzz/corpus/schedule_json/synth3.json --algo shift", 2, {"--algo and --input", "use one"}},

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <map>
+#include <nlohmann/json.hpp>
 
 #include "schedule/io.h"
 #include "tests/support.h"
@@ -61,5 +63,27 @@ TEST(SynthesizeCli, TheSameSeedWritesTheSameBytes) {
                   .exit_code,
               0);
   EXPECT_EQ(read_text(dir / "a.json"), read_text(dir / "b.json"));
+  fs::remove_all(dir);
+}
+
+TEST(SynthesizeCli, ReportRanksTheSynthesisedScheduleBesideTheStudy) {
+  const fs::path dir = scratch() / "report";
+  const auto r = run_cli("report --synthesize 0.2 --no-layer-check -o " + dir.string());
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const nlohmann::json doc = nlohmann::json::parse(read_text(dir / "report.json"));
+  std::map<std::string, double> synthesized, best_study;
+  for (const auto& s : doc["schedules"]) {
+    const std::string t = s["transport"];
+    const double time = s["time_s"];
+    if (s["algo"] == "synthesized") {
+      EXPECT_TRUE(s["verified"].get<bool>()) << t;
+      synthesized[t] = time;
+    } else if (!best_study.count(t) || time < best_study[t]) {
+      best_study[t] = time;
+    }
+  }
+  ASSERT_EQ(synthesized.size(), 4u);  // one per PCIe transport of the study
+  for (const auto& [t, time] : synthesized) EXPECT_LE(time, best_study[t] * (1 + 1e-9)) << t;
+  EXPECT_LT(synthesized["p2p"] * 1.1, best_study["p2p"]);  // NCCL's P2P: far ahead of the study
   fs::remove_all(dir);
 }
