@@ -183,6 +183,47 @@ Rounds pack(const std::vector<Pair>& order, std::int32_t ranks, const PackLimits
   return rounds;
 }
 
+Rounds pack_directed(const std::vector<Transfer1>& order, std::int32_t ranks, const PackLimits& limits,
+                     const SharedResources& shared) {
+  struct Load {
+    std::vector<std::uint32_t> out, in, streams;
+  };
+  Rounds rounds;
+  std::vector<Load> loads;
+  const std::uint32_t peers = std::max<std::uint32_t>(1, limits.peers);
+  for (const Transfer1& t : order) {
+    auto fits = [&](const Load& l) {
+      if (l.out[t.first] >= peers || l.in[t.second] >= peers) return false;
+      if (limits.cap == 0) return true;
+      for (std::uint32_t r : shared.of(t.first, t.second))
+        if (l.streams[r] + 1 > limits.cap) return false;
+      return true;
+    };
+    std::size_t i = 0;
+    while (i < rounds.size() && !fits(loads[i])) ++i;
+    if (i == rounds.size()) {
+      rounds.emplace_back();
+      loads.push_back({std::vector<std::uint32_t>(ranks, 0), std::vector<std::uint32_t>(ranks, 0),
+                       std::vector<std::uint32_t>(shared.names.size(), 0)});
+    }
+    rounds[i].push_back(t);
+    ++loads[i].out[t.first], ++loads[i].in[t.second];
+    for (std::uint32_t r : shared.of(t.first, t.second)) ++loads[i].streams[r];
+  }
+  return rounds;
+}
+
+std::vector<Transfer1> constrained_transfers_first(std::int32_t ranks, const SharedResources& shared) {
+  std::vector<Transfer1> out;
+  for (Rank a = 0; a < ranks; ++a)
+    for (Rank b = 0; b < ranks; ++b)
+      if (a != b) out.push_back({a, b});
+  std::stable_sort(out.begin(), out.end(), [&](const Transfer1& x, const Transfer1& y) {
+    return shared.of(x.first, x.second).size() > shared.of(y.first, y.second).size();
+  });
+  return out;
+}
+
 std::vector<Pair> constrained_first(std::int32_t ranks, const SharedResources& shared) {
   std::vector<Pair> pairs;
   for (Rank a = 0; a < ranks; ++a)

@@ -65,6 +65,15 @@ struct PackLimits {
 Rounds pack(const std::vector<Pair>& order, std::int32_t ranks, const PackLimits& limits,
             const SharedResources& shared);
 
+/// First-fit of single transfers (src, dst) instead of pairs: a transfer joins the first round in
+/// which its source has fewer than `peers` destinations, its destination fewer than `peers`
+/// sources, and every shared resource it crosses fewer than `cap` transfers. The two directions of
+/// a pair may land in different rounds, so traffic up one link overlaps traffic down it.
+Rounds pack_directed(const std::vector<Transfer1>& order, std::int32_t ranks, const PackLimits& limits,
+                     const SharedResources& shared);
+/// Every transfer (a, b), a != b, most shared resources crossed first (ties in rank order).
+std::vector<Transfer1> constrained_transfers_first(std::int32_t ranks, const SharedResources& shared);
+
 /// Every pair {a, b} of `ranks`, most shared resources crossed first (ties in rank order).
 std::vector<Pair> constrained_first(std::int32_t ranks, const SharedResources& shared);
 

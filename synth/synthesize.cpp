@@ -34,15 +34,16 @@ constexpr double kRobustStep = 0.005;
 /// A point of the packed part of the space: the order pairs are offered to first-fit, the limits,
 /// the discipline and the chunks per block.
 struct Genome {
-  std::vector<Pair> order;
+  std::vector<Pair> order;  ///< pairs {a, b}; with `directed`, single transfers (src, dst)
+  bool directed = false;
   PackLimits limits;
   Discipline discipline = Discipline::paired_full;
   std::uint32_t chunks = 1;
 };
 
-std::string describe(const PackLimits& l, Discipline d, std::uint32_t chunks, std::int32_t ranks) {
+std::string describe(const PackLimits& l, Discipline d, std::uint32_t chunks, std::int32_t ranks, bool directed) {
   std::ostringstream s;
-  s << "pack: " << (l.peers >= static_cast<std::uint32_t>(ranks - 1) ? std::string("all") : std::to_string(l.peers))
+  s << (directed ? "pack transfers: " : "pack: ") << (l.peers >= static_cast<std::uint32_t>(ranks - 1) ? std::string("all") : std::to_string(l.peers))
     << (l.peers == 1 ? " peer" : " peers") << " at once, "
     << (l.cap == 0 ? std::string("no cap") : "at most " + std::to_string(l.cap)) << " per shared resource, "
     << to_string(d);
@@ -331,7 +332,7 @@ Result synthesize(const Topology& topology, const Request& request) {
   // 2. Structured candidates: factorisations laid on the box, k peers at once.
   std::vector<std::pair<double, Genome>> starts;
   auto try_genome = [&](const Genome& g, const std::string& name) {
-    const Rounds rounds = pack(g.order, n, g.limits, shared);
+    const Rounds rounds = g.directed ? pack_directed(g.order, n, g.limits, shared) : pack(g.order, n, g.limits, shared);
     if (g.discipline == Discipline::paired_half && !is_pairing(rounds)) return kInfinity;
     Schedule s = to_schedule(rounds, n, with_chunks(request.payload, g.chunks), "synthesized", g.discipline);
     const double t = ev.time(s, g.discipline);
@@ -346,7 +347,7 @@ Result synthesize(const Topology& topology, const Request& request) {
       for (std::uint32_t k : peer_counts(n))
         for (Discipline d : {Discipline::paired_half, Discipline::paired_full}) {
           if (d == Discipline::paired_half && k > 1) continue;
-          Genome g{pair_order(relabel(rounds, perm)), {k, 0}, d, 1};
+          Genome g{pair_order(relabel(rounds, perm)), false, {k, 0}, d, 1};
           const std::string name = base + " (" + how + "), " + std::to_string(k) + (k == 1 ? " peer" : " peers") +
                                    " at once, " + to_string(d);
           starts.push_back({try_genome(g, name), std::move(g)});
@@ -365,14 +366,18 @@ Result synthesize(const Topology& topology, const Request& request) {
     for (std::uint32_t cap : caps)
       for (Discipline d : {Discipline::paired_half, Discipline::paired_full}) {
         if (d == Discipline::paired_half && k > 1) continue;
-        Genome g{constrained_first(n, shared), {k, cap}, d, 1};
-        starts.push_back({try_genome(g, describe(g.limits, d, 1, n)), std::move(g)});
+        Genome g{constrained_first(n, shared), false, {k, cap}, d, 1};
+        starts.push_back({try_genome(g, describe(g.limits, d, 1, n, g.directed)), std::move(g)});
       }
+  for (std::uint32_t k : peer_counts(n))
+    for (std::uint32_t cap : caps) {
+      Genome g{constrained_transfers_first(n, shared), true, {k, cap}, Discipline::paired_full, 1};
+      starts.push_back({try_genome(g, describe(g.limits, g.discipline, 1, n, true)), std::move(g)});
+    }
 
   // 4. Local search from the best starts: swap pairs in the order, change the limits, the
   // discipline, the chunks; keep a change that is not slower.
   std::stable_sort(starts.begin(), starts.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-  const std::size_t pairs = static_cast<std::size_t>(n) * (n - 1) / 2;
   std::size_t start = 0, iterations = 0;
   while (ev.evaluations < result.plan.evaluations && !starts.empty() && iterations < 20 * result.plan.evaluations) {
     if (elapsed() > 3 * request.budget_s) {
@@ -385,6 +390,7 @@ Result synthesize(const Topology& topology, const Request& request) {
     for (std::size_t stale = 0; stale < kPatience && ev.evaluations < result.plan.evaluations; ++stale, ++iterations) {
       Genome g = current;
       const auto move = rng() % 100;
+      const std::size_t pairs = g.order.size();
       if (move < 60 && pairs > 1) {
         std::swap(g.order[rng() % pairs], g.order[rng() % pairs]);
       } else if (move < 70) {
@@ -399,7 +405,7 @@ Result synthesize(const Topology& topology, const Request& request) {
       } else {
         g.chunks = g.chunks == 1 ? 2 : g.chunks == 2 ? ((rng() & 1) ? 4 : 1) : 2;
       }
-      const double t = try_genome(g, "search: " + describe(g.limits, g.discipline, g.chunks, n));
+      const double t = try_genome(g, "search: " + describe(g.limits, g.discipline, g.chunks, n, g.directed));
       if (t <= current_t) {
         if (t < current_t) stale = 0;
         current = std::move(g);

@@ -122,3 +122,32 @@ TEST(SynthSpace, SchedulesRecordTheirDisciplineAndEveryPiece) {
   EXPECT_EQ(s.transfer_count(), 12u * 3 * 2);  // 12 blocks, 3 parts, 2 chunks
   EXPECT_THROW(to_schedule(shift_rounds(4), 5, uniform_payload(1, true, 1), "x", Discipline::grouped), std::logic_error);
 }
+
+TEST(SynthSpace, PackingSingleTransfersKeepsItsLimits) {
+  // Directed packing lets a -> b and b -> a land in different rounds; each rank still has at most
+  // `peers` destinations and `peers` sources per round, each shared link at most `cap` transfers.
+  const Topology box = make_preset("4090x8-sw2");
+  const SharedResources shared = shared_resources(box, TransportKind::p2p, 8);
+  std::vector<Transfer1> order = constrained_transfers_first(8, shared);
+  ASSERT_EQ(order.size(), 56u);
+  EXPECT_EQ(shared.of(order.front().first, order.front().second).size(), 3u);  // cross-socket first: up, across, down
+  std::mt19937 rng(3);
+  for (int trial = 0; trial < 20; ++trial) {
+    if (trial > 0) std::shuffle(order.begin(), order.end(), rng);
+    const PackLimits limits{static_cast<std::uint32_t>(1 + trial % 3), static_cast<std::uint32_t>(trial % 3)};
+    const Rounds rounds = pack_directed(order, 8, limits, shared);
+    ASSERT_TRUE(is_all_to_all(rounds, 8)) << trial;
+    for (const auto& round : rounds) {
+      std::map<Rank, std::uint32_t> out, in;
+      std::map<std::uint32_t, std::uint32_t> streams;
+      for (auto [a, b] : round) {
+        ++out[a], ++in[b];
+        for (std::uint32_t r : shared.of(a, b)) ++streams[r];
+      }
+      for (auto [r, k] : out) EXPECT_LE(k, limits.peers) << trial;
+      for (auto [r, k] : in) EXPECT_LE(k, limits.peers) << trial;
+      if (limits.cap > 0)
+        for (auto [r, k] : streams) EXPECT_LE(k, limits.cap) << shared.names[r] << " trial " << trial;
+    }
+  }
+}
