@@ -239,7 +239,7 @@ void setup_report_command(CLI::App& app) {
                   "and rank it beside the study");
   cmd->callback([opt, cmd] {
     if (cmd->count("--synthesize") > 0 && !(opt->synthesize_budget > 0 && opt->synthesize_budget <= 3600))
-      throw std::invalid_argument("--synthesize " + std::to_string(opt->synthesize_budget) +
+      throw std::invalid_argument("--synthesize " + (std::ostringstream() << opt->synthesize_budget).str() +
                                   ": give the seconds of search per transport in (0, 3600]");
     opt->resolution_given = cmd->count("--resolution") > 0;
     run(*opt);

@@ -1,6 +1,7 @@
 // ulysses-a2a synthesize: search the all-to-all orders for the fastest the simulator finds on a
 // box and transport, prove the winner, write it as a schedule JSON that records its discipline.
 #include <iostream>
+#include <sstream>
 
 #include "cli/commands.h"
 #include "cli/common.h"
@@ -12,6 +13,13 @@
 namespace ua2a::cli {
 
 namespace {
+
+/// A number as the user typed it ("0.5", not std::to_string's "0.500000").
+std::string plain(double x) {
+  std::ostringstream s;
+  s << x;
+  return s.str();
+}
 
 struct Options {
   std::string topology = "4090x8-2s-sw";
@@ -54,9 +62,9 @@ void run(const Options& o, const CLI::App& cmd) {
   if (same_file(o.topology, o.output))
     throw std::invalid_argument("-o " + o.output + " is the --topology file: write the schedule elsewhere");
   if (!(o.budget_s > 0) || o.budget_s > 3600)
-    throw std::invalid_argument("--budget " + std::to_string(o.budget_s) + ": give seconds of search in (0, 3600]");
+    throw std::invalid_argument("--budget " + plain(o.budget_s) + ": give seconds of search in (0, 3600]");
   if (!(o.margin >= 0) || o.margin > 1)
-    throw std::invalid_argument("--robust-margin " + std::to_string(o.margin) + ": give a fraction in [0, 1] (0.02: 2 %)");
+    throw std::invalid_argument("--robust-margin " + plain(o.margin) + ": give a fraction in [0, 1] (0.02: 2 %)");
   if (!o.json_out.empty() && (same_file(o.json_out, o.output) || o.json_out == o.output))
     throw std::invalid_argument("--json-out " + o.json_out + " and -o name the same file: give two");
   if (!o.json_out.empty() && same_file(o.topology, o.json_out))
