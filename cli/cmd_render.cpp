@@ -10,6 +10,7 @@
 #include "viz/calibration_picture.h"
 #include "viz/format.h"
 #include "viz/graphviz.h"
+#include "schedule/io.h"
 #include "viz/pairings.h"
 #include "viz/report.h"
 #include "viz/simulation.h"
@@ -30,6 +31,7 @@ struct OutputOptions {
 struct PairingsOptions {
   ScheduleOptions schedule;
   std::optional<std::size_t> highlight;  ///< pairings only
+  std::string input;  ///< a schedule JSON (e.g. from synthesize) instead of generating
   OutputOptions out;
 };
 
@@ -92,7 +94,9 @@ viz::ImageFormat output_format(const OutputOptions& o) {
 
 void run_schedule_picture(const PairingsOptions& o, bool rounds) {
   const viz::ImageFormat format = output_format(o.out);
-  const Schedule s = make_schedule(o.schedule);
+  if (!o.input.empty() && same_file(o.input, o.out.output))
+    throw std::invalid_argument("-o " + o.out.output + " is the input (-i): write the picture elsewhere");
+  const Schedule s = o.input.empty() ? make_schedule(o.schedule) : schedule_from_json(read_file(o.input));
   const std::string dot = rounds ? viz::rounds_dot(s) : viz::pairings_dot(s, {.highlight = o.highlight});
   const viz::RoundArcs arcs = viz::round_arcs(s);
   finish(o.out, rounds ? "rounds" : "pairings", format, viz::render_graph(dot, viz::kPinnedEngine, format),
@@ -106,6 +110,8 @@ void setup_schedule_picture(CLI::App& render, const char* name, const char* help
   add_schedule_options(*cmd, opt->schedule);
   if (!rounds)
     cmd->add_option("--round", opt->highlight, "highlight this round (others grey): readable at N = 32");
+  cmd->add_option("-i,--input", opt->input, "draw this schedule JSON (e.g. from synthesize) instead of generating one")
+      ->check(CLI::ExistingFile);
   add_output_options(*cmd, opt->out);
   cmd->callback([opt, rounds] { run_schedule_picture(*opt, rounds); });
 }

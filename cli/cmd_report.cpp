@@ -21,6 +21,9 @@
 #include "schedule/workload.h"
 #include "verify/report.h"
 #include "viz/report.h"
+#if UA2A_CLI_SYNTH
+#include "synth/synthesize.h"
+#endif
 
 namespace ua2a::cli {
 
@@ -38,6 +41,7 @@ struct Options {
   bool no_layer_check = false;
   bool p2p = false;  ///< the box has P2P (a P2P-capable driver): the study and the plan rank p2p, cuda-p2p too
   bool resolution_given = false;
+  double synthesize_budget = 0;  ///< > 0: add the synthesised schedule of each transport (docs/synthesize.md)
 };
 
 /// One schedule of the study, proved and timed.
@@ -79,6 +83,30 @@ std::vector<Entry> prove_and_time(const Options& o, const Topology& topology) {
     }
   }
   return entries;
+}
+
+/// --synthesize: for each transport the synthesiser's schedule (seed 1), proved and timed like the
+/// study's, appended as "synthesized" rows.
+void add_synthesized(const Options& o, const Topology& topology, std::vector<Entry>& entries) {
+#if UA2A_CLI_SYNTH
+  for (std::optional<TransportKind> t : plan::study_transports(topology, parse_sim_model(o.sim_model))) {
+    synth::Request r;
+    r.ranks = o.ranks;
+    r.payload = study_payload(o, false);
+    r.unmerged_payload = study_payload(o, true);
+    r.transport = t;
+    r.sim.model = parse_sim_model(o.sim_model);
+    r.budget_s = o.synthesize_budget;
+    const synth::Result result = synth::synthesize(topology, r);
+    Entry e{{"synthesized", result.winner.schedule.discipline}, result.winner.schedule, {}, result.sim};
+    e.verdict = verify(e.schedule, parse_discipline(e.schedule.discipline));
+    e.sim.exchange = "qkv";
+    entries.push_back(std::move(e));
+  }
+#else
+  (void)o, (void)topology, (void)entries;
+  throw std::invalid_argument("--synthesize needs the synth module, which this build left out");
+#endif
 }
 
 std::string yes_no(bool b) { return b ? "yes" : "NO"; }
@@ -178,7 +206,8 @@ void run(Options o) {
   std::filesystem::create_directories(o.out);
   const std::string dir = o.out + "/";
   check_writable({dir + "report.txt", dir + "report.json", dir + "simulation.json", dir + "trace.json"});
-  const std::vector<Entry> entries = prove_and_time(o, topology);
+  std::vector<Entry> entries = prove_and_time(o, topology);
+  if (o.synthesize_budget > 0) add_synthesized(o, topology, entries);
   std::ostringstream text;
   text << table(o, topology, entries) << "box " << topology.name << ": " << calibration_status(topology) << "\n";
   nlohmann::json doc = {{"format", "ulysses-a2a/report"}, {"version", 1}, {"topology", o.topology}, {"ranks", o.ranks},
@@ -237,7 +266,13 @@ void setup_report_command(CLI::App& app) {
                 "the box's GPUs reach each other peer-to-peer (a P2P-capable driver; for GeForce the P2P-patched one): "
                 "the study and the plan rank p2p and cuda-p2p too");
   cmd->add_flag("--no-layer-check", opt->no_layer_check, "skip the end-to-end CPU run of the layer");
+  cmd->add_option("--synthesize", opt->synthesize_budget,
+                  "also synthesise the schedule for each transport with this --budget in seconds (synthesize, seed 1) "
+                  "and rank it beside the study");
   cmd->callback([opt, cmd] {
+    if (cmd->count("--synthesize") > 0 && !(opt->synthesize_budget > 0 && opt->synthesize_budget <= 3600))
+      throw std::invalid_argument("--synthesize " + (std::ostringstream() << opt->synthesize_budget).str() +
+                                  ": give the seconds of search per transport in (0, 3600]");
     opt->resolution_given = cmd->count("--resolution") > 0;
     run(*opt);
   });

@@ -9,6 +9,7 @@
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "cli/layer_options.h"
+#include "schedule/io.h"
 
 namespace ua2a::cli {
 
@@ -20,6 +21,8 @@ struct Options {
   std::uint32_t iterations = 1;
   std::uint32_t warmup = 0;
   bool json = false;
+  std::string input;  ///< a schedule JSON whose order drives both exchanges, instead of --algo
+  bool ranks_given = false, algo_given = false, discipline_given = false, chunks_given = false;
 };
 
 
@@ -100,13 +103,48 @@ std::string report_text(const Options& o, const RunReport& r) {
   return out.str();
 }
 
+/// -i: the file's schedule, its ranks, discipline and chunks unless the options say otherwise.
+Schedule read_input(Options& o) {
+  if (o.algo_given) throw std::invalid_argument("--algo and --input both choose the schedule: use one");
+  Schedule s;
+  try {
+    s = schedule_from_json(read_file(o.input));
+  } catch (const FormatError& e) {
+    throw std::invalid_argument(o.input + ": " + e.what() +
+                                " (give a schedule JSON: from synthesize, or schedule --format json)");
+  }
+  if (o.ranks_given && o.layer.ranks != s.ranks)
+    throw std::invalid_argument("--ranks " + std::to_string(o.layer.ranks) + " differs from the " +
+                                std::to_string(s.ranks) + " ranks of " + o.input + ": drop --ranks");
+  o.layer.ranks = s.ranks;
+  o.layer.algo = s.algo + " (" + o.input + ")";
+  if (!o.discipline_given && !s.discipline.empty()) o.layer.discipline = s.discipline;
+  if (!o.chunks_given) o.layer.chunks = s.payload.chunks;
+  return s;
+}
+
+/// Both exchanges in the order of `s`, each block cut as the layer's message of that exchange.
+LayerPrograms programs_from(const Options& o, const LayerShape& shape, const Schedule& s) {
+  if (o.layer.chunks == 0) throw std::invalid_argument("--chunks must be at least 1 (got 0)");
+  const Discipline d = parse_discipline(o.layer.discipline);
+  LayerPrograms p;
+  for (Exchange e : {Exchange::qkv, Exchange::out}) {
+    const UlyssesShape u{shape.seq_per_rank, shape.heads / static_cast<std::uint64_t>(shape.ranks), shape.head_dim,
+                         shape.fp8 ? DType::fp8 : DType::bf16, e};
+    ProgramSet set = lower(with_payload(s, ulysses_payload(u, !o.layer.unmerged, o.layer.chunks)), d);
+    (e == Exchange::qkv ? p.forward : p.reverse) = std::move(set);
+  }
+  return p;
+}
+
 void run(Options o) {
   check_iterations(o.iterations);
+  const Schedule input = o.input.empty() ? Schedule{} : read_input(o);
   apply_mpi(o.layer);
   const LayerShape shape = make_shape(o.layer);
   check_host_memory(layer_host_bytes(shape, find_transport(o.layer.transport).host_memory, o.check),
                     "run with s = " + std::to_string(shape.seq_per_rank) + ", N = " + std::to_string(shape.ranks));
-  const LayerPrograms programs = make_programs(o.layer, shape);
+  const LayerPrograms programs = o.input.empty() ? make_programs(o.layer, shape) : programs_from(o, shape, input);
   check_layer_programs(programs);
   RunConfig c;
   c.shape = shape;
@@ -130,7 +168,17 @@ void setup_run(CLI::App& app) {
   cmd->add_option("-n,--iterations", opt->iterations, "timed runs (stage times are their mean)")->capture_default_str();
   cmd->add_option("-w,--warmup", opt->warmup, "untimed runs first")->capture_default_str();
   cmd->add_flag("--json", opt->json, "print the report as JSON");
-  cmd->callback([opt] { run(*opt); });
+  cmd->add_option("-i,--input", opt->input,
+                  "run the order of this schedule JSON (e.g. from synthesize), its blocks cut as the layer's "
+                  "messages; its ranks, discipline and chunks unless given")
+      ->check(CLI::ExistingFile);
+  cmd->callback([opt, cmd] {
+    opt->ranks_given = cmd->count("--ranks") > 0;
+    opt->algo_given = cmd->count("--algo") > 0;
+    opt->discipline_given = cmd->count("--discipline") > 0;
+    opt->chunks_given = cmd->count("--chunks") > 0;
+    run(*opt);
+  });
 }
 
 }  // namespace ua2a::cli

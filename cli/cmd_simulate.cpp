@@ -121,7 +121,8 @@ std::vector<SimReport> run_all(const Options& o, const Topology& topology) {
           runs.push_back(run_one(o, topology, nullptr, programs_from_json(text), t, record));
         } else {
           const Schedule s = schedule_from_json(text);
-          const std::string d = o.discipline.empty() ? "paired-full" : o.discipline;
+          // --discipline, else the file's own (synthesize records it), else paired-full.
+          const std::string d = !o.discipline.empty() ? o.discipline : !s.discipline.empty() ? s.discipline : "paired-full";
           runs.push_back(run_one(o, topology, &s, lower(s, parse_discipline(d)), t, record));
         }
       } catch (const std::invalid_argument& e) {
@@ -257,7 +258,7 @@ void setup_simulate(CLI::App& app) {
   cmd->add_option("--model", opt->model, "video model for the Ulysses shapes: " + models + " (default wan2.1-14b)");
   cmd->add_option("--resolution", opt->resolution, "480p or 720p")->capture_default_str();
   cmd->add_option("--frames", opt->frames, "video frames (4k + 1)")->capture_default_str();
-  cmd->add_option("-i,--input", opt->input, "simulate this schedule JSON (lowered with --discipline) or programs JSON")
+  cmd->add_option("-i,--input", opt->input, "simulate this schedule JSON (lowered with --discipline, else the file's own) or programs JSON")
       ->check(CLI::ExistingFile);
   cmd->add_flag("--json", opt->json, "print the simulation JSON (docs/simulate.md) instead of the table");
   cmd->add_option("--json-out", opt->json_out, "also write the simulation JSON to FILE");

@@ -21,6 +21,7 @@ struct Options {
   std::optional<std::uint64_t> eager;
   bool json = false;
   std::string promela;        ///< write the Promela model of the programs here
+  bool discipline_given = false;
 };
 
 /// The programs to execute and, when the input was a schedule, the report with its structure.
@@ -32,7 +33,8 @@ VerifyReport verify_input(const Options& o, const ExecuteOptions& exec, ProgramS
       return verify(programs, exec);
     }
     const Schedule s = schedule_from_json(text);
-    programs = lower(s, parse_discipline(o.discipline));
+    // A file that records its discipline (synthesize writes one) runs as it was chosen.
+    programs = lower(s, parse_discipline(o.discipline_given || s.discipline.empty() ? o.discipline : s.discipline));
     return verify(s, programs, exec);
   }
   const Schedule s = make_schedule(o.schedule);
@@ -60,12 +62,16 @@ void setup_verify(CLI::App& app) {
   cmd->add_option("-d,--discipline", opt->discipline, "how ranks post each round's ops: " + names)
       ->capture_default_str();
   cmd->add_option("-i,--input", opt->input,
-                  "verify this schedule JSON (lowered with --discipline) or programs JSON instead of generating")
+                  "verify this schedule JSON (lowered with --discipline, else the file's own, else paired-full) or "
+                  "programs JSON instead of generating")
       ->check(CLI::ExistingFile);
   cmd->add_option("--eager", opt->eager, "sends of at most BYTES complete when posted (default: zero-buffer)");
   cmd->add_flag("--json", opt->json, "print the full report as JSON");
   cmd->add_option("--emit-promela", opt->promela, "also write a Promela model of the programs to FILE (for SPIN)");
-  cmd->callback([opt] { run(*opt); });
+  cmd->callback([opt, cmd] {
+    opt->discipline_given = cmd->count("--discipline") > 0;
+    run(*opt);
+  });
 }
 
 }  // namespace ua2a::cli

@@ -15,6 +15,7 @@ void setup_render(CLI::App& app);
 void setup_run(CLI::App& app);
 void setup_bench(CLI::App& app);
 void setup_plan(CLI::App& app);
+void setup_synthesize(CLI::App& app);
 void setup_report_command(CLI::App& app);  // the main job: `ulysses-a2a report`
 
 }  // namespace ua2a::cli

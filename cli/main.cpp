@@ -32,6 +32,9 @@ int main(int argc, char** argv) {
 #if UA2A_CLI_PLAN
            setup_plan,
 #endif
+#if UA2A_CLI_SYNTH
+           setup_synthesize,
+#endif
        })
     setup(app);
   cli::require_plain_numbers(app);

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "schedule/generators.h"
+#include "schedule/lower.h"
 
 namespace ua2a {
 
@@ -189,6 +190,7 @@ Round read_round(const Node& n, std::int32_t ranks) {
 std::string schedule_to_json(const Schedule& s, int indent) {
   ordered_json doc = {{"format", kScheduleFormat}, {"version", kFormatVersion}, {"ranks", s.ranks},
                       {"algo", s.algo},           {"kind", to_string(s.kind)}, {"payload", payload_json(s.payload)}};
+  if (!s.discipline.empty()) doc["discipline"] = s.discipline;  // optional: older files have none
   auto round_json = [&](const Round& r) {
     ordered_json o;
     if (s.kind == ScheduleKind::pairing) o["pairs"] = round_pairs(r);
@@ -214,7 +216,7 @@ std::string schedule_to_json(const Schedule& s, int indent) {
 Schedule schedule_from_json(const std::string& text) {
   const json j = parse(text);
   const Node doc(j, "schedule");
-  doc.only({"format", "version", "ranks", "algo", "kind", "payload", "rounds", "rank_orders"});
+  doc.only({"format", "version", "ranks", "algo", "kind", "discipline", "payload", "rounds", "rank_orders"});
   check_header(doc, kScheduleFormat);
   Schedule s;
   s.ranks = static_cast<std::int32_t>(doc.at("ranks").integer(1, kMaxRanks));
@@ -223,6 +225,14 @@ Schedule schedule_from_json(const std::string& text) {
     s.kind = parse_schedule_kind(doc.at("kind").str());
   } catch (const std::invalid_argument& e) {
     doc.at("kind").fail(e.what());
+  }
+  if (doc.has("discipline")) {
+    s.discipline = doc.at("discipline").str();
+    try {
+      parse_discipline(s.discipline);
+    } catch (const std::invalid_argument& e) {
+      doc.at("discipline").fail(e.what());
+    }
   }
   s.payload = read_payload(doc.at("payload"), s.ranks);
   if (s.kind == ScheduleKind::per_rank) {

@@ -42,6 +42,28 @@ void add_block(Round& round, Rank src, Rank dst, const Payload& payload) {
       round.transfers.push_back({src, dst, static_cast<std::uint16_t>(part), chunk, payload.chunk_bytes(part, chunk)});
 }
 
+namespace {
+
+Round rebuilt(const Round& round, const Payload& payload) {
+  std::vector<BlockId> blocks;
+  for (const Transfer& t : round.transfers)
+    if (std::find(blocks.begin(), blocks.end(), t.block()) == blocks.end()) blocks.push_back(t.block());
+  Round out;
+  for (const BlockId& b : blocks) add_block(out, b.src, b.dst, payload);
+  return out;
+}
+
+}  // namespace
+
+Schedule with_payload(const Schedule& schedule, const Payload& payload) {
+  Schedule out = schedule;
+  out.payload = payload;
+  for (Round& r : out.rounds) r = rebuilt(r, payload);
+  for (auto& order : out.rank_orders)
+    for (Round& r : order) r = rebuilt(r, payload);
+  return out;
+}
+
 std::vector<std::pair<Rank, Rank>> round_pairs(const Round& round) {
   std::vector<std::pair<Rank, Rank>> pairs;
   for (const Transfer& t : round.transfers) pairs.emplace_back(std::min(t.src, t.dst), std::max(t.src, t.dst));

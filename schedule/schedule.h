@@ -44,6 +44,10 @@ struct Schedule {
   /// per_rank only: rank_orders[r][i] is r's i-th exchange; each transfer in it involves r, and
   /// the same exchange appears in the peer's order at the peer's own position.
   std::vector<std::vector<Round>> rank_orders;
+  /// The discipline the schedule is meant to be lowered with ("" when the file did not say; the
+  /// JSON's optional "discipline"). Commands given no --discipline use it: a synthesised schedule
+  /// runs exactly as it was chosen.
+  std::string discipline;
 
   std::size_t transfer_count() const;
   friend bool operator==(const Schedule&, const Schedule&) = default;
@@ -54,6 +58,11 @@ ScheduleKind parse_schedule_kind(const std::string& name);
 
 /// Appends every piece (part x chunk) of block (src, dst) to `round`, in part-major order.
 void add_block(Round& round, Rank src, Rank dst, const Payload& payload);
+
+/// The same exchanges in the same order with every block cut as `payload` (its parts and chunks):
+/// each round (or exchange) keeps its blocks in the order they first appear. For running a
+/// schedule file at another shape (the layer's forward and reverse exchanges).
+Schedule with_payload(const Schedule& schedule, const Payload& payload);
 
 /// Unordered pairs {a, b} (a < b) exchanging in `round`, sorted by a. For pairing schedules.
 std::vector<std::pair<Rank, Rank>> round_pairs(const Round& round);

@@ -88,3 +88,32 @@ TEST(Io, DocumentKind) {
             DocumentKind::programs);
   EXPECT_THROW(document_kind("{\"format\": \"x\"}"), FormatError);
 }
+
+TEST(Io, DisciplineIsOptionalAndRoundTrips) {
+  Schedule s = round_robin(4, uniform_payload(8, true, 1));
+  const std::string without = schedule_to_json(s);
+  EXPECT_EQ(without.find("\"discipline\""), std::string::npos);  // older readers see the same file
+  EXPECT_EQ(schedule_from_json(without).discipline, "");
+  s.discipline = "paired-half";
+  const std::string with = schedule_to_json(s);
+  EXPECT_NE(with.find("\"discipline\": \"paired-half\""), std::string::npos);
+  EXPECT_EQ(schedule_from_json(with), s);
+  EXPECT_NE(error_of(replace(with, "\"paired-half\"", "\"sideways\"")).find("schedule.discipline: unknown discipline 'sideways'"),
+            std::string::npos);
+}
+
+TEST(Schedule, WithPayloadKeepsTheOrderAndRecutsEveryBlock) {
+  const Schedule s = round_robin(4, uniform_payload(8, true, 1));
+  const Payload qkv = uniform_payload(300, false, 2);  // q, k, v of 100 B, each in 2 chunks
+  const Schedule t = with_payload(s, qkv);
+  ASSERT_EQ(t.rounds.size(), s.rounds.size());
+  EXPECT_EQ(t.payload, qkv);
+  for (std::size_t i = 0; i < s.rounds.size(); ++i) {
+    EXPECT_EQ(round_pairs(t.rounds[i]), round_pairs(s.rounds[i])) << "round " << i;
+    EXPECT_EQ(t.rounds[i].transfers.size(), s.rounds[i].transfers.size() * 6) << "round " << i;  // 3 parts x 2 chunks
+    std::uint64_t bytes = 0;
+    for (const Transfer& tr : t.rounds[i].transfers) bytes += tr.bytes;
+    EXPECT_EQ(bytes, s.rounds[i].transfers.size() * 300u);
+  }
+  EXPECT_EQ(with_payload(t, s.payload).rounds, s.rounds);  // and back
+}

@@ -1,0 +1,137 @@
+// ulysses-a2a synthesize: search the all-to-all orders for the fastest the simulator finds on a
+// box and transport, prove the winner, write it as a schedule JSON that records its discipline.
+#include <iostream>
+#include <sstream>
+
+#include "cli/commands.h"
+#include "cli/common.h"
+#include "schedule/io.h"
+#include "schedule/workload.h"
+#include "synth/synthesize.h"
+#include "verify/report.h"
+
+namespace ua2a::cli {
+
+namespace {
+
+/// A number as the user typed it ("0.5", not std::to_string's "0.500000").
+std::string plain(double x) {
+  std::ostringstream s;
+  s << x;
+  return s.str();
+}
+
+struct Options {
+  std::string topology = "4090x8-2s-sw";
+  std::int32_t ranks = 0;  ///< 0: every GPU of the box
+  std::string transport;   ///< empty: the box's
+  std::string model;
+  std::string resolution = "480p";
+  std::uint32_t frames = 81;
+  std::uint64_t bytes = 0;
+  std::string dtype = "bf16";
+  std::uint64_t seed = 1;
+  double budget_s = 3;
+  double margin = 0.02;
+  std::string sim_model = "contention";
+  std::string output;
+  std::string json_out;
+  bool bytes_given = false, resolution_given = false, frames_given = false;
+};
+
+/// The merged payload and its unmerged twin (the study's staircase) of --bytes or --model.
+std::pair<Payload, Payload> payloads(const Options& o, std::int32_t ranks) {
+  if (o.bytes_given && !o.model.empty()) throw std::invalid_argument("--bytes and --model both give the message size: use one");
+  if (o.bytes_given) {
+    if (o.resolution_given || o.frames_given)
+      throw std::invalid_argument(std::string(o.resolution_given ? "--resolution" : "--frames") +
+                                  " applies to --model only, not with --bytes: drop it");
+    if (o.bytes == 0) throw std::invalid_argument("--bytes 0 moves nothing: give the bytes per block (at least 1)");
+    return {uniform_payload(o.bytes, true, 1), uniform_payload(o.bytes, false, 1)};
+  }
+  const ModelChoice choice = resolve_model(o.model.empty() ? "wan2.1-14b" : o.model, o.resolution, o.resolution_given);
+  const VideoModel& m = find_video_model(choice.model);
+  const UlyssesShape shape = ulysses_shape(video_tokens(m, choice.resolution, o.frames), m.heads, m.head_dim, ranks,
+                                           parse_dtype(o.dtype), Exchange::qkv);
+  return {ulysses_payload(shape, true, 1), ulysses_payload(shape, false, 1)};
+}
+
+void run(const Options& o, const CLI::App& cmd) {
+  if (o.output.empty() || o.output == "-")
+    throw std::invalid_argument("-o needs a file: the schedule JSON is written there and the report printed");
+  if (same_file(o.topology, o.output))
+    throw std::invalid_argument("-o " + o.output + " is the --topology file: write the schedule elsewhere");
+  if (!(o.budget_s > 0) || o.budget_s > 3600)
+    throw std::invalid_argument("--budget " + plain(o.budget_s) + ": give seconds of search in (0, 3600]");
+  if (!(o.margin >= 0) || o.margin > 1)
+    throw std::invalid_argument("--robust-margin " + plain(o.margin) + ": give a fraction in [0, 1] (0.02: 2 %)");
+  if (!o.json_out.empty() && (same_file(o.json_out, o.output) || o.json_out == o.output))
+    throw std::invalid_argument("--json-out " + o.json_out + " and -o name the same file: give two");
+  if (!o.json_out.empty() && same_file(o.topology, o.json_out))
+    throw std::invalid_argument("--json-out " + o.json_out + " is the --topology file: write elsewhere");
+  check_writable({o.output, o.json_out});  // before the search's seconds, not after them
+  const Topology topology = load_topology(o.topology);
+  synth::Request request;
+  request.ranks = o.ranks > 0 ? o.ranks : static_cast<std::int32_t>(topology.gpus().size());
+  if (cmd.count("--ranks") > 0 && o.ranks < 2)
+    throw std::invalid_argument("--ranks " + std::to_string(o.ranks) + ": an all-to-all needs at least 2 ranks");
+  std::tie(request.payload, request.unmerged_payload) = payloads(o, request.ranks);
+  if (!o.transport.empty()) request.transport = parse_transport(o.transport);
+  request.sim.model = parse_sim_model(o.sim_model);
+  request.seed = o.seed;
+  request.budget_s = o.budget_s;
+  request.robust_margin = o.margin;
+  const synth::Result result = synth::synthesize(topology, request);
+  const Schedule& schedule = result.winner.schedule;
+  const VerifyReport proof = verify(schedule, parse_discipline(schedule.discipline));
+  std::vector<std::pair<std::string, std::string>> files = {{o.output, schedule_to_json(schedule)}};
+  if (!o.json_out.empty()) files.emplace_back(o.json_out, synth::result_json(topology, result));
+  write_outputs(files);
+  std::cout << synth::result_text(topology, result);
+  std::cout << "proof: " << (proof.ok() ? "verified deadlock-free and exactly-once (ulysses-a2a verify -i " + o.output + ")"
+                                        : "NOT VERIFIED: " + report_to_text(proof))
+            << "\nwrote " << o.output << "\n";
+  if (!proof.ok()) throw CLI::RuntimeError(kExitViolation);
+}
+
+}  // namespace
+
+void setup_synthesize(CLI::App& app) {
+  auto opt = std::make_shared<Options>();
+  CLI::App* cmd = app.add_subcommand(
+      "synthesize", "search the all-to-all orders for the fastest on a box and transport; prove it; write it");
+  std::string presets_list, models;
+  for (const auto& p : presets()) presets_list += std::string(presets_list.empty() ? "" : ", ") + p.name;
+  for (const auto& m : video_models()) models += std::string(models.empty() ? "" : ", ") + m.name;
+  cmd->add_option("-t,--topology", opt->topology, "a preset (" + presets_list + ") or a DOT file")->capture_default_str();
+  cmd->add_option("--ranks", opt->ranks, "number of ranks N (default: every GPU of the box)");
+  cmd->add_option("--transport", opt->transport, "shm, p2p, cuda-staged, cuda-p2p, nvlink (default: the box's)");
+  cmd->add_option("--model", opt->model, "video model for the message size: " + models + " (default wan2.1-14b)");
+  cmd->add_option("--resolution", opt->resolution, "480p or 720p")->capture_default_str();
+  cmd->add_option("--frames", opt->frames, "video frames (4k + 1)")->capture_default_str();
+  cmd->add_option("--dtype", opt->dtype, "bf16, fp16 or fp8 on the wire (with --model)")
+      ->check(CLI::IsMember({"bf16", "fp16", "fp8"}))
+      ->capture_default_str();
+  cmd->add_option("--bytes", opt->bytes, "bytes per block instead of a --model shape");
+  cmd->add_option("--seed", opt->seed, "the search's seed: the same seed gives the same file")->capture_default_str();
+  cmd->add_option("--budget", opt->budget_s, "seconds of search, turned into a fixed number of simulations")
+      ->capture_default_str();
+  cmd->add_option("--robust-margin", opt->margin,
+                  "prefer a candidate this much slower than the fastest when it is more robust on neighbouring boxes")
+      ->capture_default_str();
+  cmd->add_option("--sim-model", opt->sim_model, "contention (interleaving losses, windows) or fluid (fair sharing)")
+      ->check(CLI::IsMember({"contention", "fluid"}))
+      ->capture_default_str();
+  cmd->add_option("-o,--output", opt->output, "write the schedule JSON here (required)")->required();
+  cmd->add_option("--json-out", opt->json_out, "also write the synthesis report as JSON (docs/formats.md)");
+  cmd->callback([opt, cmd] {
+    opt->bytes_given = cmd->count("--bytes") > 0;
+    opt->resolution_given = cmd->count("--resolution") > 0;
+    opt->frames_given = cmd->count("--frames") > 0;
+    if (cmd->count("--dtype") > 0 && opt->bytes_given)
+      throw std::invalid_argument("--dtype applies to a --model shape only, not with --bytes: drop it");
+    run(*opt, *cmd);
+  });
+}
+
+}  // namespace ua2a::cli
