@@ -5,6 +5,7 @@
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "plan/study.h"
 #include "schedule/io.h"
 #include "schedule/workload.h"
 #include "synth/synthesize.h"
@@ -34,6 +35,7 @@ struct Options {
   double budget_s = 3;
   double margin = 0.02;
   std::string sim_model = "contention";
+  bool p2p = false;  ///< the box has P2P (a P2P-capable driver), whatever its description says
   std::string output;
   std::string json_out;
   bool bytes_given = false, resolution_given = false, frames_given = false;
@@ -70,13 +72,18 @@ void run(const Options& o, const CLI::App& cmd) {
   if (!o.json_out.empty() && same_file(o.topology, o.json_out))
     throw std::invalid_argument("--json-out " + o.json_out + " is the --topology file: write elsewhere");
   check_writable({o.output, o.json_out});  // before the search's seconds, not after them
-  const Topology topology = load_topology(o.topology);
+  Topology topology = load_topology(o.topology);
+  if (o.p2p) topology.params.p2p = true;
   synth::Request request;
   request.ranks = o.ranks > 0 ? o.ranks : static_cast<std::int32_t>(topology.gpus().size());
   if (cmd.count("--ranks") > 0 && o.ranks < 2)
     throw std::invalid_argument("--ranks " + std::to_string(o.ranks) + ": an all-to-all needs at least 2 ranks");
   std::tie(request.payload, request.unmerged_payload) = payloads(o, request.ranks);
   if (!o.transport.empty()) request.transport = parse_transport(o.transport);
+  // A schedule for a transport the box cannot run would be a fast answer to the wrong question.
+  if (const std::string why = plan::transport_unavailable(request.transport.value_or(topology.params.transport), topology);
+      !why.empty())
+    throw std::invalid_argument(why);
   request.sim.model = parse_sim_model(o.sim_model);
   request.seed = o.seed;
   request.budget_s = o.budget_s;
@@ -106,6 +113,9 @@ void setup_synthesize(CLI::App& app) {
   cmd->add_option("-t,--topology", opt->topology, "a preset (" + presets_list + ") or a DOT file")->capture_default_str();
   cmd->add_option("--ranks", opt->ranks, "number of ranks N (default: every GPU of the box)");
   cmd->add_option("--transport", opt->transport, "shm, p2p, cuda-staged, cuda-p2p, nvlink (default: the box's)");
+  cmd->add_flag("--p2p", opt->p2p,
+                "the box's driver has GPU peer-to-peer (for GeForce cards, the P2P-patched driver): opens p2p and "
+                "cuda-p2p on a box described without P2P");
   cmd->add_option("--model", opt->model, "video model for the message size: " + models + " (default wan2.1-14b)");
   cmd->add_option("--resolution", opt->resolution, "480p or 720p")->capture_default_str();
   cmd->add_option("--frames", opt->frames, "video frames (4k + 1)")->capture_default_str();

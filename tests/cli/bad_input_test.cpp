@@ -306,6 +306,8 @@ const std::vector<Case> kCases = {
   {"unknown command", "measure imprt", 2, {"unknown command 'measure imprt'", "import"}},
   {"missing command", "measure", 2, {"'ulysses-a2a measure' needs a command: import"}},
   // ---- synthesize (issue 22): every option checked before the search; no input clobbered ----
+  {"synthesize: p2p on a stock-driver box", "synthesize -t 4090x4 --transport cuda-p2p -o {dir}/s.json", 2,
+   {"cuda-p2p needs GPU peer-to-peer", "--p2p"}},
   {"synthesize: an output", "synthesize -t 4090x4", 2, {"--output is required"}},
   {"synthesize: output is stdout", "synthesize -t 4090x4 -o -", 2, {"-o needs a file"}},
   {"synthesize: output is the box", "synthesize -t {dir}/exp.dot -o {dir}/exp.dot", 2, {"-o {dir}/exp.dot is the --topology file"}},

@@ -27,7 +27,7 @@ fs::path scratch() {
 TEST(SynthesizeCli, TheFileRunsEverywhereAsSynthesised) {
   const fs::path dir = scratch();
   const std::string file = (dir / "sched.json").string();
-  const auto made = run_cli("synthesize -t 4090x8-2s-sw --transport p2p --bytes 1048576 --budget 0.3 -o " + file +
+  const auto made = run_cli("synthesize -t 4090x8-2s-sw --p2p --transport p2p --bytes 1048576 --budget 0.3 -o " + file +
                             " --json-out " + (dir / "report.json").string());
   ASSERT_EQ(made.exit_code, 0) << made.out;
   EXPECT_NE(made.out.find("verified deadlock-free and exactly-once"), std::string::npos) << made.out;
@@ -40,7 +40,7 @@ TEST(SynthesizeCli, TheFileRunsEverywhereAsSynthesised) {
   EXPECT_EQ(proved.exit_code, 0) << proved.out;
   EXPECT_NE(proved.out.find(s.discipline), std::string::npos) << proved.out;
 
-  const auto timed = run_cli("simulate -t 4090x8-2s-sw --transport p2p -i " + file);
+  const auto timed = run_cli("simulate -t 4090x8-2s-sw --p2p --transport p2p -i " + file);
   EXPECT_EQ(timed.exit_code, 0) << timed.out;
   EXPECT_NE(timed.out.find(s.discipline), std::string::npos) << timed.out;
 
@@ -59,7 +59,7 @@ TEST(SynthesizeCli, TheFileRunsEverywhereAsSynthesised) {
 TEST(SynthesizeCli, TheSameSeedWritesTheSameBytes) {
   const fs::path dir = scratch();
   for (const char* name : {"a.json", "b.json"})
-    ASSERT_EQ(run_cli("synthesize -t 4090x4 --transport p2p --bytes 65536 --budget 0.2 --seed 5 -o " + (dir / name).string())
+    ASSERT_EQ(run_cli("synthesize -t 4090x4 --p2p --transport p2p --bytes 65536 --budget 0.2 --seed 5 -o " + (dir / name).string())
                   .exit_code,
               0);
   EXPECT_EQ(read_text(dir / "a.json"), read_text(dir / "b.json"));
@@ -68,7 +68,7 @@ TEST(SynthesizeCli, TheSameSeedWritesTheSameBytes) {
 
 TEST(SynthesizeCli, ReportRanksTheSynthesisedScheduleBesideTheStudy) {
   const fs::path dir = scratch() / "report";
-  const auto r = run_cli("report --synthesize 0.2 --no-layer-check -o " + dir.string());
+  const auto r = run_cli("report --p2p --synthesize 0.2 --no-layer-check -o " + dir.string());
   ASSERT_EQ(r.exit_code, 0) << r.out;
   const nlohmann::json doc = nlohmann::json::parse(read_text(dir / "report.json"));
   std::map<std::string, double> synthesized, best_study;
@@ -82,7 +82,7 @@ TEST(SynthesizeCli, ReportRanksTheSynthesisedScheduleBesideTheStudy) {
       best_study[t] = time;
     }
   }
-  ASSERT_EQ(synthesized.size(), 4u);  // one per PCIe transport of the study
+  ASSERT_EQ(synthesized.size(), 4u);  // one per PCIe transport of the study (--p2p: the patched driver)
   for (const auto& [t, time] : synthesized) EXPECT_LE(time, best_study[t] * (1 + 1e-9)) << t;
   EXPECT_LT(synthesized["p2p"] * 1.1, best_study["p2p"]);  // NCCL's P2P: far ahead of the study
   fs::remove_all(dir);
