@@ -14,6 +14,8 @@
 #include "backend/cpu_kernels.h"
 #include "backend/layout.h"
 #include "schedule/generators.h"
+#include "schedule/io.h"
+#include "schedule/limits.h"
 #include "schedule/lower.h"
 #include "schedule/payload.h"
 #include "verify/report.h"
@@ -175,6 +177,35 @@ UA2A_API int ua2a_has_cuda(void) {
 #endif
 }
 
+namespace {
+
+/// `parts` messages of part_bytes[i] bytes, each in `chunks` pieces: one block of the exchange.
+ua2a::Payload payload_of(std::uint32_t chunks, const uint64_t* part_bytes, std::uint32_t parts) {
+  if (parts == 0 || parts > ua2a::kMaxParts)
+    throw std::invalid_argument("parts " + std::to_string(parts) + " is outside 1.." + std::to_string(ua2a::kMaxParts));
+  require(part_bytes, "part_bytes");
+  if (chunks == 0) throw std::invalid_argument("chunks must be at least 1 (got 0)");
+  ua2a::Payload payload;
+  payload.chunks = chunks;
+  payload.parts.clear();
+  for (std::uint32_t i = 0; i < parts; ++i) payload.parts.push_back({"part" + std::to_string(i), part_bytes[i]});
+  return payload;
+}
+
+/// Lowers and proves `schedule`; the programs only when the verifier accepts them.
+std::unique_ptr<ua2a_programs> verified_programs(const ua2a::Schedule& schedule, ua2a::Discipline d,
+                                                 const std::string& what) {
+  auto programs = std::make_unique<ua2a_programs>();
+  programs->set = ua2a::lower(schedule, d);
+  const ua2a::VerifyReport report = ua2a::verify(schedule, programs->set);
+  if (!report.ok())
+    throw Violation("the programs of " + what + " failed verification; pick another algo or discipline:\n" +
+                    report_head(report));
+  return programs;
+}
+
+}  // namespace
+
 UA2A_API int ua2a_programs_create(int32_t ranks, const char* algo, const char* discipline, uint32_t chunks,
                                   const uint64_t* part_bytes, uint32_t parts, ua2a_programs** out) {
   const int code = guarded([&] {
@@ -183,23 +214,40 @@ UA2A_API int ua2a_programs_create(int32_t ranks, const char* algo, const char* d
     require(algo, "algo");
     require(discipline, "discipline");
     if (ranks < 1) throw std::invalid_argument("ranks must be at least 1 (got " + std::to_string(ranks) + ")");
-    if (parts == 0 || parts > ua2a::kMaxParts)
-      throw std::invalid_argument("parts " + std::to_string(parts) + " is outside 1.." + std::to_string(ua2a::kMaxParts));
-    require(part_bytes, "part_bytes");
-    if (chunks == 0) throw std::invalid_argument("chunks must be at least 1 (got 0)");
-    ua2a::Payload payload;
-    payload.chunks = chunks;
-    payload.parts.clear();
-    for (std::uint32_t i = 0; i < parts; ++i) payload.parts.push_back({"part" + std::to_string(i), part_bytes[i]});
+    const ua2a::Payload payload = payload_of(chunks, part_bytes, parts);
     const ua2a::Discipline d = ua2a::parse_discipline(discipline);
     const ua2a::Schedule schedule = ua2a::generate(algo, ranks, payload);  // checks schedule/limits.h
-    auto programs = std::make_unique<ua2a_programs>();
-    programs->set = ua2a::lower(schedule, d);
-    const ua2a::VerifyReport report = ua2a::verify(schedule, programs->set);
-    if (!report.ok())
-      throw Violation("the programs of " + std::string(algo) + " / " + discipline + " for " + std::to_string(ranks) +
-                      " ranks failed verification; pick another algo or discipline:\n" + report_head(report));
-    *out = programs.release();
+    *out = verified_programs(schedule, d, std::string(algo) + " / " + discipline + " for " + std::to_string(ranks) +
+                                              " ranks").release();
+  });
+  return code;
+}
+
+UA2A_API int ua2a_programs_from_schedule(const char* schedule_json, int32_t ranks, const char* discipline,
+                                         uint32_t chunks, const uint64_t* part_bytes, uint32_t parts,
+                                         ua2a_programs** out) {
+  const int code = guarded([&] {
+    require(out, "out");
+    *out = nullptr;
+    require(schedule_json, "schedule_json");
+    ua2a::Schedule file;
+    try {
+      file = ua2a::schedule_from_json(schedule_json);  // checks schedule/limits.h and the format
+    } catch (const ua2a::FormatError& e) {
+      throw std::invalid_argument(std::string("not a schedule JSON (docs/formats.md; ulysses-a2a synthesize writes "
+                                              "one): ") + e.what());
+    }
+    if (ranks != file.ranks)
+      throw std::invalid_argument("the schedule is for " + std::to_string(file.ranks) + " ranks, the group has " +
+                                  std::to_string(ranks) + ": use a schedule made for this group size");
+    const std::string name = discipline && *discipline ? discipline
+                             : file.discipline.empty() ? "paired-full"
+                                                       : file.discipline;
+    const ua2a::Payload payload = payload_of(chunks ? chunks : file.payload.chunks, part_bytes, parts);
+    ua2a::check_limits(ranks, payload);  // the file's ranks with these pieces: sized before lowering
+    const ua2a::Schedule schedule = ua2a::with_payload(file, payload);
+    *out = verified_programs(schedule, ua2a::parse_discipline(name),
+                             "the schedule file (" + file.algo + ") / " + name).release();
   });
   return code;
 }

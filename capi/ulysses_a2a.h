@@ -52,6 +52,14 @@ int ua2a_programs_create(int32_t ranks, const char* algo, const char* discipline
                          const uint64_t* part_bytes, uint32_t parts, ua2a_programs** out);
 void ua2a_programs_destroy(ua2a_programs* programs);
 
+/* The programs of a schedule file's order (the schedule JSON of docs/formats.md, as `ulysses-a2a
+ * synthesize` or `schedule --format json` write it), every block re-cut as `parts` messages of
+ * part_bytes[i] bytes in `chunks` pieces (0: the file's chunks). `ranks` must be the file's.
+ * discipline NULL or "": the file's (paired-full when it records none). Verified as above;
+ * a text that is not a schedule is UA2A_BAD_INPUT. */
+int ua2a_programs_from_schedule(const char* schedule_json, int32_t ranks, const char* discipline, uint32_t chunks,
+                                const uint64_t* part_bytes, uint32_t parts, ua2a_programs** out);
+
 /* Sizes: ranks, bytes of one block, steps and operations of `rank`'s program. */
 int ua2a_programs_ranks(const ua2a_programs* programs, int32_t* ranks);
 int ua2a_programs_block_bytes(const ua2a_programs* programs, uint64_t* bytes);

@@ -5,13 +5,14 @@ This module needs no torch. ``ulysses_a2a.torch`` runs the programs on torch.dis
 """
 import ctypes
 import functools
-from typing import List, NamedTuple, Tuple
+import os
+from typing import List, NamedTuple, Optional, Tuple
 
 from . import _lib
 from ._lib import LibraryFailure, LibraryNotFound, VerificationError
 
-__all__ = ["Op", "Programs", "programs", "library_version", "has_cuda", "layer_parts", "SEND", "RECV", "COPY",
-           "LibraryNotFound", "VerificationError", "LibraryFailure"]
+__all__ = ["Op", "Programs", "programs", "read_schedule", "library_version", "has_cuda", "layer_parts", "SEND",
+           "RECV", "COPY", "LibraryNotFound", "VerificationError", "LibraryFailure"]
 
 
 class Op(NamedTuple):
@@ -32,14 +33,21 @@ SEND, RECV, COPY = _lib.SEND, _lib.RECV, _lib.COPY
 class Programs:
     """The verified per-rank programs of one exchange: N ranks, an algo and discipline, a block of
     ``parts`` messages each cut into ``chunks`` pieces. ``steps(rank)`` is that rank's program as a
-    tuple of steps, each a tuple of Ops posted together."""
+    tuple of steps, each a tuple of Ops posted together. With ``schedule`` (a schedule JSON's text,
+    as ``ulysses-a2a synthesize`` writes it) the order is the file's, not ``algo``'s; an empty
+    ``discipline`` and ``chunks`` 0 then mean the file's own."""
 
-    def __init__(self, ranks: int, algo: str, discipline: str, chunks: int, part_bytes: Tuple[int, ...]):
+    def __init__(self, ranks: int, algo: str, discipline: str, chunks: int, part_bytes: Tuple[int, ...],
+                 schedule: Optional[str] = None):
         self._lib = _lib.lib()
         sizes = (ctypes.c_uint64 * len(part_bytes))(*part_bytes)
         self._handle = ctypes.c_void_p()
-        _lib.check(self._lib.ua2a_programs_create(ranks, algo.encode(), discipline.encode(), chunks, sizes,
-                                                  len(part_bytes), ctypes.byref(self._handle)))
+        if schedule is None:
+            _lib.check(self._lib.ua2a_programs_create(ranks, algo.encode(), discipline.encode(), chunks, sizes,
+                                                      len(part_bytes), ctypes.byref(self._handle)))
+        else:
+            _lib.check(self._lib.ua2a_programs_from_schedule(schedule.encode(), ranks, discipline.encode(), chunks,
+                                                             sizes, len(part_bytes), ctypes.byref(self._handle)))
         self.ranks = ranks
         self.algo, self.discipline, self.chunks = algo, discipline, chunks
         self.part_bytes = tuple(part_bytes)
@@ -79,11 +87,30 @@ class Programs:
 
 @functools.lru_cache(maxsize=256)
 def programs(ranks: int, algo: str = "round-robin", discipline: str = "paired-full", chunks: int = 1,
-             part_bytes: Tuple[int, ...] = (1,)) -> Programs:
+             part_bytes: Tuple[int, ...] = (1,), schedule: Optional[str] = None) -> Programs:
     """The programs for this exchange, generated, lowered and verified by the library once per
-    process and argument set (cached). Raises ValueError for bad arguments and VerificationError
-    when the verifier refuses the programs (e.g. discipline 'naive', which deadlocks)."""
-    return Programs(int(ranks), str(algo), str(discipline), int(chunks), tuple(int(b) for b in part_bytes))
+    process and argument set (cached). ``schedule``: a schedule JSON's text (read_schedule) whose
+    order replaces ``algo``'s. Raises ValueError for bad arguments and VerificationError when the
+    verifier refuses the programs (e.g. discipline 'naive', which deadlocks)."""
+    return Programs(int(ranks), str(algo), str(discipline), int(chunks), tuple(int(b) for b in part_bytes),
+                    None if schedule is None else str(schedule))
+
+
+MAX_SCHEDULE_FILE_BYTES = 256 << 20  # far above N = 64 with chunks; the library sizes the rest
+
+
+def read_schedule(path: str) -> str:
+    """The text of a schedule file (``ulysses-a2a synthesize -o`` or ``schedule --format json``),
+    for ``schedule=`` of the torch API. Raises ValueError naming the file when it cannot be read."""
+    try:
+        size = os.path.getsize(path)
+        if size > MAX_SCHEDULE_FILE_BYTES:
+            raise ValueError(f"schedule file {path!r} is {size} bytes; at most {MAX_SCHEDULE_FILE_BYTES}")
+        with open(path, encoding="utf-8") as f:
+            return f.read()
+    except (OSError, UnicodeDecodeError) as e:
+        raise ValueError(f"schedule file {path!r} cannot be read ({e}): give the path of a schedule JSON, as "
+                         "'ulysses-a2a synthesize -o FILE' writes it") from None
 
 
 @functools.lru_cache(maxsize=256)

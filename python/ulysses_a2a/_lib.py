@@ -65,6 +65,8 @@ def _declare(lib):
         "ua2a_last_error": (c.c_char_p, []),
         "ua2a_has_cuda": (c.c_int, []),
         "ua2a_programs_create": (c.c_int, [i32, c.c_char_p, c.c_char_p, u32, c.POINTER(u64), u32, c.POINTER(p)]),
+        "ua2a_programs_from_schedule": (c.c_int, [c.c_char_p, i32, c.c_char_p, u32, c.POINTER(u64), u32,
+                                                  c.POINTER(p)]),
         "ua2a_programs_destroy": (None, [p]),
         "ua2a_programs_ranks": (c.c_int, [p, c.POINTER(i32)]),
         "ua2a_programs_block_bytes": (c.c_int, [p, c.POINTER(u64)]),

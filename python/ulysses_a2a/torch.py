@@ -8,6 +8,7 @@ and what each option costs.
 """
 import ctypes
 import datetime
+import json
 import time
 import zlib
 from typing import Callable, List, Optional, Sequence
@@ -204,6 +205,28 @@ def _exchange_rows(programs, g: _Group, send_rows, recv_rows, timeout, async_op=
     return None
 
 
+def _order(algo, discipline, chunks, schedule):
+    """(algo, discipline, chunks, schedule text, its N) from the arguments: a generator by name, or a
+    schedule file's order (its discipline and chunks where not given: '' and 0). Bad names, a file
+    that is not a schedule and programs the verifier refuses fail here, on construction."""
+    if schedule is None:
+        algo, discipline = algo or "round-robin", discipline or "paired-full"
+        chunks = 1 if chunks is None else int(chunks)
+        _ua2a.programs(2, algo, discipline, chunks)
+        return algo, discipline, chunks, None, None
+    if algo is not None:
+        raise ValueError(f"algo {algo!r} and schedule {schedule!r} both choose the order: give one")
+    text = _ua2a.read_schedule(schedule)
+    try:
+        ranks = int(json.loads(text)["ranks"])
+    except (ValueError, KeyError, TypeError):
+        raise ValueError(f"schedule file {schedule!r} is not a schedule JSON (no 'ranks'): give a file that "
+                         "'ulysses-a2a synthesize -o FILE' or 'ulysses-a2a schedule --format json' wrote") from None
+    discipline, chunks = discipline or "", 0 if chunks is None else int(chunks)
+    _ua2a.programs(ranks, "schedule", discipline, chunks, (1,), text)
+    return "schedule", discipline, chunks, text, ranks
+
+
 class RoundRobinA2A:
     """The reference's a2a-backend plug-in point, on a verified program.
 
@@ -218,15 +241,17 @@ class RoundRobinA2A:
     rank sends first), grouped (every operation in one step). chunks: pieces per message.
     check: one small all_gather per call comparing shapes and dtypes across ranks, so a mismatch
     raises the same ValueError everywhere (False saves that collective).
+    schedule: the path of a schedule file (``ulysses-a2a synthesize -o FILE``) to run instead of
+    algo: its order, and its discipline and chunks unless given here; the group size must be its N.
     """
 
-    def __init__(self, algo: str = "round-robin", discipline: str = "paired-full", chunks: int = 1,
-                 check: bool = True, timeout: Optional[datetime.timedelta] = None):
-        self.algo, self.discipline, self.chunks = algo, discipline, int(chunks)
+    def __init__(self, algo: Optional[str] = None, discipline: Optional[str] = None, chunks: Optional[int] = None,
+                 check: bool = True, timeout: Optional[datetime.timedelta] = None, schedule: Optional[str] = None):
         self.check = check
         self.timeout = timeout
         self.stats = None  # a dict here collects per-step host times and step counts (bench/torch)
-        _ua2a.programs(2, algo, discipline, self.chunks)  # bad names fail here, on construction
+        self.algo, self.discipline, self.chunks, self.schedule, self.schedule_ranks = _order(
+            algo, discipline, chunks, schedule)
 
     def exchange(self, input_tensor: torch.Tensor, group=None, async_op: bool = False):
         _check_tensor(input_tensor, "input_tensor")
@@ -244,7 +269,7 @@ class RoundRobinA2A:
         if block_bytes == 0:
             return output, (_Done() if async_op else None)
         _ready_nccl(g, source.device)
-        programs = _ua2a.programs(g.size, self.algo, self.discipline, self.chunks, (block_bytes,))
+        programs = _ua2a.programs(g.size, self.algo, self.discipline, self.chunks, (block_bytes,), self.schedule)
         work = _exchange_rows(programs, g, _byte_rows(source, g.size), _byte_rows(output, g.size),
                               self.timeout or DEFAULT_TIMEOUT, async_op, self.stats)
         return output, work
@@ -348,9 +373,9 @@ def _unpack(exchange, n, s, heads, dim, esize, wire, stride, packed, tensors):
 
 def ulysses_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, group=None,
                       attention: Optional[Callable] = None, fp8: bool = False, merged: bool = True,
-                      text_tokens: int = 0, algo: str = "round-robin", discipline: str = "paired-full",
-                      chunks: int = 1, check: bool = True,
-                      timeout: Optional[datetime.timedelta] = None) -> torch.Tensor:
+                      text_tokens: int = 0, algo: Optional[str] = None, discipline: Optional[str] = None,
+                      chunks: Optional[int] = None, check: bool = True,
+                      timeout: Optional[datetime.timedelta] = None, schedule: Optional[str] = None) -> torch.Tensor:
     """One Ulysses attention layer as the reference (docs/reference/ulysses-4090.md) runs it.
 
     q, k, v: [s + L, H, D] on every rank: its s image tokens, all heads, then the L = text_tokens
@@ -358,8 +383,10 @@ def ulysses_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, group=N
     q|k|v in one message per peer; fp8: e4m3 with a float32 scale per token and head, in the same
     bytes), each rank appends its h = H/N heads of the text, runs attention([N*s + L, h, D] x 3)
     (default: sdpa_attention), and the reverse exchange returns [s, H, D]; the text output is
-    all-gathered over the group. Returns [s + L, H, D].
+    all-gathered over the group. Returns [s + L, H, D]. algo, discipline, chunks and schedule
+    choose the exchanges' order as in RoundRobinA2A (default: round-robin, paired-full, 1 chunk).
     """
+    algo, discipline, chunks, schedule_text, _ = _order(algo, discipline, chunks, schedule)
     for name, t in (("q", q), ("k", k), ("v", v)):
         _check_tensor(t, name)
     g = _Group(group)
@@ -395,7 +422,7 @@ def ulysses_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, group=N
         send = torch.empty(n, stride, dtype=torch.uint8, device=device)
         recv = torch.empty_like(send)
         _pack(kind, n, s, heads, dim, esize, wire, stride, tensors_in, send)
-        programs = _ua2a.programs(n, algo, discipline, chunks, parts)
+        programs = _ua2a.programs(n, algo, discipline, chunks, parts, schedule_text)
         _exchange_rows(programs, g, send, recv, timeout or DEFAULT_TIMEOUT)
         _unpack(kind, n, s, heads, dim, esize, wire, stride, recv, tensors_out)
 

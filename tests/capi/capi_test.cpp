@@ -15,6 +15,7 @@
 #include "backend/cpu_kernels.h"
 #include "backend/numeric.h"
 #include "capi/ulysses_a2a.h"
+#include "tests/support.h"
 #if defined(UA2A_HAVE_CUDA)
 #include <cuda_runtime.h>
 #endif
@@ -134,6 +135,56 @@ TEST(Capi, ProgramsDeliverEveryBlockToItsSlot) {
         for (std::uint64_t i = 0; i < block; ++i)
           ASSERT_EQ(recv[r][j * block + i], block_byte(j, r, i)) << "rank " << r << " slot " << j << " byte " << i;
   }
+}
+
+// A schedule file's order (ulysses-a2a synthesize, 7 ranks on 4090x8-2s-sw with P2P: 12 directed
+// rounds, 4 chunks, paired-full), re-cut to other sizes: still all-to-all by the definition.
+TEST(Capi, ProgramsFromAScheduleFileDeliverEveryBlockToItsSlot) {
+  const std::string text = ua2a::testing::read_source("tests/python/data/synth-7.json");
+  struct Case {
+    const char* discipline;
+    unsigned chunks;
+    std::vector<std::uint64_t> parts;
+  };
+  for (const Case& c : std::vector<Case>{{"", 0, {10}}, {"paired-full", 1, {7, 2}}, {"grouped", 3, {5}}}) {
+    SCOPED_TRACE(std::string("discipline '") + c.discipline + "' chunks " + std::to_string(c.chunks));
+    ua2a_programs* p = nullptr;
+    ASSERT_EQ(ua2a_programs_from_schedule(text.c_str(), 7, c.discipline, c.chunks, c.parts.data(),
+                                          static_cast<unsigned>(c.parts.size()), &p),
+              UA2A_OK)
+        << error_text();
+    Programs held(0, "", "", 0, {});  // empty: takes the handle so it is destroyed
+    held.p = p;
+    std::uint64_t block = 0;
+    ASSERT_EQ(ua2a_programs_block_bytes(p, &block), UA2A_OK);
+    const auto recv = run_on_host(held, 7, block);
+    for (int r = 0; r < 7; ++r)
+      for (int j = 0; j < 7; ++j)
+        for (std::uint64_t i = 0; i < block; ++i)
+          ASSERT_EQ(recv[r][j * block + i], block_byte(j, r, i)) << "rank " << r << " slot " << j << " byte " << i;
+    // The file's 4 chunks (chunks 0): rank 0 sends 6 blocks of 4 pieces; else the asked count.
+    std::size_t sends = 0;
+    for (const auto& op : held.ops(0)) sends += op[UA2A_OP_KIND] == UA2A_SEND;
+    EXPECT_EQ(sends, 6u * (c.chunks ? c.chunks : 4) * c.parts.size());
+  }
+}
+
+TEST(Capi, ScheduleFilesThatCannotRunAreRefused) {
+  const std::string text = ua2a::testing::read_source("tests/python/data/synth-7.json");
+  const std::uint64_t bytes = 8;
+  ua2a_programs* p = nullptr;
+  EXPECT_EQ(ua2a_programs_from_schedule("{\"format\": 1}", 7, "", 0, &bytes, 1, &p), UA2A_BAD_INPUT);
+  EXPECT_NE(error_text().find("not a schedule JSON"), std::string::npos) << error_text();
+  EXPECT_EQ(ua2a_programs_from_schedule(text.c_str(), 8, "", 0, &bytes, 1, &p), UA2A_BAD_INPUT);
+  EXPECT_NE(error_text().find("for 7 ranks, the group has 8"), std::string::npos) << error_text();
+  EXPECT_EQ(ua2a_programs_from_schedule(text.c_str(), 7, "naive", 0, &bytes, 1, &p), UA2A_VIOLATION);
+  EXPECT_NE(error_text().find("deadlock-free: NO"), std::string::npos) << error_text();
+  // Rounds where a rank has two partners cannot be lowered one partner at a time.
+  EXPECT_EQ(ua2a_programs_from_schedule(text.c_str(), 7, "paired-half", 0, &bytes, 1, &p), UA2A_BAD_INPUT);
+  EXPECT_NE(error_text().find("use paired-full or grouped"), std::string::npos) << error_text();
+  EXPECT_EQ(ua2a_programs_from_schedule(nullptr, 7, "", 0, &bytes, 1, &p), UA2A_BAD_INPUT);
+  EXPECT_EQ(ua2a_programs_from_schedule(text.c_str(), 7, "", 1u << 30, &bytes, 1, &p), UA2A_BAD_INPUT);
+  EXPECT_EQ(p, nullptr);
 }
 
 TEST(Capi, RefusesWhatTheVerifierRefuses) {

@@ -70,6 +70,19 @@ def bad_input_main(rank, world, result):
     expect(result, "naive deadlocks", ulysses_a2a.VerificationError, ["deadlock-free: NO", "wait-for cycle"],
            lambda: RoundRobinA2A(discipline="naive"))
     expect(result, "zero chunks", ValueError, ["chunks must be at least 1"], lambda: RoundRobinA2A(chunks=0))
+    # Schedule files: missing, not a schedule, for another group size, beside an algo.
+    data = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
+    expect(result, "schedule file missing", ValueError, ["/nonexistent.json", "cannot be read", "synthesize -o"],
+           lambda: RoundRobinA2A(schedule="/nonexistent.json"))
+    expect(result, "schedule file not a schedule", ValueError, ["test_bad_input.py", "not a schedule JSON"],
+           lambda: RoundRobinA2A(schedule=os.path.abspath(__file__)))
+    eight = RoundRobinA2A(schedule=os.path.join(data, "synth-8.json"))
+    expect(result, "schedule for another group size", ValueError, ["for 8 ranks", "the group has 2"],
+           lambda: eight.exchange(torch.zeros(2, 4)))
+    expect(result, "schedule and algo", ValueError, ["both choose the order"],
+           lambda: RoundRobinA2A("shift", schedule=os.path.join(data, "synth-8.json")))
+    expect(result, "schedule with a deadlocking discipline", ulysses_a2a.VerificationError, ["deadlock-free: NO"],
+           lambda: RoundRobinA2A(discipline="naive", schedule=os.path.join(data, "synth-4.json")))
     # A group of one that this process is not a member of: new_group runs on every rank.
     only_rank0 = dist.new_group([0])
     if rank == 1:
@@ -97,7 +110,7 @@ def bad_input_main(rank, world, result):
         result["checked"].append("stayed until the timeout")
 
 
-CHECKS = 18
+CHECKS = 23
 
 
 class BadInput(unittest.TestCase):

@@ -1,6 +1,6 @@
 """RoundRobinA2A.exchange and all_to_all_4d against torch.distributed.all_to_all_single, byte for
 byte, one process per rank on gloo: N = 1, 2, 3, 4, 7, 8 and the subgroups of a CFG x Ulysses mesh
-of 8 processes (contiguous and interleaved). Cases are grouped per spawned world to keep the wall
+of 8 processes (contiguous and interleaved); at N = 7 and 8 also schedules synthesised for a box. Cases are grouped per spawned world to keep the wall
 time small; every rank reports the cases it checked and the test counts them."""
 import os
 import sys
@@ -117,8 +117,27 @@ def check_4d(rank, result, group, n, label):
         result["checked"].append(f"{label} 4d {dtype}")
 
 
+# Schedules `ulysses-a2a synthesize` wrote for 4090x8-2s-sw with --p2p --transport p2p (7 ranks: odd
+# N, 12 directed rounds of 4 chunks; 8 ranks: 16 rounds of 4 chunks): the file's order, discipline
+# and chunks run through RoundRobinA2A(schedule=...), checked against all_to_all_single.
+DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
+SYNTHESISED = {7: os.path.join(DATA, "synth-7.json"), 8: os.path.join(DATA, "synth-8.json")}
+
+
+def check_synthesised(rank, result, n):
+    a2a = RoundRobinA2A(schedule=SYNTHESISED[n])
+    assert (a2a.discipline, a2a.chunks, a2a.schedule_ranks) == ("", 0, n), "the file's own discipline and chunks"
+    for case, (dtype, shape) in enumerate(TENSORS):
+        x = make_input(rank, n, dtype, shape, 500 + case)
+        out, _ = a2a.exchange(x)
+        assert same_bytes(out, oracle(x, None)), f"synthesised N = {n} {dtype}{shape} rank {rank}"
+        result["checked"].append(f"synthesised {n} {dtype} {shape}")
+
+
 def world_main(rank, world, result):
     check_group(rank, result, None, world, f"world {world}")
+    if world in SYNTHESISED:
+        check_synthesised(rank, result, world)
     if world == 8:  # the same processes then form the mesh's subgroups: one spawn less
         mesh_main(rank, world, result)
 
@@ -141,7 +160,7 @@ def checks_per_group(n):
 class ExchangeAgainstAllToAllSingle(unittest.TestCase):
     def run_world(self, n):  # n < 8
         results = harness.spawn_world(n, world_main)
-        harness.assert_world_ok(self, results, checks_per_group(n))
+        harness.assert_world_ok(self, results, checks_per_group(n) + len(TENSORS) * (n in SYNTHESISED))
 
     def test_world_1(self):
         self.run_world(1)
@@ -160,7 +179,8 @@ class ExchangeAgainstAllToAllSingle(unittest.TestCase):
 
     def test_world_8_and_mesh_subgroups(self):
         results = harness.spawn_world(8, world_main)
-        harness.assert_world_ok(self, results, checks_per_group(8) + 2 * checks_per_group(4) + checks_per_group(2))
+        harness.assert_world_ok(self, results, checks_per_group(8) + len(TENSORS) + 2 * checks_per_group(4) +
+                                checks_per_group(2))
 
 
 if __name__ == "__main__":

@@ -130,7 +130,10 @@ CONFIGS = {
         Config("fp8 merged text", torch.bfloat16, 8, 16, 6, 5, fp8=True),
         Config("fp16 fp8 unmerged", torch.float16, 8, 32, 3, 3, fp8=True, merged=False),
         Config("fp32 unmerged text", torch.float32, 4, 8, 5, 5, merged=False),
-        Config("bf16 paired-half chunks", torch.bfloat16, 8, 16, 6, 2, discipline="paired-half", chunks=2)],
+        Config("bf16 paired-half chunks", torch.bfloat16, 8, 16, 6, 2, discipline="paired-half", chunks=2),
+        # A schedule file (ulysses-a2a synthesize --ranks 4 on 4090x8-2s-sw, P2P): its order and discipline.
+        Config("fp8 synthesised schedule", torch.bfloat16, 8, 16, 6, 3, fp8=True,
+               schedule=os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "synth-4.json"))],
 }
 MESH_CONFIG = Config("mesh fp8 text", torch.bfloat16, 4, 16, 4, 3, fp8=True)
 
