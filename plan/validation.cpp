@@ -334,7 +334,10 @@ Validation validate() {
       std::vector<const ValidationLine*> others;
       for (const ValidationLine* f : ring_fitted)
         if (f != &l) others.push_back(f);
-      row.loo_predicted_s = predicted_s(l, v.gemm_efficiency, fit_ring(others, v.gemm_efficiency, twin_log_error));
+      const RingParameters loo = fit_ring(others, v.gemm_efficiency, twin_log_error);
+      row.loo_pass_overhead_s = loo.pass_overhead_s;
+      row.loo_half_keys = loo.half_keys;
+      row.loo_predicted_s = predicted_s(l, v.gemm_efficiency, loo);
     }
     if (l.measured()) {
       row.error = row.predicted_s / l.measured_s - 1;
@@ -386,6 +389,16 @@ std::string validation_table(const Validation& v) {
                   k * (s.a2a_fwd + s.a2a_rev + s.ring), k * (s.pack + s.unpack + s.other),
                   r.line.measured() && std::fabs(r.error) > 0.25 ? "  (over 25 %)" : "");
     o << buf;
+    if (r.line.ring_fit) {
+      const ValidationRow& twin = row_of(v, r.line.twin);
+      const double model = r.predicted_s / twin.predicted_s, measured = r.line.measured_s / twin.line.measured_s;
+      std::snprintf(buf, sizeof buf,
+                    "%-14s   (against %s: model %.3f, measured %.3f, %+.1f %%; left out: fitted on the other two, "
+                    "%.3f ms a pass, %.0f keys, %.3f)\n",
+                    "", twin.line.id.c_str(), model, measured, 100 * (model / measured - 1), 1e3 * r.loo_pass_overhead_s,
+                    r.loo_half_keys, r.loo_predicted_s / twin.predicted_s);
+      o << buf;
+    }
   }
   o << "ring against Ulysses (faster < slower, as stated; the model's times; loo: with the leave-one-out fits)\n";
   for (const OrderingRow& r : v.orderings) {

@@ -59,6 +59,7 @@ struct ValidationRow {
   double error = 0;        ///< predicted / measured - 1
   double loo_predicted_s = 0;  ///< fitted lines: predicted with the efficiency fitted without it
   double loo_error = 0;
+  double loo_pass_overhead_s = 0, loo_half_keys = 0;  ///< ring-fit lines: the ring's fit without it
   Candidate candidate;     ///< the stages behind the prediction
 };
 
