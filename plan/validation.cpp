@@ -98,7 +98,7 @@ const std::vector<ValidationLine>& training_lines() {
   // link) with the L20 or L40 row of plan/gpus.cpp; the H100 and H20 lines as h100x8-nvs (NVLink).
   // Unstated layouts of G GPUs are read as Ulysses-G. HunyuanVideo and FLUX are guidance-distilled
   // (one forward a step), Mochi runs CFG. Steps: T1, T2 state 50, T3 is the same page (50), T5 28,
-  // T6 4; T4 states none: Mochi's pipeline default, 64 (an assumption).
+  // T6 4; T4's README states none: its demo's default, 64 (mochi-xdit demos/cli.py --num_steps).
   const std::string hy = "hunyuanvideo", mochi = "mochi-1", dev = "flux.1-dev", schnell = "flux.1-schnell";
   const std::string l20 = "l20", l40 = "l40", pcie = "4090x8-2s", nvs = "h100x8-nvs";
   static const std::vector<ValidationLine> lines = {
@@ -131,7 +131,7 @@ const std::vector<ValidationLine>& training_lines() {
       xdit("T3-h20-8", "H20, HunyuanVideo 1280x720, 8 GPUs", "T3", "h20", nvs, {1, 8, 1}, false, hy, "720p", 129, 50,
            940.97, "read as Ulysses-8"),
       xdit("T4-1", "L40, Mochi-1 848x480 49 frames, 1 GPU", "T4", l40, pcie, {1, 1, 1}, true, mochi, "848x480", 49, 64,
-           398.00, "one GPU, CFG (two forwards a step), 64 steps assumed"),
+           398.00, "one GPU, CFG (two forwards a step), 64 steps (the demo's default)"),
       xdit("T4-u2", "L40, Mochi-1, Ulysses-2", "T4", l40, pcie, {1, 2, 1}, true, mochi, "848x480", 49, 64, 216.50,
            "Ulysses-2, the CFG branches one after the other"),
       xdit("T4-cfg2", "L40, Mochi-1, CFG-2", "T4", l40, pcie, {2, 1, 1}, true, mochi, "848x480", 49, 64, 199.07,
