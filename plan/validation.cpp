@@ -96,8 +96,8 @@ const std::vector<ValidationLine>& training_lines() {
   // PCIe Gen4 x16 cards; T6 states two sockets, T1, T2 and T4 state nothing: all are read as the
   // 8-GPU dual-socket Gen4 preset 4090x8-2s (each GPU on its own root port, the 10 GB/s socket
   // link) with the L20 or L40 row of plan/gpus.cpp; the H100 and H20 lines as h100x8-nvs (NVLink).
-  // Unstated layouts of G GPUs are read as Ulysses-G. HunyuanVideo and FLUX are guidance-distilled
-  // (one forward a step), Mochi runs CFG. Steps: T1, T2 state 50, T3 is the same page (50), T5 28,
+  // T1-T3's tables are titled "Ulysses Latency": G GPUs are Ulysses-G. HunyuanVideo and FLUX are guidance-distilled
+  // (one forward a step), Mochi runs CFG. Steps: T1-T3 state 50, T5 28,
   // T6 4; T4's README states none: its demo's default, 64 (mochi-xdit demos/cli.py --num_steps).
   const std::string hy = "hunyuanvideo", mochi = "mochi-1", dev = "flux.1-dev", schnell = "flux.1-schnell";
   const std::string l20 = "l20", l40 = "l40", pcie = "4090x8-2s", nvs = "h100x8-nvs";
@@ -117,19 +117,19 @@ const std::vector<ValidationLine>& training_lines() {
       xdit("T3-h100-1", "H100, HunyuanVideo 1280x720, 1 GPU", "T3", "h100", nvs, {1, 1, 1}, false, hy, "720p", 129, 50,
            1904.08, "one GPU"),
       xdit("T3-h100-2", "H100, HunyuanVideo 1280x720, 2 GPUs", "T3", "h100", nvs, {1, 2, 1}, false, hy, "720p", 129, 50,
-           925.04, "read as Ulysses-2"),
+           925.04, "Ulysses-2"),
       xdit("T3-h100-4", "H100, HunyuanVideo 1280x720, 4 GPUs", "T3", "h100", nvs, {1, 4, 1}, false, hy, "720p", 129, 50,
-           514.08, "read as Ulysses-4"),
+           514.08, "Ulysses-4"),
       xdit("T3-h100-8", "H100, HunyuanVideo 1280x720, 8 GPUs", "T3", "h100", nvs, {1, 8, 1}, false, hy, "720p", 129, 50,
-           337.58, "read as Ulysses-8"),
+           337.58, "Ulysses-8"),
       xdit("T3-h20-1", "H20, HunyuanVideo 1280x720, 1 GPU", "T3", "h20", nvs, {1, 1, 1}, false, hy, "720p", 129, 50,
            6639.17, "one GPU"),
       xdit("T3-h20-2", "H20, HunyuanVideo 1280x720, 2 GPUs", "T3", "h20", nvs, {1, 2, 1}, false, hy, "720p", 129, 50,
-           3400.55, "read as Ulysses-2"),
+           3400.55, "Ulysses-2"),
       xdit("T3-h20-4", "H20, HunyuanVideo 1280x720, 4 GPUs", "T3", "h20", nvs, {1, 4, 1}, false, hy, "720p", 129, 50,
-           1762.86, "read as Ulysses-4"),
+           1762.86, "Ulysses-4"),
       xdit("T3-h20-8", "H20, HunyuanVideo 1280x720, 8 GPUs", "T3", "h20", nvs, {1, 8, 1}, false, hy, "720p", 129, 50,
-           940.97, "read as Ulysses-8"),
+           940.97, "Ulysses-8"),
       xdit("T4-1", "L40, Mochi-1 848x480 49 frames, 1 GPU", "T4", l40, pcie, {1, 1, 1}, true, mochi, "848x480", 49, 64,
            398.00, "one GPU, CFG (two forwards a step), 64 steps (the demo's default)"),
       xdit("T4-u2", "L40, Mochi-1, Ulysses-2", "T4", l40, pcie, {1, 2, 1}, true, mochi, "848x480", 49, 64, 216.50,
