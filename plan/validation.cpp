@@ -96,9 +96,9 @@ const std::vector<ValidationLine>& training_lines() {
   // PCIe Gen4 x16 cards; T6 states two sockets, T1, T2 and T4 state nothing: all are read as the
   // 8-GPU dual-socket Gen4 preset 4090x8-2s (each GPU on its own root port, the 10 GB/s socket
   // link) with the L20 or L40 row of plan/gpus.cpp; the H100 and H20 lines as h100x8-nvs (NVLink).
-  // T1-T3's tables are titled "Ulysses Latency": G GPUs are Ulysses-G. HunyuanVideo and FLUX are guidance-distilled
-  // (one forward a step), Mochi runs CFG. Steps: T1-T3 state 50, T5 28,
-  // T6 4; T4's README states none: its demo's default, 64 (mochi-xdit demos/cli.py --num_steps).
+  // T1-T3's tables are titled "Ulysses Latency": G GPUs are Ulysses-G. HunyuanVideo and FLUX are
+  // guidance-distilled (one forward a step), Mochi runs CFG. Steps: T1-T3 state 50, T5 28, T6 4;
+  // T4's README states none: its demo's default, 64 (mochi-xdit demos/cli.py --num_steps).
   const std::string hy = "hunyuanvideo", mochi = "mochi-1", dev = "flux.1-dev", schnell = "flux.1-schnell";
   const std::string l20 = "l20", l40 = "l40", pcie = "4090x8-2s", nvs = "h100x8-nvs";
   static const std::vector<ValidationLine> lines = {
