@@ -192,9 +192,20 @@ class Planner {
       const double pass = ring_pass(l, t, d);
       add_traffic(traffic, l.ring - 1.0);
       k.ring_pass_sim_s = pass;
-      // R blocks of attention; each of the R - 1 passes runs beside the block before it.
+      // R blocks of attention over S / R keys each: a smaller block runs at a lower rate (the
+      // kernel's fixed work per query tile amortised over fewer keys), relative to the whole
+      // sequence's block that the rate was measured on.
+      const double half = ring_half_keys();
+      const double keys = g.padded / l.ring;
+      s.attention /= (keys / (keys + half)) / (g.padded / (g.padded + half));
+      // Each of the R - 1 passes runs beside the block before it: what it does not hide is
+      // exposed, plus its fixed launch and handshake cost and the log-sum-exp merge of the
+      // block's partial output into the accumulator (memory traffic).
       const double block = s.attention / l.ring;
-      s.ring = (l.ring - 1) * std::max(0.0, pass - block);
+      const double elements = g.bt * hd / static_cast<double>(l.ulysses);
+      const double merge =
+          elements * (kMergeBytesPerElement + kMergeLseBytes / static_cast<double>(w_.head_dim)) / bw;
+      s.ring = (l.ring - 1) * (std::max(0.0, pass - block) + ring_overhead() + merge);
     }
     if (overlap == Overlap::head) {
       // Per head (the reference's head_parallel): head i+1's exchange runs beside head i's
@@ -293,6 +304,8 @@ class Planner {
   }
 
   double efficiency() const { return o_.gemm_efficiency > 0 ? o_.gemm_efficiency : kGemmEfficiency; }
+  double ring_overhead() const { return o_.ring_pass_overhead_s >= 0 ? o_.ring_pass_overhead_s : kRingPassOverheadS; }
+  double ring_half_keys() const { return o_.attention_half_keys >= 0 ? o_.attention_half_keys : kAttentionHalfKeys; }
 
   /// Peak bytes per GPU: the weights (replicated by every split here) and the block's live
   /// activations. A coarse estimate: docs/plan.md lists what it counts.
@@ -628,7 +641,12 @@ std::vector<std::pair<std::string, std::string>> stage_sources(const GpuInfo& gp
                       to_string(o.sim_model) + " model, docs/simulate.md)"},
       {"attention", "4 B (S/ring) S D (H/ulysses) FLOPs over " + num(attn / 1e12, 1) + " TFLOP/s, " +
                         to_string(o.attention) + " (" + gpu.attention_source + ")"},
-      {"ring", "ring-1 K/V passes, each sim::simulate of every ring's shift at once, less the attention block beside it"},
+      {"ring", "ring-1 K/V passes, each sim::simulate of every ring's shift at once, less the attention block beside it, "
+               "plus per pass " + num(1e6 * (o.ring_pass_overhead_s >= 0 ? o.ring_pass_overhead_s : kRingPassOverheadS), 0) +
+               " us of launches and handshake (fitted) and the log-sum-exp merge (10 B an output element over the memory "
+               "bandwidth); attention blocks over S/ring keys at n / (n + " +
+               num(o.attention_half_keys >= 0 ? o.attention_half_keys : kAttentionHalfKeys, 0) +
+               ") of the rate, relative to S keys (fitted, docs/validation.md)"},
       {"a2a_rev", "sim::simulate of the output exchange, as a2a_fwd; with overlap, only the part the per-head "
                   "pipeline (beside attention) or the per-chunk one (beside the projections) leaves exposed"},
       {"unpack", "as pack"},

@@ -142,7 +142,24 @@ struct PlanOptions {
   std::optional<Layout> only_layout;
   std::optional<DType> only_dtype;
   std::optional<Overlap> only_overlap;
+  /// The ring's passes as they run (docs/plan.md, "The ring"); < 0: the fitted defaults below.
+  double ring_pass_overhead_s = -1;  ///< fixed seconds per pass: launches and the send/recv handshake
+  double attention_half_keys = -1;   ///< keys at which an attention block runs at half its long-sequence rate
 };
+
+/// Fixed cost of one ring pass (kernel launches of the block's attention and merge, the send/recv
+/// handshake), fitted with kAttentionHalfKeys to the ring lines T5-r2, T5-r4, T5-u2r2 of
+/// docs/validation.md, section 4 (each against its Ulysses twin on as many GPUs), rounded.
+inline constexpr double kRingPassOverheadS = 54e-6;
+/// An attention block over n keys runs at the long-sequence rate x n / (n + kAttentionHalfKeys)
+/// (relative to the whole sequence's block: a layout without a ring is unchanged); fitted with
+/// kRingPassOverheadS, rounded.
+inline constexpr double kAttentionHalfKeys = 1850;
+/// Bytes the log-sum-exp merge moves per element of a partial output: the float32 accumulator read
+/// and written, the block's bf16 output read (4 + 4 + 2), and per (token, head) the three float32
+/// LSEs (12 bytes, counted per element as 12 / D).
+inline constexpr double kMergeBytesPerElement = 10;
+inline constexpr double kMergeLseBytes = 12;
 
 /// The GEMM efficiency: the achieved fraction of the dense tensor rate for the block's linear
 /// layers, fitted to the two one-GPU lines of LightX2V's README (docs/validation.md, section 4).

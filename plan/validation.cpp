@@ -1,7 +1,10 @@
 #include "plan/validation.h"
 
 #include <cmath>
+#include <algorithm>
 #include <cstdio>
+#include <map>
+#include <stdexcept>
 #include <sstream>
 
 #include "sim/topology.h"
@@ -48,40 +51,195 @@ const std::vector<ValidationLine>& lightx2v_lines() {
   return lines;
 }
 
-Candidate predict(const ValidationLine& line, double gemm_efficiency) {
+namespace {
+
+/// A line of the training set T1-T6: xDiT's figures, end to end over `steps` steps, flash attention
+/// (xDiT runs FlashAttention 2; T1 names flash-attn 2.7.2), NCCL's grouped all-to-all, the box's
+/// own transport.
+ValidationLine xdit(std::string id, std::string what, std::string source, std::string gpu, std::string topology,
+                    Layout layout, bool cfg, std::string model, std::string resolution, std::uint32_t frames,
+                    double steps, double measured_s, std::string reading) {
+  ValidationLine l;
+  l.id = std::move(id);
+  l.what = std::move(what);
+  l.gpu = std::move(gpu);
+  l.topology = std::move(topology);
+  l.layout = layout;
+  l.cfg = cfg;
+  l.combo = {"grouped", "grouped", false};
+  l.measured_s = measured_s;
+  l.reading = std::move(reading);
+  l.model = std::move(model);
+  l.resolution = std::move(resolution);
+  l.frames = frames;
+  l.steps = steps;
+  l.attention = AttentionKernel::flash;
+  l.source = std::move(source);
+  return l;
+}
+
+ValidationLine ring_line(ValidationLine l, std::string twin, bool fit) {
+  l.twin = std::move(twin);
+  l.ring_fit = fit;
+  return l;
+}
+
+ValidationLine best_line(ValidationLine l) {
+  l.best_of = true;
+  return l;
+}
+
+}  // namespace
+
+const std::vector<ValidationLine>& training_lines() {
+  // docs/reference/gpu-facts.md, "Step times of other models". Boxes: the L20 and L40 boxes are
+  // PCIe Gen4 x16 cards; T6 states two sockets, T1, T2 and T4 state nothing: all are read as the
+  // 8-GPU dual-socket Gen4 preset 4090x8-2s (each GPU on its own root port, the 10 GB/s socket
+  // link) with the L20 or L40 row of plan/gpus.cpp; the H100 and H20 lines as h100x8-nvs (NVLink).
+  // T1-T3's tables are titled "Ulysses Latency": G GPUs are Ulysses-G. HunyuanVideo and FLUX are
+  // guidance-distilled (one forward a step), Mochi runs CFG. Steps: T1-T3 state 50, T5 28, T6 4;
+  // T4's README states none: its demo's default, 64 (mochi-xdit demos/cli.py --num_steps).
+  const std::string hy = "hunyuanvideo", mochi = "mochi-1", dev = "flux.1-dev", schnell = "flux.1-schnell";
+  const std::string l20 = "l20", l40 = "l40", pcie = "4090x8-2s", nvs = "h100x8-nvs";
+  static const std::vector<ValidationLine> lines = {
+      xdit("T1-1", "L20, HunyuanVideo 1280x720, 1 GPU", "T1", l20, pcie, {1, 1, 1}, false, hy, "720p", 129, 50, 6043.88,
+           "one GPU, 50 steps end to end"),
+      xdit("T1-u2", "L20, HunyuanVideo 1280x720, Ulysses-2", "T1", l20, pcie, {1, 2, 1}, false, hy, "720p", 129, 50,
+           3271.44, "Ulysses-2 on one socket"),
+      xdit("T1-u4", "L20, HunyuanVideo 1280x720, Ulysses-4", "T1", l20, pcie, {1, 4, 1}, false, hy, "720p", 129, 50,
+           2080.05, "Ulysses-4 on one socket"),
+      xdit("T2-1", "L20, HunyuanVideo 960x960, 1 GPU", "T2", l20, pcie, {1, 1, 1}, false, hy, "960x960", 129, 50,
+           6039.08, "one GPU"),
+      xdit("T2-u2", "L20, HunyuanVideo 960x960, Ulysses-2", "T2", l20, pcie, {1, 2, 1}, false, hy, "960x960", 129, 50,
+           3260.62, "Ulysses-2"),
+      xdit("T2-u3", "L20, HunyuanVideo 960x960, Ulysses-3", "T2", l20, pcie, {1, 3, 1}, false, hy, "960x960", 129, 50,
+           2284.74, "Ulysses-3"),
+      xdit("T3-h100-1", "H100, HunyuanVideo 1280x720, 1 GPU", "T3", "h100", nvs, {1, 1, 1}, false, hy, "720p", 129, 50,
+           1904.08, "one GPU"),
+      xdit("T3-h100-2", "H100, HunyuanVideo 1280x720, 2 GPUs", "T3", "h100", nvs, {1, 2, 1}, false, hy, "720p", 129, 50,
+           925.04, "Ulysses-2"),
+      xdit("T3-h100-4", "H100, HunyuanVideo 1280x720, 4 GPUs", "T3", "h100", nvs, {1, 4, 1}, false, hy, "720p", 129, 50,
+           514.08, "Ulysses-4"),
+      xdit("T3-h100-8", "H100, HunyuanVideo 1280x720, 8 GPUs", "T3", "h100", nvs, {1, 8, 1}, false, hy, "720p", 129, 50,
+           337.58, "Ulysses-8"),
+      xdit("T3-h20-1", "H20, HunyuanVideo 1280x720, 1 GPU", "T3", "h20", nvs, {1, 1, 1}, false, hy, "720p", 129, 50,
+           6639.17, "one GPU"),
+      xdit("T3-h20-2", "H20, HunyuanVideo 1280x720, 2 GPUs", "T3", "h20", nvs, {1, 2, 1}, false, hy, "720p", 129, 50,
+           3400.55, "Ulysses-2"),
+      xdit("T3-h20-4", "H20, HunyuanVideo 1280x720, 4 GPUs", "T3", "h20", nvs, {1, 4, 1}, false, hy, "720p", 129, 50,
+           1762.86, "Ulysses-4"),
+      xdit("T3-h20-8", "H20, HunyuanVideo 1280x720, 8 GPUs", "T3", "h20", nvs, {1, 8, 1}, false, hy, "720p", 129, 50,
+           940.97, "Ulysses-8"),
+      xdit("T4-1", "L40, Mochi-1 848x480 49 frames, 1 GPU", "T4", l40, pcie, {1, 1, 1}, true, mochi, "848x480", 49, 64,
+           398.00, "one GPU, CFG (two forwards a step), 64 steps (the demo's default)"),
+      xdit("T4-u2", "L40, Mochi-1, Ulysses-2", "T4", l40, pcie, {1, 2, 1}, true, mochi, "848x480", 49, 64, 216.50,
+           "Ulysses-2, the CFG branches one after the other"),
+      xdit("T4-cfg2", "L40, Mochi-1, CFG-2", "T4", l40, pcie, {2, 1, 1}, true, mochi, "848x480", 49, 64, 199.07,
+           "one CFG branch a GPU"),
+      ring_line(xdit("T4-cfg2r3", "L40, Mochi-1, CFG-2 x ring-3", "T4", l40, pcie, {2, 1, 3}, true, mochi, "848x480",
+                     49, 64, 74.06, "one CFG branch per socket, a ring of 3 in each"),
+                "", false),
+      xdit("T5-1", "H100, FLUX.1-dev 1024px, 1 GPU", "T5", "h100", nvs, {1, 1, 1}, false, dev, "1024x1024", 1, 28, 6.71,
+           "one GPU, 28 steps, eager"),
+      xdit("T5-u2", "H100, FLUX.1-dev, Ulysses-2", "T5", "h100", nvs, {1, 2, 1}, false, dev, "1024x1024", 1, 28, 4.38,
+           "Ulysses-2"),
+      ring_line(xdit("T5-r2", "H100, FLUX.1-dev, ring-2", "T5", "h100", nvs, {1, 1, 2}, false, dev, "1024x1024", 1, 28,
+                     5.31, "ring-2"),
+                "T5-u2", true),
+      ring_line(xdit("T5-u2r2", "H100, FLUX.1-dev, Ulysses-2 x ring-2", "T5", "h100", nvs, {1, 2, 2}, false, dev,
+                     "1024x1024", 1, 28, 5.19, "Ulysses-2 inside, ring-2 across"),
+                "T5-u4", true),
+      xdit("T5-u4", "H100, FLUX.1-dev, Ulysses-4", "T5", "h100", nvs, {1, 4, 1}, false, dev, "1024x1024", 1, 28, 4.24,
+           "Ulysses-4"),
+      ring_line(xdit("T5-r4", "H100, FLUX.1-dev, ring-4", "T5", "h100", nvs, {1, 1, 4}, false, dev, "1024x1024", 1, 28,
+                     5.11, "ring-4"),
+                "T5-u4", true),
+      ring_line(xdit("T6-1024-u2r2", "8 x L40, FLUX.1-schnell 1024px, Ulysses-2 x ring-2 on 4", "T6", l40, pcie,
+                     {1, 2, 2}, false, schnell, "1024x1024", 1, 4, 1.41, "4 steps, on one socket"),
+                "T6-1024-u4", false),
+      xdit("T6-1024-u4", "FLUX.1-schnell 1024px, Ulysses-4", "T6", l40, pcie, {1, 4, 1}, false, schnell, "1024x1024", 1,
+           4, 0, "no time stated: slower than Ulysses-2 x ring-2"),
+      ring_line(xdit("T6-1024-r4", "FLUX.1-schnell 1024px, ring-4", "T6", l40, pcie, {1, 1, 4}, false, schnell,
+                     "1024x1024", 1, 4, 0, "no time stated: slower than Ulysses-2 x ring-2"),
+                "T6-1024-u4", false),
+      best_line(xdit("T6-1024-best4", "FLUX.1-schnell 1024px, 4 GPUs", "T6", l40, pcie, {1, 4, 1}, false, schnell,
+                     "1024x1024", 1, 4, 0, "no time stated (the text: Ulysses-2 x ring-2, 1.41 s); the model's best of 4")),
+      best_line(xdit("T6-1024-best8", "FLUX.1-schnell 1024px, 8 GPUs", "T6", l40, pcie, {1, 8, 1}, false, schnell,
+                     "1024x1024", 1, 4, 0, "no time stated, layout not stated (the model's best of 8): slower than 4")),
+      best_line(xdit("T6-2048-best4", "FLUX.1-schnell 2048px, 4 GPUs", "T6", l40, pcie, {1, 4, 1}, false, schnell,
+                     "2048x2048", 1, 4, 0, "no time stated, layout not stated (the model's best of 4)")),
+      best_line(xdit("T6-2048-best8", "FLUX.1-schnell 2048px, 8 GPUs", "T6", l40, pcie, {1, 8, 1}, false, schnell,
+                     "2048x2048", 1, 4, 3.67, "the best stated, layout not stated (the model's best of 8)")),
+  };
+  return lines;
+}
+
+std::vector<ValidationLine> validation_lines() {
+  std::vector<ValidationLine> all = lightx2v_lines();
+  const auto& t = training_lines();
+  all.insert(all.end(), t.begin(), t.end());
+  return all;
+}
+
+std::vector<Ordering> ring_orderings() {
+  std::vector<Ordering> out;
+  const auto& t = training_lines();
+  auto comparable = [](const ValidationLine& ring, const ValidationLine& other) {
+    return other.source == ring.source && other.layout.ring == 1 && other.measured();
+  };
+  for (const ValidationLine& r : t) {
+    if (r.layout.ring == 1 || !r.measured() || r.source == "T6") continue;
+    // Against the lines without a ring on as many GPUs; where the group has none (T4), all of them.
+    bool same_count = false;
+    for (const ValidationLine& o : t)
+      same_count = same_count || (comparable(r, o) && o.layout.gpus() == r.layout.gpus());
+    for (const ValidationLine& o : t) {
+      if (!comparable(r, o) || (same_count && o.layout.gpus() != r.layout.gpus()) || o.measured_s == r.measured_s)
+        continue;
+      const bool ring_first = r.measured_s < o.measured_s;
+      out.push_back({ring_first ? r.id : o.id, ring_first ? o.id : r.id, "measured"});
+    }
+  }
+  // T6's text (xDiT docs/performance/flux.md, 2025-02).
+  out.push_back({"T6-1024-u2r2", "T6-1024-u4", "1024px: Ulysses-2 x ring-2 faster than Ulysses alone"});
+  out.push_back({"T6-1024-u2r2", "T6-1024-r4", "1024px: Ulysses-2 x ring-2 faster than ring alone"});
+  out.push_back({"T6-1024-best4", "T6-1024-best8", "1024px: 8 GPUs slower than 4 (QPI communication)"});
+  out.push_back({"T6-2048-best8", "T6-2048-best4", "2048px: 8 GPUs faster than 4"});
+  return out;
+}
+
+Candidate predict(const ValidationLine& line, double gemm_efficiency, RingParameters ring) {
   const Topology topology = make_preset(line.topology);
-  const Workload w = model_workload("wan2.1-i2v-14b", "480p", 81, line.cfg);
+  const Workload w = model_workload(line.model, line.resolution, line.frames, line.cfg);
   PlanOptions o;
   o.scope = Scope::step;
   o.gpus = line.layout.gpus();
   o.gemm_efficiency = gemm_efficiency;
+  o.attention = line.attention;
+  o.ring_pass_overhead_s = ring.pass_overhead_s;
+  o.attention_half_keys = ring.half_keys;
   o.combos = {line.combo};
   o.transports = {line.transport};
-  o.only_layout = line.layout;
+  if (!line.best_of) o.only_layout = line.layout;
   o.only_dtype = line.wire;
   o.only_overlap = Overlap::none;
   const PlanResult r = make_plan(topology, find_gpu(line.gpu), w, o);
-  return line.layout.gpus() == 1 ? r.one_gpu : r.candidates.front();
+  if (line.layout.gpus() == 1) return r.one_gpu;
+  const auto best = std::min_element(r.candidates.begin(), r.candidates.end(),
+                                     [](const Candidate& a, const Candidate& b) { return a.time_s < b.time_s; });
+  return *best;
 }
 
 namespace {
 
-/// The efficiency minimising the sum of squared log errors over `lines` (golden-section search:
-/// each line's time falls monotonically with the efficiency, so the sum is unimodal).
-double fit(const std::vector<const ValidationLine*>& lines) {
-  auto cost = [&](double e) {
-    double c = 0;
-    for (const ValidationLine* l : lines) {
-      const double err = std::log(predict(*l, e).time_s / l->measured_s);
-      c += err * err;
-    }
-    return c;
-  };
+/// The minimum of a unimodal `cost` on [lo, hi] (golden-section search).
+template <class Cost>
+double golden(Cost cost, double lo, double hi, int iterations) {
   const double phi = (std::sqrt(5.0) - 1) / 2;
-  double a = kFitLow, b = kFitHigh;
+  double a = lo, b = hi;
   double x1 = b - phi * (b - a), x2 = a + phi * (b - a);
   double f1 = cost(x1), f2 = cost(x2);
-  for (int i = 0; i < kFitIterations && b - a > 1e-6; ++i) {
+  for (int i = 0; i < iterations && b - a > 1e-9 * (hi - lo); ++i) {
     if (f1 < f2) {
       b = x2, x2 = x1, f2 = f1;
       x1 = b - phi * (b - a), f1 = cost(x1);
@@ -93,31 +251,109 @@ double fit(const std::vector<const ValidationLine*>& lines) {
   return (a + b) / 2;
 }
 
+/// Seconds the line's measurement covers, predicted (a step times its steps).
+double predicted_s(const ValidationLine& l, double gemm_efficiency, RingParameters ring) {
+  return predict(l, gemm_efficiency, ring).time_s * l.steps;
+}
+
+/// The efficiency minimising the sum of squared log errors over `lines` (each line's time falls
+/// monotonically with the efficiency, so the sum is unimodal).
+double fit_efficiency(const std::vector<const ValidationLine*>& lines) {
+  auto cost = [&](double e) {
+    double c = 0;
+    for (const ValidationLine* l : lines) {
+      const double err = std::log(predicted_s(*l, e, {}) / l->measured_s);
+      c += err * err;
+    }
+    return c;
+  };
+  return golden(cost, kFitLow, kFitHigh, kFitIterations);
+}
+
+constexpr double kOverheadHigh = 0.01;   // s per pass: the search range of the pass overhead
+constexpr double kHalfKeysHigh = 16384;  // keys: the search range of the half-rate key count
+constexpr int kRingRounds = 4, kRingIterations = 40;
+
+/// The ring's parameters minimising the sum of squared errors of each ring line's log error less
+/// its Ulysses twin's (what the ring costs beyond the same GPUs without it; the twin's own error,
+/// common to both, is not the ring's to fit). Coordinate descent, golden section on each.
+RingParameters fit_ring(const std::vector<const ValidationLine*>& lines, double gemm_efficiency,
+                        const std::map<std::string, double>& twin_log_error) {
+  auto cost = [&](RingParameters p) {
+    double c = 0;
+    for (const ValidationLine* l : lines) {
+      const double err = std::log(predicted_s(*l, gemm_efficiency, p) / l->measured_s) - twin_log_error.at(l->twin);
+      c += err * err;
+    }
+    return c;
+  };
+  RingParameters p{0, 0};
+  for (int round = 0; round < kRingRounds; ++round) {
+    p.pass_overhead_s = golden([&](double x) { return cost({x, p.half_keys}); }, 0, kOverheadHigh, kRingIterations);
+    p.half_keys = golden([&](double x) { return cost({p.pass_overhead_s, x}); }, 0, kHalfKeysHigh, kRingIterations);
+  }
+  return p;
+}
+
+const ValidationRow& row_of(const Validation& v, const std::string& id) {
+  for (const ValidationRow& r : v.rows)
+    if (r.line.id == id) return r;
+  throw std::logic_error("no validation line " + id);
+}
+
 }  // namespace
 
 Validation validate() {
   Validation v;
-  std::vector<const ValidationLine*> fitted;
-  for (const ValidationLine& l : lightx2v_lines())
+  const std::vector<ValidationLine> lines = validation_lines();
+  std::vector<const ValidationLine*> fitted, ring_fitted;
+  for (const ValidationLine& l : lines) {
     if (l.fitted) fitted.push_back(&l);
-  v.gemm_efficiency = fit(fitted);
-  for (const ValidationLine& l : lightx2v_lines()) {
+    if (l.ring_fit) ring_fitted.push_back(&l);
+  }
+  v.gemm_efficiency = fit_efficiency(fitted);
+  std::map<std::string, double> twin_log_error;
+  for (const ValidationLine* l : ring_fitted)
+    for (const ValidationLine& t : lines)
+      if (t.id == l->twin) twin_log_error[t.id] = std::log(predicted_s(t, v.gemm_efficiency, {}) / t.measured_s);
+  v.ring = fit_ring(ring_fitted, v.gemm_efficiency, twin_log_error);
+  for (const ValidationLine& l : lines) {
     ValidationRow row;
     row.line = l;
-    row.candidate = predict(l, v.gemm_efficiency);
-    row.predicted_s = row.candidate.time_s;
-    row.error = row.predicted_s / l.measured_s - 1;
+    row.candidate = predict(l, v.gemm_efficiency, v.ring);
+    row.predicted_s = row.candidate.time_s * l.steps;
+    row.loo_predicted_s = row.predicted_s;  // not fitted to: already out of sample
     if (l.fitted) {
       std::vector<const ValidationLine*> others;
       for (const ValidationLine* f : fitted)
         if (f != &l) others.push_back(f);
-      const double e = others.empty() ? v.gemm_efficiency : fit(others);
-      row.loo_predicted_s = predict(l, e).time_s;
-    } else {
-      row.loo_predicted_s = row.predicted_s;  // not fitted to: already out of sample
+      const double e = others.empty() ? v.gemm_efficiency : fit_efficiency(others);
+      row.loo_predicted_s = predicted_s(l, e, v.ring);
     }
-    row.loo_error = row.loo_predicted_s / l.measured_s - 1;
+    if (l.ring_fit) {
+      std::vector<const ValidationLine*> others;
+      for (const ValidationLine* f : ring_fitted)
+        if (f != &l) others.push_back(f);
+      const RingParameters loo = fit_ring(others, v.gemm_efficiency, twin_log_error);
+      row.loo_pass_overhead_s = loo.pass_overhead_s;
+      row.loo_half_keys = loo.half_keys;
+      row.loo_predicted_s = predicted_s(l, v.gemm_efficiency, loo);
+    }
+    if (l.measured()) {
+      row.error = row.predicted_s / l.measured_s - 1;
+      row.loo_error = row.loo_predicted_s / l.measured_s - 1;
+    }
     v.rows.push_back(row);
+  }
+  for (const Ordering& o : ring_orderings()) {
+    OrderingRow r;
+    r.ordering = o;
+    const ValidationRow &f = row_of(v, o.faster), &s = row_of(v, o.slower);
+    r.faster_s = f.predicted_s, r.slower_s = s.predicted_s;
+    r.loo_faster_s = f.loo_predicted_s, r.loo_slower_s = s.loo_predicted_s;
+    r.right = r.faster_s < r.slower_s;
+    r.loo_right = r.loo_faster_s < r.loo_slower_s;
+    v.orderings.push_back(r);
   }
   return v;
 }
@@ -125,18 +361,50 @@ Validation validate() {
 std::string validation_table(const Validation& v) {
   std::ostringstream o;
   char buf[512];
-  std::snprintf(buf, sizeof buf, "fitted: gemm_efficiency %.3f (to the lines marked fitted)\n", v.gemm_efficiency);
+  std::snprintf(buf, sizeof buf,
+                "fitted: gemm_efficiency %.3f (to the lines marked fitted); ring: pass overhead %.3f ms, attention "
+                "half-rate keys %.0f (to the lines marked ring-fit, each against its twin)\n",
+                v.gemm_efficiency, 1e3 * v.ring.pass_overhead_s, v.ring.half_keys);
   o << buf;
-  std::snprintf(buf, sizeof buf, "%-12s %9s %9s %8s %9s %8s  %-8s %-16s %s\n", "line", "measured", "model", "error",
+  std::snprintf(buf, sizeof buf, "%-14s %9s %9s %8s %9s %8s  %-8s %-16s %s\n", "line", "measured", "model", "error",
                 "loo_model", "loo_err", "used_for", "layout", "stages (s): attention / linear / exchanges / other");
   o << buf;
   for (const ValidationRow& r : v.rows) {
     const Stages& s = r.candidate.stages;
-    std::snprintf(buf, sizeof buf, "%-12s %9.3f %9.3f %+7.1f%% %9.3f %+7.1f%%  %-8s %-16s %.3f / %.3f / %.3f / %.3f%s\n",
-                  r.line.id.c_str(), r.line.measured_s, r.predicted_s, 100 * r.error, r.loo_predicted_s,
-                  100 * r.loo_error, r.line.fitted ? "fitted" : "predict", to_string(r.line.layout).c_str(),
-                  s.attention + s.cross_attention, s.linear, s.a2a_fwd + s.a2a_rev + s.ring,
-                  s.pack + s.unpack + s.other, std::fabs(r.error) > 0.25 ? "  (over 25 %)" : "");
+    const double k = r.line.steps;
+    const char* use = r.line.fitted ? "fitted" : r.line.ring_fit ? "ring-fit" : "predict";
+    char measured[32], err[32], loo_err[32];
+    if (r.line.measured()) {
+      std::snprintf(measured, sizeof measured, "%9.3f", r.line.measured_s);
+      std::snprintf(err, sizeof err, "%+7.1f%%", 100 * r.error);
+      std::snprintf(loo_err, sizeof loo_err, "%+7.1f%%", 100 * r.loo_error);
+    } else {
+      std::snprintf(measured, sizeof measured, "%9s", "-");
+      std::snprintf(err, sizeof err, "%8s", "-");
+      std::snprintf(loo_err, sizeof loo_err, "%8s", "-");
+    }
+    std::snprintf(buf, sizeof buf, "%-14s %s %9.3f %s %9.3f %s  %-8s %-16s %.3f / %.3f / %.3f / %.3f%s\n",
+                  r.line.id.c_str(), measured, r.predicted_s, err, r.loo_predicted_s, loo_err, use,
+                  to_string(r.candidate.layout).c_str(), k * (s.attention + s.cross_attention), k * s.linear,
+                  k * (s.a2a_fwd + s.a2a_rev + s.ring), k * (s.pack + s.unpack + s.other),
+                  r.line.measured() && std::fabs(r.error) > 0.25 ? "  (over 25 %)" : "");
+    o << buf;
+    if (r.line.ring_fit) {
+      const ValidationRow& twin = row_of(v, r.line.twin);
+      const double model = r.predicted_s / twin.predicted_s, measured = r.line.measured_s / twin.line.measured_s;
+      std::snprintf(buf, sizeof buf,
+                    "%-14s   (against %s: model %.3f, measured %.3f, %+.1f %%; left out: fitted on the other two, "
+                    "%.3f ms a pass, %.0f keys, %.3f)\n",
+                    "", twin.line.id.c_str(), model, measured, 100 * (model / measured - 1), 1e3 * r.loo_pass_overhead_s,
+                    r.loo_half_keys, r.loo_predicted_s / twin.predicted_s);
+      o << buf;
+    }
+  }
+  o << "ring against Ulysses (faster < slower, as stated; the model's times; loo: with the leave-one-out fits)\n";
+  for (const OrderingRow& r : v.orderings) {
+    std::snprintf(buf, sizeof buf, "%-14s < %-14s model %9.3f %s %9.3f  %-5s loo %-5s  %s\n",
+                  r.ordering.faster.c_str(), r.ordering.slower.c_str(), r.faster_s, r.right ? "<" : ">=", r.slower_s,
+                  r.right ? "right" : "WRONG", r.loo_right ? "right" : "WRONG", r.ordering.stated.c_str());
     o << buf;
   }
   return o.str();
