@@ -304,7 +304,7 @@ void run(Options o, const std::set<std::string>& given) {
                       {"transport", o.layer.transport}};
   if (o.layer.mpi || o.layer.rank >= 0)
     throw std::invalid_argument("bench runs every rank in one process: --mpi, --rank and --nccl-id-file are for run");
-  check_iterations(o.iterations);
+  check_iterations(o.iterations, o.warmup);
   if (o.no_exchange && o.no_layer && !o.kernels && !o.attention)
     throw std::invalid_argument("--no-exchange and --no-layer together leave nothing to time: drop one, or add "
                                 "--kernels or --attention");

@@ -4,6 +4,8 @@
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/option_rules.h"
+#include "cli/outputs.h"
 #include "plan/plan.h"
 #include "plan/validation.h"
 #include "schedule/workload.h"
@@ -80,7 +82,7 @@ void setup_plan(CLI::App& app) {
   for (const auto& p : presets()) presets_list += std::string(presets_list.empty() ? "" : ", ") + p.name;
   for (const auto& m : video_models()) models += std::string(models.empty() ? "" : ", ") + m.name;
   for (const auto& g : plan::gpus()) gpus += std::string(gpus.empty() ? "" : ", ") + g.name;
-  cmd->add_option("-t,--topology", opt->topology, "a preset (" + presets_list + ") or a DOT file")->capture_default_str();
+  input_option(cmd->add_option("-t,--topology", opt->topology, "a preset (" + presets_list + ") or a DOT file"))->capture_default_str();
   cmd->add_option("--nvidia-smi", opt->nvidia_smi, "the box from `nvidia-smi topo -m` text in FILE")->check(CLI::ExistingFile);
   cmd->add_option("--gpu", opt->gpu, "GPU kind: " + gpus + " (default h100 on an h100 preset, else rtx4090)");
   cmd->add_option("--model", opt->model, "video model: " + models + " (default wan2.1-14b)");
@@ -109,8 +111,17 @@ void setup_plan(CLI::App& app) {
       ->check(CLI::Range(0.01, 1.0));
   cmd->add_option("--top", opt->top, "rows of the table and bars of the picture")->check(CLI::Range(1, 100000))->capture_default_str();
   cmd->add_flag("--json", opt->json, "print the plan JSON (format ulysses-a2a/plan, docs/plan.md) instead of the table");
-  cmd->add_option("--picture", opt->picture, "also write a stacked-bar SVG of the stages to FILE");
+  output_option(*cmd, cmd->add_option("--picture", opt->picture, "also write a stacked-bar SVG of the stages to FILE"));
   cmd->add_flag("--validate", opt->validate, "print the planner against LightX2V's published step times (docs/validation.md)");
+  // Which options apply together (cli/option_rules.h).
+  excludes(*cmd, "--seq", {"--resolution", "--frames", "--no-cfg"}, "a bare shape has no video: --seq --heads give it");
+  applies_with(*cmd, "--head-dim", {"--seq"}, "a bare shape's");
+  applies_with(*cmd, "--batch", {"--seq"}, "a bare shape's");
+  excludes(*cmd, "--validate",
+           {"--topology", "--nvidia-smi", "--gpu", "--model", "--resolution", "--frames", "--seq", "--heads", "--head-dim",
+            "--batch", "--gpus", "--scope", "--no-cfg", "--attention", "--weights", "--sim-model", "--gemm-efficiency",
+            "--top", "--json", "--picture"},
+           "it prints the planner against the published step times, a fixed table");
   cmd->callback([opt, cmd] {
     opt->model_given = cmd->count("--model") > 0;
     opt->seq_given = cmd->count("--seq") > 0;

@@ -13,6 +13,8 @@
 #include "backend/transport.h"
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/numbers.h"
+#include "cli/outputs.h"
 #include "cli/layer_options.h"
 #include "sim/measurements.h"
 #include "sim/probe_patterns.h"
@@ -348,7 +350,7 @@ void setup_probe(CLI::App& app) {
       "probe", "measure the box: pairs, flows through each shared link, all-to-all and rounds; writes measurements");
   std::string presets_list;
   for (const auto& p : presets()) presets_list += std::string(presets_list.empty() ? "" : ", ") + p.name;
-  cmd->add_option("-t,--topology", opt->topology, "the box: a preset (" + presets_list + ") or a DOT file")
+  input_option(cmd->add_option("-t,--topology", opt->topology, "the box: a preset (" + presets_list + ") or a DOT file"))
       ->capture_default_str();
   cmd->add_option("--transport", opt->transports,
                   "what moves the flows, a comma list: cuda-p2p, cuda-staged, nvlink (cuda-peer); shm, p2p, nvlink "
@@ -366,10 +368,11 @@ void setup_probe(CLI::App& app) {
   cmd->add_flag("--share-gpus", opt->share_gpus,
                 "GPU backends: let ranks share GPUs when the machine has fewer than the box (a smoke test)");
   cmd->add_option("--timeout", opt->timeout_s, "abort a run that makes no progress for this many seconds")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(real_range(0, kMaxTimeoutSeconds));
   cmd->add_flag("--dry-run", opt->dry_run, "list the patterns and the time the probe will take; run nothing");
   cmd->add_flag("--json", opt->json, "with --dry-run: the list as JSON");
-  cmd->add_option("-o,--output", opt->output, "the measurement document to write (docs/formats.md)");
+  output_option(*cmd, cmd->add_option("-o,--output", opt->output, "the measurement document to write (docs/formats.md)"));
   cmd->callback([opt, cmd] {
     opt->bytes_given = cmd->count("--bytes") > 0;
     run(*opt);

@@ -7,6 +7,8 @@
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/option_rules.h"
+#include "cli/outputs.h"
 #include "viz/calibration_picture.h"
 #include "viz/format.h"
 #include "viz/graphviz.h"
@@ -61,7 +63,7 @@ struct CalibrationOptions {
 };
 
 void add_output_options(CLI::App& cmd, OutputOptions& o) {
-  cmd.add_option("-o,--output", o.output, "picture file (.svg, .png, .pdf or .dot); - for stdout with --format")
+  output_option(cmd, cmd.add_option("-o,--output", o.output, "picture file (.svg, .png, .pdf or .dot); - for stdout with --format"))
       ->required();
   cmd.add_option("--format", o.format, "svg, png, pdf or dot (default: from the output's extension)")
       ->check(CLI::IsMember({"svg", "png", "pdf", "dot"}));
@@ -107,6 +109,8 @@ void setup_schedule_picture(CLI::App& render, const char* name, const char* help
   if (!rounds)
     cmd->add_option("--round", opt->highlight, "highlight this round (others grey): readable at N = 32");
   add_output_options(*cmd, opt->out);
+  never_applies(*cmd, {"--bytes", "--seq", "--heads", "--head-dim", "--dtype", "--exchange"},
+                std::string("render ") + name + " (who pairs with whom has no message sizes)");
   cmd->callback([opt, rounds] { run_schedule_picture(*opt, rounds); });
 }
 
@@ -171,8 +175,13 @@ void run_calibration(const CalibrationOptions& o) {
 
 void run_report(const ReportOptions& o) {
   const Schedule s = make_schedule(o.schedule);
-  const auto written =
-      viz::render_report_pictures(o.dir, s, o.simulation.empty() ? "" : read_file(o.simulation), o.run);
+  // Through a temporary folder (cli/outputs.h): a bad --simulation, found after the first pictures,
+  // leaves the folder as it was.
+  const std::string simulation = o.simulation.empty() ? "" : read_file(o.simulation);
+  if (!o.simulation.empty() && simulation.empty())
+    throw std::invalid_argument("--simulation " + o.simulation + " is empty: give the document of simulate --json-out FILE");
+  const auto written = write_into_folder(
+      o.dir, [&](const std::string& temp) { return viz::render_report_pictures(temp, s, simulation, o.run); });
   if (o.json) {
     std::cout << nlohmann::json{{"format", "ulysses-a2a/render-report"}, {"version", 1}, {"pictures", written}}.dump(1)
               << "\n";
@@ -187,13 +196,16 @@ void setup_report(CLI::App& render) {
       "report", "the pictures for a report, into a directory: pairings.svg, rounds.svg, and with --simulation "
                 "topology-load.svg and timeline.svg");
   add_schedule_options(*cmd, opt->schedule);
-  cmd->add_option("-o,--output", opt->dir, "directory to write into (must exist)")
+  output_folder_option(*cmd, cmd->add_option("-o,--output", opt->dir, "directory to write into (must exist)"))
       ->required()
       ->check(CLI::ExistingDirectory);
   cmd->add_option("--simulation", opt->simulation, "simulation document (ulysses-a2a simulate ... --json-out FILE)")
       ->check(CLI::ExistingFile);
   cmd->add_option("--run", opt->run, "which run of the document, from 0")->capture_default_str();
   cmd->add_flag("--json", opt->json, "list the files written as JSON");
+  never_applies(*cmd, {"--bytes", "--seq", "--heads", "--head-dim", "--dtype", "--exchange"},
+                "render report (its pictures show pairings and the --simulation document's sizes)");
+  applies_with(*cmd, "--run", {"--simulation"}, "which run of the document");
   cmd->callback([opt] { run_report(*opt); });
 }
 
@@ -201,11 +213,12 @@ void setup_topology(CLI::App& render) {
   auto opt = std::make_shared<TopologyOptions>();
   CLI::App* cmd = render.add_subcommand(
       "topology", "the box as a tree, links labelled with bandwidth; with --load, coloured by utilisation");
-  cmd->add_option("topology", opt->topology, "preset name (see: ulysses-a2a topo list) or DOT file")->required();
+  input_option(cmd->add_option("topology", opt->topology, "preset name (see: ulysses-a2a topo list) or DOT file"))->required();
   cmd->add_option("--load", opt->load, "simulation document (ulysses-a2a simulate ... --json-out FILE)")
       ->check(CLI::ExistingFile);
   cmd->add_option("--run", opt->run, "which run of the document, from 0")->capture_default_str();
   add_output_options(*cmd, opt->out);
+  applies_with(*cmd, "--run", {"--load"}, "which run of the document");
   cmd->callback([opt] { run_topology(*opt); });
 }
 

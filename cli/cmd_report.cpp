@@ -11,6 +11,7 @@
 #include "backend/runner.h"
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/outputs.h"
 #include "sim/contention_policy.h"
 #include "plan/plan.h"
 #include "plan/study.h"
@@ -145,10 +146,8 @@ void run(Options o) {
   const ModelChoice choice = resolve_model(o.model, o.resolution, o.resolution_given);
   o.model = choice.model, o.resolution = choice.resolution;
   const Topology topology = load_topology(o.topology);
-  // The folder is checked before the minutes of work, and every file in it before any is written.
-  std::filesystem::create_directories(o.out);
-  const std::string dir = o.out + "/";
-  check_writable({dir + "report.txt", dir + "report.json", dir + "simulation.json", dir + "trace.json"});
+  // The folder is checked when parsed (cli/outputs.h); the files go through a temporary folder
+  // inside it and are moved in only when all were written, so a failure changes nothing there.
   const std::vector<Entry> entries = prove_and_time(o, topology);
   std::ostringstream text;
   text << table(o, entries) << "box " << topology.name << ": " << calibration_status(topology) << "\n";
@@ -171,13 +170,16 @@ void run(Options o) {
   if (!o.no_layer_check) doc["layer_check"] = layer_check(o, text);
 
   const std::string sim_json = simulation_json(topology, runs, /*with_dot=*/true);  // idle links too, for the picture
-  write_outputs({{dir + "report.txt", text.str()},
-                 {dir + "report.json", doc.dump(1) + "\n"},
-                 {dir + "simulation.json", sim_json},
-                 {dir + "trace.json", simulation_trace(runs)}});
-  // Pictures of the reference schedule (round-robin, the first run of the study).
-  std::vector<std::string> files = {dir + "report.txt", dir + "report.json", dir + "simulation.json", dir + "trace.json"};
-  for (const std::string& f : viz::render_report_pictures(o.out, entries.front().schedule, sim_json, 0)) files.push_back(f);
+  const std::vector<std::string> files = write_into_folder(o.out, [&](const std::string& dir) {
+    std::vector<std::string> written = {dir + "report.txt", dir + "report.json", dir + "simulation.json", dir + "trace.json"};
+    write_outputs({{written[0], text.str()},
+                   {written[1], doc.dump(1) + "\n"},
+                   {written[2], sim_json},
+                   {written[3], simulation_trace(runs)}});
+    // Pictures of the reference schedule (round-robin, the first run of the study).
+    for (const std::string& f : viz::render_report_pictures(dir, entries.front().schedule, sim_json, 0)) written.push_back(f);
+    return written;
+  });
   std::cout << text.str() << "\nwritten:";
   for (const std::string& f : files) std::cout << " " << f;
   std::cout << "\n";
@@ -193,9 +195,9 @@ void setup_report_command(CLI::App& app) {
   auto opt = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand(
       "report", "the main job: prove, simulate and picture every schedule of the study for one box and model");
-  cmd->add_option("-o,--out", opt->out, "folder for report.txt, report.json, simulation.json, trace.json, pictures")
+  output_folder_option(*cmd, cmd->add_option("-o,--out", opt->out, "folder for report.txt, report.json, simulation.json, trace.json, pictures"))
       ->capture_default_str();
-  cmd->add_option("-t,--topology", opt->topology, "a preset (topo list) or a DOT file")->capture_default_str();
+  input_option(cmd->add_option("-t,--topology", opt->topology, "a preset (topo list) or a DOT file"))->capture_default_str();
   cmd->add_option("--ranks", opt->ranks, "number of ranks N")->check(CLI::Range(2, 4096))->capture_default_str();
   cmd->add_option("--model", opt->model, "video model (wan2.1-14b, wan2.1-1.3b, hunyuanvideo-1.5)")->capture_default_str();
   cmd->add_option("--resolution", opt->resolution, "480p or 720p")->capture_default_str();

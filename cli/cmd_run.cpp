@@ -101,7 +101,7 @@ std::string report_text(const Options& o, const RunReport& r) {
 }
 
 void run(Options o) {
-  check_iterations(o.iterations);
+  check_iterations(o.iterations, o.warmup);
   apply_mpi(o.layer);
   const LayerShape shape = make_shape(o.layer);
   check_host_memory(layer_host_bytes(shape, find_transport(o.layer.transport).host_memory, o.check),

@@ -7,6 +7,8 @@
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/option_rules.h"
+#include "cli/outputs.h"
 #include "plan/study.h"
 #include "schedule/generators.h"
 #include "schedule/io.h"
@@ -222,7 +224,7 @@ void setup_simulate(CLI::App& app) {
   std::string presets_list, models;
   for (const auto& p : presets()) presets_list += std::string(presets_list.empty() ? "" : ", ") + p.name;
   for (const auto& m : video_models()) models += std::string(models.empty() ? "" : ", ") + m.name;
-  cmd->add_option("-t,--topology", opt->topology, "a preset (" + presets_list + ") or a DOT file")->capture_default_str();
+  input_option(cmd->add_option("-t,--topology", opt->topology, "a preset (" + presets_list + ") or a DOT file"))->capture_default_str();
   cmd->add_option("--boxes", opt->boxes, "join K copies of the box, one NIC each (1..128)")
       ->check(CLI::Range(1, kMaxBoxes))
       ->capture_default_str();
@@ -234,7 +236,7 @@ void setup_simulate(CLI::App& app) {
   cmd->add_option("--sim-model", opt->sim_model, "contention (interleaving losses, windows) or fluid (fair sharing: the bound)")
       ->check(CLI::IsMember({"contention", "fluid"}))
       ->capture_default_str();
-  cmd->add_option("--mechanisms", opt->mechanisms, "contention mechanisms on: a comma list of tlp, interleave, window; all; none")
+  cmd->add_option("--mechanisms", opt->mechanisms, "contention mechanisms on: a comma list of tlp, interleave, window, channels; all; none")
       ->capture_default_str();
   cmd->add_flag("--ce-reads", opt->ce_reads, "cuda-p2p copies read from the peer (non-posted: the read window applies)");
   cmd->add_option("--model", opt->model, "video model for the Ulysses shapes: " + models + " (default wan2.1-14b)");
@@ -243,13 +245,13 @@ void setup_simulate(CLI::App& app) {
   cmd->add_option("-i,--input", opt->input, "simulate this schedule JSON (lowered with --discipline) or programs JSON")
       ->check(CLI::ExistingFile);
   cmd->add_flag("--json", opt->json, "print the simulation JSON (docs/simulate.md) instead of the table");
-  cmd->add_option("--json-out", opt->json_out, "also write the simulation JSON to FILE");
+  output_option(*cmd, cmd->add_option("--json-out", opt->json_out, "also write the simulation JSON to FILE"));
   cmd->add_flag("--with-dot", opt->with_dot, "include the topology's DOT text in the JSON");
   cmd->add_option("--time-tolerance", opt->time_tolerance,
                   "batch events up to this fraction of a transfer's duration (0 = exact; 0.01 for N >= 512)")
       ->check(CLI::Range(0.0, 0.5))
       ->capture_default_str();
-  cmd->add_option("--trace", opt->trace, "write a Chrome trace-event JSON to FILE (open in ui.perfetto.dev)");
+  output_option(*cmd, cmd->add_option("--trace", opt->trace, "write a Chrome trace-event JSON to FILE (open in ui.perfetto.dev)"));
   cmd->add_option("--measurements", opt->measurements,
                   "predict every point of these measurement documents (docs/formats.md) on the box instead")
       ->check(CLI::ExistingFile);
@@ -260,6 +262,12 @@ void setup_simulate(CLI::App& app) {
   cmd->get_option("--heads")->description("with --seq: total heads H (h = H / N)")->default_str("");
   cmd->get_option("--head-dim")->description("with --seq: head dim D")->default_str("");
   cmd->get_option("--exchange")->description("Ulysses: qkv (forward), out (reverse) or both");
+  excludes(*cmd, "--input", {"--ranks", "--algo", "--chunks", "--unmerged", "--bytes", "--seq", "--heads", "--head-dim",
+                             "--dtype", "--exchange", "--model", "--resolution", "--frames"},
+           "the file gives the ranks, the schedule and the sizes");
+  applies_with(*cmd, "--with-dot", {"--json", "--json-out"}, "it adds the box to the simulation JSON");
+  for (const char* list : {"--algo", "--discipline", "--transport", "--mechanisms", "--exchange"})
+    cmd->get_option(list)->check(comma_list());  // '' or 'a,,b' or 'x,x' is a typo, not the default study
   cmd->callback([opt, cmd] {
     opt->algo_given = cmd->count("--algo") > 0;
     opt->bytes_given = cmd->count("--bytes") > 0;

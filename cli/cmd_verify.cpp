@@ -5,6 +5,8 @@
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/option_rules.h"
+#include "cli/outputs.h"
 #include "schedule/io.h"
 #include "schedule/lower.h"
 #include "verify/promela.h"
@@ -64,7 +66,10 @@ void setup_verify(CLI::App& app) {
       ->check(CLI::ExistingFile);
   cmd->add_option("--eager", opt->eager, "sends of at most BYTES complete when posted (default: zero-buffer)");
   cmd->add_flag("--json", opt->json, "print the full report as JSON");
-  cmd->add_option("--emit-promela", opt->promela, "also write a Promela model of the programs to FILE (for SPIN)");
+  output_option(*cmd, cmd->add_option("--emit-promela", opt->promela, "also write a Promela model of the programs to FILE (for SPIN)"));
+  excludes(*cmd, "--input", {"--ranks", "--algo", "--chunks", "--unmerged", "--bytes", "--seq", "--heads", "--head-dim",
+                             "--dtype", "--exchange"},
+           "the file gives the ranks, the schedule and the sizes");
   cmd->callback([opt] { run(*opt); });
 }
 

@@ -141,14 +141,17 @@ bool write_all(int fd, const std::string& text) {
 
 void require_plain_numbers(CLI::App& app) {
   for (CLI::Option* opt : app.get_options()) {
-    const std::string type = opt->get_type_name();
+    // The kind before any validator's description ("UINT:INT in [1 - 128]"): a range is no exemption.
+    const std::string full_type = opt->get_type_name();
+    const std::string type = full_type.substr(0, full_type.find(':'));
     if (type == "UINT" || type == "INT") {
       const bool is_signed = type == "INT";
       // transform, not check: CLI11 hands a check a copy, and "010" must reach the option as "10".
       opt->transform(CLI::Validator([is_signed](std::string& v) { return plain_number(v, is_signed); },
                                     "", "whole number"));
     } else if (type == "FLOAT") {
-      opt->check(CLI::Validator([](std::string& v) { return finite_number(v); }, "", "finite number"));
+      // A transform runs before the checks added earlier (CLI::Range lets nan through).
+      opt->transform(CLI::Validator([](std::string& v) { return finite_number(v); }, "", "finite number"));
     }
   }
   for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) require_plain_numbers(*sub);

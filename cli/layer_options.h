@@ -15,6 +15,7 @@
 #include "backend/mpi_world.h"
 #include "backend/transport.h"
 #include "cli/common.h"
+#include "cli/numbers.h"
 #include "schedule/lower.h"
 #include "schedule/workload.h"
 
@@ -71,7 +72,10 @@ inline void add_layer_options(CLI::App& cmd, LayerOptions& o, bool with_schedule
   cmd.add_option("--dtype", o.dtype, "bf16, fp16, or fp8 (bf16 values, e4m3 + float32 row scales on the wire)")
       ->check(CLI::IsMember({"bf16", "fp16", "fp8"}))
       ->capture_default_str();
-  cmd.add_option("--timeout", o.timeout_s, "seconds without progress before a transport aborts (> 0)")->capture_default_str();
+  // At most a million seconds: 1e10 overflowed the clock's nanoseconds and timed out at once.
+  cmd.add_option("--timeout", o.timeout_s, "seconds without progress before a transport aborts (> 0)")
+      ->check(real_range(0, kMaxTimeoutSeconds))
+      ->capture_default_str();
   cmd.add_option("--rank", o.rank, "nccl, one process per GPU: this process's rank (needs --nccl-id-file)");
   cmd.add_option("--nccl-id-file", o.nccl_id_file, "nccl, one process per GPU: file where rank 0 writes the unique id");
   cmd.add_flag("--mpi", o.mpi, "nccl under mpirun: this process's rank and --ranks from MPI, the unique id by MPI_Bcast");
@@ -216,8 +220,15 @@ inline void check_layer_programs(const LayerPrograms& p) {
 }
 
 /// Refuses iteration counts that would time nothing.
-inline void check_iterations(std::uint32_t iterations) {
+/// More runs than this is a hang in all but name (the fuzzer's --iterations 2147483648 ran for hours).
+inline constexpr std::uint32_t kMaxIterations = 1000000;
+
+inline void check_iterations(std::uint32_t iterations, std::uint32_t warmup) {
   if (iterations == 0) throw std::invalid_argument("--iterations 0 times nothing: give at least 1");
+  for (const auto& [name, value] : {std::pair{"--iterations", iterations}, std::pair{"--warmup", warmup}})
+    if (value > kMaxIterations)
+      throw std::invalid_argument(std::string(name) + " " + std::to_string(value) + " is more than " +
+                                  std::to_string(kMaxIterations) + " runs: give at most that");
 }
 
 inline TransportOptions transport_options(const LayerOptions& o) {
