@@ -322,7 +322,8 @@ void run(Options o, const std::set<std::string>& given) {
   o.layer.discipline = list.front().second;
   if (!o.no_exchange) {
     const std::vector<std::uint64_t> sizes = sweep_sizes(o);
-    if (host) check_host_memory(2.0 * static_cast<double>(sizes.back()) * o.layer.ranks, "the sweep up to -e " + o.max_size);
+    if (host) check_host_memory(2.0 * static_cast<double>(sizes.back()) * o.layer.ranks, "the sweep up to -e " + o.max_size,
+                                "use a smaller -e/--maxbytes or --ranks");
   }
   if (!o.no_layer) check_host_memory(layer_host_bytes(shape, host, false), "the layer");
   if (!o.no_exchange) j["exchange"] = exchange_section(o, text);

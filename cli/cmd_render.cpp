@@ -68,6 +68,11 @@ void add_output_options(CLI::App& cmd, OutputOptions& o) {
   cmd.add_option("--format", o.format, "svg, png, pdf or dot (default: from the output's extension)")
       ->check(CLI::IsMember({"svg", "png", "pdf", "dot"}));
   cmd.add_flag("--json", o.json, "report what was written as JSON");
+  add_rule(cmd, "--json", [&cmd]() -> std::string {
+    return given_value(cmd, "--output") == "-" ? "--json does not apply with -o - (the picture is what goes to stdout): write the picture to a "
+                             "file, or drop --json"
+                           : "";
+  });
 }
 
 /// Writes `data` and says so, as a line or as JSON.

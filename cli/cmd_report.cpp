@@ -166,7 +166,13 @@ void run(Options o) {
     runs.push_back(e.sim);
   }
   doc["schedules"] = schedules;
-  doc["plan"] = plan_answer(o, topology, text);
+  try {
+    doc["plan"] = plan_answer(o, topology, text);
+  } catch (const std::invalid_argument& e) {  // report has no --scope: say what report can do
+    throw std::invalid_argument("report --model " + o.model + ": the planner's step cannot be planned (" + e.what() +
+                                "): run report with wan2.1-14b or wan2.1-1.3b, or ulysses-a2a plan --model " + o.model +
+                                " --scope attention");
+  }
   if (!o.no_layer_check) doc["layer_check"] = layer_check(o, text);
 
   const std::string sim_json = simulation_json(topology, runs, /*with_dot=*/true);  // idle links too, for the picture

@@ -16,6 +16,7 @@
 #include "sim/measurements.h"
 #include "sim/prediction.h"
 #include "sim/simulate.h"
+#include "verify/report.h"
 #include "schedule/workload.h"
 
 namespace ua2a::cli {
@@ -111,15 +112,19 @@ std::vector<SimReport> run_all(const Options& o, const Topology& topology) {
   std::vector<SimReport> runs;
   if (!o.input.empty()) {  // one given schedule or program set
     const std::string text = read_file(o.input);
+    const bool is_programs = document_kind(text) == DocumentKind::programs;
+    const Schedule s = is_programs ? Schedule{} : schedule_from_json(text);
+    const ProgramSet programs = is_programs ? programs_from_json(text)
+                                            : lower(s, parse_discipline(o.discipline.empty() ? "paired-full" : o.discipline));
+    // Only what verify proves exactly-once is timed: a schedule missing a piece took "0.000 s"
+    // before. A deadlock stays the simulator's to report (exit 1, with its wait-for cycle).
+    const VerifyReport proof = is_programs ? verify(programs, {}) : verify(s, programs, {});
+    if (!proof.ok() && proof.execution.deadlock_free())
+      throw std::invalid_argument(o.input + " fails verification (a piece missing, duplicated or mismatched): see "
+                                  "ulysses-a2a verify -i " + o.input + "; only verified schedules are timed");
     for (auto t : transports(o, topology)) {
       try {
-        if (document_kind(text) == DocumentKind::programs) {
-          runs.push_back(run_one(o, topology, nullptr, programs_from_json(text), t, record));
-        } else {
-          const Schedule s = schedule_from_json(text);
-          const std::string d = o.discipline.empty() ? "paired-full" : o.discipline;
-          runs.push_back(run_one(o, topology, &s, lower(s, parse_discipline(d)), t, record));
-        }
+        runs.push_back(run_one(o, topology, is_programs ? nullptr : &s, programs, t, record));
       } catch (const std::invalid_argument& e) {
         if (o.transport != "all") throw;
         note_skip(o.input + " over " + to_string(*t), e.what());
@@ -266,6 +271,14 @@ void setup_simulate(CLI::App& app) {
                              "--dtype", "--exchange", "--model", "--resolution", "--frames"},
            "the file gives the ranks, the schedule and the sizes");
   applies_with(*cmd, "--with-dot", {"--json", "--json-out"}, "it adds the box to the simulation JSON");
+  add_rule(*cmd, "--ce-reads", [cmd]() -> std::string {
+    if (given_value(*cmd, "--sim-model") == "fluid")
+      return "--ce-reads applies to --sim-model contention only (the read window): drop it";
+    const std::string transport = given_value(*cmd, "--transport");
+    if (!transport.empty() && transport != "all" && ("," + transport + ",").find(",cuda-p2p,") == std::string::npos)
+      return "--ce-reads applies to --transport cuda-p2p only (peer copies that read): add it, or drop --ce-reads";
+    return "";
+  });
   for (const char* list : {"--algo", "--discipline", "--transport", "--mechanisms", "--exchange"})
     cmd->get_option(list)->check(comma_list());  // '' or 'a,,b' or 'x,x' is a typo, not the default study
   cmd->callback([opt, cmd] {

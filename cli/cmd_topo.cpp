@@ -112,7 +112,13 @@ void setup_topo(CLI::App& app) {
   CLI::App* imp = cmd->add_subcommand("import", "read `nvidia-smi topo -m` output (a file, or - for stdin) into DOT");
   NvsmiOptions& n = opt->import;
   input_option(imp->add_option("file", opt->target, "the saved output of nvidia-smi topo -m, or -"))->required();
-  imp->add_option("--name", n.name, "topology name")->capture_default_str();
+  imp->add_option("--name", n.name, "topology name")
+      ->check([](const std::string& v) {  // what the DOT form carries back unchanged
+        const bool ok = !v.empty() && v.size() <= 64 &&
+                        v.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") == std::string::npos;
+        return ok ? std::string() : "'" + v + "' must be letters, digits, '-', '_' and '.' (it is the DOT graph's name)";
+      })
+      ->capture_default_str();
   imp->add_option("--gpu-link-gbps", n.gpu_link_gbps, "GPU to switch/root port, GB/s per direction")->capture_default_str()
       ->check(real_range(1e-9, 1e6));
   imp->add_option("--uplink-gbps", n.uplink_gbps, "switch to CPU, GB/s per direction")->capture_default_str()
@@ -125,7 +131,7 @@ void setup_topo(CLI::App& app) {
       ->check(real_range(0, 1e6));
   imp->add_option("--p2p-overhead", n.p2p_overhead, "bytes charged per P2P byte through a CPU (1.2 Intel, 1 AMD)")
       ->capture_default_str()
-      ->check(real_range(1e-9, 100));
+      ->check(real_range(1, 100));
   imp->add_option("--nvlink-gbps", n.nvlink_gbps_per_link, "one NVLink, GB/s per direction (NV# = # links)")
       ->capture_default_str()
       ->check(real_range(1e-9, 1e6));

@@ -157,13 +157,14 @@ inline std::uint64_t available_memory_bytes() {
 
 /// Refuses, before anything is allocated, a run whose host memory would not fit: `needed` bytes
 /// (an estimate that counts the large buffers only) against what the machine has available.
-inline void check_host_memory(double needed, const std::string& what) {
+inline void check_host_memory(double needed, const std::string& what,
+                              const std::string& fix = "use a smaller --seq, --ranks or --text-tokens") {
   const std::uint64_t available = available_memory_bytes();
   if (needed > static_cast<double>(std::uint64_t{1} << 62) || (available > 0 && needed > 0.9 * available))
     throw std::invalid_argument(what + " needs about " + human_bytes(needed) + " (" +
                                 std::to_string(static_cast<unsigned long long>(std::min(needed, 1.8e19))) +
                                 " bytes) of host memory, and " + human_bytes(static_cast<double>(available)) +
-                                " is available: use a smaller --seq, --ranks or --text-tokens");
+                                " is available: " + fix);
 }
 
 /// The host memory of run_layer for `shape` (backend/runner.cpp): inputs q, k, v and the outputs

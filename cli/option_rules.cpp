@@ -52,6 +52,11 @@ void never_applies(CLI::App& cmd, const std::vector<std::string>& options, const
     });
 }
 
+std::string given_value(CLI::App& cmd, const std::string& option) {
+  const CLI::Option* opt = cmd.get_option_no_throw(option);
+  return opt == nullptr || opt->results().empty() ? "" : opt->results().back();
+}
+
 CLI::Validator comma_list() {
   return CLI::Validator(
       [](std::string& value) -> std::string {

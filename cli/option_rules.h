@@ -21,6 +21,10 @@ void never_applies(CLI::App& cmd, const std::vector<std::string>& options, const
 /// Any other rule: `problem` returns "" when `option` (given) applies, else the message (exit 2).
 void add_rule(CLI::App& cmd, const std::string& option, std::function<std::string()> problem);
 
+/// The value `option` was given on the command line ("" when not given): for rules, which run
+/// before the options' variables are all set.
+std::string given_value(CLI::App& cmd, const std::string& option);
+
 /// A comma list of names: no empty list, no empty item ("a,,b"), no item twice ("x,x").
 CLI::Validator comma_list();
 

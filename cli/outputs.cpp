@@ -86,7 +86,18 @@ std::string to_string(OptionRole role) {
 
 CLI::Option* output_option(CLI::App& cmd, CLI::Option* opt) { return tag(&cmd, opt, OptionRole::output_file); }
 CLI::Option* output_folder_option(CLI::App& cmd, CLI::Option* opt) { return tag(&cmd, opt, OptionRole::output_folder); }
-CLI::Option* input_option(CLI::Option* opt) { return tag(nullptr, opt, OptionRole::input); }
+CLI::Option* input_option(CLI::Option* opt) {
+  // A directory is no input file (a preset name is no directory): "topo show /tmp" said "DOT syntax error".
+  opt->check(CLI::Validator(
+      [opt](std::string& path) -> std::string {
+        std::error_code ec;
+        if (!path.empty() && path != "-" && fs::is_directory(path, ec))
+          throw std::invalid_argument(display_name(*opt) + " " + path + " is a directory: give a file");
+        return "";
+      },
+      "", ""));
+  return tag(nullptr, opt, OptionRole::input);
+}
 
 OptionRole role_of(CLI::Option& opt) {
   for (int r = 1; r < 4; ++r) {

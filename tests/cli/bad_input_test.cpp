@@ -51,6 +51,12 @@ const std::map<std::string, std::string> kFiles = {
     {"empty.txt", ""},
     {"binary.bin", std::string("\x7f" "ELF\x02\x01\x01\0\0\0\0\0\0\0\0\0", 16)},
     // A schedule file past the generator's chunk limit: the reader refuses it with the same words.
+    // A schedule with no rounds: every piece missing (simulate timed it at 0.000 s).
+    {"norounds.json", "{\"format\": \"ulysses-a2a/schedule\", \"version\": 1, \"ranks\": 4, \"algo\": \"x\", "
+                      "\"kind\": \"pairing\", \"payload\": {\"chunks\": 1, \"parts\": [{\"name\": \"block\", "
+                      "\"bytes\": 1}]}, \"rounds\": []}\n"},
+    // `nvidia-smi topo -m` saved by an editor that writes a UTF-8 byte-order mark.
+    {"bom.txt", "\xEF\xBB\xBF" + ua2a::testing::read_source("tests/sim/data/4090x4.txt")},
     {"chunks.json", "{\"format\": \"ulysses-a2a/schedule\", \"version\": 1, \"ranks\": 2, \"algo\": \"x\", "
                     "\"kind\": \"pairing\", \"payload\": {\"chunks\": 1048577, \"parts\": [{\"name\": \"block\", "
                     "\"bytes\": 1}]}, \"rounds\": []}\n"},
@@ -235,9 +241,23 @@ const std::vector<Case> kCases = {
   // ---- issue 21: the CLI fuzzer's finds (tests/cli/cli_fuzz_test.cpp) ----
   {"fuzz: a hang", "run --ranks 2 --heads 2 --seq 4 --iterations 2147483648", 2, {"--iterations 2147483648 is more than 1000000"}},
   {"fuzz: a hang", "bench --ranks 2 -b 64 -e 64 -n 1 --no-layer --warmup 2147483648", 2, {"--warmup 2147483648 is more than 1000000"}},
-  {"fuzz: the file named", "topo import {dir}", 2, {"topo import {dir}: is a directory"}},
+  {"fuzz: the file named", "topo import {dir}", 2, {"file {dir} is a directory: give a file"}},
+  {"inputs: a directory", "topo show {dir}", 2, {"topology {dir} is a directory: give a file"}, {"DOT syntax error"}},
   {"fuzz: the file named", "topo import {dir}/empty.txt", 2, {"{dir}/empty.txt: nvidia-smi topo -m"}},
   {"fuzz: the file named", "topo import ''", 2, {"the file is an empty path"}},
+  // ---- issue 21: the remaining listed defects ----
+  {"simulate only what verify proves", "simulate -i {src}/docs/examples/mismatch.json", 2,
+   {"mismatch.json fails verification", "verify -i"}, {"time_ms"}},
+  {"simulate only what verify proves", "simulate -i {dir}/norounds.json", 2, {"norounds.json fails verification"}, {"0.000"}},
+  {"ignored: --json with the picture on stdout", "render pairings --ranks 4 --json -o - --format dot", 2,
+   {"--json does not apply with -o -"}},
+  {"ignored: --ce-reads", "simulate --sim-model fluid --ce-reads", 2, {"--ce-reads applies to --sim-model contention only"}},
+  {"ignored: --ce-reads", "simulate --transport shm --ce-reads", 2, {"--ce-reads applies to --transport cuda-p2p only"}},
+  {"topo import --name round-trips", "topo import {src}/tests/sim/data/4090x4.txt --name 'x\\y'", 2, {"--name", "must be letters"}},
+  {"topo import: a byte-order mark", "topo import {dir}/bom.txt", 0, {"digraph topology", "gpu3"}},
+  {"bench: the fix it names", "bench -e 16G --no-layer", 2, {"use a smaller -e/--maxbytes or --ranks"}, {"--text-tokens"}},
+  {"report: the fix it names", "report --model hunyuanvideo-1.5 --ranks 2 -t 4090x4 --no-layer-check --out {dir}/r", 2,
+   {"ulysses-a2a plan --model hunyuanvideo-1.5 --scope attention"}},
   // ---- your box, measured (issue 19) ----
   {"measurements: a study option", "simulate --measurements {src}/docs/validation/measurements/c16.json --algo shift", 2,
    {"--algo does not apply with --measurements"}},
