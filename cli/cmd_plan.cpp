@@ -4,6 +4,7 @@
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/numbers.h"
 #include "cli/option_rules.h"
 #include "cli/outputs.h"
 #include "plan/plan.h"
@@ -108,7 +109,7 @@ void setup_plan(CLI::App& app) {
   cmd->add_option("--gemm-efficiency", opt->gemm_efficiency,
                   "achieved fraction of the dense tensor rate for the linear layers (default: the fitted " +
                       std::to_string(plan::kGemmEfficiency).substr(0, 4) + ")")
-      ->check(CLI::Range(0.01, 1.0));
+      ->check(real_range(0.01, 1.0));
   cmd->add_option("--top", opt->top, "rows of the table and bars of the picture")->check(CLI::Range(1, 100000))->capture_default_str();
   cmd->add_flag("--json", opt->json, "print the plan JSON (format ulysses-a2a/plan, docs/plan.md) instead of the table");
   output_option(*cmd, cmd->add_option("--picture", opt->picture, "also write a stacked-bar SVG of the stages to FILE"));

@@ -156,7 +156,8 @@ void check_numbers(Options& o) {
     throw std::invalid_argument("--bytes " + std::to_string(o.bytes) + " is above the probe's " +
                                 std::to_string(kMaxProbeFlowBytes) + " bytes per flow: 64 MiB (67108864) is plenty");
   if (o.iterations == 0) throw std::invalid_argument("-n/--iters 0 times nothing: give at least 1");
-  if (!(o.timeout_s > 0)) throw std::invalid_argument("--timeout must be more than 0 seconds");
+  if (!(o.timeout_s >= kMinTimeoutSeconds))
+    throw std::invalid_argument("--timeout must be more than 0 seconds (at least 0.001)");
   if (o.share_gpus && o.backend != "cuda-peer")
     throw std::invalid_argument("--share-gpus applies to --backend cuda-peer (threads need no GPU; NCCL refuses two "
                                 "ranks on one GPU): drop it");

@@ -7,6 +7,7 @@
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/numbers.h"
 #include "cli/option_rules.h"
 #include "cli/outputs.h"
 #include "plan/study.h"
@@ -254,7 +255,7 @@ void setup_simulate(CLI::App& app) {
   cmd->add_flag("--with-dot", opt->with_dot, "include the topology's DOT text in the JSON");
   cmd->add_option("--time-tolerance", opt->time_tolerance,
                   "batch events up to this fraction of a transfer's duration (0 = exact; 0.01 for N >= 512)")
-      ->check(CLI::Range(0.0, 0.5))
+      ->check(real_range(0.0, 0.5))
       ->capture_default_str();
   output_option(*cmd, cmd->add_option("--trace", opt->trace, "write a Chrome trace-event JSON to FILE (open in ui.perfetto.dev)"));
   cmd->add_option("--measurements", opt->measurements,

@@ -109,9 +109,9 @@ inline void apply_mpi(LayerOptions& o) {
 }
 
 inline LayerShape make_shape(const LayerOptions& o) {
-  if (!(o.timeout_s > 0))
-    throw std::invalid_argument("--timeout must be more than 0 seconds: a transport with no time to move a piece "
-                                "reports every run as stuck (default 60)");
+  if (!(o.timeout_s >= kMinTimeoutSeconds))
+    throw std::invalid_argument("--timeout must be more than 0 seconds (at least 0.001): a transport with no time to "
+                                "move a piece reports every run as stuck (default 60)");
   if (o.model.empty() && (o.resolution_given || o.frames_given))
     throw std::invalid_argument(std::string(o.resolution_given ? "--resolution" : "--frames") +
                                 " applies with --model only: add --model (e.g. wan2.1-14b), or drop it");

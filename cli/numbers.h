@@ -7,8 +7,10 @@
 
 namespace ua2a::cli {
 
-/// The longest --timeout: 11 days; a clock in nanoseconds overflows past 9.2e9 s.
+/// The longest --timeout: 11 days; a clock in nanoseconds overflows past 9.2e9 s. The shortest:
+/// a millisecond (1e-300 timed every run out at once, exit 3 for what is bad input).
 inline constexpr double kMaxTimeoutSeconds = 1e6;
+inline constexpr double kMinTimeoutSeconds = 1e-3;
 
 /// A finite real in [lo, hi] (hi infinite: no upper bound), the range printed readably ("at least
 /// 0", "from 0.01 to 1"), never as DBL_MAX's 300 digits. Refuses nan, inf, "1,2" and trailing text.

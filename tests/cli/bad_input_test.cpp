@@ -238,6 +238,7 @@ const std::vector<Case> kCases = {
   {"numbers: what topo show refuses", "topo import {src}/tests/sim/data/4090x4.txt --shm-flow-cap-gbps -1", 2, {"--shm-flow-cap-gbps"}},
   {"numbers: what topo show refuses", "topo import {src}/tests/sim/data/4090x4.txt --gpu-ce-alpha nan", 2, {"--gpu-ce-alpha", "'nan'"}},
   {"numbers: timeout past the clock", "run --ranks 4 --timeout 1e10", 2, {"--timeout", "from 0 to 1e+06"}},
+  {"fuzz: a timeout too short to move a piece", "run --ranks 2 --heads 2 --seq 4 --timeout 1e-300", 2, {"at least 0.001"}},
   // ---- issue 21: the CLI fuzzer's finds (tests/cli/cli_fuzz_test.cpp) ----
   {"fuzz: a hang", "run --ranks 2 --heads 2 --seq 4 --iterations 2147483648", 2, {"--iterations 2147483648 is more than 1000000"}},
   {"fuzz: a hang", "bench --ranks 2 -b 64 -e 64 -n 1 --no-layer --warmup 2147483648", 2, {"--warmup 2147483648 is more than 1000000"}},
