@@ -71,7 +71,7 @@ Topology import_file(const std::string& path, const NvsmiOptions& o) {
   try {
     return import_nvidia_smi(text, o);
   } catch (const std::invalid_argument& e) {
-    throw std::invalid_argument((path == "-" ? std::string("standard input") : path) + ": " + e.what());
+    throw std::invalid_argument((path == "-" ? std::string("file - (standard input)") : path) + ": " + e.what());
   }
 }
 

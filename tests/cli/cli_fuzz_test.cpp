@@ -171,7 +171,8 @@ std::vector<std::string> members(const Option& o) {
 /// The values tried for one option (its role or type decides which).
 std::vector<std::string> values_for(const Option& o) {
   if (o.role == "input")
-    return {"{dir}", "{dir}/missing.json", "{dir}/empty.txt", "{dir}/binary.bin", "{dir}/keep.json", ""};
+    return {"{dir}", "{dir}/missing.json", "{dir}/empty.txt", "{dir}/binary.bin", "{dir}/keep.json", "", "-",
+            "{dir}/box.dot"};
   if (o.role == "output") return {"{dir}", "{dir}/no/such/f.out", "/dev/full", "{dir}/new.out", ""};
   if (o.role == "output-folder") return {"{dir}/keep.txt", "{dir}/no/such/new", "/proc/x", ""};
   const std::string kind = type_kind(o);
@@ -179,7 +180,7 @@ std::vector<std::string> values_for(const Option& o) {
     return {"0", "-1", "1", "2147483648", "4294967296", "9223372036854775808", "18446744073709551616", "1e308", "nan",
             "8.5", ""};
   if (kind == "FLOAT") return {"0", "-1", "nan", "inf", "-inf", "1e308", "-1e308", "1e-300", "2147483648", "1,2", ""};
-  std::vector<std::string> v = {"", ",", "x"};
+  std::vector<std::string> v = {"", ",", "x", "x\ny", std::string(5000, 'x')};
   std::vector<std::string> m = members(o);
   const std::string d = !m.empty() ? m.front() : o.default_value;
   if (!d.empty()) {
@@ -317,7 +318,7 @@ std::string check(const Invocation& inv, const fs::path& dir, int& exit_code, st
   const auto before = snapshot(dir);
   std::vector<std::string> nameable;
   const std::string line = command_line(inv, dir, nameable);
-  const auto r = run_cli(line, kTimeoutSeconds);
+  const auto r = run_cli(line + " </dev/null", kTimeoutSeconds);  // "-" reads an empty stdin, never the terminal
   exit_code = r.exit_code;
   std::string broken;
   if (r.exit_code < 0 || r.exit_code > 3)
