@@ -185,6 +185,16 @@ void run_report(const ReportOptions& o) {
   const std::string simulation = o.simulation.empty() ? "" : read_file(o.simulation);
   if (!o.simulation.empty() && simulation.empty())
     throw std::invalid_argument("--simulation " + o.simulation + " is empty: give the document of simulate --json-out FILE");
+  if (!simulation.empty()) {  // the pictures of one run, not pairings of one schedule beside the load of another
+    const viz::Simulation sim = viz::simulation_from_json(simulation);
+    const viz::SimulationRun& run = viz::select_run(sim, o.run);
+    const std::string algo = run.algo.substr(0, run.algo.find(" ("));  // "round-robin (unmerged)"
+    if (run.ranks != s.ranks || algo != s.algo)
+      throw std::invalid_argument("--simulation " + o.simulation + " run " + std::to_string(o.run) + " is " + run.algo +
+                                  " on " + std::to_string(run.ranks) + " ranks, the pictures " + s.algo + " on " +
+                                  std::to_string(s.ranks) + ": give --ranks " + std::to_string(run.ranks) + " --algo " +
+                                  algo + ", or another --run");
+  }
   const auto written = write_into_folder(
       o.dir, [&](const std::string& temp) { return viz::render_report_pictures(temp, s, simulation, o.run); });
   if (o.json) {

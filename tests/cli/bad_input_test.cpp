@@ -247,6 +247,8 @@ const std::vector<Case> kCases = {
   {"fuzz: the file named", "topo import {dir}/empty.txt", 2, {"{dir}/empty.txt: nvidia-smi topo -m"}},
   {"fuzz: the file named", "topo import ''", 2, {"the file is an empty path"}},
   // ---- issue 21: the remaining listed defects ----
+  {"render report: one run", "render report -o {dir} --ranks 8 --algo shift --simulation {src}/tests/viz/data/sim-4.json", 2,
+   {"is round-robin on 4 ranks, the pictures shift on 8", "--ranks 4 --algo round-robin"}},
   {"simulate only what verify proves", "simulate -i {src}/docs/examples/mismatch.json", 2,
    {"mismatch.json fails verification", "verify -i"}, {"time_ms"}},
   {"simulate only what verify proves", "simulate -i {dir}/norounds.json", 2, {"norounds.json fails verification"}, {"0.000"}},
