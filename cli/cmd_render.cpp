@@ -124,7 +124,7 @@ void run_topology(const TopologyOptions& o) {
   viz::TopologyPicture picture = viz::picture_from_topology(load_topology(o.topology));
   nlohmann::json facts = {{"topology", picture.name}, {"nodes", picture.nodes.size()}, {"links", picture.links.size()}};
   if (!o.load.empty()) {
-    const viz::Simulation sim = viz::simulation_from_json(read_file(o.load));
+    const viz::Simulation sim = named_input(o.load, [&] { return viz::simulation_from_json(read_file(o.load)); });
     const viz::SimulationRun& run = viz::select_run(sim, o.run);
     viz::apply_load(picture, run);
     facts["bottleneck"] = run.bottleneck;
@@ -138,7 +138,7 @@ void run_timeline(const TimelineOptions& o) {
   // converted by Graphviz's SVG loader for png and pdf.
   if (format == viz::ImageFormat::dot)
     throw std::invalid_argument("render timeline has no DOT form (it is not a graph): use svg, png or pdf");
-  const viz::Simulation sim = viz::simulation_from_json(read_file(o.simulation));
+  const viz::Simulation sim = named_input(o.simulation, [&] { return viz::simulation_from_json(read_file(o.simulation)); });
   const viz::SimulationRun& run = viz::select_run(sim, o.run);
   finish(o.out, "timeline", format,
          viz::convert_svg(viz::timeline_svg(run, sim.topology_name, {.link_lanes = o.links}), format),
@@ -186,7 +186,7 @@ void run_report(const ReportOptions& o) {
   if (!o.simulation.empty() && simulation.empty())
     throw std::invalid_argument("--simulation " + o.simulation + " is empty: give the document of simulate --json-out FILE");
   if (!simulation.empty()) {  // the pictures of one run, not pairings of one schedule beside the load of another
-    const viz::Simulation sim = viz::simulation_from_json(simulation);
+    const viz::Simulation sim = named_input(o.simulation, [&] { return viz::simulation_from_json(simulation); });
     const viz::SimulationRun& run = viz::select_run(sim, o.run);
     const std::string algo = run.algo.substr(0, run.algo.find(" ("));  // "round-robin (unmerged)"
     if (run.ranks != s.ranks || algo != s.algo)

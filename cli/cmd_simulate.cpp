@@ -113,9 +113,9 @@ std::vector<SimReport> run_all(const Options& o, const Topology& topology) {
   std::vector<SimReport> runs;
   if (!o.input.empty()) {  // one given schedule or program set
     const std::string text = read_file(o.input);
-    const bool is_programs = document_kind(text) == DocumentKind::programs;
-    const Schedule s = is_programs ? Schedule{} : schedule_from_json(text);
-    const ProgramSet programs = is_programs ? programs_from_json(text)
+    const bool is_programs = named_input(o.input, [&] { return document_kind(text); }) == DocumentKind::programs;
+    const Schedule s = is_programs ? Schedule{} : named_input(o.input, [&] { return schedule_from_json(text); });
+    const ProgramSet programs = is_programs ? named_input(o.input, [&] { return programs_from_json(text); })
                                             : lower(s, parse_discipline(o.discipline.empty() ? "paired-full" : o.discipline));
     // Only what verify proves exactly-once is timed: a schedule missing a piece took "0.000 s"
     // before. A deadlock stays the simulator's to report (exit 1, with its wait-for cycle).

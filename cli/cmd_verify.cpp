@@ -29,11 +29,11 @@ struct Options {
 VerifyReport verify_input(const Options& o, const ExecuteOptions& exec, ProgramSet& programs) {
   if (!o.input.empty()) {
     const std::string text = read_file(o.input);
-    if (document_kind(text) == DocumentKind::programs) {
-      programs = programs_from_json(text);
+    if (named_input(o.input, [&] { return document_kind(text); }) == DocumentKind::programs) {
+      programs = named_input(o.input, [&] { return programs_from_json(text); });
       return verify(programs, exec);
     }
-    const Schedule s = schedule_from_json(text);
+    const Schedule s = named_input(o.input, [&] { return schedule_from_json(text); });
     programs = lower(s, parse_discipline(o.discipline));
     return verify(s, programs, exec);
   }

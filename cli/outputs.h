@@ -7,6 +7,8 @@
 /// fuzzer (tests/cli/cli_fuzz_test.cpp, through cli/option_table.h) which paths to make collide.
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <new>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -24,6 +26,21 @@ CLI::Option* output_folder_option(CLI::App& cmd, CLI::Option* opt);
 CLI::Option* input_option(CLI::Option* opt);
 /// The role of an option: its tag, else input for CLI::ExistingFile, else none.
 OptionRole role_of(CLI::Option& opt);
+
+/// Runs `read`, a parser of the file at `path`, so that its error names the file ("F: not valid
+/// JSON ..."): the readers' messages name the field, not always the file.
+template <class Read>
+auto named_input(const std::string& path, Read&& read) -> decltype(read()) {
+  try {
+    return read();
+  } catch (const std::bad_alloc&) {
+    throw;  // the machine's failure, not the file's
+  } catch (const std::exception& e) {  // FormatError is a runtime_error, TopologyError an invalid_argument
+    const std::string what = e.what();
+    if (what.find(path) != std::string::npos) throw;
+    throw std::invalid_argument(path + ": " + what);
+  }
+}
 
 /// True when `path` and `other` name one file (both existing and equivalent, or the same path).
 bool same_path(const std::string& path, const std::string& other);

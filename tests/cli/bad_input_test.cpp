@@ -247,6 +247,8 @@ const std::vector<Case> kCases = {
   {"fuzz: the file named", "topo import {dir}/empty.txt", 2, {"{dir}/empty.txt: nvidia-smi topo -m"}},
   {"fuzz: the file named", "topo import ''", 2, {"the file is an empty path"}},
   // ---- issue 21: the remaining listed defects ----
+  {"readers name the file", "verify -i {dir}/binary.bin", 2, {"{dir}/binary.bin: not valid JSON"}},
+  {"readers name the file", "render timeline {dir}/keep.txt -o {dir}/t.svg", 2, {"{dir}/keep.txt: simulation document is not JSON"}},
   {"render report: one run", "render report -o {dir} --ranks 8 --algo shift --simulation {src}/tests/viz/data/sim-4.json", 2,
    {"is round-robin on 4 ranks, the pictures shift on 8", "--ranks 4 --algo round-robin"}},
   {"simulate only what verify proves", "simulate -i {src}/docs/examples/mismatch.json", 2,
