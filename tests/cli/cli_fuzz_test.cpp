@@ -9,7 +9,9 @@
 //   - no signal and no hang: the exit code is 0, 1, 2 or 3;
 //   - a non-zero exit changes no file of the case's folder (nothing written, removed or added);
 //   - exit 2 says something on stderr that names an option or a value of the invocation;
-//   - two outputs on one path, or an output on an input, are refused (exit 2).
+//   - two outputs on one path, or an output on an input, are refused (exit 2);
+//   - exit 0 prints no nan or inf, and an option it was given changed its output or files (an
+//     option that changes nothing was ignored).
 // Fixed seed: the bases run first, then the single changes, then the pairs, each shuffled with the
 // seed, until a time budget (UA2A_FUZZ_SECONDS, counted from the start) is spent: 120 s (all of
 // them take about 50 s on an idle 2-core machine), 150 s in a sanitized build, where a process
@@ -26,6 +28,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <regex>
 #include <set>
 #include <sstream>
 #include <string>
@@ -330,6 +333,8 @@ std::string check(const Invocation& inv, const fs::path& dir, int& exit_code, st
     broken = "exit " + std::to_string(r.exit_code) + " where colliding paths must be refused with exit 2";
   else if (r.exit_code != 0 && snapshot(dir) != before)
     broken = "exit " + std::to_string(r.exit_code) + " but a file of the folder was changed, removed or added";
+  else if (r.exit_code == 0 && std::regex_search(r.stdout_text, std::regex(R"((^|[^A-Za-z_])-?(nan|inf)([^A-Za-z_]|$))")))
+    broken = "exit 0 with nan or inf in its output: a silently wrong number";
   else if (r.exit_code == 2) {
     const bool named = std::any_of(nameable.begin(), nameable.end(),
                                    [&](const std::string& w) { return !w.empty() && r.stderr_text.find(w) != std::string::npos; });
