@@ -12,6 +12,7 @@
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "cli/outputs.h"
+#include "cli/progress.h"
 #include "sim/contention_policy.h"
 #include "plan/plan.h"
 #include "plan/study.h"
@@ -58,6 +59,12 @@ Payload study_payload(const Options& o, bool unmerged) {
 /// first entry is the reference, round-robin paired-half, on the box's default transport).
 std::vector<Entry> prove_and_time(const Options& o, const Topology& topology) {
   std::vector<Entry> entries;
+  const auto transports = plan::study_transports(topology, parse_sim_model(o.sim_model));
+  const std::size_t total = plan::study_schedules().size() * transports.size();
+  Progress progress("report", total, std::to_string(plan::study_schedules().size()) + " schedules x " +
+                                          std::to_string(transports.size()) + " transports on " + topology.name +
+                                          ", " + std::to_string(o.ranks) + " ranks");
+  std::size_t done = 0;
   for (const plan::Combo& c : plan::study_schedules()) {
     if (const std::string why = plan::skip_reason(c, o.ranks); !why.empty()) {
       std::cerr << "note: skipped " << c.algo << " / " << c.discipline << ": " << why << "\n";
@@ -66,7 +73,8 @@ std::vector<Entry> prove_and_time(const Options& o, const Topology& topology) {
     const Schedule schedule = generate(c.algo, o.ranks, study_payload(o, c.unmerged));
     const ProgramSet programs = lower(schedule, parse_discipline(c.discipline));
     const VerifyReport verdict = verify(schedule, programs);
-    for (std::optional<TransportKind> t : plan::study_transports(topology, parse_sim_model(o.sim_model))) {
+    for (std::optional<TransportKind> t : transports) {
+      progress.step(done++, c.algo + " / " + c.discipline + (t ? " over " + to_string(*t) : ""));
       Entry e{c, schedule, verdict, {}};
       SimOptions so;
       so.schedule = &e.schedule;

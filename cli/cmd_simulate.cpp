@@ -10,6 +10,7 @@
 #include "cli/numbers.h"
 #include "cli/option_rules.h"
 #include "cli/outputs.h"
+#include "cli/progress.h"
 #include "plan/study.h"
 #include "schedule/generators.h"
 #include "schedule/io.h"
@@ -138,6 +139,11 @@ std::vector<SimReport> run_all(const Options& o, const Topology& topology) {
   const bool comparing = o.schedule.algo == "all" || o.discipline == "all";
   std::vector<std::string> exchanges = o.schedule.exchange == "both" ? std::vector<std::string>{"qkv", "out"}
                                                                       : std::vector<std::string>{o.schedule.exchange};
+  const std::size_t total = exchanges.size() * combos(o).size() * transports(o, topology).size();
+  Progress progress("simulate", total, std::to_string(total) + " runs of " + std::to_string(o.schedule.ranks) +
+                                           " ranks on " + topology.name + " (" + std::to_string(topology.gpus().size()) +
+                                           " GPUs)");
+  std::size_t done = 0;
   for (const std::string& exchange : exchanges)
     for (const plan::Combo& c : combos(o)) {
       ScheduleOptions s = workload(o);
@@ -162,6 +168,7 @@ std::vector<SimReport> run_all(const Options& o, const Topology& topology) {
       }
       if (c.unmerged) programs.algo += " (unmerged)";
       for (auto t : transports(o, topology)) {
+        progress.step(done++, c.algo + " / " + c.discipline + (t ? " over " + to_string(*t) : ""));
         try {
           runs.push_back(run_one(o, topology, &schedule, programs, t, record));
         } catch (const std::invalid_argument& e) {
