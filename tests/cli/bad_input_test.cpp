@@ -44,6 +44,9 @@ const std::map<std::string, std::string> kFiles = {
                  "cpu0 -> gpu0 [capacity_gbps=24]; }\n"},
     {"unit.dot", "digraph { gpu0 [kind=gpu]; cpu0 [kind=cpu]; gpu0 -> cpu0 [capacity_gbps=24 GB]; "
                  "cpu0 -> gpu0 [capacity_gbps=24]; }\n"},
+    // sim-4.json's first link, gpu0 -> sw0, at half its capacity there.
+    {"half.dot", "digraph { gpu0 [kind=gpu]; sw0 [kind=switch]; cpu0 [kind=cpu]; gpu0 -> sw0 [capacity_gbps=12]; "
+                 "sw0 -> gpu0 [capacity_gbps=12]; sw0 -> cpu0 [capacity_gbps=24]; cpu0 -> sw0 [capacity_gbps=24]; }\n"},
     // A box of one GPU: nothing to probe between.
     {"one.dot", "digraph { gpu0 [kind=gpu]; cpu0 [kind=cpu]; gpu0 -> cpu0 [capacity_gbps=24]; "
                 "cpu0 -> gpu0 [capacity_gbps=24]; }\n"},
@@ -249,6 +252,8 @@ const std::vector<Case> kCases = {
   // ---- issue 21: the remaining listed defects ----
   {"readers name the file", "verify -i {dir}/binary.bin", 2, {"{dir}/binary.bin: not valid JSON"}},
   {"readers name the file", "render timeline {dir}/keep.txt -o {dir}/t.svg", 2, {"{dir}/keep.txt: simulation document is not JSON"}},
+  {"render topology: one box", "render topology {dir}/half.dot --load {src}/tests/viz/data/sim-4.json -o {dir}/t.svg", 2,
+   {"has 24", "render with the topology the simulation ran on"}},
   {"render report: one run", "render report -o {dir} --ranks 8 --algo shift --simulation {src}/tests/viz/data/sim-4.json", 2,
    {"is round-robin on 4 ranks, the pictures shift on 8", "--ranks 4 --algo round-robin"}},
   {"simulate only what verify proves", "simulate -i {src}/docs/examples/mismatch.json", 2,
