@@ -47,6 +47,11 @@ const std::map<std::string, std::string> kFiles = {
     // sim-4.json's first link, gpu0 -> sw0, at half its capacity there.
     {"half.dot", "digraph { gpu0 [kind=gpu]; sw0 [kind=switch]; cpu0 [kind=cpu]; gpu0 -> sw0 [capacity_gbps=12]; "
                  "sw0 -> gpu0 [capacity_gbps=12]; sw0 -> cpu0 [capacity_gbps=24]; cpu0 -> sw0 [capacity_gbps=24]; }\n"},
+    // Values Boost's conversion refused without naming the attribute ("bad lexical cast").
+    {"quoted.dot", "digraph { gpu0 [kind=gpu]; cpu0 [kind=cpu]; gpu0 -> cpu0 [capacity_gbps=\"24 GB\"]; "
+                   "cpu0 -> gpu0 [capacity_gbps=24]; }\n"},
+    {"bigbox.dot", "digraph { gpu0 [kind=gpu]; cpu0 [kind=cpu, box=99999999999]; gpu0 -> cpu0 [capacity_gbps=24]; "
+                   "cpu0 -> gpu0 [capacity_gbps=24]; }\n"},
     // A box of one GPU: nothing to probe between.
     {"one.dot", "digraph { gpu0 [kind=gpu]; cpu0 [kind=cpu]; gpu0 -> cpu0 [capacity_gbps=24]; "
                 "cpu0 -> gpu0 [capacity_gbps=24]; }\n"},
@@ -99,6 +104,8 @@ const std::vector<Case> kCases = {
   {"no octal", "schedule --ranks 010 --bytes 1", 0, {"10 ranks"}},
   {"DOT number read whole", "simulate --topology {dir}/exp.dot --algo grouped --ranks 1", 2, {"'2.4e1'", "quote it"}},
   {"DOT number read whole", "topo show {dir}/exp.dot -o {dir}/keep.txt", 2, {"'2.4e1'"}},
+  {"DOT: the attribute named", "topo show {dir}/quoted.dot", 2, {"capacity_gbps=\"24 GB\" is not a number"}, {"lexical"}},
+  {"DOT: the attribute named", "topo show {dir}/bigbox.dot", 2, {"box=99999999999 is not a whole number"}, {"lexical"}},
   {"DOT number has no unit", "topo show {dir}/unit.dot", 2, {"'GB' has no value (after capacity_gbps=24)", "no unit"}},
 
   // ---- options that cannot apply are errors naming the option ----
