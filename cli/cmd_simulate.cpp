@@ -293,7 +293,11 @@ void setup_simulate(CLI::App& app) {
     opt->algo_given = cmd->count("--algo") > 0;
     opt->bytes_given = cmd->count("--bytes") > 0;
     opt->seq_given = cmd->count("--seq") > 0;
-    parse_mechanisms(opt->mechanisms);  // a bad list is bad input before anything runs
+    try {
+      parse_mechanisms(opt->mechanisms);  // a bad list is bad input before anything runs
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument(std::string("--mechanisms: ") + e.what());
+    }
     if (opt->sim_model == "fluid" && cmd->count("--mechanisms") > 0)
       throw std::invalid_argument("--mechanisms applies to --sim-model contention only: drop it, or use contention");
     opt->resolution_given = cmd->count("--resolution") > 0;

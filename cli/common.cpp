@@ -87,6 +87,11 @@ std::string plain_number(std::string& value, bool is_signed) {
     if (value[k] < '0' || value[k] > '9')
       return "'" + value + "' is not a whole " + (is_signed ? "" : "non-negative ") + "decimal number";
   while (i + 1 < value.size() && value[i] == '0') value.erase(i, 1);  // "010" is 10, not octal 8
+  // Past 64 bits CLI11 saturates an unsigned option silently (2^64 became 2^64 - 1).
+  const std::string digits = value.substr(i);
+  const std::string max = is_signed ? (i == 1 ? "9223372036854775808" : "9223372036854775807") : "18446744073709551615";
+  if (digits.size() > max.size() || (digits.size() == max.size() && digits > max))
+    return "'" + value + "' is past the largest whole number this program holds (" + max + "): give a smaller one";
   return "";
 }
 

@@ -121,7 +121,7 @@ inline LayerShape make_shape(const LayerOptions& o) {
   auto pad_to_ranks = [&](std::uint64_t tokens, const char* what) {
     if (tokens == 0) throw std::invalid_argument(std::string(what) + " must be at least 1 token");
     const std::uint64_t n = static_cast<std::uint64_t>(o.ranks);
-    s.seq_per_rank = (tokens + n - 1) / n;  // padded up to a multiple of N; the padding is masked
+    s.seq_per_rank = tokens / n + (tokens % n != 0);  // padded up to a multiple of N (masked); no wrap at 2^64
     s.image_tokens = tokens;
   };
   if (o.image_tokens > 0 || o.image_tokens_given) {

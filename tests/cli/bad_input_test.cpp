@@ -250,6 +250,10 @@ const std::vector<Case> kCases = {
   {"numbers: timeout past the clock", "run --ranks 4 --timeout 1e10", 2, {"--timeout", "from 0 to 1e+06"}},
   {"fuzz: a timeout too short to move a piece", "run --ranks 2 --heads 2 --seq 4 --timeout 1e-300", 2, {"at least 0.001"}},
   // ---- issue 21: the CLI fuzzer's finds (tests/cli/cli_fuzz_test.cpp) ----
+  {"fuzz: past 64 bits", "run --seq 18446744073709551616", 2, {"--seq", "past the largest whole number"}, {"TB"}},
+  {"fuzz: the option blamed", "run --image-tokens 18446744073709551615", 2, {"the padded sequence N x s", "past"},
+   {"--seq (image tokens per rank)", "N x s = 0"}},
+  {"fuzz: the option blamed", "simulate --mechanisms x", 2, {"--mechanisms: unknown mechanism 'x'"}},
   {"fuzz: a hang", "run --ranks 2 --heads 2 --seq 4 --iterations 2147483648", 2, {"--iterations 2147483648 is more than 1000000"}},
   {"fuzz: a hang", "bench --ranks 2 -b 64 -e 64 -n 1 --no-layer --warmup 2147483648", 2, {"--warmup 2147483648 is more than 1000000"}},
   {"fuzz: the file named", "topo import {dir}", 2, {"file {dir} is a directory: give a file"}},

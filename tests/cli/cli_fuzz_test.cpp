@@ -8,7 +8,9 @@
 // the README promises of every command:
 //   - no signal and no hang: the exit code is 0, 1, 2 or 3;
 //   - a non-zero exit changes no file of the case's folder (nothing written, removed or added);
-//   - exit 2 says something on stderr that names an option or a value of the invocation;
+//   - exit 2 says something on stderr that names an option or a value of the invocation, and
+//     after a single change that option or its value (not another: "--seq must be at least 1"
+//     for --image-tokens 2^64 - 1 blamed the wrong one);
 //   - two outputs on one path, or an output on an input, are refused (exit 2);
 //   - exit 0 prints no nan or inf, and an option it was given changed its output or files (an
 //     option that changes nothing was ignored).
@@ -340,6 +342,15 @@ std::string check(const Invocation& inv, const fs::path& dir, int& exit_code, st
                                    [&](const std::string& w) { return !w.empty() && r.stderr_text.find(w) != std::string::npos; });
     if (r.stderr_text.empty()) broken = "exit 2 with nothing on stderr";
     else if (!named) broken = "exit 2 whose message names no option or value of the command line";
+    else if (inv.changed) {  // a single change: the message names that option or its value, not another
+      std::vector<std::string> mine = {inv.changed->positional};
+      for (const std::string& n : inv.changed->names) mine.push_back(n.substr(n.find_first_not_of('-')));
+      const std::string value = expand(inv.value, dir);
+      if (value.size() >= 2) mine.push_back(value);
+      if (std::none_of(mine.begin(), mine.end(),
+                       [&](const std::string& w) { return !w.empty() && r.stderr_text.find(w) != std::string::npos; }))
+        broken = "exit 2 whose message blames another option than the one changed";
+    }
   }
   seen = r.stdout_text;
   for (const auto& [name, text] : snapshot(dir)) seen += "\n--- " + name + "\n" + text;
