@@ -127,7 +127,9 @@ const std::vector<Case> kCases = {
   {"cannot apply: bench", "bench --iterations 0", 2, {"--iterations 0"}},
   {"cannot apply: bench", "bench -f 1", 2, {"-f/--stepfactor 1", "at least 2"}},
   {"cannot apply: bench", "bench -b 100 -e 10", 2, {"-e/--maxbytes 10 is below -b/--minbytes 100"}},
-  {"cannot apply: bench", "bench --ranks 3 --heads 3 --algo xor --no-layer", 2, {"no --algo x --discipline pair applies to 3 ranks"}},
+  {"cannot apply: bench", "bench --ranks 3 --algo xor --no-layer", 2, {"no --algo x --discipline pair applies to 3 ranks"}},
+  {"bench: no layer, no layer shape", "bench --ranks 3 --no-layer -b 8K -e 8K -n 1 -w 0", 0, {"round-robin"}, {"--heads"}},
+  {"bench: no layer, no layer shape", "bench --ranks 3 --no-layer -b 8K -e 8K --heads 16", 2, {"--heads does not apply with --no-layer"}},
 
   // ---- checked writes; all outputs checked before any is written ----
   {"checked write: schedule", "schedule --ranks 2 -o /dev/full", 2, {"failed writing '/dev/full'"}},
