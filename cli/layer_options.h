@@ -16,6 +16,7 @@
 #include "backend/transport.h"
 #include "cli/common.h"
 #include "cli/numbers.h"
+#include "cli/option_rules.h"
 #include "schedule/lower.h"
 #include "schedule/workload.h"
 
@@ -79,6 +80,13 @@ inline void add_layer_options(CLI::App& cmd, LayerOptions& o, bool with_schedule
   cmd.add_option("--rank", o.rank, "nccl, one process per GPU: this process's rank (needs --nccl-id-file)");
   cmd.add_option("--nccl-id-file", o.nccl_id_file, "nccl, one process per GPU: file where rank 0 writes the unique id");
   cmd.add_flag("--mpi", o.mpi, "nccl under mpirun: this process's rank and --ranks from MPI, the unique id by MPI_Bcast");
+  for (const char* nccl_only : {"--rank", "--nccl-id-file"})  // the CLI fuzzer found them ignored on threads
+    add_rule(cmd, nccl_only, [&cmd, nccl_only]() -> std::string {
+      return given_value(cmd, "--transport") == "nccl"
+                 ? ""
+                 : std::string(nccl_only) + " applies to --transport nccl only (one process per GPU): add it, or drop " +
+                       nccl_only;
+    });
   cmd.parse_complete_callback([&cmd, &o] {
     o.resolution_given = cmd.count("--resolution") > 0;
     o.frames_given = cmd.count("--frames") > 0;

@@ -256,6 +256,7 @@ const std::vector<Case> kCases = {
   {"fuzz: the option blamed", "run --image-tokens 18446744073709551615", 2, {"the padded sequence N x s", "past"},
    {"--seq (image tokens per rank)", "N x s = 0"}},
   {"fuzz: the option blamed", "simulate --mechanisms x", 2, {"--mechanisms: unknown mechanism 'x'"}},
+  {"fuzz: ignored", "run --ranks 2 --heads 2 --seq 4 --nccl-id-file {dir}/id", 2, {"--nccl-id-file applies to --transport nccl only"}},
   {"fuzz: a hang", "run --ranks 2 --heads 2 --seq 4 --iterations 2147483648", 2, {"--iterations 2147483648 is more than 1000000"}},
   {"fuzz: a hang", "bench --ranks 2 -b 64 -e 64 -n 1 --no-layer --warmup 2147483648", 2, {"--warmup 2147483648 is more than 1000000"}},
   {"fuzz: the file named", "topo import {dir}", 2, {"file {dir} is a directory: give a file"}},
