@@ -377,7 +377,8 @@ void setup_bench(CLI::App& app) {
   cmd->add_flag("--json", opt->json, "print JSON");
   for (const char* shape_option : {"--seq", "--image-tokens", "--heads", "--head-dim", "--text-tokens"})
     add_rule(*cmd, shape_option, [cmd, shape_option]() -> std::string {
-      if (cmd->count("--no-layer") == 0) return "";
+      // --kernels takes the layer's shape (scripts/device-check.sh: --text-tokens 512 --kernels --no-layer).
+      if (cmd->count("--no-layer") == 0 || cmd->count("--kernels") > 0 || cmd->count("--attention") > 0) return "";
       return std::string(shape_option) + " does not apply with --no-layer (the sweep's sizes are -b and -e; the " +
              "layer's shape is not used): drop it, or drop --no-layer";
     });
