@@ -46,6 +46,7 @@ struct Options {
   std::string sim_model = "contention";
   std::string mechanisms = "all";
   bool ce_reads = false;
+  bool partial = false;  ///< with --input: time a schedule verify rejects (one-way measurements)
   std::vector<std::string> measurements;  ///< predict these measurement documents instead
   // Which flags the user gave (CLI11 counts), to pick the defaults.
   bool algo_given = false, bytes_given = false, seq_given = false, resolution_given = false, frames_given = false;
@@ -120,10 +121,14 @@ std::vector<SimReport> run_all(const Options& o, const Topology& topology) {
                                             : lower(s, parse_discipline(o.discipline.empty() ? "paired-full" : o.discipline));
     // Only what verify proves exactly-once is timed: a schedule missing a piece took "0.000 s"
     // before. A deadlock stays the simulator's to report (exit 1, with its wait-for cycle).
+    // --partial times one on purpose (a one-way transfer, docs/validation.md), never an empty one.
     const VerifyReport proof = is_programs ? verify(programs, {}) : verify(s, programs, {});
-    if (!proof.ok() && proof.execution.deadlock_free())
+    if (proof.execution.matches == 0)
+      throw std::invalid_argument(o.input + " moves nothing (no transfer): there is nothing to time");
+    if (!proof.ok() && proof.execution.deadlock_free() && !o.partial)
       throw std::invalid_argument(o.input + " fails verification (a piece missing, duplicated or mismatched): see "
-                                  "ulysses-a2a verify -i " + o.input + "; only verified schedules are timed");
+                                  "ulysses-a2a verify -i " + o.input + "; only verified schedules are timed (--partial "
+                                  "times one that delivers some pieces on purpose, e.g. one way)");
     for (auto t : transports(o, topology)) {
       try {
         runs.push_back(run_one(o, topology, is_programs ? nullptr : &s, programs, t, record));
@@ -278,6 +283,9 @@ void setup_simulate(CLI::App& app) {
   excludes(*cmd, "--input", {"--ranks", "--algo", "--chunks", "--unmerged", "--bytes", "--seq", "--heads", "--head-dim",
                              "--dtype", "--exchange", "--model", "--resolution", "--frames"},
            "the file gives the ranks, the schedule and the sizes");
+  cmd->add_flag("--partial", opt->partial,
+                "with --input: time a schedule that delivers only some pieces (a one-way transfer); refused otherwise");
+  applies_with(*cmd, "--partial", {"--input"}, "it lets a schedule file verify rejects be timed");
   applies_with(*cmd, "--with-dot", {"--json", "--json-out"}, "it adds the box to the simulation JSON");
   add_rule(*cmd, "--ce-reads", [cmd]() -> std::string {
     if (given_value(*cmd, "--sim-model") == "fluid")

@@ -63,6 +63,10 @@ const std::map<std::string, std::string> kFiles = {
     {"norounds.json", "{\"format\": \"ulysses-a2a/schedule\", \"version\": 1, \"ranks\": 4, \"algo\": \"x\", "
                       "\"kind\": \"pairing\", \"payload\": {\"chunks\": 1, \"parts\": [{\"name\": \"block\", "
                       "\"bytes\": 1}]}, \"rounds\": []}\n"},
+    // docs/validation.md's one-transfer schedule: one piece of two, on purpose.
+    {"oneway.json", "{\"format\":\"ulysses-a2a/schedule\",\"version\":1,\"ranks\":2,\"algo\":\"one-way\",\"kind\":\"directed\","
+                    "\"payload\":{\"chunks\":1,\"parts\":[{\"name\":\"block\",\"bytes\":268435456}]},"
+                    "\"rounds\":[{\"transfers\":[{\"src\":0,\"dst\":1,\"part\":0,\"chunk\":0,\"bytes\":268435456}]}]}\n"},
     // `nvidia-smi topo -m` saved by an editor that writes a UTF-8 byte-order mark.
     {"bom.txt", "\xEF\xBB\xBF" + ua2a::testing::read_source("tests/sim/data/4090x4.txt")},
     {"chunks.json", "{\"format\": \"ulysses-a2a/schedule\", \"version\": 1, \"ranks\": 2, \"algo\": \"x\", "
@@ -272,7 +276,10 @@ const std::vector<Case> kCases = {
    {"is round-robin on 4 ranks, the pictures shift on 8", "--ranks 4 --algo round-robin"}},
   {"simulate only what verify proves", "simulate -i {src}/docs/examples/mismatch.json", 2,
    {"mismatch.json fails verification", "verify -i"}, {"time_ms"}},
-  {"simulate only what verify proves", "simulate -i {dir}/norounds.json", 2, {"norounds.json fails verification"}, {"0.000"}},
+  {"simulate only what verify proves", "simulate -i {dir}/norounds.json --partial", 2, {"norounds.json moves nothing"}, {"0.000"}},
+  {"simulate only what verify proves", "simulate -t 4090x4 -i {dir}/oneway.json", 2, {"oneway.json fails verification", "--partial"}},
+  {"simulate: one way on purpose", "simulate -t 4090x4 -i {dir}/oneway.json --partial --transport shm,p2p", 0, {"p2p", "shm"}},
+  {"simulate: --partial needs a file", "simulate --partial", 2, {"--partial applies with --input only"}},
   {"ignored: --json with the picture on stdout", "render pairings --ranks 4 --json -o - --format dot", 2,
    {"--json does not apply with -o -"}},
   {"ignored: --ce-reads", "simulate --sim-model fluid --ce-reads", 2, {"--ce-reads applies to --sim-model contention only"}},
