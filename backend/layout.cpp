@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "schedule/limits.h"
 #include "schedule/payload.h"
 
 namespace ua2a {
@@ -17,6 +18,8 @@ void validate(const LayerShape& shape) {
   if (shape.head_dim != 64 && shape.head_dim != 128)
     throw std::invalid_argument("--head-dim " + std::to_string(shape.head_dim) +
                                 " is not supported: the attention kernels take head dims 64 and 128");
+  // The padded sequence N x s through the one checked arithmetic (2^64 - 1 tokens wrapped to 0).
+  checked_product(static_cast<std::uint64_t>(shape.ranks), shape.seq_per_rank, "the padded sequence N x s (--ranks, --seq or --image-tokens)");
   if (shape.image_tokens > shape.padded_image_tokens())
     throw std::invalid_argument("--image-tokens " + std::to_string(shape.image_tokens) + " exceeds N x s = " +
                                 std::to_string(shape.padded_image_tokens()) +

@@ -12,6 +12,7 @@
 #include "backend/transport.h"
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/option_rules.h"
 #include "cli/layer_options.h"
 #include "schedule/generators.h"
 #include "schedule/payload.h"
@@ -304,14 +305,16 @@ void run(Options o, const std::set<std::string>& given) {
                       {"transport", o.layer.transport}};
   if (o.layer.mpi || o.layer.rank >= 0)
     throw std::invalid_argument("bench runs every rank in one process: --mpi, --rank and --nccl-id-file are for run");
-  check_iterations(o.iterations);
+  check_iterations(o.iterations, o.warmup);
   if (o.no_exchange && o.no_layer && !o.kernels && !o.attention)
     throw std::invalid_argument("--no-exchange and --no-layer together leave nothing to time: drop one, or add "
                                 "--kernels or --attention");
   o.min_bytes = parse_size(o.min_size, "-b/--minbytes");
   o.max_bytes = parse_size(o.max_size, "-e/--maxbytes");
-  // Bad shapes and sizes fail before any timing, and before any buffer is allocated.
-  const LayerShape shape = make_shape(o.layer);
+  // Bad shapes and sizes fail before any timing, and before any buffer is allocated; the layer's
+  // shape only where the layer runs (--ranks 3 --no-layer refused the default 40 heads) or a
+  // --model was named (its spelling is checked; tests/cli keeps that row).
+  const LayerShape shape = o.no_layer && o.layer.model.empty() ? LayerShape{} : make_shape(o.layer);
   const bool host = find_transport(o.layer.transport).host_memory;
   const auto list = schedules(o);
   if (list.empty())
@@ -322,7 +325,8 @@ void run(Options o, const std::set<std::string>& given) {
   o.layer.discipline = list.front().second;
   if (!o.no_exchange) {
     const std::vector<std::uint64_t> sizes = sweep_sizes(o);
-    if (host) check_host_memory(2.0 * static_cast<double>(sizes.back()) * o.layer.ranks, "the sweep up to -e " + o.max_size);
+    if (host) check_host_memory(2.0 * static_cast<double>(sizes.back()) * o.layer.ranks, "the sweep up to -e " + o.max_size,
+                                "use a smaller -e/--maxbytes or --ranks");
   }
   if (!o.no_layer) check_host_memory(layer_host_bytes(shape, host, false), "the layer");
   if (!o.no_exchange) j["exchange"] = exchange_section(o, text);
@@ -371,6 +375,13 @@ void setup_bench(CLI::App& app) {
                 "GPU: flash attention TFLOP/s at the Ulysses shapes (S = 33272 and 76112 with h = 5, S = 8192 with 40 "
                 "heads; D = 128), each key tile judged against the simple kernel and float64 (exit 1 beyond the bound)");
   cmd->add_flag("--json", opt->json, "print JSON");
+  for (const char* shape_option : {"--seq", "--image-tokens", "--heads", "--head-dim", "--text-tokens"})
+    add_rule(*cmd, shape_option, [cmd, shape_option]() -> std::string {
+      // --kernels takes the layer's shape (scripts/device-check.sh: --text-tokens 512 --kernels --no-layer).
+      if (cmd->count("--no-layer") == 0 || cmd->count("--kernels") > 0 || cmd->count("--attention") > 0) return "";
+      return std::string(shape_option) + " does not apply with --no-layer (the sweep's sizes are -b and -e; the " +
+             "layer's shape is not used): drop it, or drop --no-layer";
+    });
   cmd->callback([opt, cmd] {
     std::set<std::string> given;
     for (const char* name : {"--minbytes", "--maxbytes", "--stepfactor", "--algo", "--discipline"})

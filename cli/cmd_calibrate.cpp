@@ -5,6 +5,7 @@
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/outputs.h"
 #include "sim/box_calibration.h"
 #include "sim/measurements.h"
 #include "sim/calibration.h"
@@ -61,12 +62,12 @@ void setup_calibrate(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand(
       "calibrate", "fit the contention model: to pcie-facts.md's lines (the defaults), or your box to its measurements");
   cmd->add_flag("--json", opt->json, "as JSON (ulysses-a2a/calibration, or ulysses-a2a/box-calibration)");
-  cmd->add_option("-o,--output", opt->output,
-                  "without --measurements: write the table or JSON to FILE; with it: the fitted box (DOT), required");
-  cmd->add_option("-t,--topology", opt->topology, "the box to fit: a preset or a DOT file (default: the documents' box)");
+  output_option(*cmd, cmd->add_option("-o,--output", opt->output,
+                  "without --measurements: write the table or JSON to FILE; with it: the fitted box (DOT), required"));
+  input_option(cmd->add_option("-t,--topology", opt->topology, "the box to fit: a preset or a DOT file (default: the documents' box)"));
   cmd->add_option("--measurements", opt->measurements, "measurement documents of that box (docs/formats.md)")
       ->check(CLI::ExistingFile);
-  cmd->add_option("--json-out", opt->json_out, "with --measurements: also write the calibration JSON to FILE");
+  output_option(*cmd, cmd->add_option("--json-out", opt->json_out, "with --measurements: also write the calibration JSON to FILE"));
   cmd->add_flag("--no-leave-one-out", opt->no_loo, "with --measurements: skip the leave-one-out refits (faster)");
   cmd->callback([opt, cmd] {
     if (opt->measurements.empty()) calibrate_defaults(*opt, *cmd);

@@ -7,6 +7,7 @@
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/outputs.h"
 #include "sim/measure_import.h"
 #include "sim/topology.h"
 
@@ -125,12 +126,12 @@ void setup_measure(CLI::App& app) {
   cmd->require_subcommand(1);
   CLI::App* imp = cmd->add_subcommand(
       "import", "read saved outputs of nccl-tests, p2pBandwidthLatencyTest or nvbandwidth into a measurement document");
-  imp->add_option("files", args->files, "the saved text outputs (the tool is told from the content)")->required();
-  imp->add_option("--box", args->box, "the box they were measured on: a preset (topo list) or a DOT file")->required();
+  input_option(imp->add_option("files", args->files, "the saved text outputs (the tool is told from the content)"))->required();
+  input_option(imp->add_option("--box", args->box, "the box they were measured on: a preset (topo list) or a DOT file"))->required();
   imp->add_option("--transport", args->transport,
                   "NCCL's transport for nccl-tests outputs without NCCL_DEBUG=INFO lines: shm, p2p or nvlink");
   imp->add_flag("--all-sizes", args->all_sizes, "import nccl-tests rows below 1 MiB too (latency-bound)");
-  imp->add_option("-o,--output", args->output, "the measurement document to write (- for stdout)")->required();
+  output_option(*imp, imp->add_option("-o,--output", args->output, "the measurement document to write (- for stdout)"))->required();
   imp->callback([args] { import_files(*args); });
 }
 

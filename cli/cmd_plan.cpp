@@ -5,6 +5,9 @@
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/numbers.h"
+#include "cli/option_rules.h"
+#include "cli/outputs.h"
 #include "plan/models.h"
 #include "plan/plan.h"
 #include "plan/validation.h"
@@ -82,7 +85,11 @@ void run(const Options& o) {
     if (o.transports == "all")
       throw std::invalid_argument("--transports all: plan ranks every transport the box runs by default; give a "
                                   "comma list to restrict them (shm, cuda-staged, p2p, cuda-p2p, nvlink)");
-    po.transports = plan::requested_transports(o.transports, topology, po.sim_model);
+    try {
+      po.transports = plan::requested_transports(o.transports, topology, po.sim_model);
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument("--transports " + o.transports + ": " + e.what());
+    }
   }
   po.gemm_efficiency = o.gemm_efficiency;
   const plan::PlanResult r = plan::make_plan(topology, *gpu, w, po);
@@ -101,15 +108,18 @@ void setup_plan(CLI::App& app) {
   for (const auto& p : presets()) presets_list += std::string(presets_list.empty() ? "" : ", ") + p.name;
   for (const auto& m : video_models()) models += std::string(models.empty() ? "" : ", ") + m.name;
   for (const auto& g : plan::gpus()) gpus += std::string(gpus.empty() ? "" : ", ") + g.name;
-  cmd->add_option("-t,--topology", opt->topology, "a preset (" + presets_list + ") or a DOT file")->capture_default_str();
-  cmd->add_option("--nvidia-smi", opt->nvidia_smi, "the box from `nvidia-smi topo -m` text in FILE")->check(CLI::ExistingFile);
+  input_option(cmd->add_option("-t,--topology", opt->topology, "a preset (" + presets_list + ") or a DOT file"))->capture_default_str();
+  input_option(cmd->add_option("--nvidia-smi", opt->nvidia_smi, "the box from `nvidia-smi topo -m` text in FILE")
+                   ->check(CLI::ExistingFile));
   cmd->add_option("--gpu", opt->gpu, "GPU kind: " + gpus + " (default h100 on an h100 preset, else rtx4090)");
-  cmd->add_option("--gpu-file", opt->gpu_file, "your GPU's rates instead of --gpu: a GPU document (docs/formats.md)")
-      ->check(CLI::ExistingFile);
+  input_option(cmd->add_option("--gpu-file", opt->gpu_file,
+                               "your GPU's rates instead of --gpu: a GPU document (docs/formats.md)")
+                   ->check(CLI::ExistingFile));
   cmd->add_option("--model", opt->model, "model: " + models + " (default wan2.1-14b)");
-  cmd->add_option("--model-file", opt->model_file,
-                  "a model instead of --model: a model document or a diffusers transformer config.json (docs/plan.md)")
-      ->check(CLI::ExistingFile);
+  input_option(cmd->add_option("--model-file", opt->model_file,
+                               "a model instead of --model: a model document or a diffusers transformer config.json "
+                               "(docs/plan.md)")
+                   ->check(CLI::ExistingFile));
   cmd->add_option("--resolution", opt->resolution, "480p, 720p or WIDTHxHEIGHT (default: the model's)");
   cmd->add_option("--frames", opt->frames, "video frames, k x the model's latent frames + 1 (default: the model's; 1 for an image model)")
       ->check(CLI::Range(1, 100000));
@@ -122,7 +132,8 @@ void setup_plan(CLI::App& app) {
                   "(default: all of the box)");
   cmd->add_option("--transports", opt->transports,
                   "rank only these transports, a comma list (shm, cuda-staged, p2p, cuda-p2p, nvlink; default: what "
-                  "the box runs)");
+                  "the box runs)")
+      ->check(comma_list());
   cmd->add_flag("--p2p", opt->p2p,
                 "the box's GPUs reach each other peer-to-peer (a P2P-capable driver; for GeForce the P2P-patched one): "
                 "opens the p2p and cuda-p2p candidates, each with the settings it needs");
@@ -141,11 +152,20 @@ void setup_plan(CLI::App& app) {
   cmd->add_option("--gemm-efficiency", opt->gemm_efficiency,
                   "achieved fraction of the dense tensor rate for the linear layers (default: the fitted " +
                       std::to_string(plan::kGemmEfficiency).substr(0, 4) + ")")
-      ->check(CLI::Range(0.01, 1.0));
+      ->check(real_range(0.01, 1.0));
   cmd->add_option("--top", opt->top, "rows of the table and bars of the picture")->check(CLI::Range(1, 100000))->capture_default_str();
   cmd->add_flag("--json", opt->json, "print the plan JSON (format ulysses-a2a/plan, docs/plan.md) instead of the table");
-  cmd->add_option("--picture", opt->picture, "also write a stacked-bar SVG of the stages to FILE");
+  output_option(*cmd, cmd->add_option("--picture", opt->picture, "also write a stacked-bar SVG of the stages to FILE"));
   cmd->add_flag("--validate", opt->validate, "print the planner against LightX2V's published step times (docs/validation.md)");
+  // Which options apply together (cli/option_rules.h).
+  excludes(*cmd, "--seq", {"--resolution", "--frames", "--no-cfg"}, "a bare shape has no video: --seq --heads give it");
+  applies_with(*cmd, "--head-dim", {"--seq"}, "a bare shape's");
+  applies_with(*cmd, "--batch", {"--seq"}, "a bare shape's");
+  excludes(*cmd, "--validate",
+           {"--topology", "--nvidia-smi", "--gpu", "--model", "--resolution", "--frames", "--seq", "--heads", "--head-dim",
+            "--batch", "--gpus", "--scope", "--no-cfg", "--attention", "--weights", "--sim-model", "--gemm-efficiency",
+            "--top", "--json", "--picture", "--model-file", "--gpu-file", "--transports", "--p2p"},
+           "it prints the planner against the published step times, a fixed table");
   cmd->callback([opt, cmd] {
     opt->model_given = cmd->count("--model") > 0;
     opt->seq_given = cmd->count("--seq") > 0;

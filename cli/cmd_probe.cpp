@@ -13,6 +13,8 @@
 #include "backend/transport.h"
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/numbers.h"
+#include "cli/outputs.h"
 #include "cli/layer_options.h"
 #include "sim/measurements.h"
 #include "sim/probe_patterns.h"
@@ -154,7 +156,8 @@ void check_numbers(Options& o) {
     throw std::invalid_argument("--bytes " + std::to_string(o.bytes) + " is above the probe's " +
                                 std::to_string(kMaxProbeFlowBytes) + " bytes per flow: 64 MiB (67108864) is plenty");
   if (o.iterations == 0) throw std::invalid_argument("-n/--iters 0 times nothing: give at least 1");
-  if (!(o.timeout_s > 0)) throw std::invalid_argument("--timeout must be more than 0 seconds");
+  if (!(o.timeout_s >= kMinTimeoutSeconds))
+    throw std::invalid_argument("--timeout must be more than 0 seconds (at least 0.001)");
   if (o.share_gpus && o.backend != "cuda-peer")
     throw std::invalid_argument("--share-gpus applies to --backend cuda-peer (threads need no GPU; NCCL refuses two "
                                 "ranks on one GPU): drop it");
@@ -348,7 +351,7 @@ void setup_probe(CLI::App& app) {
       "probe", "measure the box: pairs, flows through each shared link, all-to-all and rounds; writes measurements");
   std::string presets_list;
   for (const auto& p : presets()) presets_list += std::string(presets_list.empty() ? "" : ", ") + p.name;
-  cmd->add_option("-t,--topology", opt->topology, "the box: a preset (" + presets_list + ") or a DOT file")
+  input_option(cmd->add_option("-t,--topology", opt->topology, "the box: a preset (" + presets_list + ") or a DOT file"))
       ->capture_default_str();
   cmd->add_option("--transport", opt->transports,
                   "what moves the flows, a comma list: cuda-p2p, cuda-staged, nvlink (cuda-peer); shm, p2p, nvlink "
@@ -366,10 +369,11 @@ void setup_probe(CLI::App& app) {
   cmd->add_flag("--share-gpus", opt->share_gpus,
                 "GPU backends: let ranks share GPUs when the machine has fewer than the box (a smoke test)");
   cmd->add_option("--timeout", opt->timeout_s, "abort a run that makes no progress for this many seconds")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(real_range(0, kMaxTimeoutSeconds));
   cmd->add_flag("--dry-run", opt->dry_run, "list the patterns and the time the probe will take; run nothing");
   cmd->add_flag("--json", opt->json, "with --dry-run: the list as JSON");
-  cmd->add_option("-o,--output", opt->output, "the measurement document to write (docs/formats.md)");
+  output_option(*cmd, cmd->add_option("-o,--output", opt->output, "the measurement document to write (docs/formats.md)"));
   cmd->callback([opt, cmd] {
     opt->bytes_given = cmd->count("--bytes") > 0;
     run(*opt);

@@ -7,6 +7,8 @@
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/option_rules.h"
+#include "cli/outputs.h"
 #include "viz/calibration_picture.h"
 #include "viz/format.h"
 #include "viz/graphviz.h"
@@ -63,11 +65,16 @@ struct CalibrationOptions {
 };
 
 void add_output_options(CLI::App& cmd, OutputOptions& o) {
-  cmd.add_option("-o,--output", o.output, "picture file (.svg, .png, .pdf or .dot); - for stdout with --format")
+  output_option(cmd, cmd.add_option("-o,--output", o.output, "picture file (.svg, .png, .pdf or .dot); - for stdout with --format"))
       ->required();
   cmd.add_option("--format", o.format, "svg, png, pdf or dot (default: from the output's extension)")
       ->check(CLI::IsMember({"svg", "png", "pdf", "dot"}));
   cmd.add_flag("--json", o.json, "report what was written as JSON");
+  add_rule(cmd, "--json", [&cmd]() -> std::string {
+    return given_value(cmd, "--output") == "-" ? "--json does not apply with -o - (the picture is what goes to stdout): write the picture to a "
+                             "file, or drop --json"
+                           : "";
+  });
 }
 
 /// Writes `data` and says so, as a line or as JSON.
@@ -94,9 +101,8 @@ viz::ImageFormat output_format(const OutputOptions& o) {
 
 void run_schedule_picture(const PairingsOptions& o, bool rounds) {
   const viz::ImageFormat format = output_format(o.out);
-  if (!o.input.empty() && same_file(o.input, o.out.output))
-    throw std::invalid_argument("-o " + o.out.output + " is the input (-i): write the picture elsewhere");
-  const Schedule s = o.input.empty() ? make_schedule(o.schedule) : schedule_from_json(read_file(o.input));
+  const Schedule s = o.input.empty() ? make_schedule(o.schedule)
+                                      : named_input(o.input, [&] { return schedule_from_json(read_file(o.input)); });
   const std::string dot = rounds ? viz::rounds_dot(s) : viz::pairings_dot(s, {.highlight = o.highlight});
   const viz::RoundArcs arcs = viz::round_arcs(s);
   finish(o.out, rounds ? "rounds" : "pairings", format, viz::render_graph(dot, viz::kPinnedEngine, format),
@@ -110,9 +116,13 @@ void setup_schedule_picture(CLI::App& render, const char* name, const char* help
   add_schedule_options(*cmd, opt->schedule);
   if (!rounds)
     cmd->add_option("--round", opt->highlight, "highlight this round (others grey): readable at N = 32");
-  cmd->add_option("-i,--input", opt->input, "draw this schedule JSON (e.g. from synthesize) instead of generating one")
-      ->check(CLI::ExistingFile);
+  input_option(cmd->add_option("-i,--input", opt->input,
+                               "draw this schedule JSON (e.g. from synthesize) instead of generating one")
+                   ->check(CLI::ExistingFile));
   add_output_options(*cmd, opt->out);
+  excludes(*cmd, "--input", {"--ranks", "--algo", "--chunks", "--unmerged"}, "the file gives the ranks and the schedule");
+  never_applies(*cmd, {"--bytes", "--seq", "--heads", "--head-dim", "--dtype", "--exchange"},
+                std::string("render ") + name + " (who pairs with whom has no message sizes)");
   cmd->callback([opt, rounds] { run_schedule_picture(*opt, rounds); });
 }
 
@@ -121,7 +131,7 @@ void run_topology(const TopologyOptions& o) {
   viz::TopologyPicture picture = viz::picture_from_topology(load_topology(o.topology));
   nlohmann::json facts = {{"topology", picture.name}, {"nodes", picture.nodes.size()}, {"links", picture.links.size()}};
   if (!o.load.empty()) {
-    const viz::Simulation sim = viz::simulation_from_json(read_file(o.load));
+    const viz::Simulation sim = named_input(o.load, [&] { return viz::simulation_from_json(read_file(o.load)); });
     const viz::SimulationRun& run = viz::select_run(sim, o.run);
     viz::apply_load(picture, run);
     facts["bottleneck"] = run.bottleneck;
@@ -135,7 +145,7 @@ void run_timeline(const TimelineOptions& o) {
   // converted by Graphviz's SVG loader for png and pdf.
   if (format == viz::ImageFormat::dot)
     throw std::invalid_argument("render timeline has no DOT form (it is not a graph): use svg, png or pdf");
-  const viz::Simulation sim = viz::simulation_from_json(read_file(o.simulation));
+  const viz::Simulation sim = named_input(o.simulation, [&] { return viz::simulation_from_json(read_file(o.simulation)); });
   const viz::SimulationRun& run = viz::select_run(sim, o.run);
   finish(o.out, "timeline", format,
          viz::convert_svg(viz::timeline_svg(run, sim.topology_name, {.link_lanes = o.links}), format),
@@ -177,8 +187,23 @@ void run_calibration(const CalibrationOptions& o) {
 
 void run_report(const ReportOptions& o) {
   const Schedule s = make_schedule(o.schedule);
-  const auto written =
-      viz::render_report_pictures(o.dir, s, o.simulation.empty() ? "" : read_file(o.simulation), o.run);
+  // Through a temporary folder (cli/outputs.h): a bad --simulation, found after the first pictures,
+  // leaves the folder as it was.
+  const std::string simulation = o.simulation.empty() ? "" : read_file(o.simulation);
+  if (!o.simulation.empty() && simulation.empty())
+    throw std::invalid_argument("--simulation " + o.simulation + " is empty: give the document of simulate --json-out FILE");
+  if (!simulation.empty()) {  // the pictures of one run, not pairings of one schedule beside the load of another
+    const viz::Simulation sim = named_input(o.simulation, [&] { return viz::simulation_from_json(simulation); });
+    const viz::SimulationRun& run = viz::select_run(sim, o.run);
+    const std::string algo = run.algo.substr(0, run.algo.find(" ("));  // "round-robin (unmerged)"
+    if (run.ranks != s.ranks || algo != s.algo)
+      throw std::invalid_argument("--simulation " + o.simulation + " run " + std::to_string(o.run) + " is " + run.algo +
+                                  " on " + std::to_string(run.ranks) + " ranks, the pictures " + s.algo + " on " +
+                                  std::to_string(s.ranks) + ": give --ranks " + std::to_string(run.ranks) + " --algo " +
+                                  algo + ", or another --run");
+  }
+  const auto written = write_into_folder(
+      o.dir, [&](const std::string& temp) { return viz::render_report_pictures(temp, s, simulation, o.run); });
   if (o.json) {
     std::cout << nlohmann::json{{"format", "ulysses-a2a/render-report"}, {"version", 1}, {"pictures", written}}.dump(1)
               << "\n";
@@ -193,13 +218,16 @@ void setup_report(CLI::App& render) {
       "report", "the pictures for a report, into a directory: pairings.svg, rounds.svg, and with --simulation "
                 "topology-load.svg and timeline.svg");
   add_schedule_options(*cmd, opt->schedule);
-  cmd->add_option("-o,--output", opt->dir, "directory to write into (must exist)")
+  output_folder_option(*cmd, cmd->add_option("-o,--output", opt->dir, "directory to write into (must exist)"))
       ->required()
       ->check(CLI::ExistingDirectory);
   cmd->add_option("--simulation", opt->simulation, "simulation document (ulysses-a2a simulate ... --json-out FILE)")
       ->check(CLI::ExistingFile);
   cmd->add_option("--run", opt->run, "which run of the document, from 0")->capture_default_str();
   cmd->add_flag("--json", opt->json, "list the files written as JSON");
+  never_applies(*cmd, {"--bytes", "--seq", "--heads", "--head-dim", "--dtype", "--exchange"},
+                "render report (its pictures show pairings and the --simulation document's sizes)");
+  applies_with(*cmd, "--run", {"--simulation"}, "which run of the document");
   cmd->callback([opt] { run_report(*opt); });
 }
 
@@ -207,11 +235,12 @@ void setup_topology(CLI::App& render) {
   auto opt = std::make_shared<TopologyOptions>();
   CLI::App* cmd = render.add_subcommand(
       "topology", "the box as a tree, links labelled with bandwidth; with --load, coloured by utilisation");
-  cmd->add_option("topology", opt->topology, "preset name (see: ulysses-a2a topo list) or DOT file")->required();
+  input_option(cmd->add_option("topology", opt->topology, "preset name (see: ulysses-a2a topo list) or DOT file"))->required();
   cmd->add_option("--load", opt->load, "simulation document (ulysses-a2a simulate ... --json-out FILE)")
       ->check(CLI::ExistingFile);
   cmd->add_option("--run", opt->run, "which run of the document, from 0")->capture_default_str();
   add_output_options(*cmd, opt->out);
+  applies_with(*cmd, "--run", {"--load"}, "which run of the document");
   cmd->callback([opt] { run_topology(*opt); });
 }
 

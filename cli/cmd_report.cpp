@@ -11,6 +11,8 @@
 #include "backend/runner.h"
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/outputs.h"
+#include "cli/progress.h"
 #include "sim/contention_policy.h"
 #include "plan/mapping.h"
 #include "plan/plan.h"
@@ -63,6 +65,12 @@ Payload study_payload(const Options& o, bool unmerged) {
 /// first entry is the reference, round-robin paired-half, on the box's default transport).
 std::vector<Entry> prove_and_time(const Options& o, const Topology& topology) {
   std::vector<Entry> entries;
+  const auto transports = plan::study_transports(topology, parse_sim_model(o.sim_model));
+  const std::size_t total = plan::study_schedules().size() * transports.size();
+  Progress progress("report", total, std::to_string(plan::study_schedules().size()) + " schedules x " +
+                                          std::to_string(transports.size()) + " transports on " + topology.name +
+                                          ", " + std::to_string(o.ranks) + " ranks");
+  std::size_t done = 0;
   for (const plan::Combo& c : plan::study_schedules()) {
     if (const std::string why = plan::skip_reason(c, o.ranks); !why.empty()) {
       std::cerr << "note: skipped " << c.algo << " / " << c.discipline << ": " << why << "\n";
@@ -71,7 +79,8 @@ std::vector<Entry> prove_and_time(const Options& o, const Topology& topology) {
     const Schedule schedule = generate(c.algo, o.ranks, study_payload(o, c.unmerged));
     const ProgramSet programs = lower(schedule, parse_discipline(c.discipline));
     const VerifyReport verdict = verify(schedule, programs);
-    for (std::optional<TransportKind> t : plan::study_transports(topology, parse_sim_model(o.sim_model))) {
+    for (std::optional<TransportKind> t : transports) {
+      progress.step(done++, c.algo + " / " + c.discipline + (t ? " over " + to_string(*t) : ""));
       Entry e{c, schedule, verdict, {}};
       SimOptions so;
       so.schedule = &e.schedule;
@@ -202,10 +211,8 @@ void run(Options o) {
   o.model = choice.model, o.resolution = choice.resolution;
   Topology topology = load_topology(o.topology);
   if (o.p2p) topology.params.p2p = true;
-  // The folder is checked before the minutes of work, and every file in it before any is written.
-  std::filesystem::create_directories(o.out);
-  const std::string dir = o.out + "/";
-  check_writable({dir + "report.txt", dir + "report.json", dir + "simulation.json", dir + "trace.json"});
+  // The folder is checked when parsed (cli/outputs.h); the files go through a temporary folder
+  // inside it and are moved in only when all were written, so a failure changes nothing there.
   std::vector<Entry> entries = prove_and_time(o, topology);
   if (o.synthesize_budget > 0) add_synthesized(o, topology, entries);
   std::ostringstream text;
@@ -225,17 +232,26 @@ void run(Options o) {
     runs.push_back(e.sim);
   }
   doc["schedules"] = schedules;
-  doc["plan"] = plan_answer(o, topology, text);
+  try {
+    doc["plan"] = plan_answer(o, topology, text);
+  } catch (const std::invalid_argument& e) {  // report has no --scope: say what report can do
+    throw std::invalid_argument("report --model " + o.model + ": the planner's step cannot be planned (" + e.what() +
+                                "): run report with wan2.1-14b or wan2.1-1.3b, or ulysses-a2a plan --model " + o.model +
+                                " --scope attention");
+  }
   if (!o.no_layer_check) doc["layer_check"] = layer_check(o, text);
 
   const std::string sim_json = simulation_json(topology, runs, /*with_dot=*/true);  // idle links too, for the picture
-  write_outputs({{dir + "report.txt", text.str()},
-                 {dir + "report.json", doc.dump(1) + "\n"},
-                 {dir + "simulation.json", sim_json},
-                 {dir + "trace.json", simulation_trace(runs)}});
-  // Pictures of the reference schedule (round-robin, the first run of the study).
-  std::vector<std::string> files = {dir + "report.txt", dir + "report.json", dir + "simulation.json", dir + "trace.json"};
-  for (const std::string& f : viz::render_report_pictures(o.out, entries.front().schedule, sim_json, 0)) files.push_back(f);
+  const std::vector<std::string> files = write_into_folder(o.out, [&](const std::string& dir) {
+    std::vector<std::string> written = {dir + "report.txt", dir + "report.json", dir + "simulation.json", dir + "trace.json"};
+    write_outputs({{written[0], text.str()},
+                   {written[1], doc.dump(1) + "\n"},
+                   {written[2], sim_json},
+                   {written[3], simulation_trace(runs)}});
+    // Pictures of the reference schedule (round-robin, the first run of the study).
+    for (const std::string& f : viz::render_report_pictures(dir, entries.front().schedule, sim_json, 0)) written.push_back(f);
+    return written;
+  });
   std::cout << text.str() << "\nwritten:";
   for (const std::string& f : files) std::cout << " " << f;
   std::cout << "\n";
@@ -251,9 +267,9 @@ void setup_report_command(CLI::App& app) {
   auto opt = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand(
       "report", "the main job: prove, simulate and picture every schedule of the study for one box and model");
-  cmd->add_option("-o,--out", opt->out, "folder for report.txt, report.json, simulation.json, trace.json, pictures")
+  output_folder_option(*cmd, cmd->add_option("-o,--out", opt->out, "folder for report.txt, report.json, simulation.json, trace.json, pictures"))
       ->capture_default_str();
-  cmd->add_option("-t,--topology", opt->topology, "a preset (topo list) or a DOT file")->capture_default_str();
+  input_option(cmd->add_option("-t,--topology", opt->topology, "a preset (topo list) or a DOT file"))->capture_default_str();
   cmd->add_option("--ranks", opt->ranks, "number of ranks N")->check(CLI::Range(2, 4096))->capture_default_str();
   cmd->add_option("--model", opt->model, "video model (wan2.1-14b, wan2.1-1.3b, hunyuanvideo-1.5)")->capture_default_str();
   cmd->add_option("--resolution", opt->resolution, "480p or 720p")->capture_default_str();

@@ -138,7 +138,7 @@ LayerPrograms programs_from(const Options& o, const LayerShape& shape, const Sch
 }
 
 void run(Options o) {
-  check_iterations(o.iterations);
+  check_iterations(o.iterations, o.warmup);
   const Schedule input = o.input.empty() ? Schedule{} : read_input(o);
   apply_mpi(o.layer);
   const LayerShape shape = make_shape(o.layer);

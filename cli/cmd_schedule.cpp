@@ -3,6 +3,8 @@
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/option_rules.h"
+#include "cli/outputs.h"
 #include "schedule/generators.h"
 #include "schedule/io.h"
 #include "schedule/lower.h"
@@ -45,8 +47,11 @@ void setup_schedule(CLI::App& app) {
   cmd->add_option("--format", opt->format, "text or json")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
-  cmd->add_option("-o,--output", opt->output, "write to FILE instead of stdout");
+  output_option(*cmd, cmd->add_option("-o,--output", opt->output, "write to FILE instead of stdout"));
   cmd->add_flag("--list", opt->list, "list the generators and exit");
+  excludes(*cmd, "--list", {"--ranks", "--algo", "--chunks", "--unmerged", "--bytes", "--seq", "--heads", "--head-dim",
+                            "--dtype", "--exchange", "--discipline", "--format", "--output"},
+           "it lists the generators and nothing else");
   cmd->callback([opt] { run(*opt); });
 }
 

@@ -7,6 +7,10 @@
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/numbers.h"
+#include "cli/option_rules.h"
+#include "cli/outputs.h"
+#include "cli/progress.h"
 #include "plan/mapping.h"
 #include "plan/study.h"
 #include "schedule/generators.h"
@@ -15,6 +19,7 @@
 #include "sim/measurements.h"
 #include "sim/prediction.h"
 #include "sim/simulate.h"
+#include "verify/report.h"
 #include "schedule/workload.h"
 
 namespace ua2a::cli {
@@ -42,6 +47,7 @@ struct Options {
   std::string sim_model = "contention";
   std::string mechanisms = "all";
   bool ce_reads = false;
+  bool partial = false;  ///< with --input: time a schedule verify rejects (one-way measurements)
   bool p2p = false;  ///< the box has P2P (a P2P-capable driver), whatever its description says
   std::vector<std::string> measurements;  ///< predict these measurement documents instead
   // Which flags the user gave (CLI11 counts), to pick the defaults.
@@ -106,6 +112,11 @@ void note_skip(const std::string& what, const std::string& why) {
   std::cerr << "note: skipped " << what << ": " << why << "\n";
 }
 
+/// --discipline, else the file's own (synthesize records it), else paired-full.
+std::string file_discipline(const std::string& given, const Schedule& s) {
+  return !given.empty() ? given : !s.discipline.empty() ? s.discipline : "paired-full";
+}
+
 std::vector<SimReport> run_all(const Options& o, const Topology& topology) {
   std::set<std::string> skipped_transports;  // --transport all: one note per transport the box lacks
   const bool record = o.json || !o.json_out.empty() || !o.trace.empty();
@@ -115,16 +126,23 @@ std::vector<SimReport> run_all(const Options& o, const Topology& topology) {
   for (const auto& [t, why] : dropped) note_skip("--transport " + to_string(t), why);
   if (!o.input.empty()) {  // one given schedule or program set
     const std::string text = read_file(o.input);
+    const bool is_programs = named_input(o.input, [&] { return document_kind(text); }) == DocumentKind::programs;
+    const Schedule s = is_programs ? Schedule{} : named_input(o.input, [&] { return schedule_from_json(text); });
+    const ProgramSet programs = is_programs ? named_input(o.input, [&] { return programs_from_json(text); })
+                                            : lower(s, parse_discipline(file_discipline(o.discipline, s)));
+    // Only what verify proves exactly-once is timed: a schedule missing a piece took "0.000 s"
+    // before. A deadlock stays the simulator's to report (exit 1, with its wait-for cycle).
+    // --partial times one on purpose (a one-way transfer, docs/validation.md), never an empty one.
+    const VerifyReport proof = is_programs ? verify(programs, {}) : verify(s, programs, {});
+    if (proof.execution.matches == 0)
+      throw std::invalid_argument(o.input + " moves nothing (no transfer): there is nothing to time");
+    if (!proof.ok() && proof.execution.deadlock_free() && !o.partial)
+      throw std::invalid_argument(o.input + " fails verification (a piece missing, duplicated or mismatched): see "
+                                  "ulysses-a2a verify -i " + o.input + "; only verified schedules are timed (--partial "
+                                  "times one that delivers some pieces on purpose, e.g. one way)");
     for (auto t : transports(o, topology)) {
       try {
-        if (document_kind(text) == DocumentKind::programs) {
-          runs.push_back(run_one(o, topology, nullptr, programs_from_json(text), t, record));
-        } else {
-          const Schedule s = schedule_from_json(text);
-          // --discipline, else the file's own (synthesize records it), else paired-full.
-          const std::string d = !o.discipline.empty() ? o.discipline : !s.discipline.empty() ? s.discipline : "paired-full";
-          runs.push_back(run_one(o, topology, &s, lower(s, parse_discipline(d)), t, record));
-        }
+        runs.push_back(run_one(o, topology, is_programs ? nullptr : &s, programs, t, record));
       } catch (const std::invalid_argument& e) {
         if (o.transport != "all") throw;
         note_skip(o.input + " over " + to_string(*t), e.what());
@@ -137,6 +155,11 @@ std::vector<SimReport> run_all(const Options& o, const Topology& topology) {
   const bool comparing = o.schedule.algo == "all" || o.discipline == "all";
   std::vector<std::string> exchanges = o.schedule.exchange == "both" ? std::vector<std::string>{"qkv", "out"}
                                                                       : std::vector<std::string>{o.schedule.exchange};
+  const std::size_t total = exchanges.size() * combos(o).size() * transports(o, topology).size();
+  Progress progress("simulate", total, std::to_string(total) + " runs of " + std::to_string(o.schedule.ranks) +
+                                           " ranks on " + topology.name + " (" + std::to_string(topology.gpus().size()) +
+                                           " GPUs)");
+  std::size_t done = 0;
   for (const std::string& exchange : exchanges)
     for (const plan::Combo& c : combos(o)) {
       ScheduleOptions s = workload(o);
@@ -161,6 +184,7 @@ std::vector<SimReport> run_all(const Options& o, const Topology& topology) {
       }
       if (c.unmerged) programs.algo += " (unmerged)";
       for (auto t : transports(o, topology)) {
+        progress.step(done++, c.algo + " / " + c.discipline + (t ? " over " + to_string(*t) : ""));
         try {
           runs.push_back(run_one(o, topology, &schedule, programs, t, record));
         } catch (const std::invalid_argument& e) {
@@ -236,7 +260,7 @@ void setup_simulate(CLI::App& app) {
   std::string presets_list, models;
   for (const auto& p : presets()) presets_list += std::string(presets_list.empty() ? "" : ", ") + p.name;
   for (const auto& m : video_models()) models += std::string(models.empty() ? "" : ", ") + m.name;
-  cmd->add_option("-t,--topology", opt->topology, "a preset (" + presets_list + ") or a DOT file")->capture_default_str();
+  input_option(cmd->add_option("-t,--topology", opt->topology, "a preset (" + presets_list + ") or a DOT file"))->capture_default_str();
   cmd->add_option("--boxes", opt->boxes, "join K copies of the box, one NIC each (1..128)")
       ->check(CLI::Range(1, kMaxBoxes))
       ->capture_default_str();
@@ -249,7 +273,7 @@ void setup_simulate(CLI::App& app) {
   cmd->add_option("--sim-model", opt->sim_model, "contention (interleaving losses, windows) or fluid (fair sharing: the bound)")
       ->check(CLI::IsMember({"contention", "fluid"}))
       ->capture_default_str();
-  cmd->add_option("--mechanisms", opt->mechanisms, "contention mechanisms on: a comma list of tlp, interleave, window; all; none")
+  cmd->add_option("--mechanisms", opt->mechanisms, "contention mechanisms on: a comma list of tlp, interleave, window, channels; all; none")
       ->capture_default_str();
   cmd->add_flag("--p2p", opt->p2p,
                 "the box's GPUs reach each other peer-to-peer (a P2P-capable driver; for GeForce the P2P-patched one): "
@@ -261,13 +285,13 @@ void setup_simulate(CLI::App& app) {
   cmd->add_option("-i,--input", opt->input, "simulate this schedule JSON (lowered with --discipline, else the file's own) or programs JSON")
       ->check(CLI::ExistingFile);
   cmd->add_flag("--json", opt->json, "print the simulation JSON (docs/simulate.md) instead of the table");
-  cmd->add_option("--json-out", opt->json_out, "also write the simulation JSON to FILE");
+  output_option(*cmd, cmd->add_option("--json-out", opt->json_out, "also write the simulation JSON to FILE"));
   cmd->add_flag("--with-dot", opt->with_dot, "include the topology's DOT text in the JSON");
   cmd->add_option("--time-tolerance", opt->time_tolerance,
                   "batch events up to this fraction of a transfer's duration (0 = exact; 0.01 for N >= 512)")
-      ->check(CLI::Range(0.0, 0.5))
+      ->check(real_range(0.0, 0.5))
       ->capture_default_str();
-  cmd->add_option("--trace", opt->trace, "write a Chrome trace-event JSON to FILE (open in ui.perfetto.dev)");
+  output_option(*cmd, cmd->add_option("--trace", opt->trace, "write a Chrome trace-event JSON to FILE (open in ui.perfetto.dev)"));
   cmd->add_option("--measurements", opt->measurements,
                   "predict every point of these measurement documents (docs/formats.md) on the box instead")
       ->check(CLI::ExistingFile);
@@ -278,11 +302,32 @@ void setup_simulate(CLI::App& app) {
   cmd->get_option("--heads")->description("with --seq: total heads H (h = H / N)")->default_str("");
   cmd->get_option("--head-dim")->description("with --seq: head dim D")->default_str("");
   cmd->get_option("--exchange")->description("Ulysses: qkv (forward), out (reverse) or both");
+  excludes(*cmd, "--input", {"--ranks", "--algo", "--chunks", "--unmerged", "--bytes", "--seq", "--heads", "--head-dim",
+                             "--dtype", "--exchange", "--model", "--resolution", "--frames"},
+           "the file gives the ranks, the schedule and the sizes");
+  cmd->add_flag("--partial", opt->partial,
+                "with --input: time a schedule that delivers only some pieces (a one-way transfer); refused otherwise");
+  applies_with(*cmd, "--partial", {"--input"}, "it lets a schedule file verify rejects be timed");
+  applies_with(*cmd, "--with-dot", {"--json", "--json-out"}, "it adds the box to the simulation JSON");
+  add_rule(*cmd, "--ce-reads", [cmd]() -> std::string {
+    if (given_value(*cmd, "--sim-model") == "fluid")
+      return "--ce-reads applies to --sim-model contention only (the read window): drop it";
+    const std::string transport = given_value(*cmd, "--transport");
+    if (!transport.empty() && transport != "all" && ("," + transport + ",").find(",cuda-p2p,") == std::string::npos)
+      return "--ce-reads applies to --transport cuda-p2p only (peer copies that read): add it, or drop --ce-reads";
+    return "";
+  });
+  for (const char* list : {"--algo", "--discipline", "--transport", "--mechanisms", "--exchange"})
+    cmd->get_option(list)->check(comma_list());  // '' or 'a,,b' or 'x,x' is a typo, not the default study
   cmd->callback([opt, cmd] {
     opt->algo_given = cmd->count("--algo") > 0;
     opt->bytes_given = cmd->count("--bytes") > 0;
     opt->seq_given = cmd->count("--seq") > 0;
-    parse_mechanisms(opt->mechanisms);  // a bad list is bad input before anything runs
+    try {
+      parse_mechanisms(opt->mechanisms);  // a bad list is bad input before anything runs
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument(std::string("--mechanisms: ") + e.what());
+    }
     if (opt->sim_model == "fluid" && cmd->count("--mechanisms") > 0)
       throw std::invalid_argument("--mechanisms applies to --sim-model contention only: drop it, or use contention");
     opt->resolution_given = cmd->count("--resolution") > 0;

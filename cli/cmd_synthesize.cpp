@@ -5,6 +5,8 @@
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/numbers.h"
+#include "cli/outputs.h"
 #include "plan/study.h"
 #include "schedule/io.h"
 #include "schedule/workload.h"
@@ -61,16 +63,6 @@ std::pair<Payload, Payload> payloads(const Options& o, std::int32_t ranks) {
 void run(const Options& o, const CLI::App& cmd) {
   if (o.output.empty() || o.output == "-")
     throw std::invalid_argument("-o needs a file: the schedule JSON is written there and the report printed");
-  if (same_file(o.topology, o.output))
-    throw std::invalid_argument("-o " + o.output + " is the --topology file: write the schedule elsewhere");
-  if (!(o.budget_s > 0) || o.budget_s > 3600)
-    throw std::invalid_argument("--budget " + plain(o.budget_s) + ": give seconds of search in (0, 3600]");
-  if (!(o.margin >= 0) || o.margin > 1)
-    throw std::invalid_argument("--robust-margin " + plain(o.margin) + ": give a fraction in [0, 1] (0.02: 2 %)");
-  if (!o.json_out.empty() && (same_file(o.json_out, o.output) || o.json_out == o.output))
-    throw std::invalid_argument("--json-out " + o.json_out + " and -o name the same file: give two");
-  if (!o.json_out.empty() && same_file(o.topology, o.json_out))
-    throw std::invalid_argument("--json-out " + o.json_out + " is the --topology file: write elsewhere");
   check_writable({o.output, o.json_out});  // before the search's seconds, not after them
   Topology topology = load_topology(o.topology);
   if (o.p2p) topology.params.p2p = true;
@@ -110,7 +102,8 @@ void setup_synthesize(CLI::App& app) {
   std::string presets_list, models;
   for (const auto& p : presets()) presets_list += std::string(presets_list.empty() ? "" : ", ") + p.name;
   for (const auto& m : video_models()) models += std::string(models.empty() ? "" : ", ") + m.name;
-  cmd->add_option("-t,--topology", opt->topology, "a preset (" + presets_list + ") or a DOT file")->capture_default_str();
+  input_option(cmd->add_option("-t,--topology", opt->topology, "a preset (" + presets_list + ") or a DOT file"))
+      ->capture_default_str();
   cmd->add_option("--ranks", opt->ranks, "number of ranks N (default: every GPU of the box)");
   cmd->add_option("--transport", opt->transport, "shm, p2p, cuda-staged, cuda-p2p, nvlink (default: the box's)");
   cmd->add_flag("--p2p", opt->p2p,
@@ -125,15 +118,17 @@ void setup_synthesize(CLI::App& app) {
   cmd->add_option("--bytes", opt->bytes, "bytes per block instead of a --model shape");
   cmd->add_option("--seed", opt->seed, "the search's seed: the same seed gives the same file")->capture_default_str();
   cmd->add_option("--budget", opt->budget_s, "seconds of search, turned into a fixed number of simulations")
+      ->check(real_range(1e-3, 3600))
       ->capture_default_str();
   cmd->add_option("--robust-margin", opt->margin,
                   "prefer a candidate this much slower than the fastest when it is more robust on neighbouring boxes")
+      ->check(real_range(0, 1))
       ->capture_default_str();
   cmd->add_option("--sim-model", opt->sim_model, "contention (interleaving losses, windows) or fluid (fair sharing)")
       ->check(CLI::IsMember({"contention", "fluid"}))
       ->capture_default_str();
-  cmd->add_option("-o,--output", opt->output, "write the schedule JSON here (required)")->required();
-  cmd->add_option("--json-out", opt->json_out, "also write the synthesis report as JSON (docs/formats.md)");
+  output_option(*cmd, cmd->add_option("-o,--output", opt->output, "write the schedule JSON here (required)")->required());
+  output_option(*cmd, cmd->add_option("--json-out", opt->json_out, "also write the synthesis report as JSON (docs/formats.md)"));
   cmd->callback([opt, cmd] {
     opt->bytes_given = cmd->count("--bytes") > 0;
     opt->resolution_given = cmd->count("--resolution") > 0;

@@ -1,11 +1,14 @@
 // ulysses-a2a topo: the boxes the simulator knows. `list` the presets, `show` one (or a DOT file)
 // as DOT, `import` the text of `nvidia-smi topo -m` into a topology.
+#include <filesystem>
 #include <iostream>
 #include <iterator>
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/numbers.h"
+#include "cli/outputs.h"
 #include "sim/nvsmi.h"
 #include "sim/topology.h"
 
@@ -56,8 +59,37 @@ void list(const Options& o) {
 }
 
 std::string read_input(const std::string& path) {
+  if (path.empty()) throw std::invalid_argument("topo import: the file is an empty path: give the saved output of nvidia-smi topo -m, or -");
+  if (std::filesystem::is_directory(path))
+    throw std::invalid_argument("topo import " + path + ": is a directory: give the saved output of nvidia-smi topo -m");
   if (path != "-") return read_file(path);
   return {std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>()};
+}
+
+/// import_nvidia_smi's verdict on `path`, named: "F: nvidia-smi topo -m: no header row ...".
+Topology import_file(const std::string& path, const NvsmiOptions& o) {
+  const std::string text = read_input(path);
+  try {
+    return import_nvidia_smi(text, o);
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument((path == "-" ? std::string("file - (standard input)") : path) + ": " + e.what());
+  }
+}
+
+/// An option for a part the imported box lacks (--socket-gbps on one socket) would be ignored.
+void check_box_options(CLI::App& imp, const Topology& t) {
+  bool has[3] = {false, false, false};  // a switch, a socket link, an NVLink
+  for (std::size_t v = 0; v < t.node_count(); ++v) has[0] |= t.node(v).kind == NodeKind::pcie_switch;
+  for (const EdgeRef e : t.edges()) {
+    has[1] |= t.link(e).kind == LinkKind::socket;
+    has[2] |= t.link(e).kind == LinkKind::nvlink;
+  }
+  const std::pair<const char*, const char*> parts[] = {
+      {"--uplink-gbps", "no PCIe switch"}, {"--socket-gbps", "one socket"}, {"--nvlink-gbps", "no NVLink"}};
+  for (int i = 0; i < 3; ++i)
+    if (!has[i] && imp.count(parts[i].first) > 0)
+      throw std::invalid_argument(std::string(parts[i].first) + " does not apply: the imported box has " + parts[i].second +
+                                  ": drop it");
 }
 
 }  // namespace
@@ -72,27 +104,41 @@ void setup_topo(CLI::App& app) {
   ls->callback([opt] { list(*opt); });
 
   CLI::App* show = cmd->add_subcommand("show", "print a preset (or a DOT file) as Graphviz DOT");
-  show->add_option("topology", opt->target, "preset name or DOT file")->required();
-  show->add_option("--boxes", opt->boxes, "join K copies, one NIC each (1..128)")->check(CLI::Range(1, kMaxBoxes));
+  input_option(show->add_option("topology", opt->target, "preset name or DOT file"))->required();
+  show->add_option("--boxes", opt->boxes, "join K copies, one NIC each (1..128)")->check(CLI::Range(1, kMaxBoxes))->capture_default_str();
   show->add_flag("--json", opt->json, "nodes and links as JSON instead of DOT");
-  show->add_option("-o,--output", opt->output, "write to FILE instead of stdout");
+  output_option(*show, show->add_option("-o,--output", opt->output, "write to FILE instead of stdout"));
   show->callback([opt] { emit(*opt, join_boxes(load_topology(opt->target), opt->boxes)); });
 
   CLI::App* imp = cmd->add_subcommand("import", "read `nvidia-smi topo -m` output (a file, or - for stdin) into DOT");
   NvsmiOptions& n = opt->import;
-  imp->add_option("file", opt->target, "the saved output of nvidia-smi topo -m, or -")->required();
-  imp->add_option("--name", n.name, "topology name")->capture_default_str();
-  imp->add_option("--gpu-link-gbps", n.gpu_link_gbps, "GPU to switch/root port, GB/s per direction")->capture_default_str();
-  imp->add_option("--uplink-gbps", n.uplink_gbps, "switch to CPU, GB/s per direction")->capture_default_str();
-  imp->add_option("--socket-gbps", n.socket_gbps, "between sockets, GB/s per direction")->capture_default_str();
-  imp->add_option("--memory-gbps", n.memory_gbps, "host memory per socket, GB/s reads + writes")->capture_default_str();
-  imp->add_option("--cpu-forward-gbps", n.cpu_forward_gbps, "P2P forwarding of a CPU root complex, GB/s")->capture_default_str();
+  input_option(imp->add_option("file", opt->target, "the saved output of nvidia-smi topo -m, or -"))->required();
+  imp->add_option("--name", n.name, "topology name")
+      ->check([](const std::string& v) {  // what the DOT form carries back unchanged
+        const bool ok = !v.empty() && v.size() <= 64 &&
+                        v.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") == std::string::npos;
+        return ok ? std::string() : "'" + v + "' must be letters, digits, '-', '_' and '.' (it is the DOT graph's name)";
+      })
+      ->capture_default_str();
+  imp->add_option("--gpu-link-gbps", n.gpu_link_gbps, "GPU to switch/root port, GB/s per direction")->capture_default_str()
+      ->check(real_range(1e-9, 1e6));
+  imp->add_option("--uplink-gbps", n.uplink_gbps, "switch to CPU, GB/s per direction")->capture_default_str()
+      ->check(real_range(1e-9, 1e6));
+  imp->add_option("--socket-gbps", n.socket_gbps, "between sockets, GB/s per direction")->capture_default_str()
+      ->check(real_range(1e-9, 1e6));
+  imp->add_option("--memory-gbps", n.memory_gbps, "host memory per socket, GB/s reads + writes")->capture_default_str()
+      ->check(real_range(1e-9, 1e6));
+  imp->add_option("--cpu-forward-gbps", n.cpu_forward_gbps, "P2P forwarding of a CPU root complex, GB/s")->capture_default_str()
+      ->check(real_range(0, 1e6));
   imp->add_option("--p2p-overhead", n.p2p_overhead, "bytes charged per P2P byte through a CPU (1.2 Intel, 1 AMD)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(real_range(1, 100));
   imp->add_option("--nvlink-gbps", n.nvlink_gbps_per_link, "one NVLink, GB/s per direction (NV# = # links)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(real_range(1e-9, 1e6));
   imp->add_option("--shm-flow-cap-gbps", n.shm_flow_cap_gbps, "cap of one host-staged flow, GB/s (0: none)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(real_range(0, 1e6));
   std::string platform_names;
   for (const PlatformInfo& p : platforms()) platform_names += std::string(platform_names.empty() ? "" : ", ") + p.name;
   imp->add_option("--platform", n.contention.platform,
@@ -114,16 +160,16 @@ void setup_topo(CLI::App& app) {
     std::string flag = std::string("--") + a.name;
     for (char& c : flag) c = c == '_' ? '-' : c;
     imp->add_option(flag, (*values)[i], std::string("contention model: ") + a.help)
-        ->check(CLI::NonNegativeNumber)
+        ->check(real_range(0, 1e12))  // the DOT reader's range: what topo import writes, topo show reads
         ->capture_default_str();
   }
   auto p2p_on = imp->add_flag("--p2p", opt->p2p, "the GPUs reach each other peer-to-peer (a P2P-capable driver; for GeForce the "
                                        "P2P-patched one): the matrix cannot tell; default by --gpu (off for GeForce and "
                                        "an unknown kind)");
   imp->add_flag("--no-p2p", opt->no_p2p, "no peer-to-peer between the GPUs (the stock GeForce driver)")->excludes(p2p_on);
-  imp->add_option("--boxes", opt->boxes, "join K copies, one NIC each (1..128)")->check(CLI::Range(1, kMaxBoxes));
+  imp->add_option("--boxes", opt->boxes, "join K copies, one NIC each (1..128)")->check(CLI::Range(1, kMaxBoxes))->capture_default_str();
   imp->add_flag("--json", opt->json, "nodes and links as JSON instead of DOT");
-  imp->add_option("-o,--output", opt->output, "write to FILE instead of stdout");
+  output_option(*imp, imp->add_option("-o,--output", opt->output, "write to FILE instead of stdout"));
   imp->callback([opt, imp, values] {
     NvsmiOptions& o = opt->import;
     const PlatformInfo& platform = find_platform(o.contention.platform);
@@ -131,7 +177,9 @@ void setup_topo(CLI::App& app) {
     if (opt->p2p || opt->no_p2p) o.p2p = opt->p2p;
     for (std::size_t i = 0; i < contention_attributes().size(); ++i)
       o.contention.*contention_attributes()[i].member = (*values)[i] * contention_attributes()[i].scale;
-    emit(*opt, join_boxes(import_nvidia_smi(read_input(opt->target), o), opt->boxes));
+    const Topology t = import_file(opt->target, o);
+    check_box_options(*imp, t);
+    emit(*opt, join_boxes(t, opt->boxes));
   });
 }
 

@@ -5,6 +5,8 @@
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/option_rules.h"
+#include "cli/outputs.h"
 #include "schedule/io.h"
 #include "schedule/lower.h"
 #include "verify/promela.h"
@@ -28,11 +30,11 @@ struct Options {
 VerifyReport verify_input(const Options& o, const ExecuteOptions& exec, ProgramSet& programs) {
   if (!o.input.empty()) {
     const std::string text = read_file(o.input);
-    if (document_kind(text) == DocumentKind::programs) {
-      programs = programs_from_json(text);
+    if (named_input(o.input, [&] { return document_kind(text); }) == DocumentKind::programs) {
+      programs = named_input(o.input, [&] { return programs_from_json(text); });
       return verify(programs, exec);
     }
-    const Schedule s = schedule_from_json(text);
+    const Schedule s = named_input(o.input, [&] { return schedule_from_json(text); });
     // A file that records its discipline (synthesize writes one) runs as it was chosen.
     programs = lower(s, parse_discipline(o.discipline_given || s.discipline.empty() ? o.discipline : s.discipline));
     return verify(s, programs, exec);
@@ -67,7 +69,10 @@ void setup_verify(CLI::App& app) {
       ->check(CLI::ExistingFile);
   cmd->add_option("--eager", opt->eager, "sends of at most BYTES complete when posted (default: zero-buffer)");
   cmd->add_flag("--json", opt->json, "print the full report as JSON");
-  cmd->add_option("--emit-promela", opt->promela, "also write a Promela model of the programs to FILE (for SPIN)");
+  output_option(*cmd, cmd->add_option("--emit-promela", opt->promela, "also write a Promela model of the programs to FILE (for SPIN)"));
+  excludes(*cmd, "--input", {"--ranks", "--algo", "--chunks", "--unmerged", "--bytes", "--seq", "--heads", "--head-dim",
+                             "--dtype", "--exchange"},
+           "the file gives the ranks, the schedule and the sizes");
   cmd->callback([opt, cmd] {
     opt->discipline_given = cmd->count("--discipline") > 0;
     run(*opt);

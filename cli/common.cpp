@@ -87,6 +87,11 @@ std::string plain_number(std::string& value, bool is_signed) {
     if (value[k] < '0' || value[k] > '9')
       return "'" + value + "' is not a whole " + (is_signed ? "" : "non-negative ") + "decimal number";
   while (i + 1 < value.size() && value[i] == '0') value.erase(i, 1);  // "010" is 10, not octal 8
+  // Past 64 bits CLI11 saturates an unsigned option silently (2^64 became 2^64 - 1).
+  const std::string digits = value.substr(i);
+  const std::string max = is_signed ? (i == 1 ? "9223372036854775808" : "9223372036854775807") : "18446744073709551615";
+  if (digits.size() > max.size() || (digits.size() == max.size() && digits > max))
+    return "'" + value + "' is past the largest whole number this program holds (" + max + "): give a smaller one";
   return "";
 }
 
@@ -141,14 +146,17 @@ bool write_all(int fd, const std::string& text) {
 
 void require_plain_numbers(CLI::App& app) {
   for (CLI::Option* opt : app.get_options()) {
-    const std::string type = opt->get_type_name();
+    // The kind before any validator's description ("UINT:INT in [1 - 128]"): a range is no exemption.
+    const std::string full_type = opt->get_type_name();
+    const std::string type = full_type.substr(0, full_type.find(':'));
     if (type == "UINT" || type == "INT") {
       const bool is_signed = type == "INT";
       // transform, not check: CLI11 hands a check a copy, and "010" must reach the option as "10".
       opt->transform(CLI::Validator([is_signed](std::string& v) { return plain_number(v, is_signed); },
                                     "", "whole number"));
     } else if (type == "FLOAT") {
-      opt->check(CLI::Validator([](std::string& v) { return finite_number(v); }, "", "finite number"));
+      // A transform runs before the checks added earlier (CLI::Range lets nan through).
+      opt->transform(CLI::Validator([](std::string& v) { return finite_number(v); }, "", "finite number"));
     }
   }
   for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) require_plain_numbers(*sub);

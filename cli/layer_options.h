@@ -15,6 +15,8 @@
 #include "backend/mpi_world.h"
 #include "backend/transport.h"
 #include "cli/common.h"
+#include "cli/numbers.h"
+#include "cli/option_rules.h"
 #include "schedule/lower.h"
 #include "schedule/workload.h"
 
@@ -71,10 +73,20 @@ inline void add_layer_options(CLI::App& cmd, LayerOptions& o, bool with_schedule
   cmd.add_option("--dtype", o.dtype, "bf16, fp16, or fp8 (bf16 values, e4m3 + float32 row scales on the wire)")
       ->check(CLI::IsMember({"bf16", "fp16", "fp8"}))
       ->capture_default_str();
-  cmd.add_option("--timeout", o.timeout_s, "seconds without progress before a transport aborts (> 0)")->capture_default_str();
+  // At most a million seconds: 1e10 overflowed the clock's nanoseconds and timed out at once.
+  cmd.add_option("--timeout", o.timeout_s, "seconds without progress before a transport aborts (> 0)")
+      ->check(real_range(0, kMaxTimeoutSeconds))
+      ->capture_default_str();
   cmd.add_option("--rank", o.rank, "nccl, one process per GPU: this process's rank (needs --nccl-id-file)");
   cmd.add_option("--nccl-id-file", o.nccl_id_file, "nccl, one process per GPU: file where rank 0 writes the unique id");
   cmd.add_flag("--mpi", o.mpi, "nccl under mpirun: this process's rank and --ranks from MPI, the unique id by MPI_Bcast");
+  for (const char* nccl_only : {"--rank", "--nccl-id-file"})  // the CLI fuzzer found them ignored on threads
+    add_rule(cmd, nccl_only, [&cmd, nccl_only]() -> std::string {
+      return given_value(cmd, "--transport") == "nccl"
+                 ? ""
+                 : std::string(nccl_only) + " applies to --transport nccl only (one process per GPU): add it, or drop " +
+                       nccl_only;
+    });
   cmd.parse_complete_callback([&cmd, &o] {
     o.resolution_given = cmd.count("--resolution") > 0;
     o.frames_given = cmd.count("--frames") > 0;
@@ -105,9 +117,9 @@ inline void apply_mpi(LayerOptions& o) {
 }
 
 inline LayerShape make_shape(const LayerOptions& o) {
-  if (!(o.timeout_s > 0))
-    throw std::invalid_argument("--timeout must be more than 0 seconds: a transport with no time to move a piece "
-                                "reports every run as stuck (default 60)");
+  if (!(o.timeout_s >= kMinTimeoutSeconds))
+    throw std::invalid_argument("--timeout must be more than 0 seconds (at least 0.001): a transport with no time to "
+                                "move a piece reports every run as stuck (default 60)");
   if (o.model.empty() && (o.resolution_given || o.frames_given))
     throw std::invalid_argument(std::string(o.resolution_given ? "--resolution" : "--frames") +
                                 " applies with --model only: add --model (e.g. wan2.1-14b), or drop it");
@@ -117,7 +129,7 @@ inline LayerShape make_shape(const LayerOptions& o) {
   auto pad_to_ranks = [&](std::uint64_t tokens, const char* what) {
     if (tokens == 0) throw std::invalid_argument(std::string(what) + " must be at least 1 token");
     const std::uint64_t n = static_cast<std::uint64_t>(o.ranks);
-    s.seq_per_rank = (tokens + n - 1) / n;  // padded up to a multiple of N; the padding is masked
+    s.seq_per_rank = tokens / n + (tokens % n != 0);  // padded up to a multiple of N (masked); no wrap at 2^64
     s.image_tokens = tokens;
   };
   if (o.image_tokens > 0 || o.image_tokens_given) {
@@ -153,13 +165,14 @@ inline std::uint64_t available_memory_bytes() {
 
 /// Refuses, before anything is allocated, a run whose host memory would not fit: `needed` bytes
 /// (an estimate that counts the large buffers only) against what the machine has available.
-inline void check_host_memory(double needed, const std::string& what) {
+inline void check_host_memory(double needed, const std::string& what,
+                              const std::string& fix = "use a smaller --seq, --ranks or --text-tokens") {
   const std::uint64_t available = available_memory_bytes();
   if (needed > static_cast<double>(std::uint64_t{1} << 62) || (available > 0 && needed > 0.9 * available))
     throw std::invalid_argument(what + " needs about " + human_bytes(needed) + " (" +
                                 std::to_string(static_cast<unsigned long long>(std::min(needed, 1.8e19))) +
                                 " bytes) of host memory, and " + human_bytes(static_cast<double>(available)) +
-                                " is available: use a smaller --seq, --ranks or --text-tokens");
+                                " is available: " + fix);
 }
 
 /// The host memory of run_layer for `shape` (backend/runner.cpp): inputs q, k, v and the outputs
@@ -216,8 +229,15 @@ inline void check_layer_programs(const LayerPrograms& p) {
 }
 
 /// Refuses iteration counts that would time nothing.
-inline void check_iterations(std::uint32_t iterations) {
+/// More runs than this is a hang in all but name (the fuzzer's --iterations 2147483648 ran for hours).
+inline constexpr std::uint32_t kMaxIterations = 1000000;
+
+inline void check_iterations(std::uint32_t iterations, std::uint32_t warmup) {
   if (iterations == 0) throw std::invalid_argument("--iterations 0 times nothing: give at least 1");
+  for (const auto& [name, value] : {std::pair{"--iterations", iterations}, std::pair{"--warmup", warmup}})
+    if (value > kMaxIterations)
+      throw std::invalid_argument(std::string(name) + " " + std::to_string(value) + " is more than " +
+                                  std::to_string(kMaxIterations) + " runs: give at most that");
 }
 
 inline TransportOptions transport_options(const LayerOptions& o) {

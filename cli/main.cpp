@@ -7,6 +7,8 @@
 #include "backend/transport.h"
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/numbers.h"
+#include "cli/option_table.h"
 #include "schedule/io.h"
 
 int main(int argc, char** argv) {
@@ -38,6 +40,7 @@ int main(int argc, char** argv) {
        })
     setup(app);
   cli::require_plain_numbers(app);
+  cli::add_option_table_flag(app);  // hidden: the CLI fuzzer reads the tables
   if (const std::string unknown = cli::unknown_command(app, argc, argv); !unknown.empty()) {
     std::cerr << "ulysses-a2a: error: " << unknown << "\n";
     return cli::kExitBadInput;
@@ -46,6 +49,9 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::RuntimeError& e) {
     return e.get_exit_code();  // a subcommand's verdict, e.g. verify's 1 for a violated property
+  } catch (const CLI::ConversionError& e) {  // a whole number the option cannot hold: name it and its range
+    std::cerr << "ulysses-a2a: error: " << cli::conversion_message(app, e) << "\n";
+    return cli::kExitBadInput;
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : cli::kExitBadInput;
   } catch (const ua2a::TransportError& e) {  // CUDA, NCCL, MPI or a transport's timeout

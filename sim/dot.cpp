@@ -3,7 +3,9 @@
 #include <boost/graph/graphviz.hpp>
 #include <boost/property_map/dynamic_property_map.hpp>
 #include <cctype>
+#include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cmath>
 #include <fstream>
 #include <limits>
@@ -128,6 +130,40 @@ void check_number(double v, double min, double max, const std::string& where, co
                         num(min) + " to " + num(max));
 }
 
+/// The attributes read as numbers (the rest are text): 2 for whole numbers, 1 for reals, 0 for text.
+int numeric_attribute(const std::string& name) {
+  if (name == "box" || name == "socket") return 2;
+  const auto ends = [&](const std::string& suffix) {
+    return name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+  };
+  if (ends("_gbps") || ends("_us") || name == "p2p_overhead" || name == "chunk_bytes" || name == "calibrated_points" ||
+      name == "calibrated_fit_worst" || name == "calibrated_loo_worst")
+    return 1;
+  for (const ContentionAttribute& a : contention_attributes())
+    if (name == a.name) return 1;
+  return 0;
+}
+
+/// A numeric attribute's value checked where its name is known: Boost's own conversion failed
+/// with "bad lexical cast" and no attribute ("24 GB", box=99999999999).
+void check_numeric_value(const std::string& name, std::string value) {
+  const int kind = numeric_attribute(name);
+  if (kind == 0) return;
+  if (value.size() >= 2 && value.front() == '"') value = value.substr(1, value.size() - 2);
+  char* end = nullptr;
+  errno = 0;
+  if (kind == 2) {
+    const long long v = std::strtoll(value.c_str(), &end, 10);
+    if (value.empty() || *end != 0 || errno != 0 || v < 0 || v > 1000000)
+      throw TopologyError("DOT attribute " + name + "=" + value + " is not a whole number from 0 to 1000000");
+    return;
+  }
+  std::strtod(value.c_str(), &end);
+  if (value.empty() || *end != 0)
+    throw TopologyError("DOT attribute " + name + "=\"" + value + "\" is not a number: write " + name +
+                        "=VALUE, no unit (*_gbps are GB/s, *_us microseconds)");
+}
+
 /// Boost's DOT lexer reads an unquoted numeral only as far as DOT's grammar allows and takes the
 /// rest as another attribute: `capacity_gbps=2.4e1` became 2.4 (and an ignored `e1`), `24 GB` 24.
 /// Every attribute in a [...] list must therefore be `name=value`, and a numeral must end where
@@ -213,6 +249,7 @@ void check_attribute_lists(const std::string& text) {
       last_key = token, expect = equals;
     } else {
       last_value = token, expect = key, prev = last_key + "=" + last_value;
+      check_numeric_value(last_key, last_value);
       if (last_key == "kind" && !node_declared.empty()) {
         const auto [it, fresh] = kind_of.emplace(node_declared, last_value);
         if (!fresh)

@@ -195,7 +195,8 @@ Topology import_nvidia_smi(const std::string& text, const NvsmiOptions& o) {
     check_speed(v, what);
   if (!(o.p2p_overhead >= 1) || !std::isfinite(o.p2p_overhead))
     throw TopologyError("import: --p2p-overhead must be >= 1 (1.2 on Intel hosts)");
-  const Matrix m = parse_matrix(text);
+  // A UTF-8 byte-order mark (an editor's save) is no part of the header row.
+  const Matrix m = parse_matrix(text.rfind("\xEF\xBB\xBF", 0) == 0 ? text.substr(3) : text);
   const std::size_t n = m.devices.size();
   const std::vector<int> socket = sockets_of(m);
   const int sockets = *std::max_element(socket.begin(), socket.end()) + 1;

@@ -311,6 +311,7 @@ Result synthesize(const Topology& topology, const Request& request) {
   const SharedResources shared = shared_resources(topology, transport, n);  // throws for a transport the box lacks
 
   Result result;
+  result.robust_margin = request.robust_margin;
   result.plan = search_plan(request);
   Evaluator ev(topology, request);
   Pool pool;
@@ -534,7 +535,9 @@ std::string result_text(const Topology& topology, const Result& r) {
   if (r.cut_by_clock) s << ", CUT SHORT by the wall clock: another run may differ";
   s << "\n";
   if (!r.neighbours.empty()) {
-    s << "robustness (neighbouring boxes: the winner vs the best study schedule there):\n";
+    s << "robustness (neighbouring boxes: the winner vs the best study schedule there; a candidate within "
+      << std::defaultfloat << std::setprecision(3) << r.robust_margin * 100
+      << " % of the fastest may win by it, --robust-margin):\n" << std::fixed;
     for (const Neighbour& nb : r.neighbours)
       s << "  " << std::left << std::setw(22) << nb.box << std::right << std::setprecision(3) << std::setw(10)
         << nb.winner_s * 1e3 << " ms  vs " << std::setw(10) << nb.best_study_s * 1e3 << " ms (" << nb.best_study

@@ -69,6 +69,7 @@ struct Result {
   std::vector<StudyTime> study;
   std::vector<Scored> finalists;  ///< the fastest distinct candidates, fastest first
   std::vector<Neighbour> neighbours;
+  double robust_margin = 0;  ///< the request's: a candidate this much slower may win by robustness
   std::string robust_note;  ///< why the winner is not the fastest candidate; "" when it is
   std::string why;          ///< what makes it faster than the best study schedule (or why it is that one)
   std::size_t evaluations = 0;

@@ -1,6 +1,7 @@
 #include "viz/topology_picture.h"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <sstream>
 #include <stdexcept>
@@ -218,6 +219,12 @@ void apply_load(TopologyPicture& p, const SimulationRun& run) {
     if (!link)
       throw std::invalid_argument("the simulation's link " + l.name + " is not in topology '" + p.name +
                                   "': render with the topology the simulation ran on");
+    // The load of another box's link (same names, other capacities) would be drawn as this one's.
+    const double capacity = link->upper == l.from ? link->down_gbps : link->up_gbps;
+    if (l.capacity_gbps > 0 && std::abs(capacity - l.capacity_gbps) > 1e-6 * std::max(capacity, l.capacity_gbps))
+      throw std::invalid_argument("the simulation's link " + l.name + " has " + human_gbps(l.capacity_gbps) +
+                                  ", topology '" + p.name + "' " + human_gbps(capacity) +
+                                  ": render with the topology the simulation ran on");
     (link->upper == l.from ? link->down : link->up) =
         DirectionLoad{l.mean_util, l.peak_util, l.bytes, l.peak_streams, l.min_capacity_gbps};
   }

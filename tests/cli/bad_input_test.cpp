@@ -49,6 +49,14 @@ const std::map<std::string, std::string> kFiles = {
                  "cpu0 -> gpu0 [capacity_gbps=24]; }\n"},
     {"unit.dot", "digraph { gpu0 [kind=gpu]; cpu0 [kind=cpu]; gpu0 -> cpu0 [capacity_gbps=24 GB]; "
                  "cpu0 -> gpu0 [capacity_gbps=24]; }\n"},
+    // sim-4.json's first link, gpu0 -> sw0, at half its capacity there.
+    {"half.dot", "digraph { gpu0 [kind=gpu]; sw0 [kind=switch]; cpu0 [kind=cpu]; gpu0 -> sw0 [capacity_gbps=12]; "
+                 "sw0 -> gpu0 [capacity_gbps=12]; sw0 -> cpu0 [capacity_gbps=24]; cpu0 -> sw0 [capacity_gbps=24]; }\n"},
+    // Values Boost's conversion refused without naming the attribute ("bad lexical cast").
+    {"quoted.dot", "digraph { gpu0 [kind=gpu]; cpu0 [kind=cpu]; gpu0 -> cpu0 [capacity_gbps=\"24 GB\"]; "
+                   "cpu0 -> gpu0 [capacity_gbps=24]; }\n"},
+    {"bigbox.dot", "digraph { gpu0 [kind=gpu]; cpu0 [kind=cpu, box=99999999999]; gpu0 -> cpu0 [capacity_gbps=24]; "
+                   "cpu0 -> gpu0 [capacity_gbps=24]; }\n"},
     // A box of one GPU: nothing to probe between.
     {"one.dot", "digraph { gpu0 [kind=gpu]; cpu0 [kind=cpu]; gpu0 -> cpu0 [capacity_gbps=24]; "
                 "cpu0 -> gpu0 [capacity_gbps=24]; }\n"},
@@ -59,6 +67,16 @@ const std::map<std::string, std::string> kFiles = {
     {"empty.txt", ""},
     {"binary.bin", std::string("\x7f" "ELF\x02\x01\x01\0\0\0\0\0\0\0\0\0", 16)},
     // A schedule file past the generator's chunk limit: the reader refuses it with the same words.
+    // A schedule with no rounds: every piece missing (simulate timed it at 0.000 s).
+    {"norounds.json", "{\"format\": \"ulysses-a2a/schedule\", \"version\": 1, \"ranks\": 4, \"algo\": \"x\", "
+                      "\"kind\": \"pairing\", \"payload\": {\"chunks\": 1, \"parts\": [{\"name\": \"block\", "
+                      "\"bytes\": 1}]}, \"rounds\": []}\n"},
+    // docs/validation.md's one-transfer schedule: one piece of two, on purpose.
+    {"oneway.json", "{\"format\":\"ulysses-a2a/schedule\",\"version\":1,\"ranks\":2,\"algo\":\"one-way\",\"kind\":\"directed\","
+                    "\"payload\":{\"chunks\":1,\"parts\":[{\"name\":\"block\",\"bytes\":268435456}]},"
+                    "\"rounds\":[{\"transfers\":[{\"src\":0,\"dst\":1,\"part\":0,\"chunk\":0,\"bytes\":268435456}]}]}\n"},
+    // `nvidia-smi topo -m` saved by an editor that writes a UTF-8 byte-order mark.
+    {"bom.txt", "\xEF\xBB\xBF" + ua2a::testing::read_source("tests/sim/data/4090x4.txt")},
     {"chunks.json", "{\"format\": \"ulysses-a2a/schedule\", \"version\": 1, \"ranks\": 2, \"algo\": \"x\", "
                     "\"kind\": \"pairing\", \"payload\": {\"chunks\": 1048577, \"parts\": [{\"name\": \"block\", "
                     "\"bytes\": 1}]}, \"rounds\": []}\n"},
@@ -98,6 +116,8 @@ const std::vector<Case> kCases = {
   {"no octal", "schedule --ranks 010 --bytes 1", 0, {"10 ranks"}},
   {"DOT number read whole", "simulate --topology {dir}/exp.dot --algo grouped --ranks 1", 2, {"'2.4e1'", "quote it"}},
   {"DOT number read whole", "topo show {dir}/exp.dot -o {dir}/keep.txt", 2, {"'2.4e1'"}},
+  {"DOT: the attribute named", "topo show {dir}/quoted.dot", 2, {"capacity_gbps=\"24 GB\" is not a number"}, {"lexical"}},
+  {"DOT: the attribute named", "topo show {dir}/bigbox.dot", 2, {"box=99999999999 is not a whole number"}, {"lexical"}},
   {"DOT number has no unit", "topo show {dir}/unit.dot", 2, {"'GB' has no value (after capacity_gbps=24)", "no unit"}},
 
   // ---- options that cannot apply are errors naming the option ----
@@ -106,7 +126,7 @@ const std::vector<Case> kCases = {
   {"cannot apply: schedule", "schedule --ranks 8 --heads 12", 2, {"--heads applies to the Ulysses payload only"}},
   {"cannot apply: schedule", "schedule --ranks 8 --seq 64 --bytes 100", 2, {"--bytes and --seq"}},
   {"cannot apply: verify", "verify --ranks 8 --head-dim 64", 2, {"--head-dim applies to the Ulysses payload only"}},
-  {"cannot apply: render", "render pairings --ranks 8 --exchange out -o {dir}/keep.svg", 2, {"--exchange applies"}},
+  {"cannot apply: render", "render pairings --ranks 8 --exchange out -o {dir}/keep.svg", 2, {"--exchange does not apply"}},
   {"cannot apply: simulate", "simulate --model wan2.1-14b --heads 80", 2, {"--heads does not apply to a --model shape"}},
   {"cannot apply: simulate", "simulate --model wan2.1-14b --seq 100", 2, {"--seq and --model"}},
   {"cannot apply: simulate", "simulate --bytes 1000 --resolution 720p", 2, {"--resolution applies to --model only"}},
@@ -119,7 +139,9 @@ const std::vector<Case> kCases = {
   {"cannot apply: bench", "bench --iterations 0", 2, {"--iterations 0"}},
   {"cannot apply: bench", "bench -f 1", 2, {"-f/--stepfactor 1", "at least 2"}},
   {"cannot apply: bench", "bench -b 100 -e 10", 2, {"-e/--maxbytes 10 is below -b/--minbytes 100"}},
-  {"cannot apply: bench", "bench --ranks 3 --heads 3 --algo xor --no-layer", 2, {"no --algo x --discipline pair applies to 3 ranks"}},
+  {"cannot apply: bench", "bench --ranks 3 --algo xor --no-layer", 2, {"no --algo x --discipline pair applies to 3 ranks"}},
+  {"bench: no layer, no layer shape", "bench --ranks 3 --no-layer -b 8K -e 8K -n 1 -w 0", 0, {"round-robin"}, {"--heads"}},
+  {"bench: no layer, no layer shape", "bench --ranks 3 --no-layer -b 8K -e 8K --heads 16", 2, {"--heads does not apply with --no-layer"}},
 
   // ---- checked writes; all outputs checked before any is written ----
   {"checked write: schedule", "schedule --ranks 2 -o /dev/full", 2, {"failed writing '/dev/full'"}},
@@ -193,6 +215,88 @@ const std::vector<Case> kCases = {
    {"--gpu 'RTX 4090' must be a lowercase name"}},
   {"DOT node twice", "topo show {dir}/twice.dot", 2, {"node 'gpu0' is declared twice (kind gpu, then switch)"}},
   {"DOT absurd latency", "topo show {dir}/slow.dot", 2, {"latency_us", "from 0 to 1000000"}},
+  // ---- issue 21, class 3: outputs collected and checked before any work (cli/outputs.h) ----
+  {"outputs: two on one path", "simulate --algo grouped --json-out {dir}/keep.json --trace {dir}/keep.json", 2,
+   {"--json-out and --trace both name {dir}/keep.json"}},
+  {"outputs: the input", "render topology {dir}/one.dot -o {dir}/one.dot", 2, {"-o/--output {dir}/one.dot is an input (topology)"}},
+  {"outputs: the input", "topo show {dir}/one.dot -o {dir}/one.dot", 2, {"is an input (topology)"}},
+  {"outputs: a directory", "schedule --ranks 2 -o {dir}", 2, {"-o/--output {dir} is a directory"}},
+  {"outputs: a missing directory", "verify --ranks 2 --emit-promela {dir}/no/such/m.pml", 2, {"--emit-promela", "does not exist"}},
+  {"outputs: a folder that is a file", "report --out {dir}/keep.txt --no-layer-check", 2, {"-o/--out {dir}/keep.txt is a file, not a folder"}},
+  {"outputs: report through a temporary folder", "report --ranks 2 -t 4090x4 --no-layer-check --out {dir}/rep", 2,
+   {"{dir}/rep/timeline.svg' is a directory"}, {"space"}},
+  {"outputs: render report through a temporary folder", "render report --ranks 4 -o {dir} --simulation {dir}/keep.json", 2,
+   {"simulation document"}},
+  {"outputs: render report, empty document", "render report --ranks 4 -o {dir} --simulation {dir}/empty.txt", 2,
+   {"--simulation {dir}/empty.txt is empty"}},
+  // ---- issue 21, class 2: nothing silently ignored (cli/option_rules.h) ----
+  {"ignored: verify -i", "verify -i {src}/docs/examples/mismatch.json --ranks 8 --algo shift --bytes 100", 2,
+   {"--ranks does not apply with --input"}},
+  {"ignored: simulate -i", "simulate -i {src}/docs/examples/mismatch.json --model wan2.1-14b --resolution 720p -k 4", 2,
+   {"does not apply with --input"}},
+  {"ignored: plan --seq", "plan --seq 100 --heads 40 --resolution 720p --frames 5 --no-cfg", 2,
+   {"--resolution does not apply with --seq"}},
+  {"ignored: plan --head-dim", "plan -t 4090x4 --head-dim 64", 2, {"--head-dim applies with --seq only"}},
+  {"ignored: plan --validate", "plan --json --validate", 2, {"--json does not apply with --validate"}},
+  {"ignored: plan --validate", "plan --validate --picture {dir}/v.svg", 2, {"--picture does not apply with --validate"}},
+  {"ignored: schedule --list", "schedule --list --format json", 2, {"--format does not apply with --list"}},
+  {"ignored: simulate --with-dot", "simulate --algo grouped --with-dot", 2, {"--with-dot applies with --json or --json-out only"}},
+  {"ignored: render --run", "render topology 4090x4 --run 1 -o {dir}/t.svg", 2, {"--run applies with --load only"}},
+  {"ignored: render --run", "render report --ranks 4 -o {dir} --run 1", 2, {"--run applies with --simulation only"}},
+  {"ignored: render payload", "render pairings --ranks 4 --bytes 100 -o {dir}/p.svg", 2, {"--bytes does not apply to ulysses-a2a render pairings"}},
+  {"ignored: render payload", "render report --ranks 4 --seq 8 -o {dir}", 2, {"--seq does not apply to ulysses-a2a render report"}},
+  {"ignored: a part the box lacks", "topo import {src}/tests/sim/data/4090x4.txt --socket-gbps 20", 2,
+   {"--socket-gbps does not apply: the imported box has one socket"}},
+  {"ignored: empty list", "simulate --algo '' --transport ''", 2, {"--algo", "is empty"}},
+  {"ignored: duplicate item", "simulate --algo round-robin,round-robin", 2, {"names 'round-robin' twice"}},
+  {"ignored: empty item", "simulate --algo round-robin,,grouped", 2, {"has an empty item"}},
+  // ---- issue 21, class 1: numbers (cli/numbers.h): finite, in range, named, printed readably ----
+  {"numbers: nan with a range", "plan --gemm-efficiency nan", 2, {"--gemm-efficiency", "'nan' is not a finite number"}},
+  {"numbers: nan with a range", "simulate --time-tolerance nan", 2, {"--time-tolerance", "'nan' is not a finite number"}},
+  {"numbers: past the type", "schedule --ranks 2147483648", 2, {"--ranks 2147483648 is out of range"}, {"Could not convert"}},
+  {"numbers: past the type, with a range", "report --ranks 99999999999 --out {dir}/r", 2, {"--ranks", "2 to 4096"}},
+  {"numbers: readable ranges", "topo import {src}/tests/sim/data/4090x4.txt --gpu-ce-alpha -1", 2,
+   {"--gpu-ce-alpha", "from 0 to 1e+12"}, {"17976931348623157"}},
+  {"numbers: what topo show refuses", "topo import {src}/tests/sim/data/4090x4.txt --gpu-link-gbps 1e308", 2,
+   {"--gpu-link-gbps", "from 1e-09 to 1e+06"}},
+  {"numbers: what topo show refuses", "topo import {src}/tests/sim/data/4090x4.txt --shm-flow-cap-gbps -1", 2, {"--shm-flow-cap-gbps"}},
+  {"numbers: what topo show refuses", "topo import {src}/tests/sim/data/4090x4.txt --gpu-ce-alpha nan", 2, {"--gpu-ce-alpha", "'nan'"}},
+  {"numbers: timeout past the clock", "run --ranks 4 --timeout 1e10", 2, {"--timeout", "from 0 to 1e+06"}},
+  {"fuzz: a timeout too short to move a piece", "run --ranks 2 --heads 2 --seq 4 --timeout 1e-300", 2, {"at least 0.001"}},
+  // ---- issue 21: the CLI fuzzer's finds (tests/cli/cli_fuzz_test.cpp) ----
+  {"fuzz: past 64 bits", "run --seq 18446744073709551616", 2, {"--seq", "past the largest whole number"}, {"TB"}},
+  {"fuzz: the option blamed", "run --image-tokens 18446744073709551615", 2, {"the padded sequence N x s", "past"},
+   {"--seq (image tokens per rank)", "N x s = 0"}},
+  {"fuzz: the option blamed", "simulate --mechanisms x", 2, {"--mechanisms: unknown mechanism 'x'"}},
+  {"fuzz: ignored", "run --ranks 2 --heads 2 --seq 4 --nccl-id-file {dir}/id", 2, {"--nccl-id-file applies to --transport nccl only"}},
+  {"fuzz: a hang", "run --ranks 2 --heads 2 --seq 4 --iterations 2147483648", 2, {"--iterations 2147483648 is more than 1000000"}},
+  {"fuzz: a hang", "bench --ranks 2 -b 64 -e 64 -n 1 --no-layer --warmup 2147483648", 2, {"--warmup 2147483648 is more than 1000000"}},
+  {"fuzz: the file named", "topo import {dir}", 2, {"file {dir} is a directory: give a file"}},
+  {"inputs: a directory", "topo show {dir}", 2, {"topology {dir} is a directory: give a file"}, {"DOT syntax error"}},
+  {"fuzz: the file named", "topo import {dir}/empty.txt", 2, {"{dir}/empty.txt: nvidia-smi topo -m"}},
+  {"fuzz: the file named", "topo import ''", 2, {"the file is an empty path"}},
+  // ---- issue 21: the remaining listed defects ----
+  {"readers name the file", "verify -i {dir}/binary.bin", 2, {"{dir}/binary.bin: not valid JSON"}},
+  {"readers name the file", "render timeline {dir}/keep.txt -o {dir}/t.svg", 2, {"{dir}/keep.txt: simulation document is not JSON"}},
+  {"render topology: one box", "render topology {dir}/half.dot --load {src}/tests/viz/data/sim-4.json -o {dir}/t.svg", 2,
+   {"has 24", "render with the topology the simulation ran on"}},
+  {"render report: one run", "render report -o {dir} --ranks 8 --algo shift --simulation {src}/tests/viz/data/sim-4.json", 2,
+   {"is round-robin on 4 ranks, the pictures shift on 8", "--ranks 4 --algo round-robin"}},
+  {"simulate only what verify proves", "simulate -i {src}/docs/examples/mismatch.json", 2,
+   {"mismatch.json fails verification", "verify -i"}, {"time_ms"}},
+  {"simulate only what verify proves", "simulate -i {dir}/norounds.json --partial", 2, {"norounds.json moves nothing"}, {"0.000"}},
+  {"simulate only what verify proves", "simulate -t 4090x4 -i {dir}/oneway.json", 2, {"oneway.json fails verification", "--partial"}},
+  {"simulate: one way on purpose", "simulate -t 4090x4 -i {dir}/oneway.json --partial --transport shm,p2p --p2p", 0, {"p2p", "shm"}},
+  {"simulate: --partial needs a file", "simulate --partial", 2, {"--partial applies with --input only"}},
+  {"ignored: --json with the picture on stdout", "render pairings --ranks 4 --json -o - --format dot", 2,
+   {"--json does not apply with -o -"}},
+  {"ignored: --ce-reads", "simulate --sim-model fluid --ce-reads", 2, {"--ce-reads applies to --sim-model contention only"}},
+  {"ignored: --ce-reads", "simulate --transport shm --ce-reads", 2, {"--ce-reads applies to --transport cuda-p2p only"}},
+  {"topo import --name round-trips", "topo import {src}/tests/sim/data/4090x4.txt --name 'x\\y'", 2, {"--name", "must be letters"}},
+  {"topo import: a byte-order mark", "topo import {dir}/bom.txt", 0, {"digraph topology", "gpu3"}},
+  {"bench: the fix it names", "bench -e 16G --no-layer", 2, {"use a smaller -e/--maxbytes or --ranks"}, {"--text-tokens"}},
+  {"report: the fix it names", "report --model hunyuanvideo-1.5 --ranks 2 -t 4090x4 --no-layer-check --out {dir}/r", 2,
+   {"ulysses-a2a plan --model hunyuanvideo-1.5 --scope attention"}},
   // ---- your box, measured (issue 19) ----
   {"measurements: a study option", "simulate --measurements {src}/docs/validation/measurements/c16.json --algo shift", 2,
    {"--algo does not apply with --measurements"}},
@@ -269,7 +373,7 @@ const std::vector<Case> kCases = {
   {"calibration: another document", "render calibration -i {src}/tests/viz/data/sim-4.json -o {dir}/c.svg", 2,
    {"format: is 'ulysses-a2a/simulation'", "ulysses-a2a/box-calibration", "ulysses-a2a/prediction"}},
   {"calibration: output is the input", "render calibration -i {dir}/keep.json -o {dir}/keep.json --format svg", 2,
-   {"-o {dir}/keep.json is the input"}},
+   {"-o/--output {dir}/keep.json is an input (-i/--input)"}},
   {"calibration: output not writable", "render calibration -i {src}/tests/fuzz/corpus/calibration_json/c13-prediction.json -o /dev/full --format svg", 2,
    {"failed writing '/dev/full'"}},
   {"calibration: output not writable", "render calibration -i {src}/tests/fuzz/corpus/calibration_json/c13-prediction.json -o {dir}/no/such/c.svg", 2,
@@ -296,7 +400,7 @@ const std::vector<Case> kCases = {
    {"line 38: rank 0 is listed twice", "MPI=1"}},
   {"measure: nothing to import", "measure import {src}/tests/sim/data/measure/nvbandwidth_waived_2x2080ti.txt --box 4090x4 -o {dir}/m.json", 2,
    {"nothing to import", "waived"}},
-  {"measure: no clobbered input", "measure import {dir}/keep.txt --box 4090x4 -o {dir}/keep.txt", 2, {"-o {dir}/keep.txt is the input"}},
+  {"measure: no clobbered input", "measure import {dir}/keep.txt --box 4090x4 -o {dir}/keep.txt", 2, {"-o/--output {dir}/keep.txt is an input (files)"}},
   {"measure: checked writes first", "measure import {dir}/missing.txt --box 4090x4 -o /nonexistent/dir/m.json", 2,
    {"/nonexistent/dir/m.json"}, {"missing.txt"}},
   {"measure: unreadable input", "measure import {dir}/missing.txt --box 4090x4 -o {dir}/m.json", 2, {"cannot read", "missing.txt"}},
@@ -310,17 +414,24 @@ const std::vector<Case> kCases = {
    {"cuda-p2p needs GPU peer-to-peer", "--p2p"}},
   {"synthesize: an output", "synthesize -t 4090x4", 2, {"--output is required"}},
   {"synthesize: output is stdout", "synthesize -t 4090x4 -o -", 2, {"-o needs a file"}},
-  {"synthesize: output is the box", "synthesize -t {dir}/exp.dot -o {dir}/exp.dot", 2, {"-o {dir}/exp.dot is the --topology file"}},
+  {"synthesize: output is the box", "synthesize -t {dir}/exp.dot -o {dir}/exp.dot", 2, {"{dir}/exp.dot is an input (-t/--topology)"}},
   {"synthesize: two outputs, one file", "synthesize -t 4090x4 -o {dir}/keep.json --json-out {dir}/keep.json", 2,
-   {"--json-out {dir}/keep.json and -o name the same file"}},
+   {"-o/--output and --json-out both name {dir}/keep.json"}},
   {"synthesize: output checked first", "synthesize -t 4090x4 -o {dir}/no/such/s.json", 2, {"directory '{dir}/no/such' does not exist"}},
   {"synthesize: checked write", "synthesize -t 4090x4 --bytes 64 --budget 0.05 -o /dev/full", 2, {"failed writing '/dev/full'"}},
   {"synthesize: bytes 0", "synthesize -t 4090x4 --bytes 0 -o {dir}/s.json", 2, {"--bytes 0 moves nothing"}},
   {"synthesize: two sizes", "synthesize -t 4090x4 --bytes 64 --model wan2.1-14b -o {dir}/s.json", 2, {"--bytes and --model", "use one"}},
   {"synthesize: cannot apply", "synthesize -t 4090x4 --bytes 64 --resolution 720p -o {dir}/s.json", 2, {"--resolution applies to --model only"}},
   {"synthesize: cannot apply", "synthesize -t 4090x4 --bytes 64 --dtype fp8 -o {dir}/s.json", 2, {"--dtype applies to a --model shape only"}},
-  {"synthesize: budget", "synthesize -t 4090x4 --budget 0 -o {dir}/s.json", 2, {"--budget 0", "(0, 3600]"}},
-  {"synthesize: margin", "synthesize -t 4090x4 --robust-margin 2 -o {dir}/s.json", 2, {"--robust-margin 2", "[0, 1]"}},
+  {"synthesize: budget", "synthesize -t 4090x4 --budget 0 -o {dir}/s.json", 2, {"--budget", "from 0.001 to 3600"}},
+  {"synthesize: margin", "synthesize -t 4090x4 --robust-margin 2 -o {dir}/s.json", 2, {"--robust-margin", "from 0 to 1"}},
+  // Found by the CLI fuzzer after the merge of synthesize and plan --transports:
+  {"plan: --transports names itself", "plan --transports x", 2, {"--transports x", "unknown transport 'x'"}},
+  {"plan: --transports empty item", "plan --transports ,", 2, {"--transports"}},
+  {"synthesize: the margin is said", "synthesize -t 4090x4 --bytes 4096 --budget 0.05 --robust-margin 0 -o /dev/null", 0,
+   {"within 0 % of the fastest"}},
+  {"synthesize: budget nan", "synthesize -t 4090x4 --budget nan -o {dir}/s.json", 2, {"--budget", "not a finite number"}},
+  {"synthesize: output is the box", "synthesize -t {dir}/keep.txt -o {dir}/keep.txt", 2, {"is an input"}},
   {"synthesize: more ranks than GPUs", "synthesize -t 4090x4 --ranks 8 -o {dir}/s.json", 2, {"--ranks 8 needs 8 GPUs", "has 4"}},
   {"synthesize: one rank", "synthesize -t 4090x4 --ranks 1 -o {dir}/s.json", 2, {"--ranks 1", "at least 2 ranks"}},
   {"synthesize: no route", "synthesize -t 4090x4 --transport nvlink -o {dir}/s.json", 2, {"nvlink"}},
@@ -328,7 +439,7 @@ const std::vector<Case> kCases = {
   {"synthesize: heads and ranks", "synthesize -t 4090x8-2s --ranks 6 -o {dir}/s.json", 2, {"not divisible"}},
   {"synthesize: box names", "synthesize -t 4090x9 -o {dir}/s.json", 2, {"unknown topology '4090x9'"}},
   {"render -i: output is the input", "render rounds -i {src}/tests/fuzz/corpus/schedule_json/synth3.json -o {src}/tests/fuzz/corpus/schedule_json/synth3.json --format svg", 2,
-   {"is the input (-i)"}},
+   {"is an input (-i/--input)", "write elsewhere"}},
   {"render -i: not a schedule", "render pairings -i {dir}/keep.json -o {dir}/p.svg", 2, {"unknown field"}},
   {"report --synthesize: budget", "report --synthesize 0 -o {dir}/out", 2, {"--synthesize 0", "(0, 3600]"}},
   // ---- run -i (issue 22): a schedule file's order ----
@@ -372,6 +483,7 @@ TEST(BadInput, EveryCaseExitsAsDocumentedAndChangesNothing) {
     const fs::path dir = root / std::to_string(i);
     fs::create_directories(dir);
     for (const auto& [name, text] : kFiles) std::ofstream(dir / name, std::ios::binary) << text;
+    fs::create_directories(dir / "rep" / "timeline.svg");  // a folder where report writes a picture
     const auto before = snapshot(dir);
     const std::string args = expand(c.args, dir);
     SCOPED_TRACE("[" + c.item + "] ulysses-a2a " + args);

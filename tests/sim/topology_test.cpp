@@ -70,7 +70,8 @@ TEST(Topology, DotErrorsNameTheCulprit) {
   EXPECT_NE(message("digraph { a [kind=gpu]; b [kind=cpu]; a -> b; }").find("edge a->b has no capacity_gbps"),
             std::string::npos);
   EXPECT_NE(message("digraph { a [kind=toaster]; }").find("node 'a'"), std::string::npos);
-  EXPECT_NE(message("digraph { a [kind=gpu]; b [kind=cpu]; a -> b [capacity_gbps=fast]; }").find("wrong type"),
+  EXPECT_NE(message("digraph { a [kind=gpu]; b [kind=cpu]; a -> b [capacity_gbps=fast]; }")
+                .find("DOT attribute capacity_gbps=\"fast\" is not a number"),
             std::string::npos);
   EXPECT_NE(message("digraph { a [kind=cpu]; }").find("no node with kind=gpu"), std::string::npos);
   EXPECT_NE(message("digraph { a -> ").find("DOT"), std::string::npos);

@@ -166,7 +166,7 @@ TEST_F(RenderCli, CalibrationInputErrorsExitTwo) {
   const std::vector<Case> cases = {
       {"render calibration -i " + path("none.json") + " -o " + path("x.svg"), "none.json"},
       {"render calibration -i " + sim4() + " -o " + path("x.svg"), "format: is 'ulysses-a2a/simulation'"},
-      {"render calibration -i " + pred + " -o " + pred + " --format svg", "is the input"},
+      {"render calibration -i " + pred + " -o " + pred + " --format svg", "is an input"},
       {"render calibration -i " + pred + " -o " + path("x.dot"), "no DOT form"},
       {"render calibration -i " + pred + " -o " + path("no/dir/x.svg"), "no/dir"},
       {"render calibration -i " + dir_.string() + " -o " + path("x.svg"), dir_.string()},
