@@ -560,6 +560,12 @@ PlanResult make_plan(const Topology& topology, const GpuInfo& gpu, const Workloa
       throw std::invalid_argument("layout " + to_string(*o.only_layout) + " does not apply: ulysses must divide the " +
                                   std::to_string(w.heads) + " heads and cfg x ulysses x ring make --gpus");
   }
+  const std::uint64_t fewest_per_cfg = static_cast<std::uint64_t>(g) / ((w.cfg && o.scope == Scope::step) ? 2 : 1);
+  if (ls.empty() && w.tokens < fewest_per_cfg)  // the heads are not to blame: no GPU would get a token
+    throw std::invalid_argument("no layout of " + std::to_string(g) + " GPUs applies: the sequence of " +
+                                std::to_string(w.tokens) + " tokens is shorter than the " + std::to_string(g) +
+                                " GPUs (each needs a token of its own): use --gpus " + std::to_string(w.tokens) +
+                                " or fewer, or a longer --seq");
   if (ls.empty())
     throw std::invalid_argument("no layout of " + std::to_string(g) + " GPUs applies: the " + std::to_string(w.heads) +
                                 " heads divide no Ulysses degree that splits --gpus: pick --gpus dividing them");

@@ -4,13 +4,14 @@
 #include <stdexcept>
 #include <string>
 
+#include "schedule/printable.h"
 #include "schedule/program.h"
 #include "schedule/schedule.h"
 
 namespace ua2a {
 
 struct FormatError : std::runtime_error {
-  using std::runtime_error::runtime_error;
+  explicit FormatError(const std::string& what) : std::runtime_error(printable(what)) {}
 };
 
 inline constexpr int kFormatVersion = 1;
