@@ -282,7 +282,11 @@ void write_outputs(const std::vector<std::pair<std::string, std::string>>& outpu
   for (const auto* out : to_stdout) write_stdout(out->second);
 }
 
-void write_output(const std::string& path, const std::string& text) { write_outputs({{path, text}}); }
+void write_output(const std::string& path, std::string text) {
+  std::vector<std::pair<std::string, std::string>> outputs;
+  outputs.emplace_back(path, std::move(text));  // an initializer list would copy it
+  write_outputs(outputs);
+}
 
 std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

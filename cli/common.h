@@ -64,7 +64,7 @@ ModelChoice resolve_model(const std::string& model, const std::string& resolutio
 
 /// Writes `text` to `path`, or to stdout when path is empty or "-"; a failed write (a full disk,
 /// /dev/full) throws std::invalid_argument naming the path, so the command exits 2.
-void write_output(const std::string& path, const std::string& text);
+void write_output(const std::string& path, std::string text);  // by value: a schedule is hundreds of MB, moved
 /// Writes several outputs so that a failure changes none of them where the file system allows: every
 /// path is checked writable first, regular files are written to a temporary file beside them and
 /// renamed into place only when all were written. Paths "" and "-" are stdout, written last.

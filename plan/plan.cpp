@@ -569,7 +569,8 @@ PlanResult make_plan(const Topology& topology, const GpuInfo& gpu, const Workloa
   if (ls.empty())
     throw std::invalid_argument("no layout of " + std::to_string(g) + " GPUs applies: the " + std::to_string(w.heads) +
                                 " heads divide no Ulysses degree that splits --gpus: pick --gpus dividing them");
-  for (const Layout& l : ls) {
+  for (std::size_t li = 0; li < ls.size(); ++li) {
+    const Layout& l = ls[li];
     const bool exchanges = l.ulysses > 1 || l.ring > 1;
     const std::vector<Combo> cs = l.ulysses > 1 ? combos : std::vector<Combo>{Combo{}};
     const auto ts = exchanges ? transports : std::vector<std::optional<TransportKind>>{std::nullopt};
@@ -583,6 +584,9 @@ PlanResult make_plan(const Topology& topology, const GpuInfo& gpu, const Workloa
             if (ov == Overlap::head && w.heads / static_cast<std::uint64_t>(l.ulysses) < 2) continue;
             if (ov == Overlap::chunk && o.scope == Scope::attention) continue;  // no projections to hide behind
             if (o.only_overlap && ov != *o.only_overlap) continue;
+            if (o.on_candidate)
+              o.on_candidate(li, ls.size(), to_string(l) + (l.ulysses > 1 ? " " + c.label() : "") +
+                                                (t ? " over " + to_string(*t) : ""));
             std::string reason;
             Candidate k = p.evaluate(l, l.ulysses > 1 ? &c : nullptr, t, d, ov, reason);
             if (!reason.empty() || k.time_s <= 0) {
