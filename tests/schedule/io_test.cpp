@@ -3,6 +3,7 @@
 
 #include "schedule/generators.h"
 #include "schedule/io.h"
+#include "schedule/printable.h"
 #include "schedule/lower.h"
 #include "schedule/payload.h"
 
@@ -69,6 +70,18 @@ TEST(Io, ScheduleJsonTextIsTheDocumentedLayout) {
             "\"payload\":{\"chunks\":1,\"parts\":[{\"name\":\"block\",\"bytes\":8}]},\"rounds\":[{\"pairs\":[[0,1]],"
             "\"transfers\":[{\"src\":0,\"dst\":1,\"part\":0,\"chunk\":0,\"bytes\":8},"
             "{\"src\":1,\"dst\":0,\"part\":0,\"chunk\":0,\"bytes\":8}]}]}\n");
+}
+
+// What a file held reaches the message whole: a NUL ended what() there, ESC and CR garble a
+// terminal; newlines and tabs stay, and escaping twice changes nothing.
+TEST(Io, ErrorMessagesShowControlBytesEscaped) {
+  const std::string raw = std::string("value 'a") + '\0' + "b\x1b[2J\r' line\n\tnext\x7f";
+  EXPECT_EQ(printable(raw), "value 'a\\x00b\\x1b[2J\\x0d' line\n\tnext\\x7f");
+  EXPECT_EQ(printable(printable(raw)), printable(raw));
+  EXPECT_EQ(std::string(FormatError(raw).what()), "value 'a\\x00b\\x1b[2J\\x0d' line\n\tnext\\x7f");
+  // JSON's \u0000 is a NUL in the string read: the message goes on past it.
+  const std::string nul = error_of("{\"format\": \"ulysses-a2a/sch\\u0000edule\", \"version\": 1}");
+  EXPECT_NE(nul.find("got \"ulysses-a2a/sch\\x00edule\""), std::string::npos) << nul;
 }
 
 TEST(Io, ProgramsJsonRoundTrips) {
