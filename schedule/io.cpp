@@ -100,12 +100,6 @@ void pretty_streamed(std::ostream& out, const ordered_json& head, const std::str
   out << "\n}\n";
 }
 
-std::string dump_streamed(const ordered_json& head, const std::string& key, std::size_t count,
-                          const std::function<ordered_json(std::size_t)>& item, bool compact, int indent) {
-  std::ostringstream out;
-  pretty_streamed(out, head, key, count, item, compact, indent);
-  return std::move(out).str();  // moved, not copied: the text may be hundreds of MB
-}
 
 // ---- reading: every accessor knows the path of the value it reads, for the error message ----
 
@@ -226,7 +220,7 @@ Round read_round(const Node& n, std::int32_t ranks) {
 
 }  // namespace
 
-std::string schedule_to_json(const Schedule& s, int indent) {
+void write_schedule_json(std::ostream& out, const Schedule& s, int indent) {
   ordered_json head = {{"format", kScheduleFormat}, {"version", kFormatVersion}, {"ranks", s.ranks},
                        {"algo", s.algo},           {"kind", to_string(s.kind)}, {"payload", payload_json(s.payload)}};
   if (!s.discipline.empty()) head["discipline"] = s.discipline;  // optional: older files have none
@@ -239,17 +233,24 @@ std::string schedule_to_json(const Schedule& s, int indent) {
   if (s.kind == ScheduleKind::per_rank) {
     const bool all_empty = std::all_of(s.rank_orders.begin(), s.rank_orders.end(),
                                        [](const std::vector<Round>& order) { return order.empty(); });
-    return dump_streamed(
-        head, "rank_orders", s.rank_orders.size(),
+    pretty_streamed(
+        out, head, "rank_orders", s.rank_orders.size(),
         [&](std::size_t r) {
           ordered_json list = ordered_json::array();
           for (const Round& round : s.rank_orders[r]) list.push_back(round_json(round));
           return list;
         },
         all_empty, indent);
+    return;
   }
-  return dump_streamed(
-      head, "rounds", s.rounds.size(), [&](std::size_t i) { return round_json(s.rounds[i]); }, false, indent);
+  pretty_streamed(
+      out, head, "rounds", s.rounds.size(), [&](std::size_t i) { return round_json(s.rounds[i]); }, false, indent);
+}
+
+std::string schedule_to_json(const Schedule& s, int indent) {
+  std::ostringstream out;
+  write_schedule_json(out, s, indent);
+  return std::move(out).str();  // moved, not copied
 }
 
 Schedule schedule_from_json(const std::string& text) {
@@ -297,7 +298,7 @@ Schedule schedule_from_json(const std::string& text) {
   return s;
 }
 
-std::string programs_to_json(const ProgramSet& set, int indent) {
+void write_programs_json(std::ostream& out, const ProgramSet& set, int indent) {
   const ordered_json head = {{"format", kProgramsFormat}, {"version", kFormatVersion}, {"ranks", set.ranks},
                              {"algo", set.algo},           {"discipline", set.discipline},
                              {"payload", payload_json(set.payload)}};
@@ -313,7 +314,13 @@ std::string programs_to_json(const ProgramSet& set, int indent) {
     }
     return ordered_json{{"rank", p.rank}, {"steps", steps}};
   };
-  return dump_streamed(head, "programs", set.programs.size(), program_json, false, indent);
+  pretty_streamed(out, head, "programs", set.programs.size(), program_json, false, indent);
+}
+
+std::string programs_to_json(const ProgramSet& set, int indent) {
+  std::ostringstream out;
+  write_programs_json(out, set, indent);
+  return std::move(out).str();
 }
 
 ProgramSet programs_from_json(const std::string& text) {
