@@ -347,12 +347,8 @@ void setup_bench(CLI::App& app) {
   add_layer_options(*cmd, opt->layer, /*with_schedule=*/false);
   // nccl-tests' flags with nccl-tests' meanings; -d, -a, -t, -m mean other things there and are
   // left out here rather than given ours.
-  cmd->add_option("--algo", opt->algos, "schedules of the sweep, a comma list; the layer runs the first that lowers")
-      ->delimiter(',')
-      ->capture_default_str();
-  cmd->add_option("--discipline", opt->disciplines, "disciplines of the sweep, a comma list (naive is skipped)")
-      ->delimiter(',')
-      ->capture_default_str();
+  add_comma_list(*cmd, "--algo", opt->algos, "schedules of the sweep, a comma list; the layer runs the first that lowers");
+  add_comma_list(*cmd, "--discipline", opt->disciplines, "disciplines of the sweep, a comma list (naive is skipped)");
   cmd->add_option("-b,--minbytes", opt->min_size,
                   "smallest size: bytes each rank sends, all N blocks (nccl-tests' size; K, M, G suffixes)")
       ->capture_default_str();
@@ -365,8 +361,8 @@ void setup_bench(CLI::App& app) {
   cmd->add_option("--min-bytes", opt->old.min_block)->group("");
   cmd->add_option("--max-bytes", opt->old.max_block)->group("");
   cmd->add_option("--factor", opt->old.factor)->group("");
-  cmd->add_option("--algos", opt->old.algos)->delimiter(',')->group("");
-  cmd->add_option("--disciplines", opt->old.disciplines)->delimiter(',')->group("");
+  add_comma_list(*cmd, "--algos", opt->old.algos, "")->group("");
+  add_comma_list(*cmd, "--disciplines", opt->old.disciplines, "")->group("");
   cmd->add_flag("--no-exchange", opt->no_exchange, "skip the message-size sweep");
   cmd->add_flag("--no-layer", opt->no_layer, "skip the layer's stage times");
   cmd->add_flag("--kernels", opt->kernels,

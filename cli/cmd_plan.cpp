@@ -1,6 +1,7 @@
 // ulysses-a2a plan: the best parallel layout (CFG x Ulysses x ring, schedule, precision, overlap)
 // for a model or an attention shape on a box, predicted stage by stage (plan/, docs/plan.md).
 #include <iostream>
+#include <memory>
 #include <optional>
 
 #include "cli/commands.h"
@@ -8,6 +9,7 @@
 #include "cli/numbers.h"
 #include "cli/option_rules.h"
 #include "cli/outputs.h"
+#include "cli/progress.h"
 #include "plan/models.h"
 #include "plan/plan.h"
 #include "plan/validation.h"
@@ -92,7 +94,17 @@ void run(const Options& o) {
     }
   }
   po.gemm_efficiency = o.gemm_efficiency;
+  std::unique_ptr<Progress> progress;  // made at the first candidate, when the layouts are known
+  po.on_candidate = [&](std::size_t layout, std::size_t layouts, const std::string& candidate) {
+    if (!progress)
+      progress = std::make_unique<Progress>("plan", layouts,
+                                            std::to_string(layouts) + " layouts on the " +
+                                                std::to_string(topology.gpus().size()) + "-GPU box " + topology.name +
+                                                ", each over the schedules and transports");
+    progress->step(layout, candidate);
+  };
   const plan::PlanResult r = plan::make_plan(topology, *gpu, w, po);
+  progress.reset();  // its line cleared before the table
   if (!o.picture.empty()) write_output(o.picture, plan::plan_svg(r, o.top));
   std::cout << (o.json ? plan::plan_json(r) : plan::plan_table(r, o.top)) << std::flush;
 }

@@ -14,6 +14,7 @@
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "cli/numbers.h"
+#include "cli/option_rules.h"
 #include "cli/outputs.h"
 #include "cli/layer_options.h"
 #include "sim/measurements.h"
@@ -353,15 +354,12 @@ void setup_probe(CLI::App& app) {
   for (const auto& p : presets()) presets_list += std::string(presets_list.empty() ? "" : ", ") + p.name;
   input_option(cmd->add_option("-t,--topology", opt->topology, "the box: a preset (" + presets_list + ") or a DOT file"))
       ->capture_default_str();
-  cmd->add_option("--transport", opt->transports,
+  add_comma_list(*cmd, "--transport", opt->transports,
                   "what moves the flows, a comma list: cuda-p2p, cuda-staged, nvlink (cuda-peer); shm, p2p, nvlink "
                   "(nccl, one per run); any on threads (default: cuda-p2p where the driver allows P2P, else "
-                  "cuda-staged; the box's own otherwise)")
-      ->delimiter(',');
-  cmd->add_option("--op", opt->ops, "CUDA peer copies: write (the source's stream issues them), read (the "
-                                    "destination's), or write,read")
-      ->delimiter(',')
-      ->capture_default_str();
+                  "cuda-staged; the box's own otherwise)");
+  add_comma_list(*cmd, "--op", opt->ops,
+                 "CUDA peer copies: write (the source's stream issues them), read (the destination's), or write,read");
   cmd->add_option("--bytes", opt->bytes, "bytes per flow (default 67108864 on GPUs, 1048576 on threads)");
   cmd->add_option("-n,--iters", opt->iterations, "timed runs per pattern; the figure is their mean")->capture_default_str();
   cmd->add_option("-w,--warmup", opt->warmup, "untimed runs per pattern")->capture_default_str();

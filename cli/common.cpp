@@ -10,10 +10,13 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <iostream>
 #include <sstream>
 #include <stdexcept>
+#include <streambuf>
+#include <string_view>
 
 #include "schedule/generators.h"
 #include "schedule/payload.h"
@@ -125,13 +128,8 @@ std::string write_problem(const std::string& path) {
   return "";
 }
 
-void write_stdout(const std::string& text) {
-  std::cout << text << std::flush;
-  if (!std::cout) throw std::invalid_argument("writing to standard output failed (disk full or closed pipe?)");
-}
-
 /// Writes `text` to the open descriptor; false on any short or failed write.
-bool write_all(int fd, const std::string& text) {
+bool write_all(int fd, std::string_view text) {
   std::size_t done = 0;
   while (done < text.size()) {
     const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
@@ -214,7 +212,40 @@ void check_writable(const std::vector<std::string>& paths) {
       if (const std::string problem = write_problem(p); !problem.empty()) throw std::invalid_argument(problem);
 }
 
-void write_outputs(const std::vector<std::pair<std::string, std::string>>& outputs) {
+namespace {
+
+/// Writes one output's bytes to an open descriptor; false on any failed write.
+using Writer = std::function<bool(int fd)>;
+
+/// A stream onto a descriptor, for writers that print a document piece by piece.
+class FdBuf : public std::streambuf {
+ public:
+  explicit FdBuf(int fd) : fd_(fd), buffer_(1 << 20) { setp(buffer_.data(), buffer_.data() + buffer_.size()); }
+  bool ok() const { return ok_; }
+
+ protected:
+  int_type overflow(int_type c) override {
+    if (!drain()) return traits_type::eof();
+    if (!traits_type::eq_int_type(c, traits_type::eof())) {
+      *pptr() = traits_type::to_char_type(c);
+      pbump(1);
+    }
+    return traits_type::not_eof(c);
+  }
+  int sync() override { return drain() ? 0 : -1; }
+
+ private:
+  bool drain() {
+    if (ok_ && pptr() > pbase()) ok_ = write_all(fd_, std::string_view(pbase(), static_cast<std::size_t>(pptr() - pbase())));
+    setp(buffer_.data(), buffer_.data() + buffer_.size());
+    return ok_;
+  }
+  int fd_;
+  std::vector<char> buffer_;
+  bool ok_ = true;
+};
+
+void write_outputs_with(const std::vector<std::pair<std::string, Writer>>& outputs) {
   std::vector<std::string> paths;
   for (const auto& [path, text] : outputs) paths.push_back(path);
   check_writable(paths);
@@ -224,7 +255,7 @@ void write_outputs(const std::vector<std::pair<std::string, std::string>>& outpu
     std::string path, temp;
   };
   std::vector<Staged> staged;
-  std::vector<const std::pair<std::string, std::string>*> direct, to_stdout;
+  std::vector<const std::pair<std::string, Writer>*> direct, to_stdout;
   auto discard = [&staged] {
     for (const Staged& s : staged) ::unlink(s.temp.c_str());
   };
@@ -255,7 +286,7 @@ void write_outputs(const std::vector<std::pair<std::string, std::string>>& outpu
     }
     staged.push_back({path, temp});
     const mode_t mode = fs::exists(st) ? static_cast<mode_t>(fs::status(path).permissions()) : (0666 & ~mask);
-    const bool ok = ::fchmod(fd, mode) == 0 && write_all(fd, out.second);
+    const bool ok = ::fchmod(fd, mode) == 0 && out.second(fd);
     if (::close(fd) != 0 || !ok) {
       const std::string why = std::strerror(errno);
       discard();
@@ -265,7 +296,7 @@ void write_outputs(const std::vector<std::pair<std::string, std::string>>& outpu
   // Devices before the renames: a failed write there (/dev/full) still leaves every file unchanged.
   for (const auto* out : direct) {
     const int fd = ::open(out->first.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
-    bool ok = fd >= 0 && write_all(fd, out->second);
+    bool ok = fd >= 0 && out->second(fd);
     const std::string why = std::strerror(errno);
     if (fd >= 0 && ::close(fd) != 0) ok = false;
     if (!ok) {
@@ -279,10 +310,35 @@ void write_outputs(const std::vector<std::pair<std::string, std::string>>& outpu
       discard();
       throw std::invalid_argument("cannot replace '" + s.path + "': " + why);
     }
-  for (const auto* out : to_stdout) write_stdout(out->second);
+  for (const auto* out : to_stdout) {
+    std::cout << std::flush;  // what was printed before comes first
+    if (!std::cout || !out->second(STDOUT_FILENO))
+      throw std::invalid_argument("writing to standard output failed (disk full or closed pipe?)");
+  }
 }
 
-void write_output(const std::string& path, const std::string& text) { write_outputs({{path, text}}); }
+}  // namespace
+
+void write_outputs(const std::vector<std::pair<std::string, std::string>>& outputs) {
+  std::vector<std::pair<std::string, Writer>> writers;
+  for (const auto& [path, text] : outputs)
+    writers.emplace_back(path, [&text = text](int fd) { return write_all(fd, text); });
+  write_outputs_with(writers);
+}
+
+void write_output(const std::string& path, const std::string& text) {
+  write_outputs_with({{path, [&text](int fd) { return write_all(fd, text); }}});  // no copy: a schedule may be a GB
+}
+
+void write_output_streamed(const std::string& path, const std::function<void(std::ostream&)>& write) {
+  write_outputs_with({{path, [&write](int fd) {
+                         FdBuf buffer(fd);
+                         std::ostream out(&buffer);
+                         write(out);
+                         out.flush();
+                         return buffer.ok() && static_cast<bool>(out);
+                       }}});
+}
 
 std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

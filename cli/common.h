@@ -2,6 +2,8 @@
 /// Options shared by subcommands that take a generated schedule, and output helpers.
 #include <CLI/CLI.hpp>
 #include <cstdint>
+#include <functional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -65,6 +67,9 @@ ModelChoice resolve_model(const std::string& model, const std::string& resolutio
 /// Writes `text` to `path`, or to stdout when path is empty or "-"; a failed write (a full disk,
 /// /dev/full) throws std::invalid_argument naming the path, so the command exits 2.
 void write_output(const std::string& path, const std::string& text);
+/// As write_output, but `write` prints the text into the file (a temporary renamed into place)
+/// piece by piece: a document of a GB never lies in memory whole.
+void write_output_streamed(const std::string& path, const std::function<void(std::ostream&)>& write);
 /// Writes several outputs so that a failure changes none of them where the file system allows: every
 /// path is checked writable first, regular files are written to a temporary file beside them and
 /// renamed into place only when all were written. Paths "" and "-" are stdout, written last.

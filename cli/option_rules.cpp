@@ -77,4 +77,31 @@ CLI::Validator comma_list() {
       "", "ua2a-comma-list");
 }
 
+CLI::Option* add_comma_list(CLI::App& cmd, const std::string& names, std::vector<std::string>& items,
+                            const std::string& description) {
+  std::string shown;
+  for (const std::string& item : items) shown += (shown.empty() ? "" : ",") + item;
+  CLI::Option* opt = cmd.add_option_function<std::vector<std::string>>(
+      names,
+      [&items, names](const std::vector<std::string>& given) {
+        std::vector<std::string> split;
+        for (const std::string& list : given) {
+          std::size_t start = 0;
+          while (true) {
+            const std::size_t comma = list.find(',', start);
+            std::string item = list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+            if (std::find(split.begin(), split.end(), item) != split.end())
+              throw CLI::ValidationError(names, "names '" + item + "' twice: name each once");
+            split.push_back(std::move(item));
+            if (comma == std::string::npos) break;
+            start = comma + 1;
+          }
+        }
+        items = std::move(split);
+      },
+      description);
+  opt->check(comma_list())->default_str(shown);
+  return opt;
+}
+
 }  // namespace ua2a::cli

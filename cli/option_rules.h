@@ -28,4 +28,11 @@ std::string given_value(CLI::App& cmd, const std::string& option);
 /// A comma list of names: no empty list, no empty item ("a,,b"), no item twice ("x,x").
 CLI::Validator comma_list();
 
+/// An option whose values are comma lists, split into `items` (CLI11's delimiter drops an empty item
+/// silently, so the option reads whole strings): each occurrence is checked as comma_list() checks
+/// it, and no item may come twice across occurrences ("--op write --op write"). The default shown is
+/// `items` as given.
+CLI::Option* add_comma_list(CLI::App& cmd, const std::string& names, std::vector<std::string>& items,
+                            const std::string& description);
+
 }  // namespace ua2a::cli

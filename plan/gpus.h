@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "schedule/printable.h"
+
 namespace ua2a::plan {
 
 /// Which attention kernel the stage times assume: FlashAttention (bf16/fp16) or SageAttention
@@ -33,7 +35,7 @@ const std::vector<GpuInfo>& gpus();
 /// A GPU file that cannot be read: names the file and the field, says what to do.
 class GpuFileError : public std::invalid_argument {
  public:
-  using std::invalid_argument::invalid_argument;
+  explicit GpuFileError(const std::string& what) : std::invalid_argument(printable(what)) {}
 };
 /// Reads a GPU document ({"format": "ulysses-a2a/gpu", "version": 1, "name": ..., rates in
 /// TFLOP/s, bandwidth in GB/s, memory in GB; docs/formats.md}). Strict: unknown, missing,

@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "schedule/printable.h"
 #include "schedule/workload.h"
 
 namespace ua2a::plan {
@@ -12,7 +13,7 @@ namespace ua2a::plan {
 /// A model file that cannot be read: names the file and the field, says what to do.
 class ModelFileError : public std::invalid_argument {
  public:
-  using std::invalid_argument::invalid_argument;
+  explicit ModelFileError(const std::string& what) : std::invalid_argument(printable(what)) {}
 };
 
 /// Reads `text`: a model document ({"format": "ulysses-a2a/model", "version": 1, ...}) or a

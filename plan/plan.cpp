@@ -560,10 +560,17 @@ PlanResult make_plan(const Topology& topology, const GpuInfo& gpu, const Workloa
       throw std::invalid_argument("layout " + to_string(*o.only_layout) + " does not apply: ulysses must divide the " +
                                   std::to_string(w.heads) + " heads and cfg x ulysses x ring make --gpus");
   }
+  const std::uint64_t fewest_per_cfg = static_cast<std::uint64_t>(g) / ((w.cfg && o.scope == Scope::step) ? 2 : 1);
+  if (ls.empty() && w.tokens < fewest_per_cfg)  // the heads are not to blame: no GPU would get a token
+    throw std::invalid_argument("no layout of " + std::to_string(g) + " GPUs applies: the sequence of " +
+                                std::to_string(w.tokens) + " tokens is shorter than the " + std::to_string(g) +
+                                " GPUs (each needs a token of its own): use --gpus " + std::to_string(w.tokens) +
+                                " or fewer, or a longer --seq");
   if (ls.empty())
     throw std::invalid_argument("no layout of " + std::to_string(g) + " GPUs applies: the " + std::to_string(w.heads) +
                                 " heads divide no Ulysses degree that splits --gpus: pick --gpus dividing them");
-  for (const Layout& l : ls) {
+  for (std::size_t li = 0; li < ls.size(); ++li) {
+    const Layout& l = ls[li];
     const bool exchanges = l.ulysses > 1 || l.ring > 1;
     const std::vector<Combo> cs = l.ulysses > 1 ? combos : std::vector<Combo>{Combo{}};
     const auto ts = exchanges ? transports : std::vector<std::optional<TransportKind>>{std::nullopt};
@@ -577,6 +584,9 @@ PlanResult make_plan(const Topology& topology, const GpuInfo& gpu, const Workloa
             if (ov == Overlap::head && w.heads / static_cast<std::uint64_t>(l.ulysses) < 2) continue;
             if (ov == Overlap::chunk && o.scope == Scope::attention) continue;  // no projections to hide behind
             if (o.only_overlap && ov != *o.only_overlap) continue;
+            if (o.on_candidate)
+              o.on_candidate(li, ls.size(), to_string(l) + (l.ulysses > 1 ? " " + c.label() : "") +
+                                                (t ? " over " + to_string(*t) : ""));
             std::string reason;
             Candidate k = p.evaluate(l, l.ulysses > 1 ? &c : nullptr, t, d, ov, reason);
             if (!reason.empty() || k.time_s <= 0) {

@@ -8,6 +8,7 @@
 /// Ulysses-8 on RTX 4090s with SageAttention at 291 TFLOP/s: each GPU runs 5 heads over the whole
 /// sequence, 4 S^2 D h = 4 x 32760^2 x 128 x 5 = 2.75 TFLOP, 9.44 ms per attention.
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -145,6 +146,9 @@ struct PlanOptions {
   /// The ring's passes as they run (docs/plan.md, "The ring"); < 0: the fitted defaults below.
   double ring_pass_overhead_s = -1;  ///< fixed seconds per pass: launches and the send/recv handshake
   double attention_half_keys = -1;   ///< keys at which an attention block runs at half its long-sequence rate
+  /// Called before each candidate is timed: the layout's index of `layouts` and the candidate, for
+  /// progress lines (a big box takes minutes); empty: nothing is called.
+  std::function<void(std::size_t layout, std::size_t layouts, const std::string& candidate)> on_candidate;
 };
 
 /// Fixed cost of one ring pass (kernel launches of the block's attention and merge, the send/recv

@@ -154,12 +154,12 @@ void check_numeric_value(const std::string& name, std::string value) {
   errno = 0;
   if (kind == 2) {
     const long long v = std::strtoll(value.c_str(), &end, 10);
-    if (value.empty() || *end != 0 || errno != 0 || v < 0 || v > 1000000)
+    if (value.empty() || end != value.c_str() + value.size() || errno != 0 || v < 0 || v > 1000000)
       throw TopologyError("DOT attribute " + name + "=" + value + " is not a whole number from 0 to 1000000");
     return;
   }
   std::strtod(value.c_str(), &end);
-  if (value.empty() || *end != 0)
+  if (value.empty() || end != value.c_str() + value.size())  // not *end: a NUL byte would end the number
     throw TopologyError("DOT attribute " + name + "=\"" + value + "\" is not a number: write " + name +
                         "=VALUE, no unit (*_gbps are GB/s, *_us microseconds)");
 }

@@ -11,13 +11,14 @@
 #include <utility>
 #include <vector>
 
+#include "schedule/printable.h"
 #include "sim/topology.h"
 
 namespace ua2a {
 
 /// A measurement document that cannot be used; the message names the file, the point and the fix.
 struct MeasurementError : std::invalid_argument {
-  using std::invalid_argument::invalid_argument;
+  explicit MeasurementError(const std::string& what) : std::invalid_argument(printable(what)) {}
 };
 
 enum class MeasureOp : std::uint8_t { write, read };

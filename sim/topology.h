@@ -11,11 +11,13 @@
 #include <unordered_map>
 #include <vector>
 
+#include "schedule/printable.h"
+
 namespace ua2a {
 
 /// A topology file or preset that cannot be used; the message names the input and the fix.
 struct TopologyError : std::invalid_argument {
-  using std::invalid_argument::invalid_argument;
+  explicit TopologyError(const std::string& what) : std::invalid_argument(printable(what)) {}
 };
 
 enum class NodeKind : std::uint8_t { gpu, pcie_switch, cpu, memory, nic };

@@ -63,6 +63,13 @@ const std::map<std::string, std::string> kFiles = {
     // The P2P mode must be on or off.
     {"p2p.dot", "digraph { graph [p2p=maybe]; gpu0 [kind=gpu]; cpu0 [kind=cpu]; gpu0 -> cpu0 [capacity_gbps=24]; "
                 "cpu0 -> gpu0 [capacity_gbps=24]; }\n"},
+    // A NUL byte inside a value: the message showed what came before it and stopped (issue 21).
+    {"nul.dot", std::string("digraph { gpu0 [kind=gpu]; cpu0 [kind=cpu]; gpu0 -> cpu0 [capacity_gbps=\"2") + '\0' +
+                    "4\"]; cpu0 -> gpu0 [capacity_gbps=24]; }\n"},
+    {"nul.txt", [] {
+       std::string text = ua2a::testing::read_source("tests/sim/data/4090x4.txt");
+       return text.replace(text.find("NODE"), 4, std::string("NO\0DE", 5));
+     }()},
     // Inputs of measure import that no tool prints.
     {"empty.txt", ""},
     {"binary.bin", std::string("\x7f" "ELF\x02\x01\x01\0\0\0\0\0\0\0\0\0", 16)},
@@ -448,6 +455,20 @@ const std::vector<Case> kCases = {
   {"run -i: ranks differ", "run -i {src}/tests/fuzz/corpus/schedule_json/synth3.json --ranks 4", 2,
    {"--ranks 4 differs from the 3 ranks", "drop --ranks"}},
   {"run -i: missing file", "run -i {dir}/none.json", 2, {"none.json"}},
+  // ---- issue 21, third round: list items CLI11's delimiter dropped, the sequence blamed ----
+  {"list items: bench", "bench --ranks 4 --algo round-robin,,grouped --no-layer -b 64 -e 64 -n 1 -w 0", 2,
+   {"--algo", "has an empty item"}},
+  {"list items: bench", "bench --ranks 4 --discipline grouped,grouped --no-layer -b 64 -e 64 -n 1 -w 0", 2,
+   {"--discipline", "names 'grouped' twice"}},
+  {"list items: bench", "bench --ranks 4 --algo grouped --algo grouped --no-layer -b 64 -e 64 -n 1 -w 0", 2,
+   {"--algo", "names 'grouped' twice"}},
+  {"list items: bench", "bench --ranks 4 --algo '' --no-layer -b 64 -e 64 -n 1 -w 0", 2, {"--algo", "is empty"}},
+  {"list items: probe", "probe --op write,,read --dry-run", 2, {"--op", "has an empty item"}},
+  {"list items: probe", "probe --transport shm,shm --dry-run", 2, {"--transport", "names 'shm' twice"}},
+  {"plan: sequence shorter than the GPUs", "plan --seq 7 --heads 40 --gpus 8", 2,
+   {"sequence of 7 tokens is shorter than the 8 GPUs", "--gpus 7 or fewer"}, {"heads divide"}},
+  {"NUL byte: DOT", "topo show {dir}/nul.dot", 2, {"capacity_gbps=\"2\\x004\" is not a number", "no unit"}},
+  {"NUL byte: nvidia-smi", "topo import {dir}/nul.txt -o {dir}/n.dot", 2, {"'NO\\x00DE', which is not in the legend"}},
   // ---- exit codes ----
   {"exit 1: a deadlock", "run --discipline naive --ranks 2 --heads 2", 1, {"deadlock"}},
   {"exit 1: a deadlock", "verify --ranks 4 --algo shift --discipline naive", 1, {"deadlock-free: NO"}},

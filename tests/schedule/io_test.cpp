@@ -3,6 +3,7 @@
 
 #include "schedule/generators.h"
 #include "schedule/io.h"
+#include "schedule/printable.h"
 #include "schedule/lower.h"
 #include "schedule/payload.h"
 
@@ -43,6 +44,44 @@ TEST(Io, ScheduleJsonRoundTripsForEveryGenerator) {
   }
   const Schedule odd = generate("round-robin", 7, ulysses_payload({10, 2, 64, DType::fp8}, true, 1));
   EXPECT_EQ(schedule_from_json(schedule_to_json(odd, -1)), odd);
+}
+
+// The text the writer gives (docs/formats.md: one transfer a line), written out by hand: the
+// writer prints a round at a time rather than one tree of the document (issue 21: 4.1 GB for 2048
+// ranks), and its text must stay the same.
+TEST(Io, ScheduleJsonTextIsTheDocumentedLayout) {
+  const Schedule s = round_robin(3, uniform_payload(8, true, 1));
+  const std::string expected =
+      "{\n \"format\": \"ulysses-a2a/schedule\",\n \"version\": 1,\n \"ranks\": 3,\n \"algo\": \"round-robin\",\n"
+      " \"kind\": \"pairing\",\n \"payload\": {\n  \"chunks\": 1,\n  \"parts\": [\n   {\"name\":\"block\",\"bytes\":8}\n"
+      "  ]\n },\n \"rounds\": [\n"
+      "  {\n   \"pairs\": [[1,2]],\n   \"transfers\": [\n"
+      "    {\"src\":1,\"dst\":2,\"part\":0,\"chunk\":0,\"bytes\":8},\n    {\"src\":2,\"dst\":1,\"part\":0,\"chunk\":0,\"bytes\":8}\n"
+      "   ]\n  },\n"
+      "  {\n   \"pairs\": [[0,2]],\n   \"transfers\": [\n"
+      "    {\"src\":0,\"dst\":2,\"part\":0,\"chunk\":0,\"bytes\":8},\n    {\"src\":2,\"dst\":0,\"part\":0,\"chunk\":0,\"bytes\":8}\n"
+      "   ]\n  },\n"
+      "  {\n   \"pairs\": [[0,1]],\n   \"transfers\": [\n"
+      "    {\"src\":0,\"dst\":1,\"part\":0,\"chunk\":0,\"bytes\":8},\n    {\"src\":1,\"dst\":0,\"part\":0,\"chunk\":0,\"bytes\":8}\n"
+      "   ]\n  }\n ]\n}\n";
+  EXPECT_EQ(schedule_to_json(s), expected);
+  EXPECT_EQ(schedule_to_json(round_robin(2, uniform_payload(8, true, 1)), -1),
+            "{\"format\":\"ulysses-a2a/schedule\",\"version\":1,\"ranks\":2,\"algo\":\"round-robin\",\"kind\":\"pairing\","
+            "\"payload\":{\"chunks\":1,\"parts\":[{\"name\":\"block\",\"bytes\":8}]},\"rounds\":[{\"pairs\":[[0,1]],"
+            "\"transfers\":[{\"src\":0,\"dst\":1,\"part\":0,\"chunk\":0,\"bytes\":8},"
+            "{\"src\":1,\"dst\":0,\"part\":0,\"chunk\":0,\"bytes\":8}]}]}\n");
+}
+
+// What a file held reaches the message whole: a NUL ended what() there, ESC and CR garble a
+// terminal; newlines and tabs stay, and escaping twice changes nothing.
+TEST(Io, ErrorMessagesShowControlBytesEscaped) {
+  const std::string raw = std::string("value 'a") + '\0' + "b\x1b[2J\r' line\n\tnext\x7f";
+  EXPECT_EQ(printable(raw), "value 'a\\x00b\\x1b[2J\\x0d' line\n\tnext\\x7f");
+  EXPECT_EQ(printable(printable(raw)), printable(raw));
+  EXPECT_EQ(std::string(FormatError(raw).what()), "value 'a\\x00b\\x1b[2J\\x0d' line\n\tnext\\x7f");
+  // JSON's \u0000 is a NUL in the string read: the message goes on past it.
+  const std::string nul = error_of("{\"format\": \"ulysses-a2a/sch\\u0000edule\", \"version\": 1}");
+  EXPECT_NE(nul.find("got \"ulysses-a2a/sch\\x00edule\""), std::string::npos) << nul;
 }
 
 TEST(Io, ProgramsJsonRoundTrips) {
