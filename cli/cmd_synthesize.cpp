@@ -17,13 +17,6 @@ namespace ua2a::cli {
 
 namespace {
 
-/// A number as the user typed it ("0.5", not std::to_string's "0.500000").
-std::string plain(double x) {
-  std::ostringstream s;
-  s << x;
-  return s.str();
-}
-
 struct Options {
   std::string topology = "4090x8-2s-sw";
   std::int32_t ranks = 0;  ///< 0: every GPU of the box
