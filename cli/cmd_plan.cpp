@@ -147,7 +147,7 @@ void setup_plan(CLI::App& app) {
       ->check(CLI::IsMember({"bf16", "fp8"}))
       ->capture_default_str();
   cmd->add_option("--sim-model", opt->sim_model, "the simulator's model: contention or fluid")
-      ->check(CLI::IsMember({"contention", "fluid"}))
+      ->check(CLI::IsMember(names_of(sim_models())))
       ->capture_default_str();
   cmd->add_option("--gemm-efficiency", opt->gemm_efficiency,
                   "achieved fraction of the dense tensor rate for the linear layers (default: the fitted " +

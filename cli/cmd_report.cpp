@@ -270,7 +270,7 @@ void setup_report_command(CLI::App& app) {
   cmd->add_option("--frames", opt->frames, "video frames (4k + 1)")->capture_default_str();
   cmd->add_option("--dtype", opt->dtype, "bf16 or fp8 on the wire")->check(CLI::IsMember({"bf16", "fp8"}))->capture_default_str();
   cmd->add_option("--sim-model", opt->sim_model, "contention (the PCIe transports the box runs) or fluid (fair sharing: the bound)")
-      ->check(CLI::IsMember({"contention", "fluid"}))
+      ->check(CLI::IsMember(names_of(sim_models())))
       ->capture_default_str();
   cmd->add_flag("--p2p", opt->p2p,
                 "the box's GPUs reach each other peer-to-peer (a P2P-capable driver; for GeForce the P2P-patched one): "

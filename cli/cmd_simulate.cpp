@@ -239,7 +239,7 @@ void setup_simulate(CLI::App& app) {
                   "the PCIe ones the box runs under the contention model: shm, cuda-staged, and with P2P p2p, "
                   "cuda-p2p; else the box's)");
   cmd->add_option("--sim-model", opt->sim_model, "contention (interleaving losses, windows) or fluid (fair sharing: the bound)")
-      ->check(CLI::IsMember({"contention", "fluid"}))
+      ->check(CLI::IsMember(names_of(sim_models())))
       ->capture_default_str();
   cmd->add_option("--mechanisms", opt->mechanisms, "contention mechanisms on: a comma list of tlp, interleave, window, channels; all; none")
       ->capture_default_str();
