@@ -17,7 +17,6 @@
 #include "plan/mapping.h"
 #include "plan/plan.h"
 #include "plan/study.h"
-#include "schedule/generators.h"
 #include "schedule/lower.h"
 #include "sim/simulate.h"
 #include "schedule/workload.h"

@@ -13,7 +13,6 @@
 #include "cli/progress.h"
 #include "plan/mapping.h"
 #include "plan/study.h"
-#include "schedule/generators.h"
 #include "schedule/io.h"
 #include "schedule/lower.h"
 #include "sim/measurements.h"
