@@ -150,7 +150,7 @@ void setup_plan(CLI::App& app) {
                 "the box's GPUs reach each other peer-to-peer (a P2P-capable driver; for GeForce the P2P-patched one): "
                 "opens the p2p and cuda-p2p candidates, each with the settings it needs");
   cmd->add_option("--scope", opt->scope, "attention, layer or step (default step for a model, attention for a shape)")
-      ->check(CLI::IsMember({"attention", "layer", "step"}));
+      ->check(CLI::IsMember(names_of(plan::scopes())));
   cmd->add_flag("--no-cfg", opt->no_cfg, "the model runs without classifier-free guidance (one forward a step)");
   cmd->add_option("--attention", opt->attention, "attention kernel: sage (8-bit QK, the reference's) or flash")
       ->check(CLI::IsMember({"sage", "flash"}))
@@ -159,7 +159,7 @@ void setup_plan(CLI::App& app) {
       ->check(CLI::IsMember({"bf16", "fp8"}))
       ->capture_default_str();
   cmd->add_option("--sim-model", opt->sim_model, "the simulator's model: contention or fluid")
-      ->check(CLI::IsMember({"contention", "fluid"}))
+      ->check(CLI::IsMember(names_of(sim_models())))
       ->capture_default_str();
   cmd->add_option("--gemm-efficiency", opt->gemm_efficiency,
                   "achieved fraction of the dense tensor rate for the linear layers (default: the fitted " +

@@ -17,7 +17,6 @@
 #include "plan/mapping.h"
 #include "plan/plan.h"
 #include "plan/study.h"
-#include "schedule/generators.h"
 #include "schedule/lower.h"
 #include "sim/simulate.h"
 #include "schedule/workload.h"
@@ -50,9 +49,11 @@ struct Options {
 struct Entry {
   plan::Combo combo;
   Schedule schedule;
-  VerifyReport verdict;
+  plan::StudyVerdict verdict;
   SimReport sim;
 };
+
+plan::StudyVerdict verdict_of(const VerifyReport& r) { return {!r.execution.deadlock.has_value(), r.ok()}; }
 
 Payload study_payload(const Options& o, bool unmerged) {
   const VideoModel& m = find_video_model(o.model);
@@ -64,33 +65,25 @@ Payload study_payload(const Options& o, bool unmerged) {
 /// Every schedule of the study proved once, and timed under each transport (study order: the
 /// first entry is the reference, round-robin paired-half, on the box's default transport).
 std::vector<Entry> prove_and_time(const Options& o, const Topology& topology) {
-  std::vector<Entry> entries;
-  const auto transports = plan::study_transports(topology, parse_sim_model(o.sim_model));
-  const std::size_t total = plan::study_schedules().size() * transports.size();
-  Progress progress("report", total, std::to_string(plan::study_schedules().size()) + " schedules x " +
-                                          std::to_string(transports.size()) + " transports on " + topology.name +
+  plan::StudyRequest request;
+  request.ranks = o.ranks;
+  request.transports = plan::study_transports(topology, parse_sim_model(o.sim_model));
+  request.label_exchange = true;
+  request.payload = [&o](const plan::Combo& c, const std::string&) { return study_payload(o, c.unmerged); };
+  request.sim.model = parse_sim_model(o.sim_model);
+  const plan::StudyCases cases = plan::expand(request);
+  for (const plan::StudySkip& skip : cases.skipped) std::cerr << "note: skipped " << skip.what << ": " << skip.why << "\n";
+  const std::size_t total = cases.cases.size() * request.transports.size();
+  Progress progress("report", total, std::to_string(cases.cases.size()) + " schedules x " +
+                                          std::to_string(request.transports.size()) + " transports on " + topology.name +
                                           ", " + std::to_string(o.ranks) + " ranks");
-  std::size_t done = 0;
-  for (const plan::Combo& c : plan::study_schedules()) {
-    if (const std::string why = plan::skip_reason(c, o.ranks); !why.empty()) {
-      std::cerr << "note: skipped " << c.algo << " / " << c.discipline << ": " << why << "\n";
-      continue;
-    }
-    const Schedule schedule = generate(c.algo, o.ranks, study_payload(o, c.unmerged));
-    const ProgramSet programs = lower(schedule, parse_discipline(c.discipline));
-    const VerifyReport verdict = verify(schedule, programs);
-    for (std::optional<TransportKind> t : transports) {
-      progress.step(done++, c.algo + " / " + c.discipline + (t ? " over " + to_string(*t) : ""));
-      Entry e{c, schedule, verdict, {}};
-      SimOptions so;
-      so.schedule = &e.schedule;
-      so.transport = t;
-      so.model = parse_sim_model(o.sim_model);
-      e.sim = simulate_explained(topology, programs, so);
-      e.sim.exchange = "qkv";
-      entries.push_back(std::move(e));
-    }
-  }
+  const plan::StudyRun study = plan::run_study(
+      topology, request, cases.cases,
+      [](const plan::StudyCase& k) { return verdict_of(verify(k.schedule, k.programs)); },
+      [&](std::size_t done, const std::string& what) { progress.step(done, what); });
+  std::vector<Entry> entries;
+  for (const plan::StudyRow& row : study.rows)
+    entries.push_back({row.combo, cases.cases[row.case_index].schedule, {row.deadlock_free, row.verified}, row.sim});
   return entries;
 }
 
@@ -108,7 +101,7 @@ void add_synthesized(const Options& o, const Topology& topology, std::vector<Ent
     r.budget_s = o.synthesize_budget;
     const synth::Result result = synth::synthesize(topology, r);
     Entry e{{"synthesized", result.winner.schedule.discipline}, result.winner.schedule, {}, result.sim};
-    e.verdict = verify(e.schedule, parse_discipline(e.schedule.discipline));
+    e.verdict = verdict_of(verify(e.schedule, parse_discipline(e.schedule.discipline)));
     e.sim.exchange = "qkv";
     entries.push_back(std::move(e));
   }
@@ -123,7 +116,7 @@ std::string yes_no(bool b) { return b ? "yes" : "NO"; }
 std::string table(const Options& o, const Topology& topology, const std::vector<Entry>& entries) {
   std::vector<plan::StudyRow> rows;
   for (const Entry& e : entries)
-    rows.push_back({e.combo, !e.verdict.execution.deadlock.has_value(), e.verdict.ok(), e.sim});
+    rows.push_back({e.combo, e.verdict.deadlock_free, e.verdict.verified, e.sim});
   const bool explained = !entries.front().sim.set_by.empty();
   std::ostringstream s;
   s << std::fixed << "ulysses-a2a report: " << o.model << " " << o.resolution << " (" << o.frames << " frames, " << o.dtype
@@ -224,8 +217,8 @@ void run(Options o) {
   std::vector<SimReport> runs;
   for (const Entry& e : entries) {
     schedules.push_back({{"algo", e.combo.algo}, {"discipline", e.combo.discipline}, {"unmerged", e.combo.unmerged},
-                         {"transport", e.sim.transport}, {"verified", e.verdict.ok()},
-                         {"deadlock", e.verdict.execution.deadlock.has_value()}, {"time_s", e.sim.time_s},
+                         {"transport", e.sim.transport}, {"verified", e.verdict.verified},
+                         {"deadlock", !e.verdict.deadlock_free}, {"time_s", e.sim.time_s},
                          {"busbw_gbps", e.sim.busbw_gbps}, {"efficiency", e.sim.efficiency},
                          {"bottleneck", e.sim.bottleneck}, {"fluid_time_s", e.sim.fluid_time_s},
                          {"set_by", e.sim.set_by}});
@@ -256,7 +249,7 @@ void run(Options o) {
   for (const std::string& f : files) std::cout << " " << f;
   std::cout << "\n";
   bool all_verified = true;
-  for (const Entry& e : entries) all_verified &= e.verdict.ok();
+  for (const Entry& e : entries) all_verified &= e.verdict.verified;
   if (!all_verified || (doc.contains("layer_check") && !doc["layer_check"]["ok"].get<bool>()))
     throw CLI::RuntimeError(kExitViolation);
 }
@@ -276,7 +269,7 @@ void setup_report_command(CLI::App& app) {
   cmd->add_option("--frames", opt->frames, "video frames (4k + 1)")->capture_default_str();
   cmd->add_option("--dtype", opt->dtype, "bf16 or fp8 on the wire")->check(CLI::IsMember({"bf16", "fp8"}))->capture_default_str();
   cmd->add_option("--sim-model", opt->sim_model, "contention (the PCIe transports the box runs) or fluid (fair sharing: the bound)")
-      ->check(CLI::IsMember({"contention", "fluid"}))
+      ->check(CLI::IsMember(names_of(sim_models())))
       ->capture_default_str();
   cmd->add_flag("--p2p", opt->p2p,
                 "the box's GPUs reach each other peer-to-peer (a P2P-capable driver; for GeForce the P2P-patched one): "

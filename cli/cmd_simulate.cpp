@@ -13,7 +13,6 @@
 #include "cli/progress.h"
 #include "plan/mapping.h"
 #include "plan/study.h"
-#include "schedule/generators.h"
 #include "schedule/io.h"
 #include "schedule/lower.h"
 #include "sim/measurements.h"
@@ -54,11 +53,6 @@ struct Options {
   bool algo_given = false, bytes_given = false, seq_given = false, resolution_given = false, frames_given = false;
 };
 
-/// The schedules asked for: the study when neither --algo nor --discipline is given.
-std::vector<plan::Combo> combos(const Options& o) {
-  return plan::comparison(!o.algo_given && o.discipline.empty() ? "" : o.schedule.algo, o.discipline, o.schedule.unmerged);
-}
-
 /// Fills the Ulysses shape from --model (default Wan2.1-14B 480p) unless --bytes or --seq chose.
 ScheduleOptions workload(const Options& o) {
   ScheduleOptions s = o.schedule;
@@ -88,28 +82,36 @@ ScheduleOptions workload(const Options& o) {
   return s;
 }
 
-std::vector<std::optional<TransportKind>> transports(const Options& o, const Topology& topology,
-                                                     std::vector<std::pair<TransportKind, std::string>>* dropped = nullptr) {
-  return plan::requested_transports(o.transport, topology, parse_sim_model(o.sim_model), dropped);
-}
-
-SimReport run_one(const Options& o, const Topology& topology, const Schedule* schedule, const ProgramSet& programs,
-                  std::optional<TransportKind> transport, bool record) {
-  SimOptions so;
-  so.time_tolerance = o.time_tolerance;
-  so.transport = transport;
-  so.schedule = schedule;
-  so.record_transfers = record;
-  so.record_util = record;
-  so.model = parse_sim_model(o.sim_model);
-  so.mechanisms = parse_mechanisms(o.mechanisms);
-  so.ce_reads = o.ce_reads;
-  return simulate_explained(topology, programs, so);
+/// The study this invocation asks for (plan/study.h): the schedules, transports and options.
+plan::StudyRequest study_request(const Options& o, const Topology& topology) {
+  plan::StudyRequest r;
+  r.ranks = o.schedule.ranks;
+  // Neither --algo nor --discipline: the study.
+  plan::choose_schedules(r, !o.algo_given && o.discipline.empty() ? "" : o.schedule.algo, o.discipline, o.schedule.unmerged);
+  r.transports = plan::requested_transports(o.transport, topology, parse_sim_model(o.sim_model));
+  r.skip_missing_transports = o.transport == "all";
+  r.exchanges = o.schedule.exchange == "both" ? std::vector<std::string>{"qkv", "out"}
+                                              : std::vector<std::string>{o.schedule.exchange};
+  r.label_exchange = r.exchanges.size() > 1;
+  if (o.input.empty()) r.payload = [shape = workload(o)](const plan::Combo& c, const std::string& exchange) {
+    ScheduleOptions s = shape;
+    s.unmerged = c.unmerged;
+    s.exchange = exchange;
+    return schedule_payload(s);
+  };
+  const bool record = o.json || !o.json_out.empty() || !o.trace.empty();
+  r.sim.time_tolerance = o.time_tolerance;
+  r.sim.record_transfers = record;
+  r.sim.record_util = record;
+  r.sim.model = parse_sim_model(o.sim_model);
+  r.sim.mechanisms = parse_mechanisms(o.mechanisms);
+  r.sim.ce_reads = o.ce_reads;
+  return r;
 }
 
 /// A comparison skips what does not apply, and says so on stderr (the table stays parseable).
-void note_skip(const std::string& what, const std::string& why) {
-  std::cerr << "note: skipped " << what << ": " << why << "\n";
+void note_skips(const std::vector<plan::StudySkip>& skipped) {
+  for (const plan::StudySkip& s : skipped) std::cerr << "note: skipped " << s.what << ": " << s.why << "\n";
 }
 
 /// --discipline, else the file's own (synthesize records it), else paired-full.
@@ -117,86 +119,51 @@ std::string file_discipline(const std::string& given, const Schedule& s) {
   return !given.empty() ? given : !s.discipline.empty() ? s.discipline : "paired-full";
 }
 
-std::vector<SimReport> run_all(const Options& o, const Topology& topology) {
-  std::set<std::string> skipped_transports;  // --transport all: one note per transport the box lacks
-  const bool record = o.json || !o.json_out.empty() || !o.trace.empty();
-  std::vector<SimReport> runs;
-  std::vector<std::pair<TransportKind, std::string>> dropped;  // --transport all without P2P: said once, here
-  transports(o, topology, &dropped);
-  for (const auto& [t, why] : dropped) note_skip("--transport " + to_string(t), why);
-  if (!o.input.empty()) {  // one given schedule or program set
-    const std::string text = read_file(o.input);
-    const bool is_programs = named_input(o.input, [&] { return document_kind(text); }) == DocumentKind::programs;
-    const Schedule s = is_programs ? Schedule{} : named_input(o.input, [&] { return schedule_from_json(text); });
-    const ProgramSet programs = is_programs ? named_input(o.input, [&] { return programs_from_json(text); })
-                                            : lower(s, parse_discipline(file_discipline(o.discipline, s)));
-    // Only what verify proves exactly-once is timed: a schedule missing a piece took "0.000 s"
-    // before. A deadlock stays the simulator's to report (exit 1, with its wait-for cycle).
-    // --partial times one on purpose (a one-way transfer, docs/validation.md), never an empty one.
-    const VerifyReport proof = is_programs ? verify(programs, {}) : verify(s, programs, {});
-    if (proof.execution.matches == 0)
-      throw std::invalid_argument(o.input + " moves nothing (no transfer): there is nothing to time");
-    if (!proof.ok() && proof.execution.deadlock_free() && !o.partial)
-      throw std::invalid_argument(o.input + " fails verification (a piece missing, duplicated or mismatched): see "
-                                  "ulysses-a2a verify -i " + o.input + "; only verified schedules are timed (--partial "
-                                  "times one that delivers some pieces on purpose, e.g. one way)");
-    for (auto t : transports(o, topology)) {
-      try {
-        runs.push_back(run_one(o, topology, is_programs ? nullptr : &s, programs, t, record));
-      } catch (const std::invalid_argument& e) {
-        if (o.transport != "all") throw;
-        note_skip(o.input + " over " + to_string(*t), e.what());
-      }
-    }
-    if (runs.empty()) throw std::invalid_argument("no transport of --transport all applies to " + o.topology);
-    return runs;
+/// --input: the file's one case, refused unless verify proves it exactly-once.
+plan::StudyCase input_case(const Options& o) {
+  const std::string text = read_file(o.input);
+  plan::StudyCase k;
+  k.has_schedule = named_input(o.input, [&] { return document_kind(text); }) != DocumentKind::programs;
+  if (k.has_schedule) {
+    k.schedule = named_input(o.input, [&] { return schedule_from_json(text); });
+    k.programs = lower(k.schedule, parse_discipline(file_discipline(o.discipline, k.schedule)));
+  } else {
+    k.programs = named_input(o.input, [&] { return programs_from_json(text); });
   }
-  const bool explicit_combos = o.algo_given || !o.discipline.empty();
-  const bool comparing = o.schedule.algo == "all" || o.discipline == "all";
-  std::vector<std::string> exchanges = o.schedule.exchange == "both" ? std::vector<std::string>{"qkv", "out"}
-                                                                      : std::vector<std::string>{o.schedule.exchange};
-  const std::size_t total = exchanges.size() * combos(o).size() * transports(o, topology).size();
+  // Only what verify proves exactly-once is timed: a schedule missing a piece took "0.000 s"
+  // before. A deadlock stays the simulator's to report (exit 1, with its wait-for cycle).
+  // --partial times one on purpose (a one-way transfer, docs/validation.md), never an empty one.
+  const VerifyReport proof = k.has_schedule ? verify(k.schedule, k.programs, {}) : verify(k.programs, {});
+  if (proof.execution.matches == 0)
+    throw std::invalid_argument(o.input + " moves nothing (no transfer): there is nothing to time");
+  if (!proof.ok() && proof.execution.deadlock_free() && !o.partial)
+    throw std::invalid_argument(o.input + " fails verification (a piece missing, duplicated or mismatched): see "
+                                "ulysses-a2a verify -i " + o.input + "; only verified schedules are timed (--partial "
+                                "times one that delivers some pieces on purpose, e.g. one way)");
+  return k;
+}
+
+std::vector<SimReport> run_all(const Options& o, const Topology& topology) {
+  std::vector<std::pair<TransportKind, std::string>> dropped;  // --transport all without P2P: said once, here
+  plan::requested_transports(o.transport, topology, parse_sim_model(o.sim_model), &dropped);
+  for (const auto& [t, why] : dropped) note_skips({{"--transport " + to_string(t), why}});
+  const plan::StudyRequest request = study_request(o, topology);
+  plan::StudyCases cases;
+  if (o.input.empty()) {
+    cases = plan::expand(request);
+    note_skips(cases.skipped);
+  } else {
+    cases.cases.push_back(input_case(o));
+  }
+  const std::size_t total = cases.cases.size() * request.transports.size();
   Progress progress("simulate", total, std::to_string(total) + " runs of " + std::to_string(o.schedule.ranks) +
                                            " ranks on " + topology.name + " (" + std::to_string(topology.gpus().size()) +
                                            " GPUs)");
-  std::size_t done = 0;
-  for (const std::string& exchange : exchanges)
-    for (const plan::Combo& c : combos(o)) {
-      ScheduleOptions s = workload(o);
-      s.algo = c.algo;
-      s.unmerged = c.unmerged;
-      s.exchange = exchange;
-      Schedule schedule;
-      ProgramSet programs;
-      find_generator(c.algo);  // a misspelt name is an error even in a comparison
-      parse_discipline(c.discipline);
-      try {
-        schedule = make_schedule(s);
-        programs = lower(schedule, parse_discipline(c.discipline));
-      } catch (const std::invalid_argument& e) {
-        // A comparison skips pairs that do not apply (paired-half needs one partner per round,
-        // xor a power-of-two N); an explicit request reports why.
-        if (comparing || !explicit_combos) {
-          note_skip(c.algo + " / " + c.discipline, e.what());
-          continue;
-        }
-        throw;
-      }
-      if (c.unmerged) programs.algo += " (unmerged)";
-      for (auto t : transports(o, topology)) {
-        progress.step(done++, c.algo + " / " + c.discipline + (t ? " over " + to_string(*t) : ""));
-        try {
-          runs.push_back(run_one(o, topology, &schedule, programs, t, record));
-        } catch (const std::invalid_argument& e) {
-          // --transport all: a transport the box lacks (nvlink on a PCIe box) is skipped.
-          if (o.transport != "all") throw;
-          if (skipped_transports.insert(to_string(*t)).second) note_skip("--transport " + to_string(*t), e.what());
-          continue;
-        }
-        if (exchanges.size() > 1) runs.back().exchange = exchange;
-      }
-    }
-  if (runs.empty()) throw std::invalid_argument("no schedule of the comparison applies here (see the notes above)");
+  const plan::StudyRun study = plan::run_study(topology, request, cases.cases, nullptr,
+                                               [&](std::size_t done, const std::string& what) { progress.step(done, what); });
+  note_skips(study.skipped);
+  std::vector<SimReport> runs;
+  for (const plan::StudyRow& row : study.rows) runs.push_back(row.sim);
   return runs;
 }
 
@@ -271,7 +238,7 @@ void setup_simulate(CLI::App& app) {
                   "the PCIe ones the box runs under the contention model: shm, cuda-staged, and with P2P p2p, "
                   "cuda-p2p; else the box's)");
   cmd->add_option("--sim-model", opt->sim_model, "contention (interleaving losses, windows) or fluid (fair sharing: the bound)")
-      ->check(CLI::IsMember({"contention", "fluid"}))
+      ->check(CLI::IsMember(names_of(sim_models())))
       ->capture_default_str();
   cmd->add_option("--mechanisms", opt->mechanisms, "contention mechanisms on: a comma list of tlp, interleave, window, channels; all; none")
       ->capture_default_str();

@@ -106,7 +106,7 @@ void setup_synthesize(CLI::App& app) {
   cmd->add_option("--resolution", opt->resolution, "480p or 720p")->capture_default_str();
   cmd->add_option("--frames", opt->frames, "video frames (4k + 1)")->capture_default_str();
   cmd->add_option("--dtype", opt->dtype, "bf16, fp16 or fp8 on the wire (with --model)")
-      ->check(CLI::IsMember({"bf16", "fp16", "fp8"}))
+      ->check(CLI::IsMember(names_of(dtypes())))
       ->capture_default_str();
   cmd->add_option("--bytes", opt->bytes, "bytes per block instead of a --model shape");
   cmd->add_option("--seed", opt->seed, "the search's seed: the same seed gives the same file")->capture_default_str();
@@ -118,7 +118,7 @@ void setup_synthesize(CLI::App& app) {
       ->check(real_range(0, 1))
       ->capture_default_str();
   cmd->add_option("--sim-model", opt->sim_model, "contention (interleaving losses, windows) or fluid (fair sharing)")
-      ->check(CLI::IsMember({"contention", "fluid"}))
+      ->check(CLI::IsMember(names_of(sim_models())))
       ->capture_default_str();
   output_option(*cmd, cmd->add_option("-o,--output", opt->output, "write the schedule JSON here (required)")->required());
   output_option(*cmd, cmd->add_option("--json-out", opt->json_out, "also write the synthesis report as JSON (docs/formats.md)"));

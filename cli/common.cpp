@@ -47,7 +47,9 @@ void add_schedule_options(CLI::App& cmd, ScheduleOptions& o) {
   });
 }
 
-Schedule make_schedule(const ScheduleOptions& o) {
+Schedule make_schedule(const ScheduleOptions& o) { return generate(o.algo, o.ranks, schedule_payload(o)); }
+
+Payload schedule_payload(const ScheduleOptions& o) {
   if (o.chunks == 0) throw std::invalid_argument("--chunks must be at least 1 (got 0)");
   if (o.ranks < 1) throw std::invalid_argument("--ranks must be at least 1 (got " + std::to_string(o.ranks) + ")");
   if (o.given.seq && o.seq == 0)
@@ -73,7 +75,7 @@ Schedule make_schedule(const ScheduleOptions& o) {
   } else {
     payload = uniform_payload(o.bytes, !o.unmerged, o.chunks);
   }
-  return generate(o.algo, o.ranks, payload);
+  return payload;
 }
 
 

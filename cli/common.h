@@ -45,6 +45,8 @@ void add_schedule_options(CLI::App& cmd, ScheduleOptions& o);
 /// Builds the payload and runs the generator; throws std::invalid_argument on bad values and on
 /// options that cannot apply (--heads without --seq, --bytes with --seq, --seq 0).
 Schedule make_schedule(const ScheduleOptions& o);
+/// The payload `o` describes (--bytes or a Ulysses shape), its options checked.
+Payload schedule_payload(const ScheduleOptions& o);
 
 /// Makes every numeric option of `app` and its subcommands take whole decimal numbers only:
 /// CLI11 alone reads "-5" into an unsigned option as 2^64 - 5 and "010" as octal 8.

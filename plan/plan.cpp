@@ -7,6 +7,7 @@
 #include <map>
 #include <stdexcept>
 
+#include "schedule/named.h"
 #include "schedule/generators.h"
 #include "schedule/lower.h"
 #include "schedule/workload.h"
@@ -367,21 +368,15 @@ std::string to_string(Overlap o) {
   return "?";
 }
 
-std::string to_string(Scope s) {
-  switch (s) {
-    case Scope::attention: return "attention";
-    case Scope::layer: return "layer";
-    case Scope::step: return "step";
-  }
-  return "?";
+const std::vector<NamedValue<Scope>>& scopes() {
+  static const std::vector<NamedValue<Scope>> table = {
+      {"attention", Scope::attention}, {"layer", Scope::layer}, {"step", Scope::step}};
+  return table;
 }
 
-Scope parse_scope(const std::string& name) {
-  if (name == "attention") return Scope::attention;
-  if (name == "layer") return Scope::layer;
-  if (name == "step") return Scope::step;
-  throw std::invalid_argument("unknown --scope '" + name + "': use attention, layer or step");
-}
+std::string to_string(Scope s) { return name_of(scopes(), s); }
+
+Scope parse_scope(const std::string& name) { return parse_value(scopes(), name, "--scope"); }
 
 Workload model_workload(const std::string& model, const std::string& resolution, std::uint32_t frames, bool cfg) {
   return model_workload(find_video_model(model), resolution, frames, cfg);

@@ -16,6 +16,7 @@
 #include "plan/gpus.h"
 #include "plan/mapping.h"
 #include "plan/study.h"
+#include "schedule/named.h"
 #include "schedule/workload.h"
 #include "schedule/payload.h"
 #include "sim/simulate.h"
@@ -29,6 +30,8 @@ enum class Scope { attention, layer, step };
 std::string to_string(Scope s);
 /// Throws std::invalid_argument naming --scope.
 Scope parse_scope(const std::string& name);
+/// The one table of scope names (attention, layer, step).
+const std::vector<NamedValue<Scope>>& scopes();
 
 /// What runs: the attention shape and, for layer and step scope, the rest of a block.
 struct Workload {

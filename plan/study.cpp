@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <iomanip>
+#include <set>
+#include <stdexcept>
 #include <sstream>
 
 #include "schedule/generators.h"
@@ -90,9 +92,74 @@ std::vector<std::optional<TransportKind>> requested_transports(const std::string
 }
 
 std::string skip_reason(const Combo& combo, std::int32_t ranks) {
-  if (combo.algo == "xor" && (ranks & (ranks - 1)) != 0)
-    return "xor needs a power-of-two number of ranks (got " + std::to_string(ranks) + ")";
-  return "";
+  const GeneratorInfo& g = find_generator(combo.algo);
+  return g.cannot_run ? g.cannot_run(ranks) : "";
+}
+
+void choose_schedules(StudyRequest& request, const std::string& algos, const std::string& disciplines, bool unmerged) {
+  request.combos = comparison(algos, disciplines, unmerged);
+  request.by_name = (!algos.empty() || !disciplines.empty()) && algos != "all" && disciplines != "all";
+}
+
+StudyCases expand(const StudyRequest& request) {
+  StudyCases out;
+  for (const std::string& exchange : request.exchanges)
+    for (const Combo& c : request.combos) {
+      find_generator(c.algo);  // a misspelt name is an error even in a comparison
+      const Discipline discipline = parse_discipline(c.discipline);
+      // A comparison skips what cannot run here and says why; a request by name is refused.
+      auto skip = [&](const std::string& why) {
+        if (request.by_name) throw std::invalid_argument(why);
+        out.skipped.push_back({c.algo + " / " + c.discipline, why});
+      };
+      if (const std::string why = skip_reason(c, request.ranks); !why.empty()) {
+        skip(why);
+        continue;
+      }
+      StudyCase k{c, exchange, {}, {}};
+      try {
+        k.schedule = generate(c.algo, request.ranks, request.payload(c, exchange));
+        k.programs = lower(k.schedule, discipline);  // paired-half needs one partner per round
+      } catch (const std::invalid_argument& e) {
+        skip(e.what());
+        continue;
+      }
+      if (c.unmerged) k.programs.algo += " (unmerged)";
+      out.cases.push_back(std::move(k));
+    }
+  return out;
+}
+
+StudyRun run_study(const Topology& topology, const StudyRequest& request, const std::vector<StudyCase>& cases,
+                   const StudyVerifier& verifier, const StudyProgress& progress) {
+  StudyRun out;
+  std::set<std::string> missing;  // transports the box cannot route: said once each
+  std::size_t done = 0;
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    const StudyCase& k = cases[i];
+    const StudyVerdict verdict = verifier ? verifier(k) : StudyVerdict{};
+    for (const std::optional<TransportKind>& t : request.transports) {
+      if (progress) progress(done++, k.combo.algo + " / " + k.combo.discipline + (t ? " over " + to_string(*t) : ""));
+      SimOptions so = request.sim;
+      so.transport = t;
+      so.schedule = k.has_schedule ? &k.schedule : nullptr;
+      StudyRow row{k.combo, verdict.deadlock_free, verdict.verified, {}, i};
+      try {
+        row.sim = simulate_explained(topology, k.programs, so);
+      } catch (const std::invalid_argument& e) {
+        if (!request.skip_missing_transports || !t) throw;
+        if (missing.insert(to_string(*t)).second) out.skipped.push_back({"--transport " + to_string(*t), e.what()});
+        continue;
+      }
+      if (request.label_exchange) row.sim.exchange = k.exchange;
+      out.rows.push_back(std::move(row));
+    }
+  }
+  if (out.rows.empty())
+    throw std::invalid_argument(cases.empty() ? "no schedule of the comparison applies here (see the notes above)"
+                                              : "no transport of the request applies to box '" + topology.name +
+                                                    "' (see the notes above)");
+  return out;
 }
 
 std::string study_table(const std::vector<StudyRow>& rows) {

@@ -6,10 +6,14 @@
 
 namespace ua2a {
 
+std::string xor_cannot_run(std::int32_t ranks) {
+  if (ranks > 0 && (ranks & (ranks - 1)) == 0) return "";
+  return "xor needs a power-of-two number of ranks (got " + std::to_string(ranks) + "): use round-robin for any N";
+}
+
 Schedule xor_pairs(std::int32_t ranks, const Payload& payload) {
-  if (ranks <= 0 || (ranks & (ranks - 1)) != 0)
-    throw std::invalid_argument("algo xor needs a power-of-two number of ranks, got " + std::to_string(ranks) +
-                                ": use round-robin for any N");
+  if (const std::string why = xor_cannot_run(ranks); !why.empty())
+    throw std::invalid_argument("algo " + why);
   Schedule s{.ranks = ranks, .algo = "xor", .kind = ScheduleKind::pairing, .payload = payload};
   for (std::int32_t d = 1; d < ranks; ++d) {
     Round round;

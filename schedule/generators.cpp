@@ -10,7 +10,7 @@ const std::vector<GeneratorInfo>& generators() {
   static const std::vector<GeneratorInfo> table = {
       {"round-robin", "circle method: N-1 rounds of pairs (N rounds with a bye for odd N)", round_robin},
       {"shift", "N-1 rounds; round r (from 0) sends to rank+r+1, receives from rank-r-1", shift},
-      {"xor", "N-1 rounds; round r (from 0) exchanges with rank^(r+1) (power-of-two N)", xor_pairs},
+      {"xor", "N-1 rounds; round r (from 0) exchanges with rank^(r+1) (power-of-two N)", xor_pairs, xor_cannot_run},
       {"grouped", "NCCL all-to-all: every peer in one round", grouped},
       {"staircase", "pre-#590 order: every rank visits partners 0..N-1 in turn", staircase},
   };

@@ -13,7 +13,13 @@ struct GeneratorInfo {
   const char* name;
   const char* description;
   std::function<Schedule(std::int32_t ranks, const Payload& payload)> make;
+  /// Why the generator cannot run at `ranks` ranks, or "" (nullptr: it runs at any N). A study
+  /// skips such a generator with this reason (plan/study.h); the generator itself refuses too.
+  std::string (*cannot_run)(std::int32_t ranks) = nullptr;
 };
+
+/// xor's rule: a perfect matching per round only when N is a power of two.
+std::string xor_cannot_run(std::int32_t ranks);
 
 /// The one table of generators: round-robin, shift, xor, grouped, staircase.
 const std::vector<GeneratorInfo>& generators();

@@ -1,5 +1,7 @@
 #include "schedule/payload.h"
 
+#include "schedule/named.h"
+
 #include <stdexcept>
 
 #include "schedule/limits.h"
@@ -17,21 +19,14 @@ std::uint64_t Payload::chunk_bytes(std::uint32_t part, std::uint32_t chunk) cons
   return bytes / chunks + (chunk < bytes % chunks ? 1 : 0);
 }
 
-DType parse_dtype(const std::string& name) {
-  if (name == "bf16") return DType::bf16;
-  if (name == "fp16") return DType::fp16;
-  if (name == "fp8") return DType::fp8;
-  throw std::invalid_argument("unknown dtype '" + name + "': use bf16, fp16 or fp8");
+const std::vector<NamedValue<DType>>& dtypes() {
+  static const std::vector<NamedValue<DType>> table = {{"bf16", DType::bf16}, {"fp16", DType::fp16}, {"fp8", DType::fp8}};
+  return table;
 }
 
-std::string to_string(DType dtype) {
-  switch (dtype) {
-    case DType::bf16: return "bf16";
-    case DType::fp16: return "fp16";
-    case DType::fp8: return "fp8";
-  }
-  return "?";
-}
+DType parse_dtype(const std::string& name) { return parse_value(dtypes(), name, "dtype"); }
+
+std::string to_string(DType dtype) { return name_of(dtypes(), dtype); }
 
 Exchange parse_exchange(const std::string& name) {
   if (name == "qkv") return Exchange::qkv;

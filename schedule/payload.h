@@ -4,6 +4,7 @@
 #include <string>
 
 #include "schedule/block.h"
+#include "schedule/named.h"
 
 namespace ua2a {
 
@@ -20,6 +21,8 @@ struct UlyssesShape {
 };
 
 /// Parses "bf16" | "fp16" | "fp8"; throws std::invalid_argument naming the value otherwise.
+/// The one table of dtype names (bf16, fp16, fp8).
+const std::vector<NamedValue<DType>>& dtypes();
 DType parse_dtype(const std::string& name);
 std::string to_string(DType dtype);
 Exchange parse_exchange(const std::string& name);

@@ -1,6 +1,8 @@
 // The executor: the matcher with a clock and the flow model (see simulate.h).
 #include "sim/simulate.h"
 
+#include "schedule/named.h"
+
 #include <algorithm>
 #include <bit>
 #include <cmath>
@@ -477,13 +479,14 @@ class Executor {
 
 }  // namespace
 
-std::string to_string(SimModel model) { return model == SimModel::fluid ? "fluid" : "contention"; }
-
-SimModel parse_sim_model(const std::string& name) {
-  if (name == "fluid") return SimModel::fluid;
-  if (name == "contention") return SimModel::contention;
-  throw std::invalid_argument("unknown simulation model '" + name + "': use contention (the default) or fluid");
+const std::vector<NamedValue<SimModel>>& sim_models() {
+  static const std::vector<NamedValue<SimModel>> table = {{"contention", SimModel::contention}, {"fluid", SimModel::fluid}};
+  return table;
 }
+
+std::string to_string(SimModel model) { return name_of(sim_models(), model); }
+
+SimModel parse_sim_model(const std::string& name) { return parse_value(sim_models(), name, "simulation model"); }
 
 Mechanisms parse_mechanisms(const std::string& list) {
   if (list == "all") return {};

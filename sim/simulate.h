@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "schedule/named.h"
 #include "schedule/program.h"
 #include "schedule/schedule.h"
 #include "sim/route.h"
@@ -28,6 +29,8 @@ namespace ua2a {
 enum class SimModel : std::uint8_t { fluid, contention };
 std::string to_string(SimModel model);
 SimModel parse_sim_model(const std::string& name);
+/// The one table of simulation model names (contention, the commands' default; fluid).
+const std::vector<NamedValue<SimModel>>& sim_models();
 
 /// The contention model's mechanisms, each switchable (all on by default).
 struct Mechanisms {

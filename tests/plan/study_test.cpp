@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "plan/study.h"
+#include "schedule/payload.h"
 
 using namespace ua2a;
 using namespace ua2a::plan;
@@ -77,4 +78,113 @@ TEST(Study, TableRanksFastestFirstAgainstGroupedOnTheSameTransport) {
   EXPECT_NE(table.find("1.00x        2.00x"), std::string::npos) << table;  // grouped
   EXPECT_NE(table.find("0.00x        4.00x"), std::string::npos) << table;  // p2p: no grouped to compare
   EXPECT_EQ(table.find("set_by"), std::string::npos);  // fluid rows: no explanation columns
+}
+
+// ---- The study API: expand and run_study ----------------------------------------------------
+
+namespace {
+
+StudyRequest small_request(std::int32_t ranks) {
+  StudyRequest r;
+  r.ranks = ranks;
+  r.payload = [](const Combo& c, const std::string&) { return uniform_payload(1 << 16, !c.unmerged, 1); };
+  return r;
+}
+
+std::vector<std::string> labels(const std::vector<StudyCase>& cases) {
+  std::vector<std::string> out;
+  for (const StudyCase& k : cases) out.push_back(k.combo.label());
+  return out;
+}
+
+}  // namespace
+
+TEST(StudyApi, ChoosingSchedulesSaysWhetherTheyWereNamed) {
+  StudyRequest r;
+  choose_schedules(r, "", "", false);
+  EXPECT_FALSE(r.by_name);  // the default study
+  EXPECT_EQ(r.combos.size(), 6u);
+  choose_schedules(r, "round-robin", "", false);
+  EXPECT_TRUE(r.by_name);
+  choose_schedules(r, "all", "", false);
+  EXPECT_FALSE(r.by_name);
+  choose_schedules(r, "round-robin", "all", false);
+  EXPECT_FALSE(r.by_name);
+  ASSERT_EQ(r.combos.size(), 3u);  // paired-half, paired-full, grouped
+  for (const Combo& c : r.combos) EXPECT_NE(c.discipline, "naive");  // naive deadlocks by design: never in 'all'
+  choose_schedules(r, "all", "all", false);
+  EXPECT_EQ(r.combos.size(), 15u);  // 5 generators x 3 disciplines, no naive
+  for (const Combo& c : r.combos) EXPECT_NE(c.discipline, "naive");
+}
+
+TEST(StudyApi, ExpandSkipsXorOffPowersOfTwoWithItsReason) {
+  const StudyCases six = expand(small_request(6));
+  EXPECT_EQ(labels(six.cases), (std::vector<std::string>{"round-robin paired-half", "round-robin paired-full",
+                                                          "staircase paired-half (unmerged)", "grouped grouped",
+                                                          "shift paired-full"}));
+  ASSERT_EQ(six.skipped.size(), 1u);
+  EXPECT_EQ(six.skipped[0].what, "xor / paired-full");
+  EXPECT_NE(six.skipped[0].why.find("power-of-two number of ranks (got 6)"), std::string::npos) << six.skipped[0].why;
+  for (const StudyCase& k : six.cases) EXPECT_EQ(k.programs.ranks, 6) << k.combo.label();
+  EXPECT_EQ(six.cases[2].programs.algo, "staircase (unmerged)");
+  // At 8 ranks nothing is skipped; named one by one, xor at 6 is an error, not a skip.
+  EXPECT_EQ(expand(small_request(8)).cases.size(), 6u);
+  StudyRequest named = small_request(6);
+  choose_schedules(named, "xor", "", false);
+  EXPECT_THROW(expand(named), std::invalid_argument);
+}
+
+TEST(StudyApi, ExpandSkipsWhatADisciplineCannotLowerAndRefusesUnknownNames) {
+  StudyRequest r = small_request(4);
+  choose_schedules(r, "grouped,round-robin", "paired-half", false);
+  EXPECT_TRUE(r.by_name);
+  EXPECT_THROW(expand(r), std::invalid_argument);  // grouped has every peer in its one round
+  choose_schedules(r, "grouped,round-robin", "all", false);
+  const StudyCases all = expand(r);
+  ASSERT_EQ(all.skipped.size(), 1u);
+  EXPECT_EQ(all.skipped[0].what, "grouped / paired-half");
+  EXPECT_EQ(all.cases.size(), 5u);  // 2 x 3 disciplines, less grouped paired-half
+  choose_schedules(r, "all", "all", false);
+  r.combos.push_back({"round-robbin", "paired-full"});
+  EXPECT_THROW(expand(r), std::invalid_argument);  // a misspelt name is an error even in a comparison
+}
+
+TEST(StudyApi, RunVerifiesEachCaseOnceAndSkipsTransportsTheBoxLacks) {
+  const Topology pcie = make_preset("4090x8-2s-sw");  // GeForce, stock driver: no P2P, no NVLink
+  StudyRequest r = small_request(8);
+  choose_schedules(r, "round-robin,grouped", "", false);
+  std::vector<std::pair<TransportKind, std::string>> dropped;
+  r.transports = requested_transports("all", pcie, SimModel::fluid, &dropped);
+  // 'all' on this box: p2p and cuda-p2p dropped with their reason before anything runs.
+  ASSERT_EQ(dropped.size(), 2u);
+  EXPECT_EQ(dropped[1].first, TransportKind::cuda_p2p);
+  for (const auto& t : r.transports) EXPECT_FALSE(needs_p2p(*t));
+  r.skip_missing_transports = true;
+  r.label_exchange = true;
+  const StudyCases cases = expand(r);
+  ASSERT_EQ(cases.cases.size(), 2u);
+  int verified = 0;
+  std::size_t progressed = 0;
+  const StudyRun run = run_study(
+      pcie, r, cases.cases,
+      [&](const StudyCase& k) {
+        ++verified;
+        return StudyVerdict{true, k.combo.algo != "grouped"};
+      },
+      [&](std::size_t done, const std::string&) { progressed = done + 1; });
+  EXPECT_EQ(verified, 2);  // once per case, not per transport
+  EXPECT_EQ(progressed, 6u);  // 2 cases x shm, cuda-staged, nvlink
+  ASSERT_EQ(run.rows.size(), 4u);  // nvlink is no route on a PCIe box
+  ASSERT_EQ(run.skipped.size(), 1u);  // said once, not per case
+  EXPECT_EQ(run.skipped[0].what, "--transport nvlink");
+  EXPECT_EQ(run.rows[0].sim.transport, "shm");
+  EXPECT_EQ(run.rows[1].sim.transport, "cuda-staged");
+  EXPECT_EQ(run.rows[2].case_index, 1u);
+  EXPECT_FALSE(run.rows[2].verified);  // the verifier's verdict, carried
+  EXPECT_EQ(run.rows[0].sim.exchange, "qkv");
+  for (const StudyRow& row : run.rows) EXPECT_GT(row.sim.time_s, 0);
+  // Without skip_missing_transports a transport the box cannot route is an error.
+  r.skip_missing_transports = false;
+  EXPECT_THROW(run_study(pcie, r, cases.cases), std::invalid_argument);
+  EXPECT_THROW(run_study(pcie, r, {}), std::invalid_argument);  // nothing ran
 }

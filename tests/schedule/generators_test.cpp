@@ -108,6 +108,26 @@ TEST(Xor, RejectsNonPowerOfTwoWithClearError) {
   }
 }
 
+TEST(Xor, TheTableSaysWhereItCannotRun) {
+  // The rule a study skips by (plan/study.h): 1, 2, 4, ... run; 3, 6, 12 do not; others run at any N.
+  const auto cannot_run = find_generator("xor").cannot_run;
+  ASSERT_NE(cannot_run, nullptr);
+  for (std::int32_t n : {1, 2, 4, 64, 4096}) EXPECT_EQ(cannot_run(n), "") << n;
+  for (std::int32_t n : {3, 6, 12}) EXPECT_NE(cannot_run(n).find("(got " + std::to_string(n) + ")"), std::string::npos);
+  for (const char* name : {"round-robin", "shift", "grouped", "staircase"}) EXPECT_EQ(find_generator(name).cannot_run, nullptr);
+}
+
+TEST(Names, DtypesParseAndPrintFromOneTable) {
+  EXPECT_EQ(parse_dtype("fp8"), DType::fp8);
+  EXPECT_EQ(to_string(DType::fp16), "fp16");
+  try {
+    parse_dtype("int8");
+    ADD_FAILURE() << "int8 is no dtype";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_STREQ(e.what(), "unknown dtype 'int8': use one of bf16, fp16, fp8");
+  }
+}
+
 TEST(Shift, RoundDSendsToRankPlusD) {
   for (std::int32_t n = 1; n <= 64; ++n) {
     const Schedule s = shift(n, kOneByteBlock);
