@@ -139,7 +139,9 @@ TEST(Models, EveryConfigPlansOnTheDefaultBox) {
     bool said = false;
     for (const std::string& n : r.notes) said |= n.find("runs with CPU offload") != std::string::npos;
     EXPECT_EQ(said, k.offload) << file;
-    if (!over) EXPECT_FALSE(k.offload) << file;
+    if (!over) {
+      EXPECT_FALSE(k.offload) << file;
+    }
   }
 }
 

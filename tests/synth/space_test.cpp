@@ -39,7 +39,9 @@ TEST(SynthSpace, FactorisationsAreAllToAll) {
     EXPECT_TRUE(is_all_to_all(circle_factorisation(n), n)) << n;
     EXPECT_EQ(circle_factorisation(n).size(), static_cast<std::size_t>(n % 2 == 0 ? n - 1 : n)) << n;
     EXPECT_TRUE(is_all_to_all(shift_rounds(n), n)) << n;
-    if ((n & (n - 1)) == 0) EXPECT_TRUE(is_all_to_all(xor_factorisation(n), n)) << n;
+    if ((n & (n - 1)) == 0) {
+      EXPECT_TRUE(is_all_to_all(xor_factorisation(n), n)) << n;
+    }
   }
   EXPECT_THROW(xor_factorisation(6), std::invalid_argument);
 }
@@ -146,8 +148,9 @@ TEST(SynthSpace, PackingSingleTransfersKeepsItsLimits) {
       }
       for (auto [r, k] : out) EXPECT_LE(k, limits.peers) << trial;
       for (auto [r, k] : in) EXPECT_LE(k, limits.peers) << trial;
-      if (limits.cap > 0)
+      if (limits.cap > 0) {
         for (auto [r, k] : streams) EXPECT_LE(k, limits.cap) << shared.names[r] << " trial " << trial;
+      }
     }
   }
 }
