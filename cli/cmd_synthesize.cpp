@@ -30,6 +30,7 @@ struct Options {
   double budget_s = 3;
   double margin = 0.02;
   std::string sim_model = "contention";
+  bool exact = false;  ///< every planned simulation, whatever the wall clock (reproducible anywhere)
   bool p2p = false;  ///< the box has P2P (a P2P-capable driver), whatever its description says
   std::string output;
   std::string json_out;
@@ -72,6 +73,7 @@ void run(const Options& o, const CLI::App& cmd) {
   request.sim.model = parse_sim_model(o.sim_model);
   request.seed = o.seed;
   request.budget_s = o.budget_s;
+  request.wall_clock_guard = !o.exact;
   request.robust_margin = o.margin;
   const synth::Result result = synth::synthesize(topology, request);
   const Schedule& schedule = result.winner.schedule;
@@ -113,6 +115,9 @@ void setup_synthesize(CLI::App& app) {
   cmd->add_option("--budget", opt->budget_s, "seconds of search, turned into a fixed number of simulations")
       ->check(real_range(1e-3, 3600))
       ->capture_default_str();
+  cmd->add_flag("--exact", opt->exact,
+                "run every simulation the budget planned even past 3 x --budget of wall clock (a slow or loaded "
+                "machine): the same seed then gives the same file anywhere");
   cmd->add_option("--robust-margin", opt->margin,
                   "prefer a candidate this much slower than the fastest when it is more robust on neighbouring boxes")
       ->check(real_range(0, 1))

@@ -27,6 +27,9 @@ struct Request {
   /// Seconds of search. Turned into a number of evaluations from the problem's size before the
   /// search starts, so the same seed gives the same schedule on any machine (search_plan()).
   double budget_s = 3;
+  /// Stop at 3 x budget_s of wall clock even before the planned simulations are done (a slow or
+  /// loaded machine; the result then says so). Off: exactly the planned search, however long.
+  bool wall_clock_guard = true;
   /// Prefer a candidate up to this much slower than the fastest when it is robust on the
   /// neighbouring boxes (never one slower than the best study schedule).
   double robust_margin = 0.02;
@@ -69,6 +72,7 @@ struct Result {
   std::vector<StudyTime> study;
   std::vector<Scored> finalists;  ///< the fastest distinct candidates, fastest first
   std::vector<Neighbour> neighbours;
+  bool wall_clock_guard = true;  ///< the request's: false (--exact) ran the planned search whatever the clock
   double robust_margin = 0;  ///< the request's: a candidate this much slower may win by robustness
   std::string robust_note;  ///< why the winner is not the fastest candidate; "" when it is
   std::string why;          ///< what makes it faster than the best study schedule (or why it is that one)
