@@ -14,7 +14,6 @@
 #include "cli/common.h"
 #include "cli/option_rules.h"
 #include "cli/layer_options.h"
-#include "plan/study.h"
 #include "schedule/generators.h"
 #include "schedule/payload.h"
 
@@ -80,18 +79,21 @@ std::vector<std::uint64_t> sweep_sizes(const Options& o) {
   return sizes;
 }
 
-/// Every (algo, discipline) that lowers for N, by the study's rules (plan/study.h); the rest
-/// (paired-half on grouped, xor on odd N) are skipped, as nccl-tests skips unsupported combinations.
+/// Every (algo, discipline) that lowers for N; the rest (paired-half on grouped, xor on odd N) are
+/// skipped, as nccl-tests skips unsupported combinations. bench builds in the GPU slice, which has
+/// no Boost and so no plan/ (the study API): it asks schedule/ alone, by generating and lowering.
 std::vector<std::pair<std::string, std::string>> schedules(const Options& o) {
-  plan::StudyRequest request;
-  request.ranks = o.layer.ranks;
-  request.combos.clear();
-  for (const auto& a : o.algos)
-    for (const auto& d : o.disciplines) request.combos.push_back({a, d});
-  request.payload = [](const plan::Combo&, const std::string&) { return uniform_payload(1024, true, 1); };
   std::vector<std::pair<std::string, std::string>> out;
-  for (const plan::StudyCase& k : plan::expand(request).cases)
-    if (k.combo.discipline != "naive") out.emplace_back(k.combo.algo, k.combo.discipline);  // naive deadlocks by design
+  for (const auto& a : o.algos)
+    for (const auto& d : o.disciplines) {
+      try {
+        lower(generate(a, o.layer.ranks, uniform_payload(1024, true, 1)), parse_discipline(d));
+        if (d != "naive") out.emplace_back(a, d);  // naive deadlocks by design
+      } catch (const std::invalid_argument&) {
+        find_generator(a);  // a misspelt name is the user's error: rethrows with "did you mean"
+        parse_discipline(d);
+      }
+    }
   return out;
 }
 
