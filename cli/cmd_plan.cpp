@@ -6,6 +6,7 @@
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "schedule/named.h"
 #include "cli/numbers.h"
 #include "cli/option_rules.h"
 #include "cli/outputs.h"
@@ -117,9 +118,9 @@ void setup_plan(CLI::App& app) {
       "plan", "the best split of the GPUs (CFG x Ulysses x ring, schedule, precision, overlap) for a model on a box, "
               "predicted stage by stage");
   std::string presets_list, models, gpus;
-  for (const auto& p : presets()) presets_list += std::string(presets_list.empty() ? "" : ", ") + p.name;
-  for (const auto& m : video_models()) models += std::string(models.empty() ? "" : ", ") + m.name;
-  for (const auto& g : plan::gpus()) gpus += std::string(gpus.empty() ? "" : ", ") + g.name;
+  presets_list = joined_names(presets());
+  models = joined_names(video_models());
+  gpus = joined_names(plan::gpus());
   input_option(cmd->add_option("-t,--topology", opt->topology, "a preset (" + presets_list + ") or a DOT file"))->capture_default_str();
   input_option(cmd->add_option("--nvidia-smi", opt->nvidia_smi, "the box from `nvidia-smi topo -m` text in FILE")
                    ->check(CLI::ExistingFile));

@@ -13,6 +13,7 @@
 #include "backend/transport.h"
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "schedule/named.h"
 #include "cli/numbers.h"
 #include "cli/option_rules.h"
 #include "cli/outputs.h"
@@ -351,7 +352,7 @@ void setup_probe(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand(
       "probe", "measure the box: pairs, flows through each shared link, all-to-all and rounds; writes measurements");
   std::string presets_list;
-  for (const auto& p : presets()) presets_list += std::string(presets_list.empty() ? "" : ", ") + p.name;
+  presets_list = joined_names(presets());
   input_option(cmd->add_option("-t,--topology", opt->topology, "the box: a preset (" + presets_list + ") or a DOT file"))
       ->capture_default_str();
   add_comma_list(*cmd, "--transport", opt->transports,

@@ -7,6 +7,7 @@
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "schedule/named.h"
 #include "cli/numbers.h"
 #include "cli/option_rules.h"
 #include "cli/outputs.h"
@@ -225,8 +226,8 @@ void setup_simulate(CLI::App& app) {
       "simulate", "time schedules on a model of the box: total time, busbw, bound, efficiency, bottleneck link");
   add_schedule_options(*cmd, opt->schedule);
   std::string presets_list, models;
-  for (const auto& p : presets()) presets_list += std::string(presets_list.empty() ? "" : ", ") + p.name;
-  for (const auto& m : video_models()) models += std::string(models.empty() ? "" : ", ") + m.name;
+  presets_list = joined_names(presets());
+  models = joined_names(video_models());
   input_option(cmd->add_option("-t,--topology", opt->topology, "a preset (" + presets_list + ") or a DOT file"))->capture_default_str();
   cmd->add_option("--boxes", opt->boxes, "join K copies of the box, one NIC each (1..128)")
       ->check(CLI::Range(1, kMaxBoxes))

@@ -5,6 +5,7 @@
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "schedule/named.h"
 #include "cli/numbers.h"
 #include "cli/outputs.h"
 #include "plan/study.h"
@@ -95,8 +96,8 @@ void setup_synthesize(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand(
       "synthesize", "search the all-to-all orders for the fastest on a box and transport; prove it; write it");
   std::string presets_list, models;
-  for (const auto& p : presets()) presets_list += std::string(presets_list.empty() ? "" : ", ") + p.name;
-  for (const auto& m : video_models()) models += std::string(models.empty() ? "" : ", ") + m.name;
+  presets_list = joined_names(presets());
+  models = joined_names(video_models());
   input_option(cmd->add_option("-t,--topology", opt->topology, "a preset (" + presets_list + ") or a DOT file"))
       ->capture_default_str();
   cmd->add_option("--ranks", opt->ranks, "number of ranks N (default: every GPU of the box)");

@@ -7,6 +7,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "plan/documents.h"
 #include "schedule/named.h"
 
 namespace ua2a::plan {
@@ -147,6 +148,13 @@ std::string gpu_text(const json& doc, const char* key, const std::string& origin
 
 }  // namespace
 
+/// A bound as a person writes it: 0.01, 1e+05 (std::to_string printed 0.010000, 100000.000000).
+static std::string readable(double x) {
+  std::ostringstream s;
+  s << x;
+  return s.str();
+}
+
 GpuInfo read_gpu_file(const std::string& text, const std::string& origin) {
   json doc;
   try {
@@ -155,13 +163,7 @@ GpuInfo read_gpu_file(const std::string& text, const std::string& origin) {
     gpu_fail(origin, std::string("not JSON: ") + e.what());
   }
   if (!doc.is_object()) gpu_fail(origin, "a GPU file is a JSON object (docs/formats.md)");
-  for (const auto& [key, value] : doc.items()) {
-    (void)value;
-    if (kGpuKeys.count(key)) continue;
-    std::string list;
-    for (const std::string& k : kGpuKeys) list += std::string(list.empty() ? "" : ", ") + k;
-    gpu_fail(origin, "unknown field '" + key + "': the fields are " + list + " (docs/formats.md)");
-  }
+  if (const std::string why = unknown_field(doc, kGpuKeys); !why.empty()) gpu_fail(origin, why);
   if (gpu_text(doc, "format", origin, true) != kGpuFormat)
     gpu_fail(origin, "format is " + doc["format"].dump() + ", not '" + kGpuFormat + "'");
   if (!doc.contains("version") || !doc["version"].is_number_integer() || doc["version"].get<std::int64_t>() != 1)
@@ -181,7 +183,7 @@ GpuInfo read_gpu_file(const std::string& text, const std::string& origin) {
     const double v = doc[f.key].get<double>();
     if (!std::isfinite(v) || v < f.lo || v > f.hi)
       gpu_fail(origin, std::string("field '") + f.key + "' is " + doc[f.key].dump() + ", outside " +
-                           std::to_string(f.lo) + ".." + std::to_string(f.hi) + ": check its unit (docs/formats.md)");
+                           readable(f.lo) + ".." + readable(f.hi) + ": check its unit (docs/formats.md)");
     g.*f.member = v * f.unit;
   }
   return g;
@@ -197,11 +199,7 @@ std::string gpu_json(const GpuInfo& g, int indent) {
 GpuInfo resolve_gpu(const std::string& name, const std::string& file, const std::string& fallback) {
   if (!name.empty() && !file.empty()) throw std::invalid_argument("--gpu and --gpu-file both give the GPU: use one");
   if (file.empty()) return find_gpu(name.empty() ? fallback : name);
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw std::invalid_argument("--gpu-file " + file + ": cannot be read: check the path");
-  std::ostringstream body;
-  body << in.rdbuf();
-  return read_gpu_file(body.str(), file);
+  return read_gpu_file(read_option_file("--gpu-file", file), file);
 }
 
 }  // namespace ua2a::plan

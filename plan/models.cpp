@@ -8,6 +8,8 @@
 #include <set>
 #include <sstream>
 
+#include "plan/documents.h"
+
 namespace ua2a::plan {
 
 namespace {
@@ -98,13 +100,7 @@ VideoModel checked(VideoModel m, const std::string& origin) {
 }
 
 VideoModel read_document(const json& doc, const std::string& origin) {
-  for (const auto& [key, value] : doc.items()) {
-    (void)value;
-    if (kModelKeys.count(key)) continue;
-    std::string list;
-    for (const std::string& k : kModelKeys) list += std::string(list.empty() ? "" : ", ") + k;
-    fail(origin, "unknown field '" + key + "': the fields are " + list + " (docs/formats.md)");
-  }
+  if (const std::string why = unknown_field(doc, kModelKeys); !why.empty()) fail(origin, why);
   if (text(doc, "format", origin, true) != kFormat)
     fail(origin, "format is '" + doc["format"].dump() + "', not '" + kFormat + "'");
   if (whole(doc, "version", origin, true) != kVersion)
@@ -324,11 +320,7 @@ VideoModel resolve_model(const std::string& name, const std::string& file) {
   if (!name.empty() && !file.empty())
     throw std::invalid_argument("--model and --model-file both give the model: use one");
   if (file.empty()) return find_video_model(name.empty() ? "wan2.1-14b" : name);
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw std::invalid_argument("--model-file " + file + ": cannot be read: check the path");
-  std::ostringstream body;
-  body << in.rdbuf();
-  return read_model_file(body.str(), file);
+  return read_model_file(read_option_file("--model-file", file), file);
 }
 
 }  // namespace ua2a::plan
