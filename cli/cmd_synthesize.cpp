@@ -11,6 +11,7 @@
 #include "plan/study.h"
 #include "schedule/io.h"
 #include "schedule/workload.h"
+#include "sim/contention_policy.h"
 #include "synth/synthesize.h"
 #include "verify/report.h"
 
@@ -68,9 +69,12 @@ void run(const Options& o, const CLI::App& cmd) {
   std::tie(request.payload, request.unmerged_payload) = payloads(o, request.ranks);
   if (!o.transport.empty()) request.transport = parse_transport(o.transport);
   // A schedule for a transport the box cannot run would be a fast answer to the wrong question.
-  if (const std::string why = plan::transport_unavailable(request.transport.value_or(topology.params.transport), topology);
-      !why.empty())
+  const TransportKind transport = request.transport.value_or(topology.params.transport);
+  if (const std::string why = plan::transport_unavailable(transport, topology); !why.empty())
     throw std::invalid_argument(why);
+  if (o.p2p && !needs_p2p(transport))
+    throw std::invalid_argument("--p2p opens the P2P transports; transport " + to_string(transport) +
+                                " does not use P2P: drop --p2p, or give --transport p2p or cuda-p2p");
   request.sim.model = parse_sim_model(o.sim_model);
   request.seed = o.seed;
   request.budget_s = o.budget_s;
@@ -82,7 +86,8 @@ void run(const Options& o, const CLI::App& cmd) {
   std::vector<std::pair<std::string, std::string>> files = {{o.output, schedule_to_json(schedule)}};
   if (!o.json_out.empty()) files.emplace_back(o.json_out, synth::result_json(topology, result));
   write_outputs(files);
-  std::cout << synth::result_text(topology, result);
+  std::cout << synth::result_text(topology, result) << "box " << topology.name << ": "
+            << calibration_status(topology) << "\n";
   std::cout << "proof: " << (proof.ok() ? "verified deadlock-free and exactly-once (ulysses-a2a verify -i " + o.output + ")"
                                         : "NOT VERIFIED: " + report_to_text(proof))
             << "\nwrote " << o.output << "\n";

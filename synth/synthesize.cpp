@@ -11,6 +11,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "sim/contention_policy.h"
 #include "schedule/generators.h"
 #include "synth/space.h"
 
@@ -489,7 +490,8 @@ std::string result_json(const Topology& topology, const Result& r) {
                           {"best_study", nb.best_study}});
   const StudyTime* best = r.best_study();
   nlohmann::ordered_json j = {
-      {"format", "ulysses-a2a/synthesis"}, {"version", 1}, {"topology", topology.name}, {"transport", r.sim.transport},
+      {"format", "ulysses-a2a/synthesis"}, {"version", 1}, {"topology", topology.name},
+      {"calibration", calibration_status(topology)}, {"transport", r.sim.transport},
       {"model", r.sim.model}, {"ranks", r.sim.ranks}, {"block_bytes", r.sim.block_bytes},
       {"winner", {{"name", r.winner.name}, {"kind", to_string(r.winner.schedule.kind)},
                   {"discipline", r.winner.schedule.discipline}, {"chunks", r.winner.schedule.payload.chunks},

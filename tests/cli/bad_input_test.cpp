@@ -437,6 +437,8 @@ const std::vector<Case> kCases = {
   {"plan: --transports empty item", "plan --transports ,", 2, {"--transports"}},
   {"synthesize: the margin is said", "synthesize -t 4090x4 --bytes 4096 --budget 0.05 --robust-margin 0 -o /dev/null", 0,
    {"within 0 % of the fastest"}},
+  {"synthesize: --p2p with a transport without P2P", "synthesize -t 4090x4 --p2p --transport shm -o {dir}/s.json", 2,
+   {"--p2p", "transport shm does not use P2P"}},
   {"synthesize: budget nan", "synthesize -t 4090x4 --budget nan -o {dir}/s.json", 2, {"--budget", "not a finite number"}},
   {"synthesize: output is the box", "synthesize -t {dir}/keep.txt -o {dir}/keep.txt", 2, {"is an input"}},
   {"synthesize: more ranks than GPUs", "synthesize -t 4090x4 --ranks 8 -o {dir}/s.json", 2, {"--ranks 8 needs 8 GPUs", "has 4"}},

@@ -32,9 +32,12 @@ TEST(SynthesizeCli, TheFileRunsEverywhereAsSynthesised) {
   ASSERT_EQ(made.exit_code, 0) << made.out;
   EXPECT_NE(made.out.find("verified deadlock-free and exactly-once"), std::string::npos) << made.out;
   EXPECT_NE(made.out.find("vs the reference (round-robin paired-half"), std::string::npos) << made.out;
+  // How sure: the preset box is uncalibrated and the answer says so.
+  EXPECT_NE(made.out.find("box 4090x8-2s-sw: uncalibrated"), std::string::npos) << made.out;
   const ua2a::Schedule s = ua2a::schedule_from_json(read_text(file));
   ASSERT_FALSE(s.discipline.empty());
   EXPECT_NE(read_text(dir / "report.json").find("\"format\": \"ulysses-a2a/synthesis\""), std::string::npos);
+  EXPECT_NE(read_text(dir / "report.json").find("\"calibration\": \"uncalibrated"), std::string::npos);
 
   const auto proved = run_cli("verify -i " + file);
   EXPECT_EQ(proved.exit_code, 0) << proved.out;
