@@ -75,7 +75,7 @@ void run(const Options& o) {
   }
   Topology topology = o.nvidia_smi.empty() ? load_topology(o.topology) : import_nvidia_smi(read_file(o.nvidia_smi), import);
   if (!gpu) gpu = plan::resolve_gpu(o.gpu, o.gpu_file, plan::default_gpu(topology));
-  if (o.p2p) topology.params.p2p = true;
+  if (o.p2p) plan::open_p2p(topology);
   const plan::Workload w = workload(o);
   plan::PlanOptions po;
   po.scope = plan::parse_scope(o.scope.empty() ? (o.shape_given ? "attention" : "step") : o.scope);

@@ -203,7 +203,7 @@ void run(Options o) {
   const ModelChoice choice = resolve_model(o.model, o.resolution, o.resolution_given);
   o.model = choice.model, o.resolution = choice.resolution;
   Topology topology = load_topology(o.topology);
-  if (o.p2p) topology.params.p2p = true;
+  if (o.p2p) plan::open_p2p(topology);
   // The folder is checked when parsed (cli/outputs.h); the files go through a temporary folder
   // inside it and are moved in only when all were written, so a failure changes nothing there.
   std::vector<Entry> entries = prove_and_time(o, topology);

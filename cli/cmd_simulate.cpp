@@ -171,7 +171,7 @@ std::vector<SimReport> run_all(const Options& o, const Topology& topology) {
 void run(const Options& o) {
   check_writable({o.trace, o.json_out});  // before the simulation, and before either is written
   Topology topology = join_boxes(load_topology(o.topology), o.boxes);
-  if (o.p2p) topology.params.p2p = true;
+  if (o.p2p) plan::open_p2p(topology);
   const std::vector<SimReport> runs = run_all(o, topology);
   const std::string json = (o.json || !o.json_out.empty()) ? simulation_json(topology, runs, o.with_dot) : "";
   std::vector<std::pair<std::string, std::string>> files;

@@ -8,6 +8,7 @@
 #include "schedule/named.h"
 #include "cli/numbers.h"
 #include "cli/outputs.h"
+#include "plan/mapping.h"
 #include "plan/study.h"
 #include "schedule/io.h"
 #include "schedule/workload.h"
@@ -61,7 +62,7 @@ void run(const Options& o, const CLI::App& cmd) {
     throw std::invalid_argument("-o needs a file: the schedule JSON is written there and the report printed");
   check_writable({o.output, o.json_out});  // before the search's seconds, not after them
   Topology topology = load_topology(o.topology);
-  if (o.p2p) topology.params.p2p = true;
+  if (o.p2p) plan::open_p2p(topology);
   synth::Request request;
   request.ranks = o.ranks > 0 ? o.ranks : static_cast<std::int32_t>(topology.gpus().size());
   if (cmd.count("--ranks") > 0 && o.ranks < 2)
@@ -72,9 +73,7 @@ void run(const Options& o, const CLI::App& cmd) {
   const TransportKind transport = request.transport.value_or(topology.params.transport);
   if (const std::string why = plan::transport_unavailable(transport, topology); !why.empty())
     throw std::invalid_argument(why);
-  if (o.p2p && !needs_p2p(transport))
-    throw std::invalid_argument("--p2p opens the P2P transports; transport " + to_string(transport) +
-                                " does not use P2P: drop --p2p, or give --transport p2p or cuda-p2p");
+
   request.sim.model = parse_sim_model(o.sim_model);
   request.seed = o.seed;
   request.budget_s = o.budget_s;
@@ -88,6 +87,9 @@ void run(const Options& o, const CLI::App& cmd) {
   write_outputs(files);
   std::cout << synth::result_text(topology, result) << "box " << topology.name << ": "
             << calibration_status(topology) << "\n";
+  // What the transport needs to run as simulated (the P2P driver, NCCL_P2P_LEVEL, NCCL_P2P_DISABLE).
+  for (const std::string& n : plan::all_to_all_needs(topology, result.sim.transport, request.ranks))
+    std::cout << "note: " << result.sim.transport << " runs only with " << n << "\n";
   std::cout << "proof: " << (proof.ok() ? "verified deadlock-free and exactly-once (ulysses-a2a verify -i " + o.output + ")"
                                         : "NOT VERIFIED: " + report_to_text(proof))
             << "\nwrote " << o.output << "\n";

@@ -38,6 +38,13 @@ std::string transport_unavailable(TransportKind t, const Topology& topology) {
          ", or use shm or cuda-staged";
 }
 
+void open_p2p(Topology& topology) {
+  if (topology.params.p2p)
+    throw std::invalid_argument("--p2p: box '" + topology.name + "' has GPU peer-to-peer already (its description "
+                                "says so): drop --p2p");
+  topology.params.p2p = true;
+}
+
 Combo reference_schedule() { return {"round-robin", "paired-half", false}; }
 
 std::string default_gpu(const Topology& topology) { return topology.name.rfind("h100", 0) == 0 ? "h100" : "rtx4090"; }

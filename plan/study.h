@@ -37,6 +37,10 @@ std::vector<std::optional<TransportKind>> study_transports(const Topology& topol
 /// message names --p2p and, for GeForce cards, the P2P-patched driver).
 std::string transport_unavailable(TransportKind t, const Topology& topology);
 
+/// --p2p (the box's driver has GPU peer-to-peer): opens P2P on `topology`; std::invalid_argument
+/// when its description already has it, where the flag would change nothing.
+void open_p2p(Topology& topology);
+
 /// The GPU kind a box's preset name implies, for commands that do not ask (h100 boxes: h100;
 /// otherwise rtx4090, the cards this project is for).
 std::string default_gpu(const Topology& topology);

@@ -10,9 +10,8 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 for box in 4090x4 4090x8-2s 4090x8-2s-sw 4090x8-sw2; do
   for transport in shm cuda-staged p2p cuda-p2p; do
-    p2p=(); case "$transport" in *p2p) p2p=(--p2p) ;; esac  # the P2P-patched driver, for P2P transports only
     start=$(date +%s.%N)
-    "$cli" synthesize -t "$box" "${p2p[@]}" --transport "$transport" -o "$out/$box-$transport.sched.json" \
+    "$cli" synthesize -t "$box" --p2p --transport "$transport" -o "$out/$box-$transport.sched.json" \
       --json-out "$out/$box-$transport.json" "$@" >/dev/null
     end=$(date +%s.%N)
     echo "$end - $start" | bc > "$out/$box-$transport.seconds"
