@@ -40,6 +40,7 @@ struct Options {
   std::string weights = "bf16";
   std::string sim_model = "contention";
   double gemm_efficiency = 0;
+  double host_overhead_ms = -1;  ///< < 0: the fitted default
   std::size_t top = 15;
   bool json = false;
   std::string picture;
@@ -95,6 +96,12 @@ void run(const Options& o) {
     }
   }
   po.gemm_efficiency = o.gemm_efficiency;
+  if (o.host_overhead_ms >= 0) {
+    if (po.scope == plan::Scope::attention)
+      throw std::invalid_argument("--host-overhead-ms is a cost per block forward: it applies with --scope layer or "
+                                  "step, not to an attention alone");
+    po.host_overhead_s = o.host_overhead_ms / 1e3;
+  }
   std::unique_ptr<Progress> progress;  // made at the first candidate, when the layouts are known
   po.on_candidate = [&](std::size_t layout, std::size_t layouts, const std::string& candidate) {
     if (!progress)
@@ -153,8 +160,10 @@ void setup_plan(CLI::App& app) {
   cmd->add_option("--scope", opt->scope, "attention, layer or step (default step for a model, attention for a shape)")
       ->check(CLI::IsMember(names_of(plan::scopes())));
   cmd->add_flag("--no-cfg", opt->no_cfg, "the model runs without classifier-free guidance (one forward a step)");
-  cmd->add_option("--attention", opt->attention, "attention kernel: sage (8-bit QK, the reference's) or flash")
-      ->check(CLI::IsMember({"sage", "flash"}))
+  cmd->add_option("--attention", opt->attention,
+                  "attention kernel: sage (8-bit QK, the reference's), flash (FlashAttention 2) or flash3 "
+                  "(FlashAttention 3, Hopper only)")
+      ->check(CLI::IsMember({"sage", "flash", "flash3"}))
       ->capture_default_str();
   cmd->add_option("--weights", opt->weights, "GEMM precision and weight storage: bf16 or fp8")
       ->check(CLI::IsMember({"bf16", "fp8"}))
@@ -166,6 +175,11 @@ void setup_plan(CLI::App& app) {
                   "achieved fraction of the dense tensor rate for the linear layers (default: the fitted " +
                       std::to_string(plan::kGemmEfficiency).substr(0, 4) + ")")
       ->check(real_range(0.01, 1.0));
+  cmd->add_option("--host-overhead-ms", opt->host_overhead_ms,
+                  "host time per block forward that the GPU waits for (an eager framework's Python and launches; "
+                  "default: the fitted " + std::to_string(1e3 * plan::kHostOverheadS).substr(0, 4) +
+                      ", docs/validation.md; 0 for CUDA graphs or a compiled step)")
+      ->check(real_range(0.0, 1000.0));
   cmd->add_option("--top", opt->top, "rows of the table and bars of the picture")->check(CLI::Range(1, 100000))->capture_default_str();
   cmd->add_flag("--json", opt->json, "print the plan JSON (format ulysses-a2a/plan, docs/plan.md) instead of the table");
   output_option(*cmd, cmd->add_option("--picture", opt->picture, "also write a stacked-bar SVG of the stages to FILE"));
@@ -177,7 +191,7 @@ void setup_plan(CLI::App& app) {
   excludes(*cmd, "--validate",
            {"--topology", "--nvidia-smi", "--gpu", "--model", "--resolution", "--frames", "--seq", "--heads", "--head-dim",
             "--batch", "--gpus", "--scope", "--no-cfg", "--attention", "--weights", "--sim-model", "--gemm-efficiency",
-            "--top", "--json", "--picture", "--model-file", "--gpu-file", "--transports", "--p2p"},
+            "--host-overhead-ms", "--top", "--json", "--picture", "--model-file", "--gpu-file", "--transports", "--p2p"},
            "it prints the planner against the published step times, a fixed table");
   cmd->callback([opt, cmd] {
     opt->model_given = cmd->count("--model") > 0;

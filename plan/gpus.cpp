@@ -23,16 +23,27 @@ constexpr double k4090Flash = (145 + 164) / 2.0 * kT;  // FlashAttention 2
 constexpr double k4090Sage = (259 + 323) / 2.0 * kT;   // SageAttention 1 class: LightX2V's kernel on sm_89
 constexpr double k4090Bf16 = 165.2 * kT;
 constexpr double k4090Fp8 = 330.3 * kT;
-// L40S: no public attention-kernel figure found; it is given the RTX 4090's achieved fraction of
-// the dense rate (same Ada SM): flash 154.5 / 165.2 of bf16, sage 291 / 330.3 of FP8. An assumption.
+// FP32 (CUDA core) rates, for cards without a kernel figure of their own (same_architecture_rate):
+// the RTX 4090 82.6 TFLOPS (Ada whitepaper), L40S 91.6, L40 90.5 (datasheets), L20 59.35 (as
+// published for the China market), H100 SXM 66.9 (datasheet), H20 44 (as published for the China
+// market, with its 78 SMs).
+constexpr double k4090Fp32 = 82.6 * kT;
+constexpr double kH100Fp32 = 66.9 * kT;
 constexpr double kL40sBf16 = 362.05 * kT;
 constexpr double kL40sFp8 = 733.0 * kT;
-// Ada cards without a kernel figure get the RTX 4090's achieved fraction of the dense rate.
-constexpr double kAdaFlashFraction = k4090Flash / k4090Bf16;
-constexpr double kAdaSageFraction = k4090Sage / k4090Fp8;
-// Hopper cards without one get the H100's (FlashAttention 3 and SageAttention 2 midpoints).
-constexpr double kHopperFlashFraction = (410 + 470) / 2.0 / 989.4;
-constexpr double kHopperSageFraction = (676 + 900) / 2.0 / 1978.9;
+// H100: FlashAttention 2 319-339, FlashAttention 3 410-470, SageAttention 2 676-900 (gpu-facts.md,
+// midpoints); its dense rates from the datasheet.
+constexpr double kH100Bf16 = 989.4 * kT;
+constexpr double kH100Fp8 = 1978.9 * kT;
+constexpr double kH100Flash2 = (319 + 339) / 2.0 * kT;
+constexpr double kH100Flash3 = (410 + 470) / 2.0 * kT;
+constexpr double kH100Sage = (676 + 900) / 2.0 * kT;
+/// An Ada card's rates from the RTX 4090's (same SM): flash from bf16, sage from FP8.
+double ada_flash(double bf16, double fp32) { return same_architecture_rate(k4090Flash, k4090Bf16, k4090Fp32, bf16, fp32); }
+double ada_sage(double fp8, double fp32) { return same_architecture_rate(k4090Sage, k4090Fp8, k4090Fp32, fp8, fp32); }
+constexpr const char* kAdaAttentionSource =
+    "no public kernel figure: the RTX 4090's SageAttention README figures moved to this card by its dense and FP32 "
+    "rates (same_architecture_rate, docs/plan.md)";
 // The RTX PRO 6000 Blackwell: GB202 with 188 SMs at 2617 MHz boost where the RTX 5090 has 170 at
 // 2407: 1.2024 x the 5090 per clock-SM. Professional cards run FP32 accumulation at the full
 // FP16-accumulate rate (the 5090's 419 TFLOP/s), which the datasheet's 4000 FP4 TOPS with
@@ -40,12 +51,35 @@ constexpr double kHopperSageFraction = (676 + 900) / 2.0 / 1978.9;
 constexpr double kPro6000Scale = (188.0 / 170.0) * (2617.0 / 2407.0);
 }  // namespace
 
-std::string to_string(AttentionKernel k) { return k == AttentionKernel::flash ? "flash" : "sage"; }
+std::string to_string(AttentionKernel k) {
+  return k == AttentionKernel::flash ? "flash" : k == AttentionKernel::flash3 ? "flash3" : "sage";
+}
 
 AttentionKernel parse_attention_kernel(const std::string& name) {
   if (name == "flash") return AttentionKernel::flash;
+  if (name == "flash3") return AttentionKernel::flash3;
   if (name == "sage") return AttentionKernel::sage;
-  throw std::invalid_argument("unknown --attention '" + name + "': use flash (FlashAttention, bf16) or sage (SageAttention, 8-bit QK)");
+  throw std::invalid_argument("unknown --attention '" + name +
+                              "': use flash (FlashAttention 2, bf16), flash3 (FlashAttention 3, bf16, Hopper only) or "
+                              "sage (SageAttention, 8-bit QK)");
+}
+
+double attention_rate(const GpuInfo& g, AttentionKernel kernel) {
+  if (kernel == AttentionKernel::flash) return g.flash_attn_flops;
+  if (kernel == AttentionKernel::sage) return g.sage_attn_flops;
+  if (g.flash3_attn_flops <= 0)
+    throw std::invalid_argument("--attention flash3: the GPU '" + g.name +
+                                "' has no FlashAttention 3 rate (FlashAttention 3 runs on Hopper: h100, h200, h20): "
+                                "use flash or sage, or give flash3_attention_tflops in a --gpu-file");
+  return g.flash3_attn_flops;
+}
+
+double same_architecture_rate(double measured_rate, double measured_tensor, double measured_fp32, double tensor,
+                              double fp32) {
+  // Per FLOP of attention: 1 / measured_rate = 1 / measured_tensor + rest, rest on the CUDA cores.
+  const double rest = 1.0 / measured_rate - 1.0 / measured_tensor;
+  if (rest <= 0) return measured_rate * tensor / measured_tensor;  // at the dense rate: tensor-bound
+  return 1.0 / (1.0 / tensor + rest * measured_fp32 / fp32);
 }
 
 const std::vector<GpuInfo>& gpus() {
@@ -64,24 +98,27 @@ const std::vector<GpuInfo>& gpus() {
        "accumulate, dense; 1792 GB/s GDDR7; 32 GB)",
        "SageAttention README (gpu-facts.md): FlashAttention 2 173-215 TOPS, SageAttention 2++ 583-643 (LightX2V runs "
        "sage_attn3 there, not measured in the source)"},
-      {"l40s", "L40S (Ada, 48 GB)", kL40sBf16, kL40sFp8, 864 * kGB, 48 * kGB, kL40sBf16 * (k4090Flash / k4090Bf16),
-       kL40sFp8 * (k4090Sage / k4090Fp8),
-       "NVIDIA L40S datasheet (BF16 tensor 362.05 TFLOPS, FP8 733, dense; 864 GB/s GDDR6; 48 GB)",
-       "no public kernel figure: the RTX 4090's achieved fraction of the dense rate (an assumption)"},
-      {"l40", "L40 (Ada, 48 GB)", 181.05 * kT, 362.0 * kT, 864 * kGB, 48 * kGB, 181.05 * kT * kAdaFlashFraction,
-       362.0 * kT * kAdaSageFraction,
-       "NVIDIA L40 datasheet (BF16 tensor 181.05 TFLOPS, FP8 362, dense; 864 GB/s GDDR6; 48 GB)",
-       "no public kernel figure: the RTX 4090's achieved fraction of the dense rate (an assumption)"},
-      {"l20", "L20 (Ada, 48 GB)", 119.5 * kT, 239.0 * kT, 864 * kGB, 48 * kGB, 119.5 * kT * kAdaFlashFraction,
-       239.0 * kT * kAdaSageFraction,
+      {"l40s", "L40S (Ada, 48 GB)", kL40sBf16, kL40sFp8, 864 * kGB, 48 * kGB, ada_flash(kL40sBf16, 91.6 * kT),
+       ada_sage(kL40sFp8, 91.6 * kT),
+       "NVIDIA L40S datasheet (BF16 tensor 362.05 TFLOPS, FP8 733, dense; FP32 91.6; 864 GB/s GDDR6; 48 GB)",
+       kAdaAttentionSource},
+      {"l40", "L40 (Ada, 48 GB)", 181.05 * kT, 362.0 * kT, 864 * kGB, 48 * kGB, ada_flash(181.05 * kT, 90.5 * kT),
+       ada_sage(362.0 * kT, 90.5 * kT),
+       "NVIDIA L40 datasheet (BF16 tensor 181.05 TFLOPS, FP8 362, dense; FP32 90.5; 864 GB/s GDDR6; 48 GB)",
+       kAdaAttentionSource},
+      {"l20", "L20 (Ada, 48 GB)", 119.5 * kT, 239.0 * kT, 864 * kGB, 48 * kGB, ada_flash(119.5 * kT, 59.35 * kT),
+       ada_sage(239.0 * kT, 59.35 * kT),
        "NVIDIA L20 specifications as published for the China market (FP16/BF16 tensor 119.5 TFLOPS, FP8 239, dense; "
        "59.35 FP32; 864 GB/s GDDR6; 48 GB)",
-       "no public kernel figure: the RTX 4090's achieved fraction of the dense rate (an assumption)"},
-      {"h20", "H20 (Hopper, 96 GB)", 148.0 * kT, 296.0 * kT, 4000 * kGB, 96 * kGB, 148.0 * kT * kHopperFlashFraction,
-       296.0 * kT * kHopperSageFraction,
-       "NVIDIA H20 specifications (FP16/BF16 tensor 148 TFLOPS, FP8 296, dense; 4.0 TB/s HBM3; 96 GB)",
-       "no public kernel figure: the H100's achieved fraction of the dense rate (an assumption; a card this "
-       "compute-bound may reach more)"},
+       kAdaAttentionSource},
+      {"h20", "H20 (Hopper, 78 SMs, 96 GB)", 148.0 * kT, 296.0 * kT, 4000 * kGB, 96 * kGB,
+       same_architecture_rate(kH100Flash2, kH100Bf16, kH100Fp32, 148.0 * kT, 44.0 * kT),
+       same_architecture_rate(kH100Sage, kH100Fp8, kH100Fp32, 296.0 * kT, 44.0 * kT),
+       "NVIDIA H20 specifications as published for the China market (FP16/BF16 tensor 148 TFLOPS, FP8 296, dense; "
+       "FP32 44; 4.0 TB/s HBM3; 96 GB)",
+       "no public kernel figure: the H100's gpu-facts.md figures moved to this card by its dense and FP32 rates "
+       "(same_architecture_rate, docs/plan.md: its tensor rate is cut far more than its CUDA cores)",
+       same_architecture_rate(kH100Flash3, kH100Bf16, kH100Fp32, 148.0 * kT, 44.0 * kT)},
       {"a100-pcie", "A100 PCIe (Ampere, 80 GB)", 312.0 * kT, 312.0 * kT, 1935 * kGB, 80 * kGB, 312.0 * kT * 0.615,
        312.0 * kT * 0.615,
        "NVIDIA A100 datasheet (PCIe 80 GB: BF16 tensor 312 TFLOPS dense; 1935 GB/s HBM2e; 80 GB). No FP8 tensor "
@@ -93,14 +130,15 @@ const std::vector<GpuInfo>& gpus() {
        "NVIDIA RTX PRO 6000 Blackwell datasheet (4000 FP4 TOPS with sparsity; 96 GB GDDR7, 1792 GB/s): the RTX "
        "5090's FP16-accumulate tensor rate (419 TFLOPS, RTX Blackwell whitepaper) x 188/170 SMs x 2617/2407 MHz",
        "the RTX 5090's SageAttention README figures scaled by SMs and clock (an assumption)"},
-      {"h100", "H100 SXM5 (Hopper, 80 GB)", 989.4 * kT, 1978.9 * kT, 3350 * kGB, 80 * kGB, (410 + 470) / 2.0 * kT,
-       (676 + 900) / 2.0 * kT,
+      {"h100", "H100 SXM5 (Hopper, 80 GB)", kH100Bf16, kH100Fp8, 3350 * kGB, 80 * kGB, kH100Flash2, kH100Sage,
        "NVIDIA H100 Tensor Core GPU datasheet (SXM: BF16 989.4 TFLOPS, FP8 1978.9, dense; 3.35 TB/s HBM3; 80 GB)",
-       "gpu-facts.md: FlashAttention 3 fp16 410-470 TOPS, SageAttention 2 8-bit 676-900 (midpoints)"},
-      {"h200", "H200 SXM (Hopper, 141 GB)", 989.4 * kT, 1978.9 * kT, 4800 * kGB, 141 * kGB, (410 + 470) / 2.0 * kT,
-       (676 + 900) / 2.0 * kT,
+       "gpu-facts.md: FlashAttention 2 319-339 TOPS, FlashAttention 3 fp16 410-470, SageAttention 2 8-bit 676-900 "
+       "(midpoints)",
+       kH100Flash3},
+      {"h200", "H200 SXM (Hopper, 141 GB)", kH100Bf16, kH100Fp8, 4800 * kGB, 141 * kGB, kH100Flash2, kH100Sage,
        "NVIDIA H200 datasheet (SXM: BF16 989.4 TFLOPS, FP8 1978.9, dense; 4.8 TB/s HBM3e; 141 GB)",
-       "the H100's figures (same SMs and clocks; attention is compute-bound at these lengths): an assumption"},
+       "the H100's figures (same SMs and clocks; attention is compute-bound at these lengths): an assumption",
+       kH100Flash3},
   };
   return table;
 }
@@ -131,7 +169,9 @@ const NumberField kNumbers[] = {
 };
 const std::set<std::string> kGpuKeys = {"format", "version", "name", "description", "source", "attention_source",
                                         "bf16_tflops", "fp8_tflops", "memory_gbps", "memory_gb",
-                                        "flash_attention_tflops", "sage_attention_tflops"};
+                                        "flash_attention_tflops", "sage_attention_tflops", "flash3_attention_tflops"};
+/// Optional: FlashAttention 3's rate (Hopper cards); absent: the card cannot run it.
+const NumberField kFlash3 = {"flash3_attention_tflops", &GpuInfo::flash3_attn_flops, kT, 0.01, 1e5};
 
 [[noreturn]] void gpu_fail(const std::string& origin, const std::string& what) {
   throw GpuFileError((origin.empty() ? std::string("GPU file") : origin) + ": " + what);
@@ -153,6 +193,17 @@ static std::string readable(double x) {
   std::ostringstream s;
   s << x;
   return s.str();
+}
+
+/// Field `f` of `doc` into `g`: a number in its range, or GpuFileError naming the field.
+static void read_number(const nlohmann::json& doc, const NumberField& f, const std::string& origin, GpuInfo& g) {
+  if (!doc.contains(f.key)) gpu_fail(origin, std::string("field '") + f.key + "' is missing");
+  if (!doc[f.key].is_number()) gpu_fail(origin, std::string("field '") + f.key + "' must be a number");
+  const double v = doc[f.key].get<double>();
+  if (!std::isfinite(v) || v < f.lo || v > f.hi)
+    gpu_fail(origin, std::string("field '") + f.key + "' is " + doc[f.key].dump() + ", outside " + readable(f.lo) +
+                         ".." + readable(f.hi) + ": check its unit (docs/formats.md)");
+  g.*f.member = v * f.unit;
 }
 
 GpuInfo read_gpu_file(const std::string& text, const std::string& origin) {
@@ -177,15 +228,8 @@ GpuInfo read_gpu_file(const std::string& text, const std::string& origin) {
   if (g.source.empty()) g.source = origin.empty() ? "a GPU file" : origin;
   g.attention_source = gpu_text(doc, "attention_source", origin, false);
   if (g.attention_source.empty()) g.attention_source = g.source;
-  for (const NumberField& f : kNumbers) {
-    if (!doc.contains(f.key)) gpu_fail(origin, std::string("field '") + f.key + "' is missing");
-    if (!doc[f.key].is_number()) gpu_fail(origin, std::string("field '") + f.key + "' must be a number");
-    const double v = doc[f.key].get<double>();
-    if (!std::isfinite(v) || v < f.lo || v > f.hi)
-      gpu_fail(origin, std::string("field '") + f.key + "' is " + doc[f.key].dump() + ", outside " +
-                           readable(f.lo) + ".." + readable(f.hi) + ": check its unit (docs/formats.md)");
-    g.*f.member = v * f.unit;
-  }
+  for (const NumberField& f : kNumbers) read_number(doc, f, origin, g);
+  if (doc.contains(kFlash3.key)) read_number(doc, kFlash3, origin, g);
   return g;
 }
 
@@ -193,6 +237,7 @@ std::string gpu_json(const GpuInfo& g, int indent) {
   json doc = {{"format", kGpuFormat}, {"version", 1}, {"name", g.name}, {"description", g.description},
               {"source", g.source}, {"attention_source", g.attention_source}};
   for (const NumberField& f : kNumbers) doc[f.key] = g.*f.member / f.unit;
+  if (g.flash3_attn_flops > 0) doc[kFlash3.key] = g.flash3_attn_flops / kFlash3.unit;
   return doc.dump(indent, ' ', false, json::error_handler_t::replace) + "\n";
 }
 

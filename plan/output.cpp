@@ -108,7 +108,7 @@ std::string plan_table(const PlanResult& r, std::size_t top) {
   std::snprintf(head, sizeof head, "%-4s %-17s %-30s %-11s %-4s %-5s %9s", "#", "layout", "exchange schedule", "transport",
                 "wire", "ovl", "time");
   std::string h = head;
-  for (const char* n : {"pack", "a2a_fwd", "attn", "ring", "a2a_rev", "unpack", "linear", "xattn", "other", "offload"}) {
+  for (const char* n : {"pack", "a2a_fwd", "attn", "ring", "a2a_rev", "unpack", "linear", "xattn", "other", "host", "offload"}) {
     char b[16];
     std::snprintf(b, sizeof b, " %8s", n);
     h += b;
@@ -164,7 +164,8 @@ std::string plan_json(const PlanResult& r, int indent) {
   doc["options"] = {{"attention", to_string(r.options.attention)},
                     {"weights", to_string(r.options.weights)},
                     {"sim_model", to_string(r.options.sim_model)},
-                    {"gemm_efficiency", r.options.gemm_efficiency > 0 ? r.options.gemm_efficiency : kGemmEfficiency}};
+                    {"gemm_efficiency", r.options.gemm_efficiency > 0 ? r.options.gemm_efficiency : kGemmEfficiency},
+                    {"host_overhead_s", r.options.host_overhead_s >= 0 ? r.options.host_overhead_s : kHostOverheadS}};
   doc["candidates"] = nlohmann::json::array();
   for (const Candidate& k : r.candidates) doc["candidates"].push_back(candidate_json(k));
   doc["recommended"] = candidate_json(recommended(r));
@@ -181,8 +182,8 @@ std::string plan_json(const PlanResult& r, int indent) {
 std::string plan_svg(const PlanResult& r, std::size_t top) {
   // One horizontal bar per candidate, its stages stacked left to right in stage_names() order.
   static const char* colors[] = {"#8dd3c7", "#fb8072", "#80b1d3", "#fdb462", "#bc80bd",
-                                 "#b3de69", "#bebada", "#fccde5", "#d9d9d9", "#ffed6f"};
-  static_assert(sizeof colors / sizeof *colors == 10, "one colour per stage of stage_names()");
+                                 "#b3de69", "#bebada", "#fccde5", "#d9d9d9", "#ccebc5", "#ffed6f"};
+  static_assert(sizeof colors / sizeof *colors == 11, "one colour per stage of stage_names()");
   std::vector<std::pair<std::string, const Candidate*>> bars;
   for (std::size_t i = 0; i < std::min(top, r.candidates.size()); ++i)
     bars.emplace_back(std::to_string(i + 1) + ". " + short_label(r.candidates[i]), &r.candidates[i]);

@@ -183,7 +183,7 @@ class Planner {
       s.a2a_fwd = *fwd;
       s.a2a_rev = *rev;
     }
-    const double attn_rate = o_.attention == AttentionKernel::flash ? gpu_.flash_attn_flops : gpu_.sage_attn_flops;
+    const double attn_rate = attention_rate(gpu_, o_.attention);
     // Each GPU: its (S / ring) query tokens of its H / ulysses heads against all S keys.
     const double attn_flops = 4.0 * static_cast<double>(w_.batch) * (g.padded / l.ring) * g.padded *
                               static_cast<double>(w_.head_dim) * static_cast<double>(w_.heads / l.ulysses);
@@ -233,6 +233,7 @@ class Planner {
       s.linear = (2.0 * g.bt * per_token + 2.0 * ctx * 2.0 * dd * dd) / gemm_rate;
       s.cross_attention = 4.0 * g.bt * ctx / static_cast<double>(w_.batch) * dd / attn_rate;
       s.other = kElementwisePasses * g.bt * dd * kActivationBytes / bw;
+      s.host = host_overhead();
       if (o_.scope == Scope::step) forwards = static_cast<double>(w_.layers) * (w_.cfg ? 2.0 : 1.0) / l.cfg;
       if (overlap == Overlap::chunk) {
         // Two pipelines of kOverlapChunks stages: projection of chunk i+1 beside the exchange of
@@ -253,7 +254,7 @@ class Planner {
     k.fits = k.memory_bytes <= gpu_.memory_bytes;
     if (!k.fits && o_.scope != Scope::attention) offload(k.mapping.gpus(), traffic, s, k);
     for (double* v : {&s.pack, &s.a2a_fwd, &s.attention, &s.ring, &s.a2a_rev, &s.unpack, &s.linear,
-                      &s.cross_attention, &s.other, &s.offload})
+                      &s.cross_attention, &s.other, &s.host, &s.offload})
       *v *= forwards;
     k.stages = s;
     // Blocks that wait on their weights take exactly the stream's time (equal for every layout
@@ -306,6 +307,7 @@ class Planner {
 
   double efficiency() const { return o_.gemm_efficiency > 0 ? o_.gemm_efficiency : kGemmEfficiency; }
   double ring_overhead() const { return o_.ring_pass_overhead_s >= 0 ? o_.ring_pass_overhead_s : kRingPassOverheadS; }
+  double host_overhead() const { return o_.host_overhead_s >= 0 ? o_.host_overhead_s : kHostOverheadS; }
   double ring_half_keys() const { return o_.attention_half_keys >= 0 ? o_.attention_half_keys : kAttentionHalfKeys; }
 
   /// Peak bytes per GPU: the weights (replicated by every split here) and the block's live
@@ -441,17 +443,18 @@ std::vector<Layout> layouts(std::int32_t gpus, const Workload& w, Scope scope) {
 }
 
 double Stages::total() const {
-  return pack + a2a_fwd + attention + ring + a2a_rev + unpack + linear + cross_attention + other + offload;
+  return pack + a2a_fwd + attention + ring + a2a_rev + unpack + linear + cross_attention + other + host + offload;
 }
 
 const std::vector<std::string>& stage_names() {
   static const std::vector<std::string> names = {"pack", "a2a_fwd", "attention", "ring", "a2a_rev",
-                                                 "unpack", "linear", "cross_attention", "other", "offload"};
+                                                 "unpack", "linear", "cross_attention", "other", "host", "offload"};
   return names;
 }
 
 std::vector<double> stage_values(const Stages& s) {
-  return {s.pack, s.a2a_fwd, s.attention, s.ring, s.a2a_rev, s.unpack, s.linear, s.cross_attention, s.other, s.offload};
+  return {s.pack,   s.a2a_fwd, s.attention,       s.ring,  s.a2a_rev,
+          s.unpack, s.linear,  s.cross_attention, s.other, s.host,   s.offload};
 }
 
 namespace {
@@ -631,7 +634,7 @@ PlanResult make_plan(const Topology& topology, const GpuInfo& gpu, const Workloa
 }
 
 std::vector<std::pair<std::string, std::string>> stage_sources(const GpuInfo& gpu, const PlanOptions& o) {
-  const double attn = o.attention == AttentionKernel::flash ? gpu.flash_attn_flops : gpu.sage_attn_flops;
+  const double attn = attention_rate(gpu, o.attention);
   const double gemm = o.weights == DType::fp8 ? gpu.fp8_flops : gpu.bf16_flops;
   const double eff = o.gemm_efficiency > 0 ? o.gemm_efficiency : kGemmEfficiency;
   auto num = [](double v, int prec) {
@@ -660,6 +663,9 @@ std::vector<std::pair<std::string, std::string>> stage_sources(const GpuInfo& gp
                      to_string(o.weights) + ") x GEMM efficiency " + num(eff, 2) + " (fitted, docs/validation.md)"},
       {"cross_attention", "4 B t ctx d FLOPs over the attention rate"},
       {"other", num(kElementwisePasses, 0) + " passes of B t d bf16 over memory bandwidth (counted from Wan2.1's block)"},
+      {"host", num(1e3 * (o.host_overhead_s >= 0 ? o.host_overhead_s : kHostOverheadS), 2) +
+                   " ms of host time per block forward that the GPU waits for (fitted to xDiT's eager runs, "
+                   "docs/validation.md; --host-overhead-ms 0 for CUDA graphs)"},
       {"offload", "weights over the card's memory: one block's weights read by every GPU from its socket's host "
                   "memory at once (the simulator's flow model on the box's PCIe and memory links, plan/offload.h), "
                   "less the block's own time (an analytic overlap: the exchanges' traffic is not in the same run)"},

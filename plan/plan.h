@@ -89,6 +89,7 @@ struct Stages {
   double linear = 0;      ///< projections and FFN: FLOPs over the dense rate x GEMM efficiency
   double cross_attention = 0;  ///< attention to the text and image context
   double other = 0;       ///< norms, modulation, RoPE, residuals: passes over the hidden state
+  double host = 0;        ///< the framework's host time per block forward that the GPU waits for
   double offload = 0;     ///< CPU offload: weight streaming from host memory not hidden behind the block
   double total() const;
 };
@@ -149,6 +150,9 @@ struct PlanOptions {
   /// The ring's passes as they run (docs/plan.md, "The ring"); < 0: the fitted defaults below.
   double ring_pass_overhead_s = -1;  ///< fixed seconds per pass: launches and the send/recv handshake
   double attention_half_keys = -1;   ///< keys at which an attention block runs at half its long-sequence rate
+  /// Host time per block forward that the GPU does not hide (an eager framework's Python and
+  /// launches between synchronising calls); < 0: kHostOverheadS (fitted), 0: none (CUDA graphs).
+  double host_overhead_s = -1;
   /// Called before each candidate is timed: the layout's index of `layouts` and the candidate, for
   /// progress lines (a big box takes minutes); empty: nothing is called.
   std::function<void(std::size_t layout, std::size_t layouts, const std::string& candidate)> on_candidate;
@@ -157,11 +161,11 @@ struct PlanOptions {
 /// Fixed cost of one ring pass (kernel launches of the block's attention and merge, the send/recv
 /// handshake), fitted with kAttentionHalfKeys to the ring lines T5-r2, T5-r4, T5-u2r2 of
 /// docs/validation.md, section 4 (each against its Ulysses twin on as many GPUs), rounded.
-inline constexpr double kRingPassOverheadS = 54e-6;
+inline constexpr double kRingPassOverheadS = 178e-6;
 /// An attention block over n keys runs at the long-sequence rate x n / (n + kAttentionHalfKeys)
 /// (relative to the whole sequence's block: a layout without a ring is unchanged); fitted with
 /// kRingPassOverheadS, rounded.
-inline constexpr double kAttentionHalfKeys = 1850;
+inline constexpr double kAttentionHalfKeys = 7290;
 /// Bytes the log-sum-exp merge moves per element of a partial output: the float32 accumulator read
 /// and written, the block's bf16 output read (4 + 4 + 2), and per (token, head) the three float32
 /// LSEs (12 bytes, counted per element as 12 / D).
@@ -170,7 +174,10 @@ inline constexpr double kMergeLseBytes = 12;
 
 /// The GEMM efficiency: the achieved fraction of the dense tensor rate for the block's linear
 /// layers, fitted to the two one-GPU lines of LightX2V's README (docs/validation.md, section 4).
-inline constexpr double kGemmEfficiency = 0.75;
+inline constexpr double kGemmEfficiency = 0.78;
+/// Host time per block forward (PlanOptions::host_overhead_s), fitted to the measured T1-T6 lines
+/// of docs/validation.md, section 4 (xDiT, eager PyTorch) but the ring-fit ones, rounded.
+inline constexpr double kHostOverheadS = 1.8e-3;
 /// Full passes over the hidden state per block for the elementwise work (two norms and
 /// modulations, RoPE and qk-norm on q and k, three gated residuals, GELU on the FFN width counted
 /// in hidden-state units): counted by hand from Wan2.1's block, docs/plan.md.

@@ -75,6 +75,7 @@ ValidationLine xdit(std::string id, std::string what, std::string source, std::s
   l.steps = steps;
   l.attention = AttentionKernel::flash;
   l.source = std::move(source);
+  l.end_to_end = true;
   return l;
 }
 
@@ -208,7 +209,9 @@ std::vector<Ordering> ring_orderings() {
   return out;
 }
 
-Candidate predict(const ValidationLine& line, double gemm_efficiency, RingParameters ring) {
+bool host_fit(const ValidationLine& l) { return l.end_to_end && l.measured() && !l.ring_fit; }
+
+Candidate predict(const ValidationLine& line, double gemm_efficiency, RingParameters ring, double host_overhead_s) {
   const Topology topology = make_preset(line.topology);
   const Workload w = model_workload(line.model, line.resolution, line.frames, line.cfg);
   PlanOptions o;
@@ -218,6 +221,7 @@ Candidate predict(const ValidationLine& line, double gemm_efficiency, RingParame
   o.attention = line.attention;
   o.ring_pass_overhead_s = ring.pass_overhead_s;
   o.attention_half_keys = ring.half_keys;
+  o.host_overhead_s = host_overhead_s;
   o.combos = {line.combo};
   o.transports = {line.transport};
   if (!line.best_of) o.only_layout = line.layout;
@@ -251,18 +255,26 @@ double golden(Cost cost, double lo, double hi, int iterations) {
   return (a + b) / 2;
 }
 
+/// Every fitted parameter at once.
+struct Parameters {
+  double gemm_efficiency = kGemmEfficiency;
+  RingParameters ring{kRingPassOverheadS, kAttentionHalfKeys};
+  double host_overhead_s = kHostOverheadS;
+};
+
 /// Seconds the line's measurement covers, predicted (a step times its steps).
-double predicted_s(const ValidationLine& l, double gemm_efficiency, RingParameters ring) {
-  return predict(l, gemm_efficiency, ring).time_s * l.steps;
+double predicted_s(const ValidationLine& l, const Parameters& p) {
+  return predict(l, p.gemm_efficiency, p.ring, p.host_overhead_s).time_s * l.steps;
 }
 
 /// The efficiency minimising the sum of squared log errors over `lines` (each line's time falls
 /// monotonically with the efficiency, so the sum is unimodal).
-double fit_efficiency(const std::vector<const ValidationLine*>& lines) {
+double fit_efficiency(const std::vector<const ValidationLine*>& lines, Parameters p) {
   auto cost = [&](double e) {
+    p.gemm_efficiency = e;
     double c = 0;
     for (const ValidationLine* l : lines) {
-      const double err = std::log(predicted_s(*l, e, {}) / l->measured_s);
+      const double err = std::log(predicted_s(*l, p) / l->measured_s);
       c += err * err;
     }
     return c;
@@ -277,22 +289,54 @@ constexpr int kRingRounds = 4, kRingIterations = 40;
 /// The ring's parameters minimising the sum of squared errors of each ring line's log error less
 /// its Ulysses twin's (what the ring costs beyond the same GPUs without it; the twin's own error,
 /// common to both, is not the ring's to fit). Coordinate descent, golden section on each.
-RingParameters fit_ring(const std::vector<const ValidationLine*>& lines, double gemm_efficiency,
+RingParameters fit_ring(const std::vector<const ValidationLine*>& lines, Parameters p,
                         const std::map<std::string, double>& twin_log_error) {
-  auto cost = [&](RingParameters p) {
+  auto cost = [&](RingParameters r) {
+    p.ring = r;
     double c = 0;
     for (const ValidationLine* l : lines) {
-      const double err = std::log(predicted_s(*l, gemm_efficiency, p) / l->measured_s) - twin_log_error.at(l->twin);
+      const double err = std::log(predicted_s(*l, p) / l->measured_s) - twin_log_error.at(l->twin);
       c += err * err;
     }
     return c;
   };
-  RingParameters p{0, 0};
+  RingParameters r{0, 0};
   for (int round = 0; round < kRingRounds; ++round) {
-    p.pass_overhead_s = golden([&](double x) { return cost({x, p.half_keys}); }, 0, kOverheadHigh, kRingIterations);
-    p.half_keys = golden([&](double x) { return cost({p.pass_overhead_s, x}); }, 0, kHalfKeysHigh, kRingIterations);
+    r.pass_overhead_s = golden([&](double x) { return cost({x, r.half_keys}); }, 0, kOverheadHigh, kRingIterations);
+    r.half_keys = golden([&](double x) { return cost({r.pass_overhead_s, x}); }, 0, kHalfKeysHigh, kRingIterations);
   }
-  return p;
+  return r;
+}
+
+/// A host-fit line's prediction as a function of the host time h: steps + a h (the step grows by
+/// h for each block forward of each step). Linear, so the fit evaluates it without re-planning.
+struct HostTerms {
+  double steps_s = 0, per_host_s = 0, measured_s = 0;
+};
+constexpr double kHostProbeS = 1e-3;  // the host time at which the slope per_host_s is taken
+HostTerms host_terms(const ValidationLine& l, Parameters p) {
+  HostTerms t;
+  p.host_overhead_s = 0;
+  t.steps_s = predicted_s(l, p);
+  p.host_overhead_s = kHostProbeS;
+  t.per_host_s = (predicted_s(l, p) - t.steps_s) / kHostProbeS;
+  t.measured_s = l.measured_s;
+  return t;
+}
+
+constexpr double kHostHigh = 0.02;  // s per block forward: the search range of the host time
+
+/// The host time minimising the sum of squared log errors over `terms`.
+double fit_host(const std::vector<HostTerms>& terms) {
+  auto cost = [&](double h) {
+    double c = 0;
+    for (const HostTerms& t : terms) {
+      const double err = std::log((t.steps_s + t.per_host_s * h) / t.measured_s);
+      c += err * err;
+    }
+    return c;
+  };
+  return golden(cost, 0, kHostHigh, kFitIterations);
 }
 
 const ValidationRow& row_of(const Validation& v, const std::string& id) {
@@ -303,41 +347,65 @@ const ValidationRow& row_of(const Validation& v, const std::string& id) {
 
 }  // namespace
 
+constexpr int kJointRounds = 3;  // the three fits in turn: the parameters settle in two
+
 Validation validate() {
   Validation v;
   const std::vector<ValidationLine> lines = validation_lines();
-  std::vector<const ValidationLine*> fitted, ring_fitted;
+  std::vector<const ValidationLine*> fitted, ring_fitted, host_fitted;
   for (const ValidationLine& l : lines) {
     if (l.fitted) fitted.push_back(&l);
     if (l.ring_fit) ring_fitted.push_back(&l);
+    if (host_fit(l)) host_fitted.push_back(&l);
   }
-  v.gemm_efficiency = fit_efficiency(fitted);
+  Parameters p;
   std::map<std::string, double> twin_log_error;
-  for (const ValidationLine* l : ring_fitted)
-    for (const ValidationLine& t : lines)
-      if (t.id == l->twin) twin_log_error[t.id] = std::log(predicted_s(t, v.gemm_efficiency, {}) / t.measured_s);
-  v.ring = fit_ring(ring_fitted, v.gemm_efficiency, twin_log_error);
+  std::vector<HostTerms> terms;
+  for (int round = 0; round < kJointRounds; ++round) {
+    p.gemm_efficiency = fit_efficiency(fitted, p);
+    terms.clear();
+    for (const ValidationLine* l : host_fitted) terms.push_back(host_terms(*l, p));
+    p.host_overhead_s = fit_host(terms);
+    for (const ValidationLine* l : ring_fitted)
+      for (const ValidationLine& t : lines)
+        if (t.id == l->twin) twin_log_error[t.id] = std::log(predicted_s(t, p) / t.measured_s);
+    p.ring = fit_ring(ring_fitted, p, twin_log_error);
+  }
+  v.gemm_efficiency = p.gemm_efficiency;
+  v.ring = p.ring;
+  v.host_overhead_s = p.host_overhead_s;
   for (const ValidationLine& l : lines) {
     ValidationRow row;
     row.line = l;
-    row.candidate = predict(l, v.gemm_efficiency, v.ring);
+    row.candidate = predict(l, p.gemm_efficiency, p.ring, p.host_overhead_s);
     row.predicted_s = row.candidate.time_s * l.steps;
     row.loo_predicted_s = row.predicted_s;  // not fitted to: already out of sample
     if (l.fitted) {
       std::vector<const ValidationLine*> others;
       for (const ValidationLine* f : fitted)
         if (f != &l) others.push_back(f);
-      const double e = others.empty() ? v.gemm_efficiency : fit_efficiency(others);
-      row.loo_predicted_s = predicted_s(l, e, v.ring);
+      Parameters loo = p;
+      if (!others.empty()) loo.gemm_efficiency = fit_efficiency(others, p);
+      row.loo_predicted_s = predicted_s(l, loo);
     }
     if (l.ring_fit) {
       std::vector<const ValidationLine*> others;
       for (const ValidationLine* f : ring_fitted)
         if (f != &l) others.push_back(f);
-      const RingParameters loo = fit_ring(others, v.gemm_efficiency, twin_log_error);
-      row.loo_pass_overhead_s = loo.pass_overhead_s;
-      row.loo_half_keys = loo.half_keys;
-      row.loo_predicted_s = predicted_s(l, v.gemm_efficiency, loo);
+      Parameters loo = p;
+      loo.ring = fit_ring(others, p, twin_log_error);
+      row.loo_pass_overhead_s = loo.ring.pass_overhead_s;
+      row.loo_half_keys = loo.ring.half_keys;
+      row.loo_predicted_s = predicted_s(l, loo);
+    }
+    if (host_fit(l)) {
+      std::vector<HostTerms> others;
+      for (std::size_t i = 0; i < host_fitted.size(); ++i)
+        if (host_fitted[i] != &l) others.push_back(terms[i]);
+      Parameters loo = p;
+      loo.host_overhead_s = fit_host(others);
+      row.loo_host_overhead_s = loo.host_overhead_s;
+      row.loo_predicted_s = predicted_s(l, loo);
     }
     if (l.measured()) {
       row.error = row.predicted_s / l.measured_s - 1;
@@ -363,16 +431,18 @@ std::string validation_table(const Validation& v) {
   char buf[512];
   std::snprintf(buf, sizeof buf,
                 "fitted: gemm_efficiency %.3f (to the lines marked fitted); ring: pass overhead %.3f ms, attention "
-                "half-rate keys %.0f (to the lines marked ring-fit, each against its twin)\n",
-                v.gemm_efficiency, 1e3 * v.ring.pass_overhead_s, v.ring.half_keys);
+                "half-rate keys %.0f (to the lines marked ring-fit, each against its twin); host %.2f ms a block "
+                "forward (to the lines marked host-fit)\n",
+                v.gemm_efficiency, 1e3 * v.ring.pass_overhead_s, v.ring.half_keys, 1e3 * v.host_overhead_s);
   o << buf;
   std::snprintf(buf, sizeof buf, "%-14s %9s %9s %8s %9s %8s  %-8s %-16s %s\n", "line", "measured", "model", "error",
-                "loo_model", "loo_err", "used_for", "layout", "stages (s): attention / linear / exchanges / other");
+                "loo_model", "loo_err", "used_for", "layout",
+                "stages (s): attention / linear / exchanges / other / host");
   o << buf;
   for (const ValidationRow& r : v.rows) {
     const Stages& s = r.candidate.stages;
     const double k = r.line.steps;
-    const char* use = r.line.fitted ? "fitted" : r.line.ring_fit ? "ring-fit" : "predict";
+    const char* use = r.line.fitted ? "fitted" : r.line.ring_fit ? "ring-fit" : host_fit(r.line) ? "host-fit" : "predict";
     char measured[32], err[32], loo_err[32];
     if (r.line.measured()) {
       std::snprintf(measured, sizeof measured, "%9.3f", r.line.measured_s);
@@ -383,10 +453,10 @@ std::string validation_table(const Validation& v) {
       std::snprintf(err, sizeof err, "%8s", "-");
       std::snprintf(loo_err, sizeof loo_err, "%8s", "-");
     }
-    std::snprintf(buf, sizeof buf, "%-14s %s %9.3f %s %9.3f %s  %-8s %-16s %.3f / %.3f / %.3f / %.3f%s\n",
+    std::snprintf(buf, sizeof buf, "%-14s %s %9.3f %s %9.3f %s  %-8s %-16s %.3f / %.3f / %.3f / %.3f / %.3f%s\n",
                   r.line.id.c_str(), measured, r.predicted_s, err, r.loo_predicted_s, loo_err, use,
                   to_string(r.candidate.layout).c_str(), k * (s.attention + s.cross_attention), k * s.linear,
-                  k * (s.a2a_fwd + s.a2a_rev + s.ring), k * (s.pack + s.unpack + s.other),
+                  k * (s.a2a_fwd + s.a2a_rev + s.ring), k * (s.pack + s.unpack + s.other), k * s.host,
                   r.line.measured() && std::fabs(r.error) > 0.25 ? "  (over 25 %)" : "");
     o << buf;
     if (r.line.ring_fit) {

@@ -36,6 +36,9 @@ struct ValidationLine {
   bool ring_fit = false;   ///< used to fit the ring's parameters (relative to its Ulysses twin)
   std::string twin;        ///< ring lines: the line of the same group and GPU count without a ring
   bool best_of = false;    ///< the layout is not stated: the model's best of layout.gpus() GPUs
+  /// measured_s covers the whole run (xDiT's lines): the steps and what the planner does not plan
+  /// (text encoders, the VAE's decode), which the prediction leaves out (docs/validation.md).
+  bool end_to_end = false;
   bool measured() const { return measured_s > 0; }  ///< 0: the source states only an ordering
 };
 const std::vector<ValidationLine>& lightx2v_lines();
@@ -53,6 +56,10 @@ struct Ordering {
 /// ordered by the measured times; T6: the orderings its text states.
 std::vector<Ordering> ring_orderings();
 
+/// The lines the host time per block forward (PlanOptions::host_overhead_s) is fitted to: xDiT's
+/// measured lines (end to end, eager PyTorch) but the ring-fit ones.
+bool host_fit(const ValidationLine& l);
+
 struct ValidationRow {
   ValidationLine line;
   double predicted_s = 0;
@@ -60,6 +67,7 @@ struct ValidationRow {
   double loo_predicted_s = 0;  ///< fitted lines: predicted with the efficiency fitted without it
   double loo_error = 0;
   double loo_pass_overhead_s = 0, loo_half_keys = 0;  ///< ring-fit lines: the ring's fit without it
+  double loo_host_overhead_s = 0;  ///< host-fit lines: the host time fitted without it
   Candidate candidate;     ///< the stages behind the prediction
 };
 
@@ -80,16 +88,20 @@ struct RingParameters {
 struct Validation {
   double gemm_efficiency = 0;  ///< fitted to the lines marked fitted (least squares on log error)
   RingParameters ring;         ///< fitted to the lines marked ring_fit
+  double host_overhead_s = 0;  ///< fitted to the host_fit lines
   std::vector<ValidationRow> rows;
   std::vector<OrderingRow> orderings;
 };
 
-/// Predicts one line with a GEMM efficiency and the ring's parameters (default: the planner's).
+/// Predicts one line's step with a GEMM efficiency, the ring's parameters and the host time per
+/// block forward (defaults: the planner's).
 Candidate predict(const ValidationLine& line, double gemm_efficiency,
-                  RingParameters ring = {kRingPassOverheadS, kAttentionHalfKeys});
-/// Fits the GEMM efficiency to the lines marked fitted and the ring's parameters to the lines
-/// marked ring_fit, predicts every line, the fitted ones again with the parameters fitted without
-/// them, and checks the orderings.
+                  RingParameters ring = {kRingPassOverheadS, kAttentionHalfKeys},
+                  double host_overhead_s = kHostOverheadS);
+/// Fits the GEMM efficiency to the lines marked fitted, the ring's parameters to the lines marked
+/// ring_fit and the host time to the host_fit lines (in turn, until they settle), predicts
+/// every line, the fitted ones again with the parameters fitted without them, and checks the
+/// orderings.
 Validation validate();
 /// The table docs/validation.md shows.
 std::string validation_table(const Validation& v);

@@ -322,6 +322,10 @@ const std::vector<Case> kCases = {
   {"plan: GPU names", "plan --gpu rtx9090", 2, {"unknown --gpu 'rtx9090'", "rtx4090"}},
   {"plan: more GPUs than the box", "plan --gpus 9", 2, {"--gpus 9", "has 8 GPUs"}},
   {"plan: scope names", "plan --scope day", 2, {"--scope", "attention,layer,step"}},
+  {"plan: flash3 off Hopper", "plan --attention flash3", 2, {"--attention flash3", "rtx4090", "Hopper"}},
+  {"plan: host time with an attention alone", "plan --seq 4096 --heads 24 --host-overhead-ms 2", 2,
+   {"--host-overhead-ms", "--scope layer or step"}},
+  {"numbers: negative host time", "plan --host-overhead-ms -1", 2, {"--host-overhead-ms"}},
   {"plan: a shape needs its heads", "plan --seq 1000", 2, {"--seq needs --heads"}},
   {"checked writes", "plan --picture /dev/full", 2, {"/dev/full"}},
   // ---- models and GPUs as data (issue 23, item 6) ----

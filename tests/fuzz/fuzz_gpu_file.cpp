@@ -22,6 +22,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (auto field : {&plan::GpuInfo::bf16_flops, &plan::GpuInfo::fp8_flops, &plan::GpuInfo::memory_bytes_per_s,
                      &plan::GpuInfo::memory_bytes, &plan::GpuInfo::flash_attn_flops, &plan::GpuInfo::sage_attn_flops})
     if (std::abs(back.*field / (g.*field) - 1) > 1e-12) __builtin_trap();
+  if (back.flash3_attn_flops != g.flash3_attn_flops && std::abs(back.flash3_attn_flops / g.flash3_attn_flops - 1) > 1e-12)
+    __builtin_trap();
   if (back.name != g.name) __builtin_trap();
   return 0;
 }

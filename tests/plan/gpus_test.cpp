@@ -64,8 +64,48 @@ TEST(Gpus, GpuDocumentsReadBackAndBadOnesSayWhy) {
             std::string::npos);
   EXPECT_NE(gpu_error(with("\"version\": 1", "\"version\": 3")).find("version must be 1"), std::string::npos);
   EXPECT_NE(gpu_error(with("\"name\": \"rtx6000ada\"", "\"name\": \"\"")).find("name must have"), std::string::npos);
+  // FlashAttention 3's rate is optional; given, it reads back; out of range, it says why.
+  const GpuInfo h3 = read_gpu_file(with("\"memory_gb\": 48", "\"memory_gb\": 48, \"flash3_attention_tflops\": 300"), "h3");
+  EXPECT_DOUBLE_EQ(h3.flash3_attn_flops, 300e12);
+  EXPECT_DOUBLE_EQ(attention_rate(h3, AttentionKernel::flash3), 300e12);
+  EXPECT_EQ(g.flash3_attn_flops, 0);
+  EXPECT_NE(gpu_error(with("\"memory_gb\": 48", "\"memory_gb\": 48, \"flash3_attention_tflops\": -1"))
+                .find("'flash3_attention_tflops' is -1"),
+            std::string::npos);
   EXPECT_THROW(resolve_gpu("rtx4090", "g.json", "rtx4090"), std::invalid_argument);
   EXPECT_EQ(resolve_gpu("", "", "rtx4090").name, "rtx4090");
+}
+
+TEST(Gpus, FlashAttentionThreeIsHopperOnlyAndTwoIsTheDefaultFlash) {
+  // gpu-facts.md: H100 FlashAttention 2 319-339 TOPS, FlashAttention 3 410-470 (midpoints).
+  EXPECT_DOUBLE_EQ(attention_rate(find_gpu("h100"), AttentionKernel::flash), 329e12);
+  EXPECT_DOUBLE_EQ(attention_rate(find_gpu("h100"), AttentionKernel::flash3), 440e12);
+  EXPECT_GT(attention_rate(find_gpu("h20"), AttentionKernel::flash3), attention_rate(find_gpu("h20"), AttentionKernel::flash));
+  try {
+    attention_rate(find_gpu("rtx4090"), AttentionKernel::flash3);
+    ADD_FAILURE() << "flash3 on an Ada card";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("--attention flash3"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("rtx4090"), std::string::npos);
+  }
+  EXPECT_EQ(parse_attention_kernel("flash3"), AttentionKernel::flash3);
+  EXPECT_EQ(to_string(AttentionKernel::flash3), "flash3");
+}
+
+TEST(Gpus, AKernelMovesToACardOfItsArchitectureByItsTensorAndCudaCoreRates) {
+  // Measured at 100 on a card of dense rate 200: per unit of work 1/100 = 1/200 + 1/200, half of
+  // the time on the tensor cores, half on the CUDA cores.
+  // The same card: the measured rate.
+  EXPECT_NEAR(same_architecture_rate(100, 200, 50, 200, 50), 100, 1e-9);
+  // Both rates halved (a smaller card of the same design): the rate halves.
+  EXPECT_NEAR(same_architecture_rate(100, 200, 50, 100, 25), 50, 1e-9);
+  // Only the tensor rate cut 4x (an export card): 1 / (1/50 + 1/200) = 40, not 100 / 4 = 25.
+  EXPECT_NEAR(same_architecture_rate(100, 200, 50, 50, 50), 40, 1e-9);
+  // A kernel already at the dense rate scales with the tensor rate alone.
+  EXPECT_NEAR(same_architecture_rate(200, 200, 50, 100, 10), 100, 1e-9);
+  // The H20 (148 dense, 44 FP32) from the H100's FlashAttention 2 (329 of 989.4, FP32 66.9):
+  // 1 / (1/148 + (1/329 - 1/989.4) x 66.9 / 44) = 101.6 TFLOP/s.
+  EXPECT_NEAR(find_gpu("h20").flash_attn_flops / 1e12, 101.6, 0.1);
 }
 
 }  // namespace

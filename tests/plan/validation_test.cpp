@@ -35,7 +35,7 @@ TEST(PlanValidation, TheFittedEfficiencyIsTheDefault) {
     if (!r.line.best_of) {
       EXPECT_EQ(r.candidate.layout, r.line.layout) << r.line.id;
     }
-    if (r.line.ring_fit) continue;
+    if (r.line.ring_fit || host_fit(r.line)) continue;
     if (r.line.fitted) {
       ++fitted;
       // Fitted without it, the line is predicted by the other one alone: a different efficiency.
@@ -45,6 +45,48 @@ TEST(PlanValidation, TheFittedEfficiencyIsTheDefault) {
     }
   }
   EXPECT_EQ(fitted, 2);
+}
+
+TEST(PlanValidation, TheHostTimeIsTheFitOnXditsMeasuredLines) {
+  const Validation v = validate();
+  // kHostOverheadS is this fit rounded to 0.1 ms; a model change that moves it must update it.
+  EXPECT_NEAR(v.host_overhead_s, kHostOverheadS, 0.05e-3);
+  int fitted = 0;
+  for (const ValidationRow& r : v.rows) {
+    if (!host_fit(r.line)) continue;
+    ++fitted;
+    EXPECT_TRUE(r.line.end_to_end && r.line.measured() && !r.line.ring_fit) << r.line.id;
+    EXPECT_NE(r.loo_host_overhead_s, v.host_overhead_s) << r.line.id;  // refitted without the line
+  }
+  // T1 3, T2 3, T3 8, T4 4, T5 3 (not its ring-fit three), T6 2.
+  EXPECT_EQ(fitted, 23);
+}
+
+TEST(PlanValidation, TheHostStageIsItsTimeForEveryBlockForward) {
+  // T5-1: FLUX.1-dev (19 + 38 = 57 blocks), one forward a step: 57 host times a step.
+  // T4-1: Mochi-1 (48 blocks) with CFG on one GPU: 96; CFG-2: 48 a GPU.
+  std::map<std::string, ValidationLine> by_id;
+  for (const ValidationLine& l : training_lines()) by_id[l.id] = l;
+  const RingParameters ring{kRingPassOverheadS, kAttentionHalfKeys};
+  auto host_stage = [&](const std::string& id, double h) { return predict(by_id.at(id), 0.75, ring, h).stages.host; };
+  EXPECT_NEAR(host_stage("T5-1", 2e-3), 57 * 2e-3, 1e-12);
+  EXPECT_NEAR(host_stage("T4-1", 2e-3), 96 * 2e-3, 1e-12);
+  EXPECT_NEAR(host_stage("T4-cfg2", 2e-3), 48 * 2e-3, 1e-12);
+  EXPECT_EQ(host_stage("T5-1", 0), 0);
+  // It adds to the step and changes nothing else.
+  const Candidate with = predict(by_id.at("T5-u4"), 0.75, ring, 2e-3), without = predict(by_id.at("T5-u4"), 0.75, ring, 0);
+  EXPECT_NEAR(with.time_s - without.time_s, 57 * 2e-3, 1e-12);
+  EXPECT_DOUBLE_EQ(with.stages.attention, without.stages.attention);
+  EXPECT_DOUBLE_EQ(with.stages.a2a_fwd, without.stages.a2a_fwd);
+}
+
+TEST(PlanValidation, XditsLinesRunFlashAttentionTwo) {
+  // T1 names flash-attn 2.7.2: the H100 lines run at FlashAttention 2's rate, not 3's.
+  for (const ValidationLine& l : training_lines()) {
+    EXPECT_EQ(l.attention, AttentionKernel::flash) << l.id;
+    EXPECT_TRUE(l.end_to_end) << l.id;
+  }
+  for (const ValidationLine& l : lightx2v_lines()) EXPECT_FALSE(l.end_to_end) << l.id;
 }
 
 TEST(PlanValidation, ALineIsItsStagesAtTheGivenEfficiency) {
