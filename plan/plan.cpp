@@ -10,6 +10,7 @@
 #include "schedule/named.h"
 #include "schedule/generators.h"
 #include "schedule/lower.h"
+#include "schedule/study.h"
 #include "schedule/workload.h"
 #include "plan/offload.h"
 #include "sim/contention_policy.h"
@@ -102,8 +103,15 @@ class Planner {
       if (static_cast<double>(payload.block_bytes()) > kMaxBlockBytes)
         throw std::invalid_argument("a block of " + std::to_string(payload.block_bytes()) +
                                     " bytes: check --seq and --batch");
-      const Schedule s = generate(c.algo, l.ulysses, payload);
-      const ProgramSet local = lower(s, parse_discipline(c.discipline));
+      // The study's expansion of this one combo and exchange: a combo that cannot run here
+      // throws its reason (by name), which becomes `why`.
+      StudySchedules one;
+      one.ranks = l.ulysses;
+      one.combos = {c};
+      one.by_name = true;
+      one.exchanges = {to_string(e)};
+      one.payload = [&](const Combo&, const std::string&) { return payload; };
+      const ProgramSet local = expand(one).cases.at(0).programs;
       ProgramSet all = empty_set(m.span(), payload);
       for (const auto& branch : m.groups)
         for (const auto& group : branch) append_mapped(local, group, all);
