@@ -14,8 +14,8 @@
 #include "cli/common.h"
 #include "cli/option_rules.h"
 #include "cli/layer_options.h"
-#include "schedule/generators.h"
 #include "schedule/payload.h"
+#include "schedule/study.h"
 
 namespace ua2a::cli {
 
@@ -79,21 +79,33 @@ std::vector<std::uint64_t> sweep_sizes(const Options& o) {
   return sizes;
 }
 
-/// Every (algo, discipline) that lowers for N; the rest (paired-half on grouped, xor on odd N) are
-/// skipped, as nccl-tests skips unsupported combinations. bench builds in the GPU slice, which has
-/// no Boost and so no plan/ (the study API): it asks schedule/ alone, by generating and lowering.
-std::vector<std::pair<std::string, std::string>> schedules(const Options& o) {
-  std::vector<std::pair<std::string, std::string>> out;
-  for (const auto& a : o.algos)
-    for (const auto& d : o.disciplines) {
-      try {
-        lower(generate(a, o.layer.ranks, uniform_payload(1024, true, 1)), parse_discipline(d));
-        if (d != "naive") out.emplace_back(a, d);  // naive deadlocks by design
-      } catch (const std::invalid_argument&) {
-        find_generator(a);  // a misspelt name is the user's error: rethrows with "did you mean"
-        parse_discipline(d);
-      }
-    }
+/// The study's expansion (schedule/study.h) of every (algo, discipline) asked for at N, each
+/// block cut as `payload`: a misspelt name is an error; what cannot run at N (paired-half on grouped, xor
+/// off powers of two) is skipped, as nccl-tests skips unsupported combinations, and naive too,
+/// which deadlocks by design. `chosen`: the combos that ran at a probe size, whose failure at a
+/// real size is then an error (by name), not a skip.
+StudyCases bench_cases(const Options& o, const Payload& payload, const std::vector<Combo>* chosen) {
+  StudySchedules request;
+  request.ranks = o.layer.ranks;
+  request.combos.clear();
+  if (chosen) {
+    request.combos = *chosen;
+    request.by_name = true;
+  } else {
+    for (const auto& a : o.algos)
+      for (const auto& d : o.disciplines) request.combos.push_back({a, d, o.layer.unmerged});
+  }
+  request.payload = [&](const Combo&, const std::string&) { return payload; };
+  StudyCases cases = expand(request);
+  std::erase_if(cases.cases, [](const StudyCase& k) { return k.combo.discipline == "naive"; });
+  return cases;
+}
+
+/// The schedules bench times: those of the expansion at a small merged block.
+std::vector<Combo> schedules(const Options& o) {
+  std::vector<Combo> out;
+  const Payload probe = uniform_payload(1024, true, 1);
+  for (const StudyCase& k : bench_cases(o, probe, nullptr).cases) out.push_back(k.combo);
   return out;
 }
 
@@ -107,10 +119,11 @@ nlohmann::json exchange_section(const Options& o, std::ostringstream& text) {
   const auto list = schedules(o);
   for (const std::uint64_t size : sweep_sizes(o)) {
     const std::uint64_t bytes = size / static_cast<std::uint64_t>(o.layer.ranks);
-    for (const auto& [algo, discipline] : list) {
-      const ProgramSet p =
-          lower(generate(algo, o.layer.ranks, uniform_payload(bytes, !o.layer.unmerged, o.layer.chunks)),
-                parse_discipline(discipline));
+    const Payload payload = uniform_payload(bytes, !o.layer.unmerged, o.layer.chunks);
+    for (const StudyCase& k : bench_cases(o, payload, &list).cases) {
+      const ProgramSet& p = k.programs;
+      const std::string& algo = k.combo.algo;
+      const std::string& discipline = k.combo.discipline;
       const ExchangeTiming t = time_exchange(o.layer.transport, p, o.warmup, o.iterations, transport_options(o.layer));
       char line[160];
       std::snprintf(line, sizeof line, "%16llu  %-12s  %-12s  %10.1f  %11.2f  %11.2f  %6llu\n",
@@ -322,8 +335,8 @@ void run(Options o, const std::set<std::string>& given) {
     throw std::invalid_argument("no --algo x --discipline pair applies to " + std::to_string(o.layer.ranks) +
                                 " ranks (paired-half needs a pairing schedule, xor a power-of-two N; naive deadlocks)");
   // The layer runs the first pair of the sweep (round-robin / paired-half by default).
-  o.layer.algo = list.front().first;
-  o.layer.discipline = list.front().second;
+  o.layer.algo = list.front().algo;
+  o.layer.discipline = list.front().discipline;
   if (!o.no_exchange) {
     const std::vector<std::uint64_t> sizes = sweep_sizes(o);
     if (host) check_host_memory(2.0 * static_cast<double>(sizes.back()) * o.layer.ranks, "the sweep up to -e " + o.max_size,

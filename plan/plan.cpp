@@ -10,6 +10,7 @@
 #include "schedule/named.h"
 #include "schedule/generators.h"
 #include "schedule/lower.h"
+#include "schedule/study.h"
 #include "schedule/workload.h"
 #include "plan/offload.h"
 #include "sim/contention_policy.h"
@@ -102,8 +103,15 @@ class Planner {
       if (static_cast<double>(payload.block_bytes()) > kMaxBlockBytes)
         throw std::invalid_argument("a block of " + std::to_string(payload.block_bytes()) +
                                     " bytes: check --seq and --batch");
-      const Schedule s = generate(c.algo, l.ulysses, payload);
-      const ProgramSet local = lower(s, parse_discipline(c.discipline));
+      // The study's expansion of this one combo and exchange: a combo that cannot run here
+      // throws its reason (by name), which becomes `why`.
+      StudySchedules one;
+      one.ranks = l.ulysses;
+      one.combos = {c};
+      one.by_name = true;
+      one.exchanges = {to_string(e)};
+      one.payload = [&](const Combo&, const std::string&) { return payload; };
+      const ProgramSet local = expand(one).cases.at(0).programs;
       ProgramSet all = empty_set(m.span(), payload);
       for (const auto& branch : m.groups)
         for (const auto& group : branch) append_mapped(local, group, all);
@@ -131,18 +139,16 @@ class Planner {
       return *it->second;
     }
     const Payload payload = uniform_payload(static_cast<std::uint64_t>(bytes), true, 1);
+    // One ring's pass (schedule/ring_pass), lowered with both directions posted together and
+    // without the diagonal copy (the ring keeps its own block), mapped onto each ring's GPUs.
+    const ProgramSet local = without_local_copies(lower(ua2a::ring_pass(l.ring, payload), Discipline::paired_full));
     ProgramSet all = empty_set(m.span(), payload);
     for (std::int32_t ci = 0; ci < l.cfg; ++ci)
-      for (std::int32_t u = 0; u < l.ulysses; ++u)
-        for (std::int32_t ri = 0; ri < l.ring; ++ri) {
-          const Rank me = m.gpu(ci, ri, u);
-          const Rank next = m.gpu(ci, (ri + 1) % l.ring, u);
-          const Rank prev = m.gpu(ci, (ri + l.ring - 1) % l.ring, u);
-          Program& p = all.programs[static_cast<std::size_t>(me)];
-          p.ops.push_back({OpKind::send, 0, next, {me, next}, 0, payload.block_bytes()});
-          p.ops.push_back({OpKind::recv, 0, prev, {prev, me}, 0, payload.block_bytes()});
-          p.end_step();
-        }
+      for (std::int32_t u = 0; u < l.ulysses; ++u) {
+        std::vector<Rank> ring;
+        for (std::int32_t ri = 0; ri < l.ring; ++ri) ring.push_back(m.gpu(ci, ri, u));
+        append_mapped(local, ring, all);
+      }
     const double s = run(all, t, &link_bytes_[key]);
     last_bytes_ = link_bytes_[key];
     cache_[key] = s;

@@ -6,19 +6,7 @@
 #include <stdexcept>
 #include <sstream>
 
-#include "schedule/generators.h"
-#include "schedule/lower.h"
-
 namespace ua2a::plan {
-
-std::string Combo::label() const { return algo + " " + discipline + (unmerged ? " (unmerged)" : ""); }
-
-const std::vector<Combo>& study_schedules() {
-  static const std::vector<Combo> study = {{"round-robin", "paired-half"}, {"round-robin", "paired-full"},
-                                           {"staircase", "paired-half", true}, {"grouped", "grouped"},
-                                           {"shift", "paired-full"},         {"xor", "paired-full"}};
-  return study;
-}
 
 std::vector<std::optional<TransportKind>> study_transports(const Topology& topology, SimModel model) {
   if (model == SimModel::contention && topology.params.transport == TransportKind::shm) {
@@ -45,8 +33,6 @@ void open_p2p(Topology& topology) {
   topology.params.p2p = true;
 }
 
-Combo reference_schedule() { return {"round-robin", "paired-half", false}; }
-
 std::string default_gpu(const Topology& topology) { return topology.name.rfind("h100", 0) == 0 ? "h100" : "rtx4090"; }
 
 namespace {
@@ -61,27 +47,6 @@ std::vector<std::string> split(const std::string& list) {
 
 }  // namespace
 
-std::vector<Combo> comparison(const std::string& algos, const std::string& disciplines_list, bool unmerged) {
-  if (algos.empty() && disciplines_list.empty()) return study_schedules();
-  std::vector<std::string> names = algos == "all" ? std::vector<std::string>{} : split(algos);
-  if (names.empty())
-    for (const auto& g : generators()) names.push_back(g.name);
-  std::vector<Combo> out;
-  for (const std::string& algo : names) {
-    std::vector<std::string> ds;
-    if (disciplines_list == "all") {
-      for (const auto& d : disciplines())
-        if (d.discipline != Discipline::naive) ds.push_back(d.name);
-    } else if (disciplines_list.empty()) {
-      ds = {algo == "grouped" ? "grouped" : "paired-full"};
-    } else {
-      ds = split(disciplines_list);
-    }
-    for (const std::string& d : ds) out.push_back({algo, d, unmerged});
-  }
-  return out;
-}
-
 std::vector<std::optional<TransportKind>> requested_transports(const std::string& list, const Topology& topology,
                                                                SimModel model, std::vector<std::pair<TransportKind, std::string>>* dropped) {
   if (list.empty()) return study_transports(topology, model);
@@ -95,45 +60,6 @@ std::vector<std::optional<TransportKind>> requested_transports(const std::string
     }
     out.push_back(t);
   }
-  return out;
-}
-
-std::string skip_reason(const Combo& combo, std::int32_t ranks) {
-  const GeneratorInfo& g = find_generator(combo.algo);
-  return g.cannot_run ? g.cannot_run(ranks) : "";
-}
-
-void choose_schedules(StudyRequest& request, const std::string& algos, const std::string& disciplines, bool unmerged) {
-  request.combos = comparison(algos, disciplines, unmerged);
-  request.by_name = (!algos.empty() || !disciplines.empty()) && algos != "all" && disciplines != "all";
-}
-
-StudyCases expand(const StudyRequest& request) {
-  StudyCases out;
-  for (const std::string& exchange : request.exchanges)
-    for (const Combo& c : request.combos) {
-      find_generator(c.algo);  // a misspelt name is an error even in a comparison
-      const Discipline discipline = parse_discipline(c.discipline);
-      // A comparison skips what cannot run here and says why; a request by name is refused.
-      auto skip = [&](const std::string& why) {
-        if (request.by_name) throw std::invalid_argument(why);
-        out.skipped.push_back({c.algo + " / " + c.discipline, why});
-      };
-      if (const std::string why = skip_reason(c, request.ranks); !why.empty()) {
-        skip(why);
-        continue;
-      }
-      StudyCase k{c, exchange, {}, {}};
-      try {
-        k.schedule = generate(c.algo, request.ranks, request.payload(c, exchange));
-        k.programs = lower(k.schedule, discipline);  // paired-half needs one partner per round
-      } catch (const std::invalid_argument& e) {
-        skip(e.what());
-        continue;
-      }
-      if (c.unmerged) k.programs.algo += " (unmerged)";
-      out.cases.push_back(std::move(k));
-    }
   return out;
 }
 

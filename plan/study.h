@@ -1,6 +1,7 @@
 #pragma once
-/// The study's combination, defaulting and skip rules, and its ranking table: one place for every
-/// command that compares schedules (simulate, report, plan).
+/// The study on a box: the transports worth comparing, the cases of schedule/study.h run on the
+/// simulator, and the ranking table: one place for every command that compares schedules
+/// (simulate, report, plan; bench takes the schedule half alone).
 #include <functional>
 #include <optional>
 #include <string>
@@ -9,23 +10,24 @@
 
 #include "schedule/program.h"
 #include "schedule/schedule.h"
+#include "schedule/study.h"
 #include "sim/simulate.h"
 #include "sim/topology.h"
 
 namespace ua2a::plan {
 
-/// One schedule of a comparison: generator, discipline, merged or not.
-struct Combo {
-  std::string algo;
-  std::string discipline;
-  bool unmerged = false;
-  /// "round-robin paired-half", with " (unmerged)" when unmerged.
-  std::string label() const;
-};
-
-/// The study of the reference (issue 4): the reference (round-robin paired-half), its full-duplex
-/// variant, the pre-#590 staircase (unmerged), NCCL's grouped all-to-all, shift and XOR.
-const std::vector<Combo>& study_schedules();
+// The schedule half of the study (schedule/study.h), under the names plan's callers use.
+using ua2a::choose_schedules;
+using ua2a::Combo;
+using ua2a::comparison;
+using ua2a::expand;
+using ua2a::reference_schedule;
+using ua2a::skip_reason;
+using ua2a::study_schedules;
+using ua2a::StudyCase;
+using ua2a::StudyCases;
+using ua2a::StudySchedules;
+using ua2a::StudySkip;
 
 /// The transports worth comparing on `topology` under `model`: on a PCIe box whose default is
 /// NCCL's SHM, the contention model compares what such a box really runs: shm and cuda-staged,
@@ -45,14 +47,6 @@ void open_p2p(Topology& topology);
 /// otherwise rtx4090, the cards this project is for).
 std::string default_gpu(const Topology& topology);
 
-/// The reference layout's exchange: round-robin, paired-half, merged (reference/ulysses-4090.md).
-Combo reference_schedule();
-
-/// The schedules a comparison asks for: `algos` a comma list of generators, "all" or empty, and
-/// `disciplines` a comma list, "all" (every one but naive, which deadlocks by design) or empty (the
-/// default: paired-full, grouped for grouped). Both empty: the study. Names are not checked here.
-std::vector<Combo> comparison(const std::string& algos, const std::string& disciplines, bool unmerged);
-
 /// The transports a request names: a comma list, "all" (every transport but the P2P ones on a box
 /// without P2P, each dropped with its reason in `dropped` when given; a comparison skips the rest
 /// the box lacks), or empty (study_transports). Throws TopologyError naming a bad one, or one the
@@ -60,10 +54,6 @@ std::vector<Combo> comparison(const std::string& algos, const std::string& disci
 std::vector<std::optional<TransportKind>> requested_transports(const std::string& list, const Topology& topology,
                                                                SimModel model,
                                                                std::vector<std::pair<TransportKind, std::string>>* dropped = nullptr);
-
-/// Why `combo` cannot run at `ranks` ranks, or "" when it can (xor needs a power of two). A
-/// comparison skips such combos with this note; a request by name is an error.
-std::string skip_reason(const Combo& combo, std::int32_t ranks);
 
 /// One schedule of the study timed under one transport, as the report ranks it; the verdicts come
 /// from the verifier (the caller's: plan does not use verify/).
@@ -82,58 +72,18 @@ std::string study_table(const std::vector<StudyRow>& rows);
 
 // ---- The study API: a request expanded into cases, the cases proved and timed ----------------
 
-/// A study asked for on one box: the schedules (with whether they were named one by one), the
-/// transports, the payload of each schedule and the simulator's options. simulate, report and
-/// plan's callers fill one and print what comes back.
-struct StudyRequest {
-  std::int32_t ranks = 8;
-  std::vector<Combo> combos = study_schedules();
-  /// The combos were named one by one (no "all", not the default study): one that cannot run at
-  /// `ranks` is an error naming why, not a skipped row.
-  bool by_name = false;
+/// A study asked for on one box: the schedules (StudySchedules: ranks, combos, exchanges, the
+/// payload of each), the transports and the simulator's options. simulate, report and plan's
+/// callers fill one, expand() it into cases and run_study() them.
+struct StudyRequest : StudySchedules {
   std::vector<std::optional<TransportKind>> transports = {std::nullopt};
   /// --transport all: a transport the box cannot route (nvlink on a PCIe box) is skipped, said once.
   bool skip_missing_transports = false;
-  /// The exchanges to time ("qkv", "out"); each case's payload is payload(combo, exchange).
-  std::vector<std::string> exchanges = {"qkv"};
   /// Whether each run names its exchange (SimReport::exchange): always when several.
   bool label_exchange = false;
-  std::function<Payload(const Combo&, const std::string& exchange)> payload;
   /// Base options of every run; transport and schedule are set per run.
   SimOptions sim;
 };
-
-/// Sets `request`'s combos from the lists a command was given (comparison(), same arguments) and
-/// whether they were named one by one: a list given without "all".
-void choose_schedules(StudyRequest& request, const std::string& algos, const std::string& disciplines, bool unmerged);
-
-/// One schedule of a study, generated and lowered. `has_schedule` is false for a programs file,
-/// which has no schedule to route by.
-struct StudyCase {
-  Combo combo;
-  std::string exchange;
-  Schedule schedule;
-  ProgramSet programs;
-  bool has_schedule = true;
-};
-
-/// Something a study left out, and why (a command prints it as "note: skipped WHAT: WHY").
-struct StudySkip {
-  std::string what;
-  std::string why;
-};
-
-struct StudyCases {
-  std::vector<StudyCase> cases;
-  std::vector<StudySkip> skipped;
-};
-
-/// The request's cases, in order (exchange, then combo). The rules: a name not in the generator
-/// or discipline table is an error; a generator that cannot run at the ranks (its table's
-/// cannot_run: xor at N not a power of two) and a schedule its discipline cannot lower
-/// (paired-half with several partners per round) are skipped with the reason, or thrown when the
-/// combos were named one by one; so is a payload the request cannot build at these ranks.
-StudyCases expand(const StudyRequest& request);
 
 /// A case's verdicts, from the caller's verifier (plan does not link verify/).
 struct StudyVerdict {

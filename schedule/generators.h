@@ -34,6 +34,13 @@ Schedule xor_pairs(std::int32_t ranks, const Payload& payload);
 Schedule grouped(std::int32_t ranks, const Payload& payload);
 Schedule staircase(std::int32_t ranks, const Payload& payload);
 
+/// One pass of ring attention (plan's ring layouts pass K and V this way, ring-1 times per
+/// attention): one round in which every rank r sends its block to (r + 1) mod N and receives
+/// (r - 1)'s. It is not an all-to-all: a block reaches one peer, so verify's exactly-once check
+/// (every off-diagonal piece delivered) does not apply, and it is not in generators(), the table
+/// of all-to-alls that simulate, report and synthesize walk. At least 2 ranks; the limits apply.
+Schedule ring_pass(std::int32_t ranks, const Payload& payload);
+
 /// The circle-method rounds as (lower, higher) pairs sorted by the lower rank, exactly as the
 /// reference; for odd N a virtual rank N stands for the bye and its pairs are left out.
 std::vector<std::vector<std::pair<Rank, Rank>>> circle_rounds(std::int32_t ranks);

@@ -164,16 +164,21 @@ ProgramSet lower_concurrent(std::int32_t ranks, const std::vector<std::pair<Rank
   Round round;
   for (auto [src, dst] : pairs) add_block(round, src, dst, s.payload);
   s.rounds = {round};
-  ProgramSet p = lower(s, Discipline::grouped);
-  for (Program& prog : p.programs) {  // only the listed transfers: no diagonal copies
+  return without_local_copies(lower(s, Discipline::grouped));  // only the listed transfers
+}
+
+ProgramSet without_local_copies(ProgramSet programs) {
+  for (Program& prog : programs.programs) {
     Program bare;
     bare.rank = prog.rank;
-    for (const Op& op : prog.ops)
-      if (op.kind != OpKind::copy) bare.ops.push_back(op);
-    bare.end_step();
-    prog = bare;
+    for (std::size_t step = 0; step + 1 < prog.step_begin.size(); ++step) {
+      for (std::uint32_t i = prog.step_begin[step]; i < prog.step_begin[step + 1]; ++i)
+        if (prog.ops[i].kind != OpKind::copy) bare.ops.push_back(prog.ops[i]);
+      bare.end_step();  // a step that held the copy alone goes (end_step drops empty steps)
+    }
+    prog = std::move(bare);
   }
-  return p;
+  return programs;
 }
 
 }  // namespace ua2a

@@ -32,6 +32,10 @@ std::string to_string(Discipline d);
 /// order) and throws std::invalid_argument naming the round and rank otherwise.
 ProgramSet lower(const Schedule& schedule, Discipline discipline);
 
+/// `programs` without their diagonal copies, each rank's remaining operations posted in one step
+/// per step they had: for traffic that is not an all-to-all (a ring pass keeps its own block).
+ProgramSet without_local_copies(ProgramSet programs);
+
 /// Traffic that is not an all-to-all (a pair, a ring, a lone reader): each (src, dst) of `pairs`
 /// one block of `bytes` (q, k and v of a third each when not `merged`), all posted in one step,
 /// without local copies. For measurements and tests of the simulator.

@@ -194,6 +194,27 @@ TEST(PlanRing, ARingPaysOnlyWhenAttentionHidesItsPasses) {
               3 * (std::max(0.0, pass - short_ring.stages.attention / 4) + kRingPassOverheadS + merge(2000)), 1e-12);
 }
 
+TEST(PlanRing, ATwoGpuRingPassIsOneBlockOverTheLink) {
+  // 2 H100s of h100x8-nvs under the fluid model: a ring of 2 swaps each GPU's K and V block over
+  // NVLink, both directions at once on full-duplex links, so a pass is one block over one link
+  // (NVLink 4, 450 GB/s each way: presets.cpp kNvlink4, pcie-facts.md:16) plus the path's latency:
+  // two NVLink hops and the per-operation costs, microseconds against the block's 364 us.
+  const Topology t = make_preset("h100x8-nvs");
+  PlanOptions o = attention_scope(2);
+  o.sim_model = SimModel::fluid;
+  const PlanResult r = make_plan(t, find_gpu("h100"), shape_workload(320000, 2, 128, 1), o);
+  const Candidate* ring = nullptr;
+  for (const Candidate& k : r.candidates)
+    if (k.layout.ring == 2 && k.dtype == DType::bf16) ring = &k;
+  ASSERT_NE(ring, nullptr);
+  EXPECT_EQ(ring->transport, "nvlink");
+  // K and V of 160000 tokens x 2 heads x 128, bf16: 163,840,000 bytes.
+  const double bytes = 2.0 * 160000 * 2 * 128 * 2;
+  const double latency = 2 * 0.5e-6 + 2 * t.params.op_cost_s;
+  EXPECT_GE(ring->ring_pass_sim_s, bytes / 450e9);
+  EXPECT_NEAR(ring->ring_pass_sim_s, bytes / 450e9, latency) << "latency allowed " << latency;
+}
+
 TEST(PlanOverlap, PerHeadOverlapHidesTheExchangeBehindAttention) {
   // On NVLink the per-head pipeline leaves exposed only the first head's exchange and the last
   // head's return: far less than the whole exchanges.

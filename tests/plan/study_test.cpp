@@ -1,5 +1,5 @@
-// The study's rules, shared by simulate, report and plan: which schedules a request means, which
-// transports, what is skipped and why, and the ranking table.
+// The study on a box, shared by simulate, report and plan: which transports, the cases run on the
+// simulator, the ranking table (the schedule half: tests/schedule/study_test.cpp).
 #include <gtest/gtest.h>
 
 #include "plan/study.h"
@@ -7,21 +7,6 @@
 
 using namespace ua2a;
 using namespace ua2a::plan;
-
-TEST(Study, ComparisonDefaultsAndLists) {
-  EXPECT_EQ(comparison("", "", false).size(), study_schedules().size());  // nothing asked: the study
-  const auto rr = comparison("round-robin,grouped", "", false);
-  ASSERT_EQ(rr.size(), 2u);
-  EXPECT_EQ(rr[0].discipline, "paired-full");  // the default discipline
-  EXPECT_EQ(rr[1].discipline, "grouped");      // grouped's own
-  const auto all = comparison("xor", "all", true);
-  ASSERT_EQ(all.size(), 3u);  // paired-half, paired-full, grouped: naive deadlocks by design
-  for (const Combo& c : all) {
-    EXPECT_NE(c.discipline, "naive");
-    EXPECT_TRUE(c.unmerged);
-  }
-  EXPECT_EQ(comparison("shift", "paired-half,grouped", false)[1].label(), "shift grouped");
-}
 
 TEST(Study, TransportsAsRequested) {
   Topology pcie = make_preset("4090x8-2s-sw");
@@ -50,12 +35,6 @@ TEST(Study, TransportsAsRequested) {
   EXPECT_THROW(requested_transports("nccl", pcie, SimModel::fluid), TopologyError);
   EXPECT_EQ(default_gpu(nvlink), "h100");
   EXPECT_EQ(default_gpu(pcie), "rtx4090");
-}
-
-TEST(Study, XorIsSkippedOffPowersOfTwo) {
-  EXPECT_NE(skip_reason({"xor", "paired-full"}, 6).find("power-of-two"), std::string::npos);
-  EXPECT_EQ(skip_reason({"xor", "paired-full"}, 8), "");
-  EXPECT_EQ(skip_reason({"round-robin", "paired-half"}, 7), "");
 }
 
 TEST(Study, TableRanksFastestFirstAgainstGroupedOnTheSameTransport) {
@@ -91,63 +70,7 @@ StudyRequest small_request(std::int32_t ranks) {
   return r;
 }
 
-std::vector<std::string> labels(const std::vector<StudyCase>& cases) {
-  std::vector<std::string> out;
-  for (const StudyCase& k : cases) out.push_back(k.combo.label());
-  return out;
-}
-
 }  // namespace
-
-TEST(StudyApi, ChoosingSchedulesSaysWhetherTheyWereNamed) {
-  StudyRequest r;
-  choose_schedules(r, "", "", false);
-  EXPECT_FALSE(r.by_name);  // the default study
-  EXPECT_EQ(r.combos.size(), 6u);
-  choose_schedules(r, "round-robin", "", false);
-  EXPECT_TRUE(r.by_name);
-  choose_schedules(r, "all", "", false);
-  EXPECT_FALSE(r.by_name);
-  choose_schedules(r, "round-robin", "all", false);
-  EXPECT_FALSE(r.by_name);
-  ASSERT_EQ(r.combos.size(), 3u);  // paired-half, paired-full, grouped
-  for (const Combo& c : r.combos) EXPECT_NE(c.discipline, "naive");  // naive deadlocks by design: never in 'all'
-  choose_schedules(r, "all", "all", false);
-  EXPECT_EQ(r.combos.size(), 15u);  // 5 generators x 3 disciplines, no naive
-  for (const Combo& c : r.combos) EXPECT_NE(c.discipline, "naive");
-}
-
-TEST(StudyApi, ExpandSkipsXorOffPowersOfTwoWithItsReason) {
-  const StudyCases six = expand(small_request(6));
-  EXPECT_EQ(labels(six.cases), (std::vector<std::string>{"round-robin paired-half", "round-robin paired-full",
-                                                          "staircase paired-half (unmerged)", "grouped grouped",
-                                                          "shift paired-full"}));
-  ASSERT_EQ(six.skipped.size(), 1u);
-  EXPECT_EQ(six.skipped[0].what, "xor / paired-full");
-  EXPECT_NE(six.skipped[0].why.find("power-of-two number of ranks (got 6)"), std::string::npos) << six.skipped[0].why;
-  for (const StudyCase& k : six.cases) EXPECT_EQ(k.programs.ranks, 6) << k.combo.label();
-  EXPECT_EQ(six.cases[2].programs.algo, "staircase (unmerged)");
-  // At 8 ranks nothing is skipped; named one by one, xor at 6 is an error, not a skip.
-  EXPECT_EQ(expand(small_request(8)).cases.size(), 6u);
-  StudyRequest named = small_request(6);
-  choose_schedules(named, "xor", "", false);
-  EXPECT_THROW(expand(named), std::invalid_argument);
-}
-
-TEST(StudyApi, ExpandSkipsWhatADisciplineCannotLowerAndRefusesUnknownNames) {
-  StudyRequest r = small_request(4);
-  choose_schedules(r, "grouped,round-robin", "paired-half", false);
-  EXPECT_TRUE(r.by_name);
-  EXPECT_THROW(expand(r), std::invalid_argument);  // grouped has every peer in its one round
-  choose_schedules(r, "grouped,round-robin", "all", false);
-  const StudyCases all = expand(r);
-  ASSERT_EQ(all.skipped.size(), 1u);
-  EXPECT_EQ(all.skipped[0].what, "grouped / paired-half");
-  EXPECT_EQ(all.cases.size(), 5u);  // 2 x 3 disciplines, less grouped paired-half
-  choose_schedules(r, "all", "all", false);
-  r.combos.push_back({"round-robbin", "paired-full"});
-  EXPECT_THROW(expand(r), std::invalid_argument);  // a misspelt name is an error even in a comparison
-}
 
 TEST(StudyApi, RunVerifiesEachCaseOnceAndSkipsTransportsTheBoxLacks) {
   const Topology pcie = make_preset("4090x8-2s-sw");  // GeForce, stock driver: no P2P, no NVLink

@@ -108,3 +108,23 @@ TEST(LowerConcurrent, EveryListedTransferInOneStepAndNoCopies) {
   ASSERT_EQ(q.programs[0].ops.size(), 3u);
   for (const Op& op : q.programs[0].ops) EXPECT_EQ(op.bytes, 300u);
 }
+
+TEST(WithoutLocalCopies, DropsTheCopyAndAStepThatHeldItAlone) {
+  // naive: the copy is a step of its own, then one step per operation (round-robin at 3 ranks:
+  // 2 sends and 2 receives per rank), so 5 steps become 4; paired-full posts the copy with the
+  // first round's operations, so that step stays.
+  const Payload payload = uniform_payload(900, true, 1);
+  const ProgramSet naive = without_local_copies(lower(round_robin(3, payload), Discipline::naive));
+  const ProgramSet full = without_local_copies(lower(shift(3, payload), Discipline::paired_full));
+  for (Rank r = 0; r < 3; ++r) {
+    const Program& n = naive.programs[static_cast<std::size_t>(r)];
+    EXPECT_EQ(n.step_count(), 4u);
+    EXPECT_EQ(n.ops.size(), 4u);
+    for (const Op& op : n.ops) EXPECT_NE(op.kind, OpKind::copy);
+    const Program& f = full.programs[static_cast<std::size_t>(r)];
+    EXPECT_EQ(f.step_count(), 2u);  // shift: 2 rounds, each {send, receive}
+    ASSERT_EQ(f.ops.size(), 4u);
+    EXPECT_EQ(f.ops[0].kind, OpKind::send);
+    EXPECT_EQ(f.ops[0].peer, (r + 1) % 3);
+  }
+}
