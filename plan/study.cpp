@@ -95,6 +95,31 @@ StudyRun run_study(const Topology& topology, const StudyRequest& request, const 
   return out;
 }
 
+namespace {
+
+/// A row's printed figures but its transport: two rows with the same ones say the same thing.
+std::string row_figures(const StudyRow& r, double grouped, double reference, bool explained) {
+  std::ostringstream s;
+  s << std::fixed << std::left << std::setw(22) << r.combo.algo + (r.combo.unmerged ? " (unmerged)" : "")
+    << std::setw(13) << r.combo.discipline;
+  std::ostringstream rest;
+  rest << std::fixed << std::left << std::setw(10) << (r.deadlock_free ? "free" : "DEADLOCK") << std::setw(9)
+       << (r.verified ? "yes" : "NO") << std::right << std::setprecision(3) << std::setw(9) << r.sim.time_s * 1e3
+       << std::setprecision(2) << std::setw(8) << r.sim.busbw_gbps << std::setprecision(0) << std::setw(5)
+       << r.sim.efficiency * 100 << "%  " << std::left << std::setw(22) << r.sim.bottleneck << std::right
+       << std::setprecision(2);
+  // No grouped run on this transport: nothing to compare against.
+  if (grouped > 0)
+    rest << std::setw(10) << grouped / r.sim.time_s << "x";
+  else
+    rest << std::setw(11) << "-";
+  rest << std::setw(12) << (reference > 0 ? reference / r.sim.time_s : 0) << "x";
+  if (explained) rest << std::setprecision(3) << std::setw(10) << r.sim.fluid_time_s * 1e3 << "  " << r.sim.set_by;
+  return s.str() + "\t" + rest.str();
+}
+
+}  // namespace
+
 std::string study_table(const std::vector<StudyRow>& rows) {
   if (rows.empty()) return "";
   std::vector<const StudyRow*> order;
@@ -108,26 +133,40 @@ std::string study_table(const std::vector<StudyRow>& rows) {
   };
   const double reference = rows.front().sim.time_s;
   const bool explained = !rows.front().sim.set_by.empty();
+  // Rows that differ only in their transport are one line, the transports joined by '=' (on a box
+  // without P2P, shm and cuda-staged both stage through host memory: the same flows, the same time).
+  std::vector<std::pair<std::string, std::string>> lines;  // (figures, transports)
+  for (const StudyRow* r : order) {
+    const std::string figures =
+        r->sim.exchange + "\n" + row_figures(*r, grouped_on(r->sim.transport), reference, explained);
+    auto same = std::find_if(lines.begin(), lines.end(), [&](const auto& l) { return l.first == figures; });
+    if (same != lines.end())
+      same->second += "=" + r->sim.transport;
+    else
+      lines.emplace_back(figures, r->sim.transport);
+  }
+  std::size_t width = 12;
+  bool folded = false, ungrouped = false;
+  for (const StudyRow& r : rows) ungrouped = ungrouped || grouped_on(r.sim.transport) <= 0;
+  for (const auto& l : lines) {
+    width = std::max(width, l.second.size() + 1);
+    folded = folded || l.second.find('=') != std::string::npos;
+  }
   std::ostringstream s;
-  s << std::fixed << std::left << std::setw(22) << "schedule" << std::setw(13) << "discipline" << std::setw(12)
-    << "transport" << std::setw(10) << "deadlock" << std::setw(9) << "verified" << std::right << std::setw(9) << "time_ms"
-    << std::setw(8) << "busbw" << std::setw(6) << "eff" << "  " << std::left << std::setw(22) << "bottleneck"
-    << std::right << std::setw(11) << "vs_grouped" << std::setw(13) << "vs_reference";
+  s << std::fixed << std::left << std::setw(22) << "schedule" << std::setw(13) << "discipline"
+    << std::setw(static_cast<int>(width)) << "transport" << std::setw(10) << "deadlock" << std::setw(9) << "verified"
+    << std::right << std::setw(9) << "time_ms" << std::setw(8) << "busbw" << std::setw(6) << "eff" << "  " << std::left
+    << std::setw(22) << "bottleneck" << std::right << std::setw(11) << "vs_grouped" << std::setw(13) << "vs_reference";
   if (explained) s << std::setw(10) << "fluid_ms" << "  set_by";
   s << "\n";
-  for (const StudyRow* r : order) {
-    const double grouped = grouped_on(r->sim.transport);
-    const std::string name = r->combo.algo + (r->combo.unmerged ? " (unmerged)" : "");
-    s << std::left << std::setw(22) << name << std::setw(13) << r->combo.discipline << std::setw(12) << r->sim.transport
-      << std::setw(10) << (r->deadlock_free ? "free" : "DEADLOCK") << std::setw(9) << (r->verified ? "yes" : "NO")
-      << std::right << std::setprecision(3) << std::setw(9) << r->sim.time_s * 1e3 << std::setprecision(2) << std::setw(8)
-      << r->sim.busbw_gbps << std::setprecision(0) << std::setw(5) << r->sim.efficiency * 100 << "%  " << std::left
-      << std::setw(22) << r->sim.bottleneck << std::right << std::setprecision(2) << std::setw(10)
-      << (grouped > 0 ? grouped / r->sim.time_s : 0) << "x" << std::setw(12)
-      << (reference > 0 ? reference / r->sim.time_s : 0) << "x";
-    if (explained) s << std::setprecision(3) << std::setw(10) << r->sim.fluid_time_s * 1e3 << "  " << r->sim.set_by;
-    s << "\n";
+  for (const auto& [figures, transports] : lines) {
+    const std::string printed = figures.substr(figures.find('\n') + 1);
+    const auto tab = printed.find('\t');
+    s << printed.substr(0, tab) << std::left << std::setw(static_cast<int>(width)) << transports
+      << printed.substr(tab + 1) << "\n";
   }
+  if (folded) s << "a=b under transport: the same figures on both (the same flows on this box), one row for them\n";
+  if (ungrouped) s << "vs_grouped '-': no grouped run on that transport to compare against\n";
   return s.str();
 }
 

@@ -15,7 +15,7 @@ TEST(ReportCli, DefaultJobWritesAVerifiedReportWithPictures) {
   std::filesystem::remove_all(dir);
   const auto r = run_cli("report --out " + dir.string());
   ASSERT_EQ(r.exit_code, 0) << r.out;
-  EXPECT_NE(r.out.find("round-robin           paired-half  shm         free      yes"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("round-robin           paired-half  shm=cuda-staged free      yes"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("set_by"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("layer check"), std::string::npos);
   const auto doc = nlohmann::json::parse(read_text(dir / "report.json"));

@@ -55,8 +55,35 @@ TEST(Study, TableRanksFastestFirstAgainstGroupedOnTheSameTransport) {
   EXPECT_LT(grouped, reference);
   EXPECT_NE(table.find("0.50x        1.00x"), std::string::npos) << table;  // the reference row
   EXPECT_NE(table.find("1.00x        2.00x"), std::string::npos) << table;  // grouped
-  EXPECT_NE(table.find("0.00x        4.00x"), std::string::npos) << table;  // p2p: no grouped to compare
+  EXPECT_NE(table.find("-        4.00x"), std::string::npos) << table;  // p2p: no grouped to compare
+  EXPECT_NE(table.find("vs_grouped '-'"), std::string::npos) << table;
   EXPECT_EQ(table.find("set_by"), std::string::npos);  // fluid rows: no explanation columns
+  EXPECT_EQ(table.find("a=b"), std::string::npos);      // nothing folded
+}
+
+TEST(Study, RowsThatDifferOnlyInTheirTransportAreOneLine) {
+  // shm and cuda-staged give grouped 2 s and round-robin 4 s alike: two lines, not four, each
+  // naming both transports; p2p differs (1 s) and keeps its own line.
+  auto row = [](const char* algo, const char* d, const char* t, double time) {
+    StudyRow r{{algo, d}, true, true, {}};
+    r.sim.transport = t;
+    r.sim.time_s = time;
+    return r;
+  };
+  const std::string table =
+      study_table({row("round-robin", "paired-half", "shm", 4), row("grouped", "grouped", "shm", 2),
+                   row("round-robin", "paired-half", "cuda-staged", 4), row("grouped", "grouped", "cuda-staged", 2),
+                   row("round-robin", "paired-half", "p2p", 1), row("grouped", "grouped", "p2p", 0.5)});
+  std::size_t lines = 0;
+  for (char c : table) lines += c == '\n';
+  EXPECT_EQ(lines, 1u + 4u + 1u) << table;  // header, four rows, the note
+  EXPECT_NE(table.find("paired-half  shm=cuda-staged"), std::string::npos) << table;
+  EXPECT_NE(table.find("grouped      shm=cuda-staged"), std::string::npos) << table;
+  EXPECT_NE(table.find("paired-half  p2p "), std::string::npos) << table;
+  EXPECT_NE(table.find("a=b under transport"), std::string::npos) << table;
+  // Different figures stay apart: the same schedule 1 % slower on cuda-staged is its own row.
+  const std::string apart = study_table({row("grouped", "grouped", "shm", 2), row("grouped", "grouped", "cuda-staged", 2.02)});
+  EXPECT_EQ(apart.find("shm=cuda-staged"), std::string::npos) << apart;
 }
 
 // ---- The study API: expand and run_study ----------------------------------------------------
