@@ -51,6 +51,9 @@ struct StudySchedules {
   /// The exchanges to time ("qkv", "out"); each case's payload is payload(combo, exchange).
   std::vector<std::string> exchanges = {"qkv"};
   std::function<Payload(const Combo&, const std::string& exchange)> payload;
+  /// The cases run on real transports (bench), not in the verifier or the simulator: a discipline
+  /// that deadlocks by design (naive) is skipped with why, or refused when named one by one.
+  bool real_transports = false;
 };
 
 /// Sets `request`'s combos from the lists a command was given (comparison(), same arguments) and

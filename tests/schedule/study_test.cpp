@@ -97,3 +97,19 @@ TEST(StudyExpansion, ExpandSkipsWhatADisciplineCannotLowerAndRefusesUnknownNames
   r.combos.push_back({"round-robbin", "paired-full"});
   EXPECT_THROW(expand(r), std::invalid_argument);  // a misspelt name is an error even in a comparison
 }
+
+TEST(StudyExpansion, OnRealTransportsNaiveIsSkippedOrRefusedByName) {
+  // The verifier and the simulator take naive (they report its deadlock); real transports would hang.
+  StudySchedules r = small_request(4);
+  r.combos = {{"shift", "naive"}, {"shift", "paired-full"}};
+  EXPECT_EQ(expand(r).cases.size(), 2u);
+  r.real_transports = true;
+  const StudyCases real = expand(r);
+  ASSERT_EQ(real.cases.size(), 1u);
+  EXPECT_EQ(real.cases[0].combo.discipline, "paired-full");
+  ASSERT_EQ(real.skipped.size(), 1u);
+  EXPECT_EQ(real.skipped[0].what, "shift / naive");
+  EXPECT_NE(real.skipped[0].why.find("deadlocks by design"), std::string::npos) << real.skipped[0].why;
+  r.by_name = true;
+  EXPECT_THROW(expand(r), std::invalid_argument);
+}
