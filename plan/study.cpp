@@ -35,23 +35,12 @@ void open_p2p(Topology& topology) {
 
 std::string default_gpu(const Topology& topology) { return topology.name.rfind("h100", 0) == 0 ? "h100" : "rtx4090"; }
 
-namespace {
-
-std::vector<std::string> split(const std::string& list) {
-  std::vector<std::string> out;
-  std::stringstream s(list);
-  for (std::string item; std::getline(s, item, ',');)
-    if (!item.empty()) out.push_back(item);
-  return out;
-}
-
-}  // namespace
 
 std::vector<std::optional<TransportKind>> requested_transports(const std::string& list, const Topology& topology,
                                                                SimModel model, std::vector<std::pair<TransportKind, std::string>>* dropped) {
   if (list.empty()) return study_transports(topology, model);
   std::vector<std::optional<TransportKind>> out;
-  for (const std::string& name : split(list == "all" ? "shm,cuda-staged,p2p,cuda-p2p,nvlink" : list)) {
+  for (const std::string& name : split_list(list == "all" ? "shm,cuda-staged,p2p,cuda-p2p,nvlink" : list)) {
     const TransportKind t = parse_transport(name);
     if (const std::string why = transport_unavailable(t, topology); !why.empty()) {
       if (list != "all") throw TopologyError(why);

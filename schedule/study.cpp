@@ -19,9 +19,7 @@ const std::vector<Combo>& study_schedules() {
 
 Combo reference_schedule() { return {"round-robin", "paired-half", false}; }
 
-namespace {
-
-std::vector<std::string> split(const std::string& list) {
+std::vector<std::string> split_list(const std::string& list) {
   std::vector<std::string> out;
   std::stringstream s(list);
   for (std::string item; std::getline(s, item, ',');)
@@ -29,11 +27,9 @@ std::vector<std::string> split(const std::string& list) {
   return out;
 }
 
-}  // namespace
-
 std::vector<Combo> comparison(const std::string& algos, const std::string& disciplines_list, bool unmerged) {
   if (algos.empty() && disciplines_list.empty()) return study_schedules();
-  std::vector<std::string> names = algos == "all" ? std::vector<std::string>{} : split(algos);
+  std::vector<std::string> names = algos == "all" ? std::vector<std::string>{} : split_list(algos);
   if (names.empty())
     for (const auto& g : generators()) names.push_back(g.name);
   std::vector<Combo> out;
@@ -45,7 +41,7 @@ std::vector<Combo> comparison(const std::string& algos, const std::string& disci
     } else if (disciplines_list.empty()) {
       ds = {algo == "grouped" ? "grouped" : "paired-full"};
     } else {
-      ds = split(disciplines_list);
+      ds = split_list(disciplines_list);
     }
     for (const std::string& d : ds) out.push_back({algo, d, unmerged});
   }

@@ -31,6 +31,9 @@ const std::vector<Combo>& study_schedules();
 /// The reference layout's exchange: round-robin, paired-half, merged (reference/ulysses-4090.md).
 Combo reference_schedule();
 
+/// The items of a comma list ("a,b,,c": a, b, c; empty items dropped).
+std::vector<std::string> split_list(const std::string& list);
+
 /// The schedules a comparison asks for: `algos` a comma list of generators, "all" or empty, and
 /// `disciplines` a comma list, "all" (every one but naive, which deadlocks by design) or empty (the
 /// default: paired-full, grouped for grouped). Both empty: the study. Names are not checked here.
