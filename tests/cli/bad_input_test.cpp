@@ -363,6 +363,8 @@ const std::vector<Case> kCases = {
   {"report: --model and --model-file", "report --model wan2.1-14b --model-file {dir}/bad-model.json --out {dir}", 2,
    {"--model and --model-file"}},
   {"report --model lists the table", "report --help", 0, {"mochi-1", "flux.1-dev", "--model-file"}},
+  {"run: names only", "run --model-file {dir}/bad-model.json", 2, {"--model-file", "by name only", "--image-tokens"}},
+  {"bench: names only", "bench --model-file {dir}/bad-model.json --no-layer", 2, {"--model-file", "by name only"}},
   {"plan: a resolution off the token grid", "plan --model flux.1-dev --resolution 1000x1000", 2,
    {"multiples of 16"}},
   {"plan: a GPU file in the wrong unit", "plan --gpu-file {dir}/bad-gpu.json", 2, {"bad-gpu.json", "check its unit"}},
