@@ -228,7 +228,7 @@ void run(Options o) {
     doc["plan"] = plan_answer(o, topology, text);
   } catch (const std::invalid_argument& e) {  // report has no --scope: say what report can do
     throw std::invalid_argument("report " + o.model.spelled + ": the planner's step cannot be planned (" + e.what() +
-                                "): run report with wan2.1-14b or wan2.1-1.3b, or ulysses-a2a plan " + o.model.spelled +
+                                "): run report with a model that gives its blocks (layers, hidden, FFN; e.g. wan2.1-14b), or ulysses-a2a plan " + o.model.spelled +
                                 " --scope attention");
   }
   if (!o.no_layer_check) doc["layer_check"] = layer_check(o, text);
