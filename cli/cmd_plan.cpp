@@ -6,6 +6,7 @@
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/model_option.h"
 #include "schedule/named.h"
 #include "cli/numbers.h"
 #include "cli/option_rules.h"
@@ -25,11 +26,8 @@ struct Options {
   std::string topology = "4090x8-2s-sw";
   std::string nvidia_smi;  ///< an `nvidia-smi topo -m` text file instead of --topology
   std::string gpu;         ///< empty: h100 for an h100 preset, else rtx4090
-  std::string model;       ///< empty with no --seq: wan2.1-14b
-  std::string model_file;  ///< a model document or a diffusers config.json instead of --model
+  ModelOptions model;      ///< --model or --model-file (neither, with no --seq: wan2.1-14b), --resolution, --frames
   std::string gpu_file;    ///< a GPU document instead of --gpu
-  std::string resolution;  ///< empty: the model's default
-  std::uint32_t frames = 0;  ///< 0: the model's default
   std::uint64_t seq = 0, heads = 0, head_dim = 128, batch = 1;
   std::string gpus;        ///< a count or a list of the box's GPUs; empty: all
   std::string transports;  ///< a comma list restricting the transports; empty: what the box runs
@@ -45,12 +43,12 @@ struct Options {
   bool json = false;
   std::string picture;
   bool validate = false;
-  bool model_given = false, shape_given = false, seq_given = false, heads_given = false, topology_given = false;
+  bool shape_given = false, seq_given = false, heads_given = false, topology_given = false;
 };
 
 plan::Workload workload(const Options& o) {
-  if ((o.model_given || !o.model_file.empty()) && o.shape_given)
-    throw std::invalid_argument(std::string(o.model_given ? "--model" : "--model-file") +
+  if (o.model.given() && o.shape_given)
+    throw std::invalid_argument(o.model.option() +
                                 " and --seq/--heads both give the shape: use one (a model, or a bare shape)");
   if (o.shape_given) {
     if (!o.seq_given) throw std::invalid_argument("--heads needs --seq (the sequence length S): add it");
@@ -58,7 +56,8 @@ plan::Workload workload(const Options& o) {
     return plan::shape_workload(o.seq, o.heads, o.head_dim, o.batch);
   }
   if (o.batch != 1) throw std::invalid_argument("--batch applies to a bare shape (--seq): drop it with --model");
-  return plan::model_workload(plan::resolve_model(o.model, o.model_file), o.resolution, o.frames, !o.no_cfg);
+  const ModelAtSize sized = resolve_model_options(o.model);
+  return plan::model_workload(sized.model, sized.resolution, sized.frames, !o.no_cfg);
 }
 
 void run(const Options& o) {
@@ -124,10 +123,7 @@ void setup_plan(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand(
       "plan", "the best split of the GPUs (CFG x Ulysses x ring, schedule, precision, overlap) for a model on a box, "
               "predicted stage by stage");
-  std::string presets_list, models, gpus;
-  presets_list = joined_names(presets());
-  models = joined_names(video_models());
-  gpus = joined_names(plan::gpus());
+  const std::string presets_list = joined_names(presets()), gpus = joined_names(plan::gpus());
   input_option(cmd->add_option("-t,--topology", opt->topology, "a preset (" + presets_list + ") or a DOT file"))->capture_default_str();
   input_option(cmd->add_option("--nvidia-smi", opt->nvidia_smi, "the box from `nvidia-smi topo -m` text in FILE")
                    ->check(CLI::ExistingFile));
@@ -135,14 +131,7 @@ void setup_plan(CLI::App& app) {
   input_option(cmd->add_option("--gpu-file", opt->gpu_file,
                                "your GPU's rates instead of --gpu: a GPU document (docs/formats.md)")
                    ->check(CLI::ExistingFile));
-  cmd->add_option("--model", opt->model, "model: " + models + " (default wan2.1-14b)");
-  input_option(cmd->add_option("--model-file", opt->model_file,
-                               "a model instead of --model: a model document or a diffusers transformer config.json "
-                               "(docs/plan.md)")
-                   ->check(CLI::ExistingFile));
-  cmd->add_option("--resolution", opt->resolution, "480p, 720p or WIDTHxHEIGHT (default: the model's)");
-  cmd->add_option("--frames", opt->frames, "video frames, k x the model's latent frames + 1 (default: the model's; 1 for an image model)")
-      ->check(CLI::Range(1, 100000));
+  add_model_options(*cmd, opt->model, "model");
   cmd->add_option("--seq", opt->seq, "bare shape: sequence length S (all tokens)");
   cmd->add_option("--heads", opt->heads, "bare shape: heads H");
   cmd->add_option("--head-dim", opt->head_dim, "bare shape: head dim D")->capture_default_str();
@@ -194,7 +183,6 @@ void setup_plan(CLI::App& app) {
             "--host-overhead-ms", "--top", "--json", "--picture", "--model-file", "--gpu-file", "--transports", "--p2p"},
            "it prints the planner against the published step times, a fixed table");
   cmd->callback([opt, cmd] {
-    opt->model_given = cmd->count("--model") > 0;
     opt->seq_given = cmd->count("--seq") > 0;
     opt->heads_given = cmd->count("--heads") > 0;
     opt->shape_given = opt->seq_given || opt->heads_given;

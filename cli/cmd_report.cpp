@@ -11,6 +11,7 @@
 #include "backend/runner.h"
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/model_option.h"
 #include "cli/outputs.h"
 #include "cli/progress.h"
 #include "sim/contention_policy.h"
@@ -34,14 +35,12 @@ struct Options {
   std::string out = "out";
   std::string topology = "4090x8-2s-sw";  ///< the 8 x 4090 layout with public measurements
   std::int32_t ranks = 8;
-  std::string model = "wan2.1-14b";
-  std::string resolution = "480p";
-  std::uint32_t frames = 81;
+  ModelOptions model_options;  ///< --model or --model-file, --resolution, --frames
+  ModelAtSize model;           ///< what they name, resolved when the report starts
   std::string dtype = "bf16";
   std::string sim_model = "contention";
   bool no_layer_check = false;
   bool p2p = false;  ///< the box has P2P (a P2P-capable driver): the study and the plan rank p2p, cuda-p2p too
-  bool resolution_given = false;
   double synthesize_budget = 0;  ///< > 0: add the synthesised schedule of each transport (docs/synthesize.md)
 };
 
@@ -56,8 +55,8 @@ struct Entry {
 plan::StudyVerdict verdict_of(const VerifyReport& r) { return {!r.execution.deadlock.has_value(), r.ok()}; }
 
 Payload study_payload(const Options& o, bool unmerged) {
-  const VideoModel& m = find_video_model(o.model);
-  const UlyssesShape shape = ulysses_shape(video_tokens(m, o.resolution, o.frames), m.heads, m.head_dim, o.ranks,
+  const VideoModel& m = o.model.model;
+  const UlyssesShape shape = ulysses_shape(o.model.tokens, m.heads, m.head_dim, o.ranks,
                                            parse_dtype(o.dtype), Exchange::qkv);
   return ulysses_payload(shape, !unmerged, 1);
 }
@@ -119,7 +118,7 @@ std::string table(const Options& o, const Topology& topology, const std::vector<
     rows.push_back({e.combo, e.verdict.deadlock_free, e.verdict.verified, e.sim});
   const bool explained = !entries.front().sim.set_by.empty();
   std::ostringstream s;
-  s << std::fixed << "ulysses-a2a report: " << o.model << " " << o.resolution << " (" << o.frames << " frames, " << o.dtype
+  s << std::fixed << "ulysses-a2a report: " << o.model.label << " " << o.model.resolution << " (" << o.model.frames << " frames, " << o.dtype
     << "), N = " << o.ranks << ", on " << o.topology << "\n"
     << "forward q|k|v exchange, " << std::setprecision(2) << entries.front().schedule.payload.block_bytes() / 1e6
     << " MB per block (merged), " << o.sim_model << " model\n\n"
@@ -150,9 +149,9 @@ nlohmann::json plan_answer(const Options& o, const Topology& topology, std::ostr
   po.gpus = o.ranks;
   po.sim_model = parse_sim_model(o.sim_model);
   const plan::PlanResult r = plan::make_plan(topology, plan::find_gpu(plan::default_gpu(topology)),
-                                             plan::model_workload(o.model, o.resolution, o.frames, true), po);
-  text << "\nplan (ulysses-a2a plan --topology " << o.topology << " --model " << o.model << " --resolution "
-       << o.resolution << " --gpus " << o.ranks << (o.p2p ? " --p2p" : "") << "): the best splits of the GPUs for one denoising step\n"
+                                             plan::model_workload(o.model.model, o.model.resolution, o.model.frames, true), po);
+  text << "\nplan (ulysses-a2a plan --topology " << o.topology << " " << o.model.spelled << " --resolution "
+       << o.model.resolution << " --gpus " << o.ranks << (o.p2p ? " --p2p" : "") << "): the best splits of the GPUs for one denoising step\n"
        << plan::plan_table(r, 5);
   nlohmann::json j = nlohmann::json::parse(plan::plan_json(r));
   auto& candidates = j["candidates"];
@@ -165,8 +164,8 @@ nlohmann::json plan_answer(const Options& o, const Topology& topology, std::ostr
 /// dim), 16 tokens a rank instead of thousands, 7 text tokens. The text and the JSON name the
 /// shape that ran and the model's own, so the check is not read as the model's size.
 nlohmann::json layer_check(const Options& o, std::ostringstream& text) {
-  const VideoModel& m = find_video_model(o.model);
-  const std::uint64_t model_seq = video_tokens(m, o.resolution, o.frames);
+  const VideoModel& m = o.model.model;
+  const std::uint64_t model_seq = o.model.tokens;
   const auto ranks = static_cast<std::uint64_t>(o.ranks);
   const bool model_heads = m.heads % ranks == 0;
   const bool model_dim = m.head_dim == 64 || m.head_dim == 128;
@@ -182,7 +181,7 @@ nlohmann::json layer_check(const Options& o, std::ostringstream& text) {
   double worst = 0;
   for (const RankError& e : r.errors) worst = std::max(worst, e.max_abs);
   const std::uint64_t model_tokens_per_rank = (model_seq + ranks - 1) / ranks;
-  text << "\nlayer check (run --transport threads --check, round-robin paired-half) at a scaled shape of " << o.model
+  text << "\nlayer check (run --transport threads --check, round-robin paired-half) at a scaled shape of " << o.model.label
        << ": s = " << c.shape.seq_per_rank << " tokens a rank (the model: " << model_tokens_per_rank << "), H = "
        << c.shape.heads << (model_heads ? " (the model's)" : " (not the model's " + std::to_string(m.heads) + ": " +
                                                                   std::to_string(o.ranks) + " ranks do not divide them)")
@@ -200,8 +199,7 @@ nlohmann::json layer_check(const Options& o, std::ostringstream& text) {
 }
 
 void run(Options o) {
-  const ModelChoice choice = resolve_model(o.model, o.resolution, o.resolution_given);
-  o.model = choice.model, o.resolution = choice.resolution;
+  o.model = resolve_model_options(o.model_options);
   Topology topology = load_topology(o.topology);
   if (o.p2p) plan::open_p2p(topology);
   // The folder is checked when parsed (cli/outputs.h); the files go through a temporary folder
@@ -211,8 +209,9 @@ void run(Options o) {
   std::ostringstream text;
   text << table(o, topology, entries) << "box " << topology.name << ": " << calibration_status(topology) << "\n";
   nlohmann::json doc = {{"format", "ulysses-a2a/report"}, {"version", 1}, {"topology", o.topology}, {"ranks", o.ranks},
-                        {"model", o.model}, {"resolution", o.resolution}, {"dtype", o.dtype},
+                        {"model", o.model.model.name}, {"resolution", o.model.resolution}, {"dtype", o.dtype},
                         {"sim_model", o.sim_model}, {"calibration", calibration_status(topology)}};
+  if (!o.model_options.file.empty()) doc["model_file"] = o.model_options.file;
   nlohmann::json schedules = nlohmann::json::array();
   std::vector<SimReport> runs;
   for (const Entry& e : entries) {
@@ -228,8 +227,8 @@ void run(Options o) {
   try {
     doc["plan"] = plan_answer(o, topology, text);
   } catch (const std::invalid_argument& e) {  // report has no --scope: say what report can do
-    throw std::invalid_argument("report --model " + o.model + ": the planner's step cannot be planned (" + e.what() +
-                                "): run report with wan2.1-14b or wan2.1-1.3b, or ulysses-a2a plan --model " + o.model +
+    throw std::invalid_argument("report " + o.model.spelled + ": the planner's step cannot be planned (" + e.what() +
+                                "): run report with a model that gives its blocks (layers, hidden, FFN; e.g. wan2.1-14b), or ulysses-a2a plan " + o.model.spelled +
                                 " --scope attention");
   }
   if (!o.no_layer_check) doc["layer_check"] = layer_check(o, text);
@@ -264,9 +263,7 @@ void setup_report_command(CLI::App& app) {
       ->capture_default_str();
   input_option(cmd->add_option("-t,--topology", opt->topology, "a preset (topo list) or a DOT file"))->capture_default_str();
   cmd->add_option("--ranks", opt->ranks, "number of ranks N")->check(CLI::Range(2, 4096))->capture_default_str();
-  cmd->add_option("--model", opt->model, "video model (wan2.1-14b, wan2.1-1.3b, hunyuanvideo-1.5)")->capture_default_str();
-  cmd->add_option("--resolution", opt->resolution, "480p or 720p")->capture_default_str();
-  cmd->add_option("--frames", opt->frames, "video frames (4k + 1)")->capture_default_str();
+  add_model_options(*cmd, opt->model_options, "video model");
   cmd->add_option("--dtype", opt->dtype, "bf16 or fp8 on the wire")->check(CLI::IsMember({"bf16", "fp8"}))->capture_default_str();
   cmd->add_option("--sim-model", opt->sim_model, "contention (the PCIe transports the box runs) or fluid (fair sharing: the bound)")
       ->check(CLI::IsMember(names_of(sim_models())))
@@ -282,7 +279,6 @@ void setup_report_command(CLI::App& app) {
     if (cmd->count("--synthesize") > 0 && !(opt->synthesize_budget > 0 && opt->synthesize_budget <= 3600))
       throw std::invalid_argument("--synthesize " + (std::ostringstream() << opt->synthesize_budget).str() +
                                   ": give the seconds of search per transport in (0, 3600]");
-    opt->resolution_given = cmd->count("--resolution") > 0;
     run(*opt);
   });
 }

@@ -7,6 +7,7 @@
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/model_option.h"
 #include "schedule/named.h"
 #include "cli/numbers.h"
 #include "cli/option_rules.h"
@@ -35,9 +36,7 @@ struct Options {
   std::int32_t boxes = 1;
   std::string discipline;   ///< comma list or "all"; empty: paired-full (grouped for grouped)
   std::string transport;    ///< comma list or "all"; empty: the topology's default
-  std::string model;        ///< wan2.1-14b | wan2.1-1.3b | hunyuanvideo-1.5
-  std::string resolution = "480p";
-  std::uint32_t frames = 81;
+  ModelOptions model;       ///< --model or --model-file, --resolution, --frames
   std::string input;        ///< a schedule or programs JSON instead of generating
   bool json = false;
   std::string json_out;
@@ -51,31 +50,32 @@ struct Options {
   bool p2p = false;  ///< the box has P2P (a P2P-capable driver), whatever its description says
   std::vector<std::string> measurements;  ///< predict these measurement documents instead
   // Which flags the user gave (CLI11 counts), to pick the defaults.
-  bool algo_given = false, bytes_given = false, seq_given = false, resolution_given = false, frames_given = false;
+  bool algo_given = false, bytes_given = false, seq_given = false;
 };
 
-/// Fills the Ulysses shape from --model (default Wan2.1-14B 480p) unless --bytes or --seq chose.
+/// Fills the Ulysses shape from --model or --model-file (default Wan2.1-14B 480p) unless --bytes
+/// or --seq chose.
 ScheduleOptions workload(const Options& o) {
   ScheduleOptions s = o.schedule;
-  if (o.bytes_given && !o.model.empty())
-    throw std::invalid_argument("--bytes and --model both give the message size: use one");
-  if (o.seq_given && !o.model.empty())
-    throw std::invalid_argument("--seq and --model both give the shape: use --model (with --resolution, --frames) "
-                                "or --seq --heads --head-dim");
+  const ModelOptions& model = o.model;
+  if (o.bytes_given && model.given())
+    throw std::invalid_argument("--bytes and " + model.option() + " both give the message size: use one");
+  if (o.seq_given && model.given())
+    throw std::invalid_argument("--seq and " + model.option() + " both give the shape: use " + model.option() +
+                                " (with --resolution, --frames) or --seq --heads --head-dim");
   if (o.seq_given || o.bytes_given) {
-    if (o.resolution_given || o.frames_given)
-      throw std::invalid_argument(std::string(o.resolution_given ? "--resolution" : "--frames") + " applies to --model only, not with " +
-                                  (o.seq_given ? "--seq" : "--bytes") + ": drop it");
+    if (model.resolution_given() || model.frames_given())
+      throw std::invalid_argument(std::string(model.resolution_given() ? "--resolution" : "--frames") +
+                                  " applies to --model only, not with " + (o.seq_given ? "--seq" : "--bytes") + ": drop it");
     return s;
   }
   for (const auto& [given, name] : {std::pair{s.given.heads, "--heads"}, std::pair{s.given.head_dim, "--head-dim"}})
     if (given)
       throw std::invalid_argument(std::string(name) + " does not apply to a --model shape (the model fixes it): give --seq " +
                                   "--heads --head-dim for a shape of your own, or drop " + name);
-  const ModelChoice choice = resolve_model(o.model.empty() ? "wan2.1-14b" : o.model, o.resolution, o.resolution_given);
-  const VideoModel& m = find_video_model(choice.model);
-  const std::uint64_t tokens = video_tokens(m, choice.resolution, o.frames);
-  const UlyssesShape shape = ulysses_shape(tokens, m.heads, m.head_dim, s.ranks, parse_dtype(s.dtype),
+  const ModelAtSize sized = resolve_model_options(model);
+  const VideoModel& m = sized.model;
+  const UlyssesShape shape = ulysses_shape(sized.tokens, m.heads, m.head_dim, s.ranks, parse_dtype(s.dtype),
                                            parse_exchange(s.exchange == "both" ? "qkv" : s.exchange));
   s.seq = shape.seq_per_rank;
   s.heads = m.heads;
@@ -192,7 +192,7 @@ void run(const Options& o) {
 /// The options that choose schedules, shapes or outputs of a study: none applies to --measurements.
 constexpr const char* kStudyOptions[] = {"--algo", "--discipline", "--transport", "--ranks", "--chunks", "--unmerged",
                                          "--bytes", "--seq", "--heads", "--head-dim", "--dtype", "--exchange",
-                                         "--model", "--resolution", "--frames", "--input", "--boxes", "--trace",
+                                         "--model", "--model-file", "--resolution", "--frames", "--input", "--boxes", "--trace",
                                          "--with-dot", "--time-tolerance", "--ce-reads", "--p2p"};
 
 /// simulate --measurements: every point predicted on the box (--topology, else the documents').
@@ -225,9 +225,7 @@ void setup_simulate(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand(
       "simulate", "time schedules on a model of the box: total time, busbw, bound, efficiency, bottleneck link");
   add_schedule_options(*cmd, opt->schedule);
-  std::string presets_list, models;
-  presets_list = joined_names(presets());
-  models = joined_names(video_models());
+  const std::string presets_list = joined_names(presets());
   input_option(cmd->add_option("-t,--topology", opt->topology, "a preset (" + presets_list + ") or a DOT file"))->capture_default_str();
   cmd->add_option("--boxes", opt->boxes, "join K copies of the box, one NIC each (1..128)")
       ->check(CLI::Range(1, kMaxBoxes))
@@ -247,9 +245,7 @@ void setup_simulate(CLI::App& app) {
                 "the box's GPUs reach each other peer-to-peer (a P2P-capable driver; for GeForce the P2P-patched one): "
                 "opens the p2p and cuda-p2p transports on a box described without P2P");
   cmd->add_flag("--ce-reads", opt->ce_reads, "cuda-p2p copies read from the peer (non-posted: the read window applies)");
-  cmd->add_option("--model", opt->model, "video model for the Ulysses shapes: " + models + " (default wan2.1-14b)");
-  cmd->add_option("--resolution", opt->resolution, "480p or 720p")->capture_default_str();
-  cmd->add_option("--frames", opt->frames, "video frames (4k + 1)")->capture_default_str();
+  add_model_options(*cmd, opt->model, "video model for the Ulysses shapes");
   cmd->add_option("-i,--input", opt->input, "simulate this schedule JSON (lowered with --discipline, else the file's own) or programs JSON")
       ->check(CLI::ExistingFile);
   cmd->add_flag("--json", opt->json, "print the simulation JSON (docs/simulate.md) instead of the table");
@@ -271,7 +267,7 @@ void setup_simulate(CLI::App& app) {
   cmd->get_option("--head-dim")->description("with --seq: head dim D")->default_str("");
   cmd->get_option("--exchange")->description("Ulysses: qkv (forward), out (reverse) or both");
   excludes(*cmd, "--input", {"--ranks", "--algo", "--chunks", "--unmerged", "--bytes", "--seq", "--heads", "--head-dim",
-                             "--dtype", "--exchange", "--model", "--resolution", "--frames"},
+                             "--dtype", "--exchange", "--model", "--model-file", "--resolution", "--frames"},
            "the file gives the ranks, the schedule and the sizes");
   cmd->add_flag("--partial", opt->partial,
                 "with --input: time a schedule that delivers only some pieces (a one-way transfer); refused otherwise");
@@ -298,8 +294,6 @@ void setup_simulate(CLI::App& app) {
     }
     if (opt->sim_model == "fluid" && cmd->count("--mechanisms") > 0)
       throw std::invalid_argument("--mechanisms applies to --sim-model contention only: drop it, or use contention");
-    opt->resolution_given = cmd->count("--resolution") > 0;
-    opt->frames_given = cmd->count("--frames") > 0;
     if (!opt->measurements.empty()) return predict(*opt, *cmd);
     run(*opt);
   });

@@ -5,6 +5,7 @@
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/model_option.h"
 #include "schedule/named.h"
 #include "cli/numbers.h"
 #include "cli/outputs.h"
@@ -24,9 +25,7 @@ struct Options {
   std::string topology = "4090x8-2s-sw";
   std::int32_t ranks = 0;  ///< 0: every GPU of the box
   std::string transport;   ///< empty: the box's
-  std::string model;
-  std::string resolution = "480p";
-  std::uint32_t frames = 81;
+  ModelOptions model;  ///< --model or --model-file, --resolution, --frames
   std::uint64_t bytes = 0;
   std::string dtype = "bf16";
   std::uint64_t seed = 1;
@@ -37,22 +36,22 @@ struct Options {
   bool p2p = false;  ///< the box has P2P (a P2P-capable driver), whatever its description says
   std::string output;
   std::string json_out;
-  bool bytes_given = false, resolution_given = false, frames_given = false;
+  bool bytes_given = false;
 };
 
-/// The merged payload and its unmerged twin (the study's staircase) of --bytes or --model.
+/// The merged payload and its unmerged twin (the study's staircase) of --bytes or the model.
 std::pair<Payload, Payload> payloads(const Options& o, std::int32_t ranks) {
-  if (o.bytes_given && !o.model.empty()) throw std::invalid_argument("--bytes and --model both give the message size: use one");
+  if (o.bytes_given && o.model.given())
+    throw std::invalid_argument("--bytes and " + o.model.option() + " both give the message size: use one");
   if (o.bytes_given) {
-    if (o.resolution_given || o.frames_given)
-      throw std::invalid_argument(std::string(o.resolution_given ? "--resolution" : "--frames") +
+    if (o.model.resolution_given() || o.model.frames_given())
+      throw std::invalid_argument(std::string(o.model.resolution_given() ? "--resolution" : "--frames") +
                                   " applies to --model only, not with --bytes: drop it");
     if (o.bytes == 0) throw std::invalid_argument("--bytes 0 moves nothing: give the bytes per block (at least 1)");
     return {uniform_payload(o.bytes, true, 1), uniform_payload(o.bytes, false, 1)};
   }
-  const ModelChoice choice = resolve_model(o.model.empty() ? "wan2.1-14b" : o.model, o.resolution, o.resolution_given);
-  const VideoModel& m = find_video_model(choice.model);
-  const UlyssesShape shape = ulysses_shape(video_tokens(m, choice.resolution, o.frames), m.heads, m.head_dim, ranks,
+  const ModelAtSize sized = resolve_model_options(o.model);
+  const UlyssesShape shape = ulysses_shape(sized.tokens, sized.model.heads, sized.model.head_dim, ranks,
                                            parse_dtype(o.dtype), Exchange::qkv);
   return {ulysses_payload(shape, true, 1), ulysses_payload(shape, false, 1)};
 }
@@ -102,9 +101,7 @@ void setup_synthesize(CLI::App& app) {
   auto opt = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand(
       "synthesize", "search the all-to-all orders for the fastest on a box and transport; prove it; write it");
-  std::string presets_list, models;
-  presets_list = joined_names(presets());
-  models = joined_names(video_models());
+  const std::string presets_list = joined_names(presets());
   input_option(cmd->add_option("-t,--topology", opt->topology, "a preset (" + presets_list + ") or a DOT file"))
       ->capture_default_str();
   cmd->add_option("--ranks", opt->ranks, "number of ranks N (default: every GPU of the box)");
@@ -112,9 +109,7 @@ void setup_synthesize(CLI::App& app) {
   cmd->add_flag("--p2p", opt->p2p,
                 "the box's driver has GPU peer-to-peer (for GeForce cards, the P2P-patched driver): opens p2p and "
                 "cuda-p2p on a box described without P2P");
-  cmd->add_option("--model", opt->model, "video model for the message size: " + models + " (default wan2.1-14b)");
-  cmd->add_option("--resolution", opt->resolution, "480p or 720p")->capture_default_str();
-  cmd->add_option("--frames", opt->frames, "video frames (4k + 1)")->capture_default_str();
+  add_model_options(*cmd, opt->model, "video model for the message size");
   cmd->add_option("--dtype", opt->dtype, "bf16, fp16 or fp8 on the wire (with --model)")
       ->check(CLI::IsMember(names_of(dtypes())))
       ->capture_default_str();
@@ -137,8 +132,6 @@ void setup_synthesize(CLI::App& app) {
   output_option(*cmd, cmd->add_option("--json-out", opt->json_out, "also write the synthesis report as JSON (docs/formats.md)"));
   cmd->callback([opt, cmd] {
     opt->bytes_given = cmd->count("--bytes") > 0;
-    opt->resolution_given = cmd->count("--resolution") > 0;
-    opt->frames_given = cmd->count("--frames") > 0;
     if (cmd->count("--dtype") > 0 && opt->bytes_given)
       throw std::invalid_argument("--dtype applies to a --model shape only, not with --bytes: drop it");
     run(*opt, *cmd);

@@ -29,6 +29,7 @@ struct LayerOptions {
   std::uint32_t chunks = 1;
   bool unmerged = false;
   std::string model;              ///< a video model (schedule/workload.h) instead of --seq --heads --head-dim
+  std::string model_file_refused; ///< --model-file, refused with the shape to give instead
   std::string resolution = "480p";
   std::uint32_t frames = 81;
   bool resolution_given = false, frames_given = false, image_tokens_given = false;
@@ -59,6 +60,14 @@ inline void add_layer_options(CLI::App& cmd, LayerOptions& o, bool with_schedule
   cmd.add_option("-k,--chunks", o.chunks, "chunks per block")->capture_default_str();
   cmd.add_flag("--unmerged", o.unmerged, "send q, k, v (and scales) as separate messages (same bytes)");
   auto* model = cmd.add_option("--model", o.model, "video model for the shape: " + models + " (with --resolution, --frames)");
+  // A model file needs plan/'s reader, which the GPU slice (no Boost) does not build: say so and
+  // how to give the same shape, rather than CLI11's "arguments were not expected".
+  cmd.add_option("--model-file", o.model_file_refused)->group("");
+  add_rule(cmd, "--model-file", [&cmd] {
+    return "--model-file: " + cmd.get_name() + " takes a model by name only (--model; it is built for GPU machines "
+           "without plan/): give the file's shape as --image-tokens S --heads H --head-dim D (ulysses-a2a plan "
+           "--model-file F prints S, H and D)";
+  });
   cmd.add_option("--resolution", o.resolution, "with --model: 480p or 720p")->capture_default_str();
   cmd.add_option("--frames", o.frames, "with --model: video frames (4k + 1)")->capture_default_str();
   auto* seq = cmd.add_option("--seq", o.seq, "image tokens per rank s")->capture_default_str()->excludes(model);
