@@ -118,7 +118,7 @@ std::string table(const Options& o, const Topology& topology, const std::vector<
     rows.push_back({e.combo, e.verdict.deadlock_free, e.verdict.verified, e.sim});
   const bool explained = !entries.front().sim.set_by.empty();
   std::ostringstream s;
-  s << std::fixed << "ulysses-a2a report: " << o.model.label << " " << o.model.resolution << " (" << o.model.frames << " frames, " << o.dtype
+  s << std::fixed << "ulysses-a2a report: " << o.model.label << " " << o.model.resolution << " (" << o.model.frames << (o.model.frames == 1 ? " frame, " : " frames, ") << o.dtype
     << "), N = " << o.ranks << ", on " << o.topology << "\n"
     << "forward q|k|v exchange, " << std::setprecision(2) << entries.front().schedule.payload.block_bytes() / 1e6
     << " MB per block (merged), " << o.sim_model << " model\n\n"
