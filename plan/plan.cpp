@@ -512,6 +512,14 @@ void add_memory_and_precision_notes(PlanResult& r, const GpuInfo& gpu) {
                   gpu.memory_bytes / 1e9, k.memory_bytes / 1e9);
     r.notes.push_back(buf);
   }
+  if (k.bottleneck == "host") {
+    std::snprintf(buf, sizeof buf,
+                  "the recommendation is host-bound: %.3g of its %.3g s is the framework's host time per block "
+                  "forward (%.2f ms each, fitted to eager runs, docs/validation.md), which no split shortens; a step "
+                  "captured in CUDA graphs or compiled removes most of it (--host-overhead-ms 0 plans that)",
+                  k.stages.host, k.time_s, 1e3 * (r.options.host_overhead_s >= 0 ? r.options.host_overhead_s : kHostOverheadS));
+    r.notes.push_back(buf);
+  }
   if (k.dtype == DType::fp8)
     r.notes.push_back(std::string("accuracy of an FP8 wire: ") + kFp8WireAccuracy);
   if (r.options.weights == DType::fp8)

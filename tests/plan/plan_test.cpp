@@ -308,3 +308,31 @@ TEST(PlanInput, BadInputsNameTheOption) {
 
 }  // namespace
 }  // namespace ua2a::plan
+
+namespace ua2a::plan {
+namespace {
+
+TEST(PlanHost, AHostBoundAnswerSaysSoAndWhatRemovesIt) {
+  // FLUX.1-dev (57 blocks, no CFG) on 8 x H100: each GPU's block is well under a millisecond of
+  // GPU work, so 57 x 1.8 ms of host time is most of the step.
+  const Workload w = model_workload("flux.1-dev", "1024x1024", 1, false);
+  PlanOptions o;
+  o.attention = AttentionKernel::flash3;
+  const PlanResult eager = make_plan(make_preset("h100x8-nvs"), find_gpu("h100"), w, o);
+  const Candidate& k = eager.candidates[eager.recommended_index];
+  EXPECT_EQ(k.bottleneck, "host");
+  EXPECT_NEAR(k.stages.host, 57 * kHostOverheadS, 1e-12);
+  bool said = false;
+  for (const std::string& n : eager.notes) said = said || n.find("host-bound") != std::string::npos;
+  EXPECT_TRUE(said);
+  // Planned without it (CUDA graphs), nothing is host-bound and the note is gone.
+  o.host_overhead_s = 0;
+  const PlanResult graphs = make_plan(make_preset("h100x8-nvs"), find_gpu("h100"), w, o);
+  EXPECT_NE(graphs.candidates[graphs.recommended_index].bottleneck, "host");
+  for (const std::string& n : graphs.notes) EXPECT_EQ(n.find("host-bound"), std::string::npos) << n;
+  // The same candidate without it is exactly 57 h faster; the best of them is no slower.
+  EXPECT_LE(graphs.candidates[graphs.recommended_index].time_s, k.time_s - 57 * kHostOverheadS + 1e-12);
+}
+
+}  // namespace
+}  // namespace ua2a::plan
