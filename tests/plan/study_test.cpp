@@ -37,15 +37,17 @@ TEST(Study, TransportsAsRequested) {
   EXPECT_EQ(default_gpu(pcie), "rtx4090");
 }
 
+/// A verified, deadlock-free row of `algo` / `d` on transport `t` taking `time` seconds.
+static StudyRow row(const char* algo, const char* d, const char* t, double time) {
+  StudyRow r{{algo, d}, true, true, {}};
+  r.sim.transport = t;
+  r.sim.time_s = time;
+  return r;
+}
+
 TEST(Study, TableRanksFastestFirstAgainstGroupedOnTheSameTransport) {
   // Grouped on shm 2 s, round-robin on shm 4 s (the reference, first row), round-robin on p2p 1 s
   // with no grouped on p2p: vs_grouped 0.50x and - (0), vs_reference 1.00x, 4.00x, 2.00x.
-  auto row = [](const char* algo, const char* d, const char* t, double time) {
-    StudyRow r{{algo, d}, true, true, {}};
-    r.sim.transport = t;
-    r.sim.time_s = time;
-    return r;
-  };
   const std::string table = study_table({row("round-robin", "paired-half", "shm", 4), row("grouped", "grouped", "shm", 2),
                                          row("round-robin", "paired-full", "p2p", 1)});
   const auto p2p = table.find("paired-full  p2p"), grouped = table.find("grouped      shm"),
@@ -64,12 +66,6 @@ TEST(Study, TableRanksFastestFirstAgainstGroupedOnTheSameTransport) {
 TEST(Study, RowsThatDifferOnlyInTheirTransportAreOneLine) {
   // shm and cuda-staged give grouped 2 s and round-robin 4 s alike: two lines, not four, each
   // naming both transports; p2p differs (1 s) and keeps its own line.
-  auto row = [](const char* algo, const char* d, const char* t, double time) {
-    StudyRow r{{algo, d}, true, true, {}};
-    r.sim.transport = t;
-    r.sim.time_s = time;
-    return r;
-  };
   const std::string table =
       study_table({row("round-robin", "paired-half", "shm", 4), row("grouped", "grouped", "shm", 2),
                    row("round-robin", "paired-half", "cuda-staged", 4), row("grouped", "grouped", "cuda-staged", 2),
