@@ -32,8 +32,7 @@ ModelAtSize resolve_model_options(const ModelOptions& o) {
   r.model = plan::resolve_model(name, o.file);  // refuses both, reads the file
   if (r.resolution.empty()) r.resolution = r.model.default_resolution;
   r.frames = o.frames_given() ? o.frames : r.model.default_frames;
-  r.tokens = video_tokens(r.model, r.resolution, r.frames);
-  if (r.model.text_in_self_attention) r.tokens += r.model.text_tokens;
+  r.tokens = sequence_tokens(r.model, r.resolution, r.frames);
   r.spelled = o.file.empty() ? "--model " + r.model.name : "--model-file " + o.file;
   r.label = o.file.empty() ? r.model.name : r.model.name + " (" + o.file + ")";
   return r;

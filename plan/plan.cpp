@@ -393,15 +393,13 @@ Workload model_workload(const std::string& model, const std::string& resolution,
 Workload model_workload(const VideoModel& m, const std::string& resolution, std::uint32_t frames, bool cfg) {
   Workload w;
   w.name = m.name;
-  w.tokens = video_tokens(m, resolution.empty() ? m.default_resolution : resolution, frames);
+  w.tokens = sequence_tokens(m, resolution.empty() ? m.default_resolution : resolution, frames);
   w.heads = m.heads;
   w.head_dim = m.head_dim;
   w.layers = m.layers;
   w.hidden = m.hidden;
   w.ffn = m.ffn;
-  if (m.text_in_self_attention) {
-    w.tokens += m.text_tokens;  // joint attention: text and image tokens are one sequence
-  } else {
+  if (!m.text_in_self_attention) {  // joint attention has its text in the sequence, not a context
     w.context_tokens = m.text_tokens + m.image_context_tokens;
     w.image_context_tokens = m.image_context_tokens;
   }

@@ -164,4 +164,9 @@ UlyssesShape ulysses_shape(std::uint64_t tokens, std::uint64_t heads, std::uint6
   return {(tokens + n - 1) / n, heads / n, head_dim, dtype, exchange};
 }
 
+std::uint64_t sequence_tokens(const VideoModel& model, const std::string& resolution, std::uint32_t frames) {
+  const std::uint64_t tokens = video_tokens(model, resolution, frames);
+  return model.text_in_self_attention ? tokens + model.text_tokens : tokens;
+}
+
 }  // namespace ua2a

@@ -45,6 +45,9 @@ const VideoModel& find_video_model(const std::string& name);
 /// "1024x1024"), each side a multiple of `spatial`. Frames must be temporal k + 1 (a video model)
 /// or 1 (an image model); 0 takes the model's default_frames.
 std::uint64_t video_tokens(const VideoModel& model, const std::string& resolution, std::uint32_t frames);
+/// Tokens of the sequence the Ulysses exchange moves: the video's, and a joint-attention model's
+/// text tokens (text_in_self_attention), which run in the same self-attention.
+std::uint64_t sequence_tokens(const VideoModel& model, const std::string& resolution, std::uint32_t frames);
 /// The transformer's parameters: `parameters` when the row gives it, else layers x (8 d^2 +
 /// ffn_matrices d f), Wan's block (self- and cross-attention, the FFN).
 double model_parameters(const VideoModel& model);

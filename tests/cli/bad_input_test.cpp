@@ -41,6 +41,9 @@ const std::map<std::string, std::string> kFiles = {
     {"bad-gpu.json", "{\"format\": \"ulysses-a2a/gpu\", \"version\": 1, \"name\": \"g\", \"bf16_tflops\": 100, "
                      "\"fp8_tflops\": 200, \"memory_gbps\": 900, \"memory_gb\": 48e9, \"flash_attention_tflops\": 90, "
                      "\"sage_attention_tflops\": 180}\n"},
+    {"flash3-gpu.json", "{\"format\": \"ulysses-a2a/gpu\", \"version\": 1, \"name\": \"g\", \"bf16_tflops\": 100, "
+                        "\"fp8_tflops\": 200, \"memory_gbps\": 900, \"memory_gb\": 48, \"flash_attention_tflops\": 90, "
+                        "\"sage_attention_tflops\": 180, \"flash3_attention_tflops\": \"fast\"}\n"},
     // DOT numbers Boost's lexer used to cut short: 2.4e1 was read as 2.4, "24 GB" as 24.
     {"exp.dot", "digraph { gpu0 [kind=gpu]; cpu0 [kind=cpu]; gpu0 -> cpu0 [capacity_gbps=2.4e1]; "
                 "cpu0 -> gpu0 [capacity_gbps=24]; }\n"},
@@ -368,6 +371,10 @@ const std::vector<Case> kCases = {
   {"plan: a resolution off the token grid", "plan --model flux.1-dev --resolution 1000x1000", 2,
    {"multiples of 16"}},
   {"plan: a GPU file in the wrong unit", "plan --gpu-file {dir}/bad-gpu.json", 2, {"bad-gpu.json", "check its unit"}},
+  {"plan: a GPU file's flash3 rate not a number", "plan --gpu-file {dir}/flash3-gpu.json", 2,
+   {"flash3-gpu.json", "'flash3_attention_tflops' must be a number"}},
+  {"plan: --host-overhead-ms with --validate", "plan --validate --host-overhead-ms 0", 2,
+   {"--host-overhead-ms does not apply with --validate"}},
   {"plan: --gpu and --gpu-file", "plan --gpu rtx4090 --gpu-file {dir}/bad-gpu.json", 2, {"--gpu and --gpu-file"}},
   // ---- what the box runs and which GPUs (issue 23, items 1 and 2) ----
   {"plan: p2p on a stock-driver box", "plan --transports p2p", 2, {"transport p2p needs GPU peer-to-peer", "--p2p", "P2P-patched driver"}},
